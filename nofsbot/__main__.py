@@ -1,0 +1,3 @@
+from nofsbot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,259 @@
+"""The analyse stage: sites, scopes and call graph over a set of kernel paths.
+
+`analyse(tree, paths, cfg, opts)` reads the subsystem directories of PATHS
+(plus the include/ headers they include), extracts per-file facts in
+parallel (cached by content), runs the whole-program scope analysis, and
+returns every NOFS site under PATHS placed in its scope context, plus the
+accounting of every grep hit that is not a site.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from nofsbot import discover
+from nofsbot.analyse import evidence
+from nofsbot.analyse.facts import FileFacts
+from nofsbot.analyse.program import Program, Roots
+from nofsbot.cache import Store, key
+from nofsbot.config import Config
+from nofsbot.model import Context, Evidence, FileProblem, Occurrence, Site
+from nofsbot.runner import Progress, map_items
+from nofsbot.tools import git
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    jobs: int = 1
+    cache: bool = True
+    cache_dir: Path | None = None
+    progress: bool | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A site placed in its scope context, with the evidence for it."""
+
+    site: Site
+    context: Context
+    evidence: tuple[Evidence, ...]
+    signal: str | None  # why the mask is read as a signal, if it is
+
+
+@dataclass(frozen=True)
+class Analysis:
+    tree: str
+    paths: tuple[str, ...]
+    placed: tuple[Placed, ...]
+    accounted: tuple[Occurrence, ...]
+    unaccounted: tuple[Occurrence, ...]
+    problems: tuple[FileProblem, ...]
+    files_analysed: int
+    functions: int
+
+
+# -- per-file extraction, in worker processes ------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(cfg: Config, tree: str) -> None:
+    from nofsbot.analyse.extract import Extractor
+
+    _WORKER["extractor"] = Extractor(cfg)
+    _WORKER["tree"] = tree
+
+
+def _extract_chunk(items: list[tuple[str, frozenset[str]]]) -> list[FileFacts | FileProblem]:
+    from nofsbot.analyse.extract import Extractor
+
+    ex = _WORKER["extractor"]
+    assert isinstance(ex, Extractor)
+    tree = Path(str(_WORKER["tree"]))
+    out: list[FileFacts | FileProblem] = []
+    for path, names in items:
+        try:
+            out.append(ex.extract(path, (tree / path).read_bytes(), names))
+        except Exception as e:  # one bad file never stops the batch
+            log.debug("extracting %s failed", path, exc_info=True)
+            out.append(FileProblem(path, 0, f"could not analyse: {type(e).__name__}: {e}"))
+    return out
+
+
+def _file_key(cfg: Config, path: str, content: bytes, names: frozenset[str]) -> str:
+    return key("facts", cfg.digest, path, content, "\n".join(sorted(names)))
+
+
+def _extract(
+    tree: Path,
+    want: dict[str, frozenset[str]],
+    contents: dict[str, bytes],
+    cfg: Config,
+    opts: Options,
+    store: Store,
+) -> tuple[list[FileFacts], list[FileProblem]]:
+    facts: list[FileFacts] = []
+    problems: list[FileProblem] = []
+    todo: list[tuple[str, frozenset[str]]] = []
+    for path, names in sorted(want.items()):
+        hit = store.get(_file_key(cfg, path, contents[path], names))
+        if isinstance(hit, FileFacts):
+            facts.append(hit)
+        else:
+            todo.append((path, names))
+    if todo:
+        bar = Progress("analysing", len(todo), enabled=opts.progress)
+        results = map_items(_extract_chunk, todo, jobs=opts.jobs, initializer=_init_worker,
+                            initargs=(cfg, str(tree)), progress=bar)
+        bar.close()
+        for (path, names), r in zip(todo, results, strict=True):
+            if isinstance(r, FileFacts):
+                store.put(_file_key(cfg, path, contents[path], names), r)
+                facts.append(r)
+            else:
+                problems.append(r)
+    return facts, problems
+
+
+# -- outside knowledge -------------------------------------------------------
+
+
+def _external(tree: Path, facts: list[FileFacts], roots: list[tuple[str, bool]]) -> dict[str, str]:
+    """Global functions of the analysed code that headers elsewhere mention.
+
+    Kernel style declares a function used across directories in a header
+    (checkpatch warns about externs in .c files), so a global function is
+    callable from outside the analysed code if a header outside it names it:
+    include/, arch/*/include/, and the headers of the parent directories
+    (fs/*.h for fs/xfs). Such a function may have callers nofsbot cannot see.
+    """
+    names = sorted({fn.name for f in facts if f.path.endswith(".c")
+                    for fn in f.functions if fn.name and not fn.static})
+    if not names:
+        return {}
+    specs = {"include/", "arch/*/include/"}
+    for root, _ in roots:
+        parts = root.split("/")
+        for i in range(1, len(parts)):
+            specs.add(":(glob)" + "/".join(parts[:i]) + "/*.h")
+    excludes = [f":(exclude){r}" if rec else f":(exclude,glob){r}/*.[ch]" for r, rec in roots if r]
+    with tempfile.NamedTemporaryFile("w", suffix=".names") as tf:
+        tf.write("\n".join(names) + "\n")
+        tf.flush()
+        found = git.grep_word_files(tree, Path(tf.name), [*sorted(specs), *excludes])
+    external: dict[str, str] = {}
+    for path in sorted(found):
+        for word in found[path]:
+            external.setdefault(word, path)
+    return external
+
+
+# -- the stage ---------------------------------------------------------------
+
+
+def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
+    tree = discover.check_tree(tree)
+    rel = tuple(sorted({discover.normalise(tree, p) for p in paths}))
+    roots = sorted({discover.analysis_root(p) for p in rel})
+    files = discover.source_files(tree, roots)
+    contents = {p: (tree / p).read_bytes() for p in files}
+    store = Store(opts.cache_dir, enabled=opts.cache)
+    whole = key("analysis", cfg.digest, "\n".join(rel),
+                *(key(p, contents[p]) for p in files))
+
+    facts, problems = _extract(tree, dict.fromkeys(files, frozenset()), contents, cfg, opts, store)
+    # the include/ headers these files include (one level)
+    headers = sorted({f"include/{inc}" for f in facts for inc in f.includes
+                      if (tree / "include" / inc).is_file()} - set(files))
+    contents.update({h: (tree / h).read_bytes() for h in headers})
+    hfacts, hproblems = _extract(tree, dict.fromkeys(headers, frozenset()), contents, cfg, opts, store)
+    facts += hfacts
+    problems += hproblems
+
+    external = _external(tree, facts, roots)
+    whole = key(whole, repr(sorted(external.items())), *(key(h, contents[h]) for h in headers))
+    hit = store.get(whole)
+    if isinstance(hit, Analysis):
+        log.debug("whole-analysis cache hit")
+        return hit
+
+    prog = Program(facts, cfg, Roots(external))
+    for _ in range(4):
+        missing = prog.walk_all()
+        if not missing:
+            break
+        # functions calling a scope-changing helper need a skeleton too
+        redo: dict[str, frozenset[str]] = {}
+        for f in facts:
+            called = {c for fn in f.functions if fn.ir is None for c, _ in fn.calls} & missing
+            if called:
+                redo[f.path] = f.ir_names | frozenset(called)
+        log.debug("re-extracting %d files for %d scope-changing helpers", len(redo), len(missing))
+        newf, newp = _extract(tree, redo, contents, cfg, opts, store)
+        facts = [f for f in facts if f.path not in redo] + newf
+        problems += newp
+        prog = Program(facts, cfg, Roots(external))
+    prog.contexts()
+
+    placed: list[Placed] = []
+    nfunctions = 0
+    for f in sorted(facts, key=lambda f: f.path):
+        nfunctions += len(f.functions)
+        if not discover.in_paths(f.path, rel):
+            continue
+        problems += list(f.problems)
+        for si, (site, fi) in enumerate(zip(f.sites, f.site_funcs, strict=True)):
+            fn = prog.function_at(f.path, site.function, site.line) if fi >= 0 else None
+            states = fn.state_at(-1 - si) if fn is not None else frozenset({0})
+            ctx, ev = evidence.for_site(prog, fn, states, site.line)
+            signal = None
+            if site.callee and site.arg_index is not None:
+                signal = prog.tests_gfp(f.path, site.callee, site.arg_index)
+            for use in site.uses:
+                signal = signal or next(
+                    (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None)
+            placed.append(Placed(site, ctx, tuple(ev), signal))
+
+    accounted, unaccounted = _account(tree, rel, facts, placed)
+    result = Analysis(
+        tree=str(tree),
+        paths=rel,
+        placed=tuple(sorted(placed, key=lambda p: p.site.key)),
+        accounted=accounted,
+        unaccounted=unaccounted,
+        problems=tuple(sorted(set(problems), key=lambda p: (p.path, p.line, p.message))),
+        files_analysed=len(facts),
+        functions=nfunctions,
+    )
+    store.put(whole, result)
+    return result
+
+
+def _account(tree: Path, rel: tuple[str, ...], facts: list[FileFacts],
+             placed: list[Placed]) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...]]:
+    """Match every `git grep -w GFP_NOFS/KM_NOFS` hit to a site or a reason."""
+    hits = git.grep_words(tree, ["GFP_NOFS", "KM_NOFS"], list(rel) or ["."])
+    site_lines = {(p.site.path, p.site.line) for p in placed}
+    occ: dict[tuple[str, int], Occurrence] = {}
+    for f in facts:
+        for o in f.occurrences:
+            occ.setdefault((o.path, o.line), o)
+    analysed = {f.path for f in facts}
+    accounted: list[Occurrence] = []
+    unaccounted: list[Occurrence] = []
+    for h in hits:
+        token = "KM_NOFS" if "KM_NOFS" in h.text else "GFP_NOFS"
+        if (h.path, h.line) in site_lines:
+            continue
+        if (h.path, h.line) in occ:
+            accounted.append(occ[(h.path, h.line)])
+        elif h.path not in analysed and not h.path.endswith(discover.SOURCE_SUFFIXES):
+            accounted.append(Occurrence(h.path, h.line, token, "not C source"))
+        else:
+            unaccounted.append(Occurrence(h.path, h.line, token, "unaccounted"))
+    return tuple(accounted), tuple(unaccounted)

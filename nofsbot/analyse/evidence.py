@@ -1,0 +1,135 @@
+"""Turn the program's witnesses into evidence chains a human can check."""
+
+from __future__ import annotations
+
+from nofsbot.analyse import ir
+from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program
+from nofsbot.model import Context, Evidence
+
+MAX_CALLERS = 6
+MAX_DEPTH = 3
+MAX_CHAIN = 8
+
+
+def context_of(elems: set[str]) -> Context:
+    if elems == {IN}:
+        return Context.ALWAYS
+    if elems == {OUT}:
+        return Context.NEVER
+    if IN in elems and OUT in elems:
+        return Context.SOMETIMES
+    if not elems:
+        return Context.UNKNOWN
+    return Context.UNKNOWN if UNK in elems else Context.SOMETIMES
+
+
+def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
+    op = prog.opener_before(fn, line)
+    if op is None:
+        return None
+    callee, cline = op
+    note = prog.cfg.provider_note(callee)
+    eff, pair = prog.cfg.scope_effect(callee)
+    what = pair.name if pair else "scope"
+    text = f"{callee}() opens a NOFS scope ({what})"
+    if pair and pair.conditional:
+        text += f"; conditional: {note}"
+    return Evidence(fn.path, cline, fn.name, text)
+
+
+def covered(prog: Program, fn: Fn, states: frozenset[int], line: int, depth: int = 0) -> list[Evidence]:
+    """Why every path to LINE in FN (with STATES there) is inside a scope."""
+    out: list[Evidence] = []
+    if any(s >= 1 for s in states):
+        ev = _opener(prog, fn, line)
+        if ev:
+            out.append(ev)
+    if ir.ENTRY not in states:
+        return out
+    # covered because the function is always entered inside a scope
+    root = fn.why.get(IN)
+    if root and root[0] == "root":
+        _, path, rline, note = root
+        out.append(Evidence(str(path), int(rline), fn.name, str(note)))  # type: ignore[call-overload]
+        return out
+    callers = sorted({(c, ci) for c, ci in fn.callers}, key=lambda x: (prog.fns[x[0]].path, x[1]))
+    out.append(Evidence(fn.path, fn.facts.line, fn.name,
+                        f"every one of its {len(callers)} call sites is inside a scope"))
+    for c, ci in callers[:MAX_CALLERS]:
+        g = prog.fns[c]
+        callee, cline = g.facts.calls[ci]
+        st = g.state_at(ci)
+        if all(s >= 1 for s in st):
+            op = prog.opener_before(g, cline)
+            where = f" opened by {op[0]}() at line {op[1]}" if op else ""
+            out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside the scope{where}"))
+        else:
+            out.append(Evidence(g.path, cline, g.name,
+                                f"calls {callee}(); {g.name}() is itself always entered in a scope"))
+            if depth < MAX_DEPTH:
+                out += covered(prog, g, st, cline, depth + 1)[:MAX_CALLERS]
+    if len(callers) > MAX_CALLERS:
+        out.append(Evidence(fn.path, fn.facts.line, fn.name,
+                            f"... and {len(callers) - MAX_CALLERS} more call sites, all inside a scope"))
+    return out
+
+
+def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
+    """A chain of callers from FN up to where ELEM (out/unk/in) comes from."""
+    out: list[Evidence] = []
+    seen: set[int] = set()
+    cur = fn
+    for _ in range(MAX_CHAIN):
+        if cur.id in seen:
+            break
+        seen.add(cur.id)
+        w = cur.why.get(elem)
+        if w is None:
+            break
+        if w[0] == "root":
+            _, path, line, note = w
+            out.append(Evidence(str(path), int(line), cur.name, str(note)))  # type: ignore[call-overload]
+            break
+        _, cid, ci = w
+        g = prog.fns[int(cid)]  # type: ignore[call-overload]
+        callee, cline = g.facts.calls[int(ci)]  # type: ignore[call-overload]
+        st = g.state_at(int(ci))  # type: ignore[call-overload]
+        if elem == IN and any(s >= 1 for s in st):
+            ev = _opener(prog, g, cline)
+            out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside a scope"))
+            if ev:
+                out.append(ev)
+            break
+        if elem == OUT and ir.OUT in st:
+            out.append(Evidence(g.path, cline, g.name,
+                                f"calls {callee}() after a scope it was given was closed"))
+            break
+        what = {OUT: "outside any scope", UNK: "at its entry", IN: "at its entry"}[elem]
+        out.append(Evidence(g.path, cline, g.name, f"calls {callee}() {what}"))
+        cur = g
+    return out
+
+
+def for_site(prog: Program, fn: Fn | None, states: frozenset[int], line: int) -> tuple[Context, list[Evidence]]:
+    if fn is None:
+        return Context.UNKNOWN, []
+    elems = prog.elems(fn, states)
+    ctx = context_of(elems)
+    ev: list[Evidence] = []
+    if ctx is Context.ALWAYS:
+        ev = covered(prog, fn, states, line)
+    else:
+        if ir.OUT in states:
+            ev.append(Evidence(fn.path, line, fn.name,
+                               "reached after the scope was closed on some path (restore before this point)"))
+        if any(s >= 1 for s in states):
+            op = _opener(prog, fn, line)
+            if op:
+                ev.append(op)
+        if ir.ENTRY in states:
+            for elem in (IN, OUT, UNK):
+                if elem in fn.entry:
+                    ev += witness(prog, fn, elem)
+    for callee, cline, note in prog.not_providers_before(fn, line):
+        ev.append(Evidence(fn.path, cline, fn.name, f"{callee}() gives no scope: {note}"))
+    return ctx, ev

@@ -1,0 +1,577 @@
+"""Parse one C file with tree-sitter and extract its FileFacts."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
+
+from nofsbot.analyse import ir
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts, Ref
+from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY, Preprocessor
+from nofsbot.config import Config
+from nofsbot.model import FileProblem, Kind, Occurrence, Site
+
+NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
+_TOKEN_RE = re.compile(rb"\b(GFP_NOFS|KM_NOFS|__GFP_FS|PF_MEMALLOC_NOFS|PF_MEMALLOC_NOIO)\b")
+_EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
+_INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
+_WS_RE = re.compile(r"\s+")
+
+_EXPR_PARENTS = {
+    "binary_expression",
+    "parenthesized_expression",
+    "unary_expression",
+    "cast_expression",
+    "conditional_expression",
+}
+_COMPARISONS = {"==", "!=", "<", ">", "<=", ">="}
+
+_QUERIES = """
+(function_definition) @func
+(call_expression function: (identifier) @callee) @call
+(argument_list (identifier) @arg)
+(argument_list (pointer_expression argument: (identifier) @arg))
+(initializer_pair value: (identifier) @init)
+(initializer_pair value: (pointer_expression argument: (identifier) @init))
+(assignment_expression right: (identifier) @assign)
+"""
+
+
+def _fold(text: bytes | None) -> str:
+    return _WS_RE.sub(" ", (text or b"").decode(errors="replace")).strip()
+
+
+def _decl_name(node: Node | None) -> str | None:
+    while node is not None:
+        if node.type in ("identifier", "field_identifier"):
+            return (node.text or b"").decode()
+        nxt = node.child_by_field_name("declarator")
+        if nxt is None:
+            for c in node.named_children:
+                if c.type in ("identifier", "function_declarator", "pointer_declarator",
+                              "parenthesized_declarator"):
+                    nxt = c
+                    break
+        node = nxt
+    return None
+
+
+def _function_declarator(node: Node) -> Node | None:
+    d = node.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    return d
+
+
+def _in_error(node: Node) -> bool:
+    p = node.parent
+    while p is not None:
+        if p.type == "ERROR":
+            return True
+        p = p.parent
+    return False
+
+
+def _declaration_type(node: Node) -> str:
+    p = node.parent
+    while p is not None and p.type not in ("declaration", "function_definition"):
+        p = p.parent
+    if p is None or p.type != "declaration":
+        return ""
+    t = p.child_by_field_name("type")
+    return _fold(t.text) if t is not None else ""
+
+
+def _arg_index(arglist: Node, child: Node) -> int:
+    i = 0
+    for c in arglist.named_children:
+        if c.type == "comment":
+            continue
+        if c.id == child.id:
+            return i
+        i += 1
+    return -1
+
+
+def _callee_name(call: Node) -> str:
+    fn = call.child_by_field_name("function")
+    return _fold(fn.text) if fn is not None else ""
+
+
+class Extractor:
+    """One per worker process: owns the parser, queries and compiled macros."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.lang = Language(tree_sitter_c.language())
+        self.parser = Parser(self.lang)
+        self.query = Query(self.lang, _QUERIES)
+        self.pp = Preprocessor(cfg.macros)
+        self.apis = cfg.apis
+        self.work = cfg.roots.work
+        self.scoped_ops = {(o.struct, f) for o in cfg.providers.ops for f in o.fields}
+        self.flags_save = set(cfg.providers.explicit.flags_save)
+        self.flags_restore = set(cfg.providers.explicit.flags_restore)
+        self.flag_bits = set(cfg.providers.explicit.flag_bits)
+
+    def parse(self, src: bytes) -> tuple[Node, bytes]:
+        prepared = self.pp.prepare(src)
+        return self.parser.parse(prepared.text).root_node, prepared.text
+
+    def extract(self, path: str, src: bytes, ir_names: frozenset[str] = frozenset()) -> FileFacts:
+        prepared = self.pp.prepare(src)
+        root = self.parser.parse(prepared.text).root_node
+        caps = QueryCursor(self.query).captures(root)
+
+        funcs = sorted(caps.get("func", []), key=lambda n: n.start_byte)
+        # keep the outermost definitions (error recovery can nest them)
+        outer: list[Node] = []
+        for f in funcs:
+            if outer and f.start_byte < outer[-1].end_byte:
+                continue
+            outer.append(f)
+        fstarts = [f.start_byte for f in outer]
+
+        def func_of(offset: int) -> int:
+            i = bisect.bisect_right(fstarts, offset) - 1
+            if i >= 0 and offset < outer[i].end_byte:
+                return i
+            return -1
+
+        # calls, per function, as (start, end, callee, line, node)
+        fcalls: list[list[tuple[int, int, str, int, Node]]] = [[] for _ in outer]
+        for callee in caps.get("callee", []):
+            call = callee.parent
+            assert call is not None
+            fi = func_of(call.start_byte)
+            if fi < 0:
+                continue
+            name = (callee.text or b"").decode()
+            if name in self.flags_save or name in self.flags_restore:
+                args = _fold(call.child_by_field_name("arguments").text)  # type: ignore[union-attr]
+                if name in self.flags_restore or any(b in args for b in self.flag_bits):
+                    name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
+            fcalls[fi].append(
+                (call.start_byte, call.end_byte, name, call.start_point[0] + 1, call)
+            )
+
+        sites: list[Site] = []
+        site_funcs: list[int] = []
+        site_offsets: list[tuple[int, int]] = []
+        occurrences: list[Occurrence] = []
+        problems: list[FileProblem] = []
+        tested: dict[int, set[str]] = {}
+        regions = prepared.regions
+
+        for m in _TOKEN_RE.finditer(src):
+            token = m.group(1).decode()
+            start, end = m.start(1), m.end(1)
+            line = src.count(b"\n", 0, start) + 1
+            category = _region_category(regions, start, token)
+            if category is not None:
+                if token in NOFS_TOKENS:
+                    occurrences.append(Occurrence(path, line, token, category))
+                continue
+            node = root.descendant_for_byte_range(start, end)
+            if node is None:
+                continue
+            if node.type == "comment":
+                if token in NOFS_TOKENS:
+                    occurrences.append(Occurrence(path, line, token, "comment"))
+                continue
+            if _inside(node, ("string_literal", "char_literal", "string_content")):
+                if token in NOFS_TOKENS:
+                    occurrences.append(Occurrence(path, line, token, "string"))
+                continue
+            fi = func_of(start)
+            if token.startswith("PF_MEMALLOC"):
+                self._flag_write(node, fi, fcalls)
+                continue
+            if token == "__GFP_FS":
+                if not _under_complement(node):
+                    if fi >= 0:
+                        test = _tested_operand(node)
+                        if test:
+                            tested.setdefault(fi, set()).add(test)
+                    continue
+            site = self._site(path, src, node, token, line, start, fi, outer, fcalls)
+            sites.append(site)
+            site_funcs.append(fi)
+            site_offsets.append((start, end))
+            if site.kind is Kind.UNPARSED:
+                problems.append(FileProblem(path, line, f"{token} in code that does not parse"))
+
+        functions = []
+        for fi, fnode in enumerate(outer):
+            functions.append(
+                self._function(fnode, fi, fcalls[fi], sites, site_funcs, site_offsets,
+                               tested.get(fi, set()), ir_names)
+            )
+
+        refs = self._refs(caps, outer, func_of)
+        exports = tuple(sorted({e.decode() for e in _EXPORT_RE.findall(src)}))
+        includes = tuple(sorted({i.decode() for i in _INCLUDE_RE.findall(src)}))
+        return FileFacts(
+            path=path,
+            functions=tuple(functions),
+            sites=tuple(sites),
+            site_funcs=tuple(site_funcs),
+            occurrences=tuple(occurrences),
+            refs=refs,
+            exports=exports,
+            includes=includes,
+            macro_calls=prepared.macro_calls,
+            problems=tuple(problems),
+            ir_names=ir_names,
+        )
+
+    # -- sites -------------------------------------------------------------
+
+    def _site(
+        self,
+        path: str,
+        src: bytes,
+        node: Node,
+        token: str,
+        line: int,
+        start: int,
+        fi: int,
+        outer: list[Node],
+        fcalls: list[list[tuple[int, int, str, int, Node]]],
+    ) -> Site:
+        col = start - (src.rfind(b"\n", 0, start) + 1) + 1
+        fname = _decl_name(_function_declarator(outer[fi])) if fi >= 0 else None
+        expr = node
+        kind: Kind | None = None
+        while expr.parent is not None:
+            p = expr.parent
+            if p.type in _EXPR_PARENTS:
+                op = p.child_by_field_name("operator")
+                if p.type == "binary_expression" and op is not None and op.type in _COMPARISONS:
+                    kind = Kind.SIGNAL
+                    expr = p
+                    break
+                expr = p
+                continue
+            if p.type == "argument_list" and p.parent is not None:
+                call = p.parent
+                # a mask derived from a mapping is part of the expression
+                if _callee_name(call) == "mapping_gfp_constraint":
+                    expr = call
+                    continue
+            break
+        parent = expr.parent
+        callee = None
+        arg_index = None
+        variable = None
+        uses: tuple[str, ...] = ()
+        if kind is None and parent is not None:
+            pt = parent.type
+            if pt == "argument_list" and parent.parent is not None:
+                callee = _callee_name(parent.parent)
+                arg_index = _arg_index(parent, expr)
+                kind = self._call_kind(callee, arg_index, token)
+            elif pt == "init_declarator":
+                variable = _decl_name(parent.child_by_field_name("declarator"))
+                kind = Kind.MASK_VAR
+            elif pt == "assignment_expression":
+                left = parent.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    variable = _fold(left.text)
+                    kind = Kind.MASK_VAR
+                else:
+                    variable = _fold(left.text) if left is not None else None
+                    kind = Kind.STORED
+            elif pt == "initializer_pair":
+                des = parent.named_children[0] if parent.named_children else None
+                variable = _fold(des.text) if des is not None else None
+                kind = Kind.SIGNAL if "shrink_control" in _declaration_type(parent) else Kind.STORED
+            elif pt == "initializer_list":
+                kind = Kind.STORED
+            elif pt == "return_statement":
+                kind = Kind.RETURN
+        if kind is None:
+            kind = Kind.UNPARSED if (node.type == "ERROR" or _in_error(node)) else Kind.OTHER
+        if kind is Kind.MASK_VAR and variable and fi >= 0:
+            uses = _uses(variable, expr.end_byte, fcalls[fi])
+        if token == "__GFP_FS" and kind is Kind.ALLOC_ARG and callee == "mapping_gfp_constraint":
+            kind = Kind.MASK_CLEAR
+        return Site(
+            path=path,
+            line=line,
+            col=col,
+            function=fname,
+            kind=kind,
+            token=token,
+            expression=_fold(expr.text),
+            callee=callee,
+            arg_index=arg_index,
+            variable=variable,
+            uses=uses,
+        )
+
+    def _call_kind(self, callee: str, index: int, token: str) -> Kind:
+        a = self.apis
+        if token == "KM_NOFS":
+            return Kind.KMEM_ARG if a.kmem.get(callee) == index else Kind.CALL_ARG
+        if a.mapping.get(callee) == index:
+            return Kind.MAPPING if callee == "mapping_set_gfp_mask" else Kind.MASK_CLEAR
+        if a.store.get(callee) == index:
+            return Kind.STORED
+        if a.signal.get(callee) == index:
+            return Kind.SIGNAL
+        if a.alloc.get(callee) == index:
+            return Kind.ALLOC_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
+        return Kind.CALL_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
+
+    def _flag_write(
+        self, node: Node, fi: int, fcalls: list[list[tuple[int, int, str, int, Node]]]
+    ) -> None:
+        """current->flags |= PF_MEMALLOC_NOFS (or &= ~...) as a pseudo-call."""
+        if fi < 0:
+            return
+        p = node.parent
+        while p is not None and p.type in _EXPR_PARENTS:
+            p = p.parent
+        if p is None or p.type != "assignment_expression":
+            return
+        left = p.child_by_field_name("left")
+        op = p.child_by_field_name("operator")
+        if left is None or op is None or b"flags" not in (left.text or b""):
+            return
+        if op.type == "|=":
+            name = FLAGS_SET
+        elif op.type == "&=":
+            name = FLAGS_CLEAR
+        else:
+            return
+        fcalls[fi].append((p.start_byte, p.end_byte, name, p.start_point[0] + 1, p))
+
+    # -- functions ---------------------------------------------------------
+
+    def _function(
+        self,
+        fnode: Node,
+        fi: int,
+        calls: list[tuple[int, int, str, int, Node]],
+        sites: list[Site],
+        site_funcs: list[int],
+        site_offsets: list[tuple[int, int]],
+        tested_names: set[str],
+        ir_names: frozenset[str],
+    ) -> FuncFacts:
+        decl = _function_declarator(fnode)
+        name = _decl_name(decl) or ""
+        static = any(
+            c.type == "storage_class_specifier" and c.text == b"static" for c in fnode.children
+        )
+        # evaluation order: a call's arguments before the call
+        calls.sort(key=lambda c: (c[1], -c[0]))
+        params = self._gfp_params(decl)
+        tested = tuple(i for i, p in enumerate(params) if p and p in tested_names)
+        forwards: list[tuple[int, str, int]] = []
+        if any(params):
+            for _, _, callee, _, cnode in calls:
+                args = cnode.child_by_field_name("arguments")
+                if args is None:
+                    continue
+                ai = 0
+                for a in args.named_children:
+                    if a.type == "comment":
+                        continue
+                    if a.type == "identifier" and a.text:
+                        t = a.text.decode()
+                        if t in params:
+                            forwards.append((params.index(t), callee, ai))
+                    ai += 1
+        skeleton = None
+        scope_re = self.cfg.scope_pattern
+        if any(
+            c[2] in ir_names or c[2] in (FLAGS_SET, FLAGS_CLEAR) or scope_re.fullmatch(c[2])
+            for c in calls
+        ):
+            body = fnode.child_by_field_name("body")
+            if body is not None:
+                events = [(c[0], c[1], i) for i, c in enumerate(calls)]
+                for si, sfi in enumerate(site_funcs):
+                    if sfi == fi:
+                        s, e = site_offsets[si]
+                        events.append((s, e, -1 - si))
+                skeleton = ir.build(body, events)
+        return FuncFacts(
+            name=name,
+            static=static,
+            line=fnode.start_point[0] + 1,
+            end_line=fnode.end_point[0] + 1,
+            calls=tuple((c[2], c[3]) for c in calls),
+            ir=skeleton,
+            gfp_params=params,
+            tested_params=tested,
+            forwards=tuple(sorted(set(forwards))),
+            error=fnode.has_error,
+        )
+
+    def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
+        if decl is None:
+            return ()
+        plist = decl.child_by_field_name("parameters")
+        if plist is None:
+            return ()
+        out = []
+        for p in plist.named_children:
+            if p.type != "parameter_declaration":
+                continue
+            t = p.child_by_field_name("type")
+            is_gfp = t is not None and t.text in (b"gfp_t", b"xfs_km_flags_t")
+            out.append(_decl_name(p.child_by_field_name("declarator")) or "" if is_gfp else "")
+        return tuple(out) if any(out) else ()
+
+    # -- references --------------------------------------------------------
+
+    def _refs(self, caps: dict[str, list[Node]], outer: list[Node], func_of: object) -> tuple[Ref, ...]:
+        assert callable(func_of)
+        seen: dict[tuple[str, str, str], Ref] = {}
+
+        def fname(n: Node) -> str | None:
+            fi = func_of(n.start_byte)
+            return _decl_name(_function_declarator(outer[fi])) if fi >= 0 else None
+
+        # Functions passed as arguments: the detail (which call, which
+        # argument) only for the first use of each name in the file, except
+        # for the calls that queue work, which are looked at one by one.
+        first: dict[str, Node] = {}
+        for n in caps.get("arg", []):
+            name = (n.text or b"").decode()
+            if name and not name.isupper() and name not in first:
+                first[name] = n
+        for callee_node in caps.get("callee", []):
+            idx = self.work.get((callee_node.text or b"").decode())
+            if idx is None or callee_node.parent is None:
+                continue
+            args = callee_node.parent.child_by_field_name("arguments")
+            named = [a for a in args.named_children if a.type != "comment"] if args else []
+            if idx < len(named):
+                a = named[idx]
+                if a.type == "pointer_expression" and a.named_children:
+                    a = a.named_children[-1]
+                if a.type == "identifier" and a.text:
+                    name = a.text.decode()
+                    detail = f"{callee_node.text.decode()}#{idx}"  # type: ignore[union-attr]
+                    seen.setdefault((name, "work", detail),
+                                    Ref(name, a.start_point[0] + 1, "work", detail, fname(a)))
+        for name, n in first.items():
+            a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
+            arglist = a.parent
+            if arglist is None or arglist.parent is None:
+                continue
+            callee = _callee_name(arglist.parent)
+            idx = _arg_index(arglist, a)
+            if self.work.get(callee) == idx:
+                continue
+            detail = f"{callee}#{idx}"
+            seen.setdefault((name, "arg", detail),
+                            Ref(name, n.start_point[0] + 1, "arg", detail, fname(n)))
+        for n in caps.get("init", []):
+            name = (n.text or b"").decode()
+            if not name or name.isupper():
+                continue
+            pair = n.parent
+            while pair is not None and pair.type != "initializer_pair":
+                pair = pair.parent
+            if pair is None:
+                continue
+            des = pair.named_children[0] if pair.named_children else None
+            fld = _fold(des.text).lstrip(".") if des is not None else ""
+            struct = _declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
+            role = "scoped-ops" if (struct, fld) in self.scoped_ops else "ops"
+            key = (name, role, f"{struct}.{fld}")
+            if key not in seen:
+                seen[key] = Ref(name, n.start_point[0] + 1, role, f"{struct}.{fld}", fname(n))
+        for n in caps.get("assign", []):
+            name = (n.text or b"").decode()
+            if not name or name.isupper() or n.parent is None:
+                continue
+            left = n.parent.child_by_field_name("left")
+            detail = _fold(left.text) if left is not None else ""
+            if left is None or left.type != "field_expression":
+                continue
+            fld = left.child_by_field_name("field")
+            fldname = _fold(fld.text) if fld is not None else ""
+            key = (name, "ops", fldname)
+            if key not in seen:
+                seen[key] = Ref(name, n.start_point[0] + 1, "ops", detail, fname(n))
+        return tuple(sorted(seen.values(), key=lambda r: (r.name, r.line, r.role, r.detail)))
+
+
+def _region_category(regions: tuple[object, ...], offset: int, token: str) -> str | None:
+    best = None
+    for r in regions:
+        if r.start > offset:  # type: ignore[attr-defined]
+            break
+        if r.start <= offset < r.end:  # type: ignore[attr-defined]
+            cat = r.category  # type: ignore[attr-defined]
+            if cat == DISABLED:
+                return DISABLED
+            if cat == MACRO_BODY:
+                best = DEFINITION if r.name == token else MACRO_BODY  # type: ignore[attr-defined]
+            elif cat == DIRECTIVE and best is None:
+                best = DIRECTIVE
+    return best
+
+
+def _inside(node: Node, types: tuple[str, ...]) -> bool:
+    n: Node | None = node
+    for _ in range(4):
+        if n is None:
+            return False
+        if n.type in types:
+            return True
+        n = n.parent
+    return False
+
+
+def _under_complement(node: Node) -> bool:
+    p = node.parent
+    while p is not None and p.type in _EXPR_PARENTS:
+        if p.type == "unary_expression":
+            op = p.child_by_field_name("operator")
+            if op is not None and op.type == "~":
+                return True
+        p = p.parent
+    return False
+
+
+def _tested_operand(node: Node) -> str | None:
+    """For `gfp & __GFP_FS`, the identifier tested (gfp), else None."""
+    p = node.parent
+    while p is not None and p.type == "parenthesized_expression":
+        p = p.parent
+    if p is None or p.type != "binary_expression":
+        return None
+    op = p.child_by_field_name("operator")
+    if op is None or op.type != "&":
+        return None
+    for side in ("left", "right"):
+        s = p.child_by_field_name(side)
+        if s is not None and s.type == "identifier" and s.text != b"__GFP_FS":
+            return (s.text or b"").decode()
+        if s is not None and s.type == "field_expression":
+            return _fold(s.text)
+    return None
+
+
+def _uses(variable: str, after: int, calls: list[tuple[int, int, str, int, Node]]) -> tuple[str, ...]:
+    out: list[str] = []
+    for start, _, callee, _, cnode in calls:
+        if start < after:
+            continue
+        args = cnode.child_by_field_name("arguments")
+        if args is None:
+            continue
+        for a in args.named_children:
+            if a.type == "identifier" and a.text and a.text.decode() == variable:
+                out.append(callee)
+    return tuple(dict.fromkeys(out))

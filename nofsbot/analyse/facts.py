@@ -1,0 +1,58 @@
+"""Per-file facts: everything the whole-program analysis needs from one file.
+
+Facts are a pure function of (file content, path, configuration), so they are
+cached by content hash and computed in parallel. They hold, per function, the
+calls it makes (in evaluation order) and, for functions that may change the
+NOFS scope, a control-flow skeleton (ir.py) over those calls and the sites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nofsbot.model import FileProblem, Occurrence, Site
+
+# Pseudo-callees for direct writes of PF_MEMALLOC_NOFS/NOIO to current->flags
+# (and memalloc_flags_save/restore of those bits).
+FLAGS_SET = "<nofs-flags-set>"
+FLAGS_CLEAR = "<nofs-flags-clear>"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A function name used as a value: stored, passed, or queued."""
+
+    name: str
+    line: int
+    role: str  # work, ops, arg, assign
+    detail: str  # the call (and argument) or the struct.field it went to
+    function: str | None  # where the reference is
+
+
+@dataclass(frozen=True, slots=True)
+class FuncFacts:
+    name: str
+    static: bool
+    line: int
+    end_line: int
+    calls: tuple[tuple[str, int], ...]  # (callee, line) in evaluation order
+    ir: tuple[object, ...] | None  # control-flow skeleton; None: no scope change inside
+    gfp_params: tuple[str, ...]  # parameter names by position ("" if not gfp_t)
+    tested_params: tuple[int, ...]  # gfp parameters tested against __GFP_FS
+    forwards: tuple[tuple[int, str, int], ...]  # (param, callee, argument index)
+    error: bool  # the body holds a parse error
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    path: str
+    functions: tuple[FuncFacts, ...]
+    sites: tuple[Site, ...]
+    site_funcs: tuple[int, ...]  # index into functions, -1 outside any
+    occurrences: tuple[Occurrence, ...]  # NOFS tokens that are not sites
+    refs: tuple[Ref, ...]
+    exports: tuple[str, ...]
+    includes: tuple[str, ...]
+    macro_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    problems: tuple[FileProblem, ...] = ()
+    ir_names: frozenset[str] = frozenset()  # extra names that forced an IR

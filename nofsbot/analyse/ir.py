@@ -1,0 +1,267 @@
+"""A control-flow skeleton of a C function body, and the scope walk over it.
+
+The skeleton keeps only what decides whether a point is inside a NOFS scope:
+statements' control structure (if/loops/switch/goto/return/break/continue)
+and, at the leaves, events: calls (index >= 0 into the function's call list)
+and sites (encoded as -1 - site index). Nodes are plain tuples so they pickle
+small and fast.
+
+The walk is an abstract interpretation over sets of scope depths:
+-1 means "definitely outside" (a scope from the caller was closed), 0 means
+"as at function entry", 1 and 2 mean inside one or more scopes opened here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from tree_sitter import Node
+
+SEQ, EV, IF, LOOP, DO, SWITCH, RET, GOTO, LABEL, BREAK, CONT = range(11)
+
+OUT, ENTRY, MAXDEPTH = -1, 0, 2
+
+State = frozenset[int]
+
+
+class _Builder:
+    def __init__(self, starts: Sequence[int], ends: Sequence[int], ids: Sequence[int]) -> None:
+        # events sorted by start byte
+        self.starts = starts
+        self.ends = ends
+        self.ids = ids
+
+    def events(self, start: int, end: int) -> tuple[object, ...]:
+        import bisect
+
+        lo = bisect.bisect_left(self.starts, start)
+        hi = bisect.bisect_left(self.starts, end, lo)
+        picked = [(self.ends[i], self.ids[i]) for i in range(lo, hi) if self.ends[i] <= end]
+        if not picked:
+            return (EV, ())
+        picked.sort()
+        return (EV, tuple(i for _, i in picked))
+
+    def node_events(self, node: Node | None) -> tuple[object, ...]:
+        if node is None:
+            return (EV, ())
+        return self.events(node.start_byte, node.end_byte)
+
+    def stmt(self, node: Node) -> tuple[object, ...]:
+        t = node.type
+        if t == "compound_statement":
+            return (SEQ, tuple(self.stmt(c) for c in node.named_children if c.type != "comment"))
+        if t == "if_statement":
+            alt = node.child_by_field_name("alternative")
+            alt_stmt = None
+            if alt is not None:
+                inner = [c for c in alt.named_children if c.type != "comment"]
+                alt_stmt = self.stmt(inner[0]) if inner else (SEQ, ())
+            cons = node.child_by_field_name("consequence")
+            return (
+                IF,
+                self.node_events(node.child_by_field_name("condition")),
+                self.stmt(cons) if cons is not None else (SEQ, ()),
+                alt_stmt,
+            )
+        if t == "while_statement":
+            body = node.child_by_field_name("body")
+            return (
+                LOOP,
+                self.node_events(node.child_by_field_name("condition")),
+                self.stmt(body) if body is not None else (SEQ, ()),
+                (EV, ()),
+            )
+        if t == "for_statement":
+            body = node.child_by_field_name("body")
+            init = node.child_by_field_name("initializer")
+            return (
+                SEQ,
+                (
+                    self.node_events(init),
+                    (
+                        LOOP,
+                        self.node_events(node.child_by_field_name("condition")),
+                        self.stmt(body) if body is not None else (SEQ, ()),
+                        self.node_events(node.child_by_field_name("update")),
+                    ),
+                ),
+            )
+        if t == "do_statement":
+            body = node.child_by_field_name("body")
+            return (
+                DO,
+                self.stmt(body) if body is not None else (SEQ, ()),
+                self.node_events(node.child_by_field_name("condition")),
+            )
+        if t == "switch_statement":
+            body = node.child_by_field_name("body")
+            cases: list[tuple[object, ...]] = []
+            has_default = False
+            pre: list[tuple[object, ...]] = []
+            if body is not None:
+                for c in body.named_children:
+                    if c.type == "case_statement":
+                        if c.child_by_field_name("value") is None:
+                            has_default = True
+                        stmts = [
+                            self.stmt(s)
+                            for s in c.named_children
+                            if s.type != "comment" and s != c.child_by_field_name("value")
+                        ]
+                        cases.append((SEQ, tuple(stmts)))
+                    elif c.type != "comment":
+                        pre.append(self.stmt(c))
+            return (
+                SWITCH,
+                self.node_events(node.child_by_field_name("condition")),
+                tuple(cases),
+                has_default,
+            )
+        if t == "return_statement":
+            return (RET, self.events(node.start_byte, node.end_byte))
+        if t == "goto_statement":
+            label = node.child_by_field_name("label")
+            return (GOTO, label.text.decode() if label is not None and label.text else "")
+        if t == "labeled_statement":
+            label = node.child_by_field_name("label")
+            inner = [c for c in node.named_children if c != label and c.type != "comment"]
+            return (
+                LABEL,
+                label.text.decode() if label is not None and label.text else "",
+                self.stmt(inner[0]) if inner else (SEQ, ()),
+            )
+        if t == "break_statement":
+            return (BREAK,)
+        if t == "continue_statement":
+            return (CONT,)
+        if t == "attributed_statement":
+            inner = [c for c in node.named_children if c.type != "attribute_declaration"]
+            return self.stmt(inner[-1]) if inner else (SEQ, ())
+        # expression statements, declarations, ERROR nodes, anything else
+        return self.events(node.start_byte, node.end_byte)
+
+
+def build(body: Node, events: list[tuple[int, int, int]]) -> tuple[object, ...]:
+    """Skeleton of BODY; EVENTS are (start byte, end byte, event id)."""
+    events = sorted(events)
+    b = _Builder([e[0] for e in events], [e[1] for e in events], [e[2] for e in events])
+    return b.stmt(body)
+
+
+Transfer = Callable[[int, State], State]
+
+
+class Walk:
+    """Scope states at each event of one function.
+
+    transfer(event, state) gives the state after a call event; `at` collects
+    the union of states seen before each event; `exits` the states at return.
+    """
+
+    def __init__(self, transfer: Transfer) -> None:
+        self.transfer = transfer
+        self.at: dict[int, set[int]] = {}
+        self.exits: set[int] = set()
+        self.labels: dict[str, set[int]] = {}
+        self._changed = False
+
+    def run(self, ir: tuple[object, ...]) -> None:
+        start: State = frozenset({ENTRY})
+        for _ in range(6):  # backward gotos: iterate until label states settle
+            self._changed = False
+            out = self._exec(ir, start, [], [])
+            self.exits |= out
+            if not self._changed:
+                break
+
+    def _label_in(self, name: str, state: State) -> None:
+        cur = self.labels.setdefault(name, set())
+        if not state <= cur:
+            cur |= state
+            self._changed = True
+
+    def _exec(
+        self,
+        node: tuple[object, ...],
+        state: State,
+        breaks: list[set[int]],
+        conts: list[set[int]],
+    ) -> State:
+        op = node[0]
+        if op == EV:
+            for ev in node[1]:  # type: ignore[attr-defined]
+                self.at.setdefault(ev, set()).update(state)
+                if ev >= 0:
+                    state = self.transfer(ev, state)
+            return state
+        if op == SEQ:
+            for child in node[1]:  # type: ignore[attr-defined]
+                state = self._exec(child, state, breaks, conts)
+            return state
+        if op == IF:
+            state = self._exec(node[1], state, breaks, conts)  # type: ignore[arg-type]
+            a = self._exec(node[2], state, breaks, conts)  # type: ignore[arg-type]
+            b = self._exec(node[3], state, breaks, conts) if node[3] else state  # type: ignore[arg-type]
+            return a | b
+        if op in (LOOP, DO):
+            brk: set[int] = set()
+            cont: set[int] = set()
+            cur = state
+            seen: State = frozenset()
+            for _ in range(5):
+                if op == LOOP:
+                    after_cond = self._exec(node[1], cur, breaks, conts)  # type: ignore[arg-type]
+                    brk |= after_cond
+                    body_out = self._exec(node[2], after_cond, [*breaks, brk], [*conts, cont])  # type: ignore[arg-type]
+                    nxt = self._exec(node[3], body_out | frozenset(cont), breaks, conts)  # type: ignore[arg-type]
+                else:
+                    body_out = self._exec(node[1], cur, [*breaks, brk], [*conts, cont])  # type: ignore[arg-type]
+                    nxt = self._exec(node[2], body_out | frozenset(cont), breaks, conts)  # type: ignore[arg-type]
+                    brk |= nxt
+                merged = cur | nxt
+                if merged == seen:
+                    break
+                seen = merged
+                cur = merged
+            return frozenset(brk) if brk else frozenset(cur)
+        if op == SWITCH:
+            state = self._exec(node[1], state, breaks, conts)  # type: ignore[arg-type]
+            brk = set()
+            fall: State = frozenset()
+            for case in node[2]:  # type: ignore[attr-defined]
+                fall = self._exec(case, state | fall, [*breaks, brk], conts)
+            out = set(fall) | brk
+            if not node[3]:
+                out |= state
+            return frozenset(out)
+        if op == RET:
+            state = self._exec(node[1], state, breaks, conts)  # type: ignore[arg-type]
+            self.exits |= state
+            return frozenset()
+        if op == GOTO:
+            self._label_in(node[1], state)  # type: ignore[arg-type]
+            return frozenset()
+        if op == LABEL:
+            state = state | frozenset(self.labels.get(node[1], ()))  # type: ignore[arg-type]
+            return self._exec(node[2], state, breaks, conts)  # type: ignore[arg-type]
+        if op == BREAK:
+            if breaks:
+                breaks[-1].update(state)
+            return frozenset()
+        if op == CONT:
+            if conts:
+                conts[-1].update(state)
+            return frozenset()
+        raise ValueError(f"unknown skeleton node {op}")
+
+
+def begin(state: State, conditional: bool = False) -> State:
+    opened = frozenset(min(MAXDEPTH, max(s, 0) + 1) for s in state)
+    return opened | state if conditional else opened
+
+
+def end(state: State, conditional: bool = False) -> State:
+    if conditional:
+        return frozenset(s - 1 if s >= 1 else s for s in state)
+    return frozenset(s - 1 if s >= 1 else OUT for s in state)

@@ -1,0 +1,368 @@
+"""Whole-program scope analysis over the facts of many files.
+
+1. Resolve calls: a static function in the same file (or a header it
+   includes) first, then a global one, then through function-like macros.
+2. Scope summaries: a function that opens or closes a scope without the
+   other (say, commits a transaction its caller started) changes the state of
+   its callers; computed to a fixpoint together with the walks (ir.py).
+3. Entry contexts: for each function, whether it can be entered inside a
+   scope ("in"), outside one ("out"), or from somewhere nofsbot cannot see
+   ("unk"): callers' states at their call sites, work functions (a fresh,
+   empty scope), ops tables and exports (unknown), configured scoped
+   functions and scoped ops fields (in). A fixpoint over the call graph.
+4. Per site: the set of contexts it can run in, and a witness for each.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import posixpath
+from collections import deque
+from dataclasses import dataclass, field
+
+from nofsbot.analyse import ir
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts
+from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, NEUTRAL, Config
+
+log = logging.getLogger(__name__)
+
+IN, OUT, UNK = "in", "out", "unk"
+
+
+@dataclass
+class Fn:
+    id: int
+    path: str
+    facts: FuncFacts
+    callees: list[tuple[int, ...]] = field(default_factory=list)  # per call index
+    callers: list[tuple[int, int]] = field(default_factory=list)  # (caller id, call index)
+    at: dict[int, frozenset[int]] | None = None  # walk states per event
+    summary: frozenset[int] = frozenset({0})
+    entry: set[str] = field(default_factory=set)
+    # first witness for each entry element: ("call", caller id, call index)
+    # or ("root", path, line, note)
+    why: dict[str, tuple[object, ...]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+    def state_at(self, event: int) -> frozenset[int]:
+        if self.at is None:
+            return frozenset({ir.ENTRY})
+        return self.at.get(event, frozenset({ir.ENTRY}))
+
+
+@dataclass(frozen=True)
+class Roots:
+    """Knowledge from outside the analysed files."""
+
+    # global function name -> a path outside the analysed set that mentions it
+    external: dict[str, str]
+
+
+class Program:
+    def __init__(self, files: list[FileFacts], cfg: Config, roots: Roots) -> None:
+        self.cfg = cfg
+        self.files = {f.path: f for f in files}
+        self.fns: list[Fn] = []
+        self.static: dict[tuple[str, str], list[int]] = {}
+        self.globals: dict[str, list[int]] = {}
+        self.macros: dict[str, tuple[str, ...]] = {}
+        self.roots = roots
+        for f in sorted(files, key=lambda f: f.path):
+            for name, called in f.macro_calls.items():
+                self.macros.setdefault(name, called)
+            for ff in f.functions:
+                if not ff.name:
+                    continue
+                fn = Fn(len(self.fns), f.path, ff)
+                self.fns.append(fn)
+                if ff.static:
+                    self.static.setdefault((f.path, ff.name), []).append(fn.id)
+                else:
+                    self.globals.setdefault(ff.name, []).append(fn.id)
+        self.by_file: dict[str, list[int]] = {}
+        for fn in self.fns:
+            self.by_file.setdefault(fn.path, []).append(fn.id)
+        self._headers = {p: self._included(f) for p, f in self.files.items()}
+        self._resolve()
+
+    # -- resolution --------------------------------------------------------
+
+    def _included(self, f: FileFacts) -> list[str]:
+        out = []
+        d = posixpath.dirname(f.path)
+        for inc in f.includes:
+            for cand in (posixpath.normpath(posixpath.join(d, inc)), f"include/{inc}"):
+                if cand in self.files:
+                    out.append(cand)
+                    break
+        return out
+
+    def resolve(self, path: str, name: str, depth: int = 0) -> tuple[int, ...]:
+        hit = self.static.get((path, name))
+        if hit:
+            return tuple(hit)
+        for h in self._headers.get(path, ()):
+            hit = self.static.get((h, name))
+            if hit:
+                return tuple(hit)
+        hit = self.globals.get(name)
+        if hit:
+            return tuple(hit)
+        if depth == 0 and name in self.macros:
+            out: list[int] = []
+            for called in self.macros[name]:
+                if called != name:
+                    out += self.resolve(path, called, 1)
+            return tuple(dict.fromkeys(out))
+        return ()
+
+    def _resolve(self) -> None:
+        for fn in self.fns:
+            fn.callees = []
+            for ci, (callee, _) in enumerate(fn.facts.calls):
+                targets = self.resolve(fn.path, callee)
+                fn.callees.append(targets)
+                for t in targets:
+                    self.fns[t].callers.append((fn.id, ci))
+
+    # -- scope summaries ---------------------------------------------------
+
+    def effect(self, fn: Fn, ci: int) -> tuple[str, frozenset[int] | None]:
+        callee = fn.facts.calls[ci][0]
+        if callee == FLAGS_SET:
+            return BEGIN, None
+        if callee == FLAGS_CLEAR:
+            return END, None
+        eff, _ = self.cfg.scope_effect(callee)
+        if eff != NEUTRAL:
+            return eff, None
+        summaries = [self.fns[t].summary for t in fn.callees[ci] if self.fns[t].summary != {0}]
+        if summaries:
+            merged: frozenset[int] = frozenset().union(*summaries)
+            return "summary", merged
+        return NEUTRAL, None
+
+    def _transfer(self, fn: Fn) -> ir.Transfer:
+        def transfer(ci: int, state: ir.State) -> ir.State:
+            eff, summary = self.effect(fn, ci)
+            if eff == NEUTRAL:
+                return state
+            if eff == BEGIN:
+                return ir.begin(state)
+            if eff == COND_BEGIN:
+                return ir.begin(state, conditional=True)
+            if eff == END:
+                return ir.end(state)
+            if eff == COND_END:
+                return ir.end(state, conditional=True)
+            assert summary is not None
+            out: set[int] = set()
+            for s in summary:
+                if s == 0:
+                    out |= state
+                elif s > 0:
+                    step = state
+                    for _ in range(s):
+                        step = ir.begin(step)
+                    out |= step
+                else:
+                    out |= ir.end(state)
+            return frozenset(out)
+
+        return transfer
+
+    def walk_all(self) -> set[str]:
+        """Walk every function with a skeleton until summaries settle.
+
+        Returns the names of functions whose summary is not neutral and that
+        are called from functions without a skeleton: their files must be
+        re-extracted with those names (see analyse.run).
+        """
+        configured = self.cfg.scope_names
+        work = deque(fn.id for fn in self.fns if fn.facts.ir is not None)
+        queued = set(work)
+        rounds = 0
+        while work:
+            rounds += 1
+            fid = work.popleft()
+            queued.discard(fid)
+            fn = self.fns[fid]
+            w = ir.Walk(self._transfer(fn))
+            w.run(fn.facts.ir)  # type: ignore[arg-type]
+            fn.at = {k: frozenset(v) for k, v in w.at.items()}
+            exits = frozenset(w.exits) or frozenset({0})
+            if fn.name in configured or self.cfg.scope_pattern.fullmatch(fn.name):
+                exits = frozenset({0})  # a configured provider's own body
+            if exits != fn.summary:
+                fn.summary = exits
+                for caller, _ in fn.callers:
+                    if self.fns[caller].facts.ir is not None and caller not in queued:
+                        work.append(caller)
+                        queued.add(caller)
+        missing: set[str] = set()
+        for fn in self.fns:
+            if fn.summary == {0}:
+                continue
+            for caller, _ in fn.callers:
+                if self.fns[caller].facts.ir is None:
+                    missing.add(fn.name)
+        log.debug("walks settled after %d steps; %d names need skeletons", rounds, len(missing))
+        return missing
+
+    # -- entry contexts ----------------------------------------------------
+
+    def _root(self, fn: Fn, elem: str, path: str, line: int, note: str) -> None:
+        if elem not in fn.entry:
+            fn.entry.add(elem)
+            fn.why[elem] = ("root", path, line, note)
+
+    def contexts(self) -> None:
+        cfg = self.cfg
+        scoped_fns = {
+            name: sf for sf in cfg.providers.functions for name in sf.functions
+        }
+        exported: dict[str, str] = {}
+        for f in self.files.values():
+            for e in f.exports:
+                exported.setdefault(e, f.path)
+        referenced: dict[int, list[tuple[str, object]]] = {}
+        for f in self.files.values():
+            for r in f.refs:
+                for t in self.resolve(f.path, r.name, 1):
+                    if self.fns[t].name == r.function and r.role != "work":
+                        continue  # a function naming itself, e.g. recursion by pointer
+                    referenced.setdefault(t, []).append((f.path, r))
+
+        for fn in self.fns:
+            name = fn.name
+            if name in scoped_fns:
+                self._root(fn, IN, fn.path, fn.facts.line,
+                           f"{scoped_fns[name].name}: {scoped_fns[name].note}")
+                continue
+            if name in exported and not fn.facts.static:
+                self._root(fn, UNK, exported[name], fn.facts.line,
+                           "exported with EXPORT_SYMBOL: callable from any module")
+            if not fn.facts.static and name in self.roots.external:
+                self._root(fn, UNK, self.roots.external[name], 0,
+                           f"mentioned outside the analysed code, in {self.roots.external[name]}")
+            for path, r in referenced.get(fn.id, []):
+                role, detail, line = r.role, r.detail, r.line  # type: ignore[attr-defined]
+                call = detail.split("#")[0]
+                if role == "work":
+                    self._root(fn, OUT, path, line,
+                               f"queued by {call}(): runs later in its own context, with no scope")
+                elif role == "scoped-ops":
+                    self._root(fn, IN, path, line, f"stored in {detail}, only called inside a scope")
+                elif role == "ops":
+                    self._root(fn, UNK, path, line,
+                               f"stored in {detail}: called through a pointer from unknown context")
+                else:
+                    self._root(fn, UNK, path, line,
+                               f"passed to {call}(): may be called back from unknown context")
+            if not fn.callers and not fn.entry:
+                self._root(fn, UNK, fn.path, fn.facts.line,
+                           "no caller in the analysed code")
+
+        # propagate along call edges
+        work = deque(fn.id for fn in self.fns)
+        queued = set(work)
+        while work:
+            fid = work.popleft()
+            queued.discard(fid)
+            g = self.fns[fid]
+            for ci, targets in enumerate(g.callees):
+                if not targets:
+                    continue
+                contrib = self._call_context(g, ci)
+                for t in targets:
+                    f = self.fns[t]
+                    if f.name in scoped_fns:
+                        continue
+                    new = contrib - f.entry
+                    if not new:
+                        continue
+                    for e in new:
+                        f.entry.add(e)
+                        f.why[e] = ("call", g.id, ci)
+                    if t not in queued:
+                        work.append(t)
+                        queued.add(t)
+
+    def _call_context(self, g: Fn, event: int) -> set[str]:
+        return self.elems(g, g.state_at(event))
+
+    def elems(self, g: Fn, states: frozenset[int]) -> set[str]:
+        out: set[str] = set()
+        for s in states:
+            if s >= 1:
+                out.add(IN)
+            elif s == ir.OUT:
+                out.add(OUT)
+            else:
+                out |= g.entry
+        return out
+
+    def analyse(self) -> None:
+        self.walk_all()
+        self.contexts()
+
+    # -- queries -----------------------------------------------------------
+
+    def function_at(self, path: str, name: str | None, line: int) -> Fn | None:
+        for fid in self.by_file.get(path, ()):
+            fn = self.fns[fid]
+            if fn.name == name and fn.facts.line <= line <= fn.facts.end_line:
+                return fn
+        return None
+
+    def opener_before(self, fn: Fn, line: int) -> tuple[str, int] | None:
+        """The nearest call before LINE in FN that opens a scope."""
+        best = None
+        for ci, (callee, cline) in enumerate(fn.facts.calls):
+            if cline > line:
+                continue
+            eff, summary = self.effect(fn, ci)
+            opens = eff in (BEGIN, COND_BEGIN) or (summary is not None and any(s > 0 for s in summary))
+            if opens and (best is None or cline >= best[1]):
+                best = (callee, cline)
+        return best
+
+    def not_providers_before(self, fn: Fn, line: int) -> list[tuple[str, int, str]]:
+        out = []
+        for callee, cline in fn.facts.calls:
+            if cline <= line:
+                np = self.cfg.not_provider(callee)
+                if np is not None:
+                    out.append((callee, cline, f"{np.name}: {np.note}"))
+        return out
+
+    def tests_gfp(self, path: str, callee: str, index: int) -> str | None:
+        """If CALLEE reads its argument INDEX as a signal, say where."""
+        if self.cfg.apis.signal.get(callee) == index:
+            return f"{callee}() tests __GFP_FS in its gfp argument"
+        seen: set[tuple[int, int]] = set()
+        stack = [(t, index) for t in self.resolve(path, callee)]
+        while stack:
+            fid, idx = stack.pop()
+            if (fid, idx) in seen:
+                continue
+            seen.add((fid, idx))
+            f = self.fns[fid]
+            if idx in f.facts.tested_params:
+                return f"{f.name}() ({f.path}:{f.facts.line}) tests __GFP_FS in that argument"
+            for p, c, j in f.facts.forwards:
+                if p != idx:
+                    continue
+                if self.cfg.apis.signal.get(c) == j:
+                    return f"{f.name}() passes it to {c}(), which tests __GFP_FS"
+                for t in self.resolve(f.path, c):
+                    stack.append((t, j))
+        return None
+
+
+def fnmatch_any(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)

@@ -1,0 +1,171 @@
+"""The command line. The only place that catches errors and picks exit codes.
+
+Exit codes: 0 ok, 1 findings asked to fail on / an error the user can fix,
+2 usage, 3 internal error (traceback in a log file), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nofsbot import __version__, config
+from nofsbot.errors import NofsbotError
+from nofsbot.model import Class
+from nofsbot.runner import default_jobs
+
+log = logging.getLogger("nofsbot")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    tree: Path
+    paths: tuple[str, ...]
+    fmt: str
+    jobs: int
+    cache: bool
+    evidence: bool
+    fail_on: frozenset[Class]
+    output: Path | None
+
+
+def _tree(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    return Path(os.environ.get("NOFSBOT_TREE") or ".")
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from nofsbot.analyse import Options, analyse
+    from nofsbot.plan import plan
+    from nofsbot.report.sarif import to_sarif
+    from nofsbot.report.scan import ScanResult, to_json, to_text
+
+    fail_on = frozenset(Class(c) for c in args.fail_on.split(",") if c) if args.fail_on else frozenset()
+    opts = ScanOptions(
+        tree=_tree(args.tree),
+        paths=tuple(args.paths),
+        fmt=args.format,
+        jobs=args.jobs,
+        cache=not args.no_cache,
+        evidence=not args.brief,
+        fail_on=fail_on,
+        output=Path(args.output) if args.output else None,
+    )
+    cfg = config.load(Path(args.config_dir) if args.config_dir else None)
+    analysis = analyse(opts.tree, list(opts.paths), cfg,
+                       Options(jobs=opts.jobs, cache=opts.cache, progress=None))
+    result = ScanResult(analysis, plan(analysis.placed))
+    render: dict[str, Callable[[ScanResult], str]] = {
+        "json": to_json,
+        "sarif": to_sarif,
+        "text": lambda r: to_text(r, evidence=opts.evidence),
+    }
+    text = render[opts.fmt](result)
+    if opts.output:
+        opts.output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    hit = [f for f in result.findings if f.klass in opts.fail_on]
+    if hit:
+        log.info("%d sites of class %s", len(hit), ",".join(sorted(map(str, opts.fail_on))))
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_kernel(args: argparse.Namespace) -> int:
+    from nofsbot import kernels
+
+    for v in args.versions:
+        print(kernels.provision(v))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nofsbot",
+        description="Find GFP_NOFS sites in a Linux kernel tree, decide with evidence which are "
+        "already inside a memalloc_nofs_save() scope, and convert them.",
+    )
+    p.add_argument("--version", action="version", version=f"nofsbot {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    p.add_argument("--config-dir", metavar="DIR", help="directory with the *.toml rules "
+                   "(default: the config/ shipped with nofsbot, or $NOFSBOT_CONFIG)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser(
+        "scan",
+        help="list NOFS sites with their scope context and class",
+        description="List every GFP_NOFS / KM_NOFS / ~__GFP_FS site under PATH..., whether it "
+        "runs inside a NOFS scope on every path (with the evidence), and its class: "
+        "redundant, noop-mask, keep (with the reason) or unscoped.",
+    )
+    s.add_argument("paths", nargs="+", metavar="PATH", help="files or directories in the tree")
+    s.add_argument("--tree", metavar="DIR", help="kernel tree (default: $NOFSBOT_TREE or .)")
+    s.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    s.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="same as --format json")
+    s.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    s.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+                   help="parallel workers (default: the number of CPUs)")
+    s.add_argument("--no-cache", action="store_true", help="ignore and do not fill the cache")
+    s.add_argument("--brief", action="store_true", help="text: leave out the evidence lines")
+    s.add_argument("--fail-on", metavar="CLASS[,CLASS]",
+                   help="exit 1 if any site has one of these classes (e.g. redundant,noop-mask)")
+    s.set_defaults(func=cmd_scan)
+
+    k = sub.add_parser(
+        "kernel",
+        help="extract a Debian linux-source tarball once into the cache and print its path",
+        description="Extract /usr/src/linux-source-VERSION.tar.xz into the cache directory "
+        "($XDG_CACHE_HOME/nofsbot/kernels), import it into git, and print the path. "
+        "Later calls just print the path.",
+    )
+    k.add_argument("versions", nargs="+", metavar="VERSION", help="e.g. 6.1 or 6.12")
+    k.set_defaults(func=cmd_kernel)
+    return p
+
+
+def _internal_error(exc: BaseException) -> int:
+    fd, path = tempfile.mkstemp(prefix="nofsbot-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as f:
+        f.write(f"nofsbot {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
+        f.write(f"argv: {sys.argv}\n\n")
+        f.write("".join(traceback.format_exception(exc)))
+    sys.stderr.write(f"nofsbot: internal error: {type(exc).__name__}: {exc}\n"
+                     f"details in {path}\n")
+    return EXIT_INTERNAL
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.ERROR if args.quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
+        min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="nofsbot: %(message)s", stream=sys.stderr)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except NofsbotError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:
+        return _internal_error(e)

@@ -1,0 +1,243 @@
+"""config/*.toml loaded into frozen dataclasses; unknown keys are errors."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from nofsbot.errors import ConfigError
+
+
+def default_dir() -> Path:
+    env = os.environ.get("NOFSBOT_CONFIG")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent.parent / "config"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "nofsbot" / "config"
+
+
+@dataclass(frozen=True)
+class Pair:
+    name: str
+    begin: tuple[str, ...]
+    end: tuple[str, ...]
+    handover: tuple[str, ...] = ()
+    conditional: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScopedFunctions:
+    name: str
+    functions: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScopedOps:
+    name: str
+    struct: str
+    fields: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Explicit:
+    save: tuple[str, ...]
+    restore: tuple[str, ...]
+    flags_save: tuple[str, ...]
+    flags_restore: tuple[str, ...]
+    flag_bits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Providers:
+    explicit: Explicit
+    pairs: tuple[Pair, ...]
+    functions: tuple[ScopedFunctions, ...]
+    ops: tuple[ScopedOps, ...]
+    not_providers: tuple[ScopedFunctions, ...]
+
+
+@dataclass(frozen=True)
+class Apis:
+    alloc: dict[str, int]
+    store: dict[str, int]
+    signal: dict[str, int]
+    mapping: dict[str, int]
+    kmem: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Macros:
+    blank: tuple[str, ...]
+    blank_call: tuple[str, ...]
+    rename: dict[str, str]
+    iterator_pattern: str
+
+
+@dataclass(frozen=True)
+class Roots:
+    work: dict[str, int]
+    wait: tuple[str, ...]
+
+
+# What a call does to the NOFS scope.
+BEGIN, END, COND_BEGIN, COND_END, NEUTRAL = "begin", "end", "cond-begin", "cond-end", "neutral"
+
+
+@dataclass(frozen=True)
+class Config:
+    providers: Providers
+    apis: Apis
+    macros: Macros
+    roots: Roots
+    digest: str = field(default="", compare=False)
+
+    @cached_property
+    def _pair_patterns(self) -> list[tuple[str, str, Pair]]:
+        out: list[tuple[str, str, Pair]] = []
+        for p in self.providers.pairs:
+            b, e = (COND_BEGIN, COND_END) if p.conditional else (BEGIN, END)
+            out += [(pat, b, p) for pat in p.begin]
+            out += [(pat, e, p) for pat in p.end]
+        return out
+
+    def scope_effect(self, name: str) -> tuple[str, Pair | None]:
+        """What calling NAME does to the scope, and the provider responsible."""
+        ex = self.providers.explicit
+        if name in ex.save:
+            return BEGIN, None
+        if name in ex.restore:
+            return END, None
+        for pat, effect, pair in self._pair_patterns:
+            if name == pat or ("*" in pat and fnmatch.fnmatchcase(name, pat)):
+                return effect, pair
+        return NEUTRAL, None
+
+    @cached_property
+    def scope_names(self) -> frozenset[str]:
+        """Exact names with a scope effect (patterns are matched separately)."""
+        ex = self.providers.explicit
+        names = set(ex.save) | set(ex.restore) | set(ex.flags_save) | set(ex.flags_restore)
+        for pat, _, _ in self._pair_patterns:
+            names.add(pat)
+        return frozenset(names)
+
+    @cached_property
+    def scope_pattern(self) -> re.Pattern[str]:
+        """One regular expression matching every name with a scope effect."""
+        parts = [fnmatch.translate(p)[4:-3] for p in sorted(self.scope_names)]
+        return re.compile("|".join(f"(?:{p})" for p in parts))
+
+    def provider_note(self, name: str) -> str:
+        _, pair = self.scope_effect(name)
+        return pair.note if pair else ""
+
+    def not_provider(self, name: str) -> ScopedFunctions | None:
+        for np in self.providers.not_providers:
+            if any(fnmatch.fnmatchcase(name, pat) for pat in np.functions):
+                return np
+        return None
+
+
+def _take(data: dict[str, Any], path: Path, section: str, keys: dict[str, type]) -> dict[str, Any]:
+    for key in data:
+        if key not in keys:
+            raise ConfigError(str(path), f"{section}.{key}" if section else key, "unknown key")
+    out: dict[str, Any] = {}
+    for key, typ in keys.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if typ is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(str(path), f"{section}.{key}", "expected a list of strings")
+            value = tuple(value)
+        elif not isinstance(value, typ):
+            raise ConfigError(str(path), f"{section}.{key}", f"expected {typ.__name__}")
+        out[key] = value
+    return out
+
+
+def _int_table(data: Any, path: Path, section: str) -> dict[str, int]:
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), section, "expected a table")
+    for k, v in data.items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ConfigError(str(path), f"{section}.{k}", "expected an argument index >= 0")
+    return dict(data)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError as e:
+        raise ConfigError(str(path), "-", "file not found") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), "-", str(e)) from e
+
+
+def _providers(path: Path) -> Providers:
+    data = _read(path)
+    _take(data, path, "", {"explicit": dict, "pair": list, "function": list, "ops": list,
+                           "not_provider": list})
+    ex = _take(data.get("explicit", {}), path, "explicit",
+               {"save": tuple, "restore": tuple, "flags_save": tuple, "flags_restore": tuple,
+                "flag_bits": tuple})
+    pair_keys = {"name": str, "begin": tuple, "end": tuple, "handover": tuple,
+                 "conditional": bool, "note": str}
+    fn_keys = {"name": str, "functions": tuple, "note": str}
+    ops_keys = {"name": str, "struct": str, "fields": tuple, "note": str}
+    return Providers(
+        explicit=Explicit(**{k: ex.get(k, ()) for k in
+                             ("save", "restore", "flags_save", "flags_restore", "flag_bits")}),
+        pairs=tuple(Pair(**_take(p, path, "pair", pair_keys)) for p in data.get("pair", [])),
+        functions=tuple(ScopedFunctions(**_take(p, path, "function", fn_keys))
+                        for p in data.get("function", [])),
+        ops=tuple(ScopedOps(**_take(p, path, "ops", ops_keys)) for p in data.get("ops", [])),
+        not_providers=tuple(ScopedFunctions(**_take(p, path, "not_provider", fn_keys))
+                            for p in data.get("not_provider", [])),
+    )
+
+
+def load(directory: Path | None = None) -> Config:
+    d = directory or default_dir()
+    files = {n: d / f"{n}.toml" for n in ("providers", "alloc", "macros", "roots")}
+    digest = hashlib.blake2b(digest_size=8)
+    for p in files.values():
+        if p.is_file():
+            digest.update(p.read_bytes())
+    alloc = _read(files["alloc"])
+    _take(alloc, files["alloc"], "", dict.fromkeys(("alloc", "store", "signal", "mapping", "kmem"), dict))
+    apis = Apis(**{k: _int_table(alloc.get(k, {}), files["alloc"], k)
+                   for k in ("alloc", "store", "signal", "mapping", "kmem")})
+    mac = _read(files["macros"])
+    _take(mac, files["macros"], "", {"blank": list, "blank_call": list, "rename": dict,
+                                     "iterators": dict})
+    m = _take(mac, files["macros"], "", {"blank": tuple, "blank_call": tuple, "rename": dict,
+                                         "iterators": dict})
+    it = _take(mac.get("iterators", {}), files["macros"], "iterators", {"pattern": str})
+    for k, v in m.get("rename", {}).items():
+        if not isinstance(v, str) or len(v) > len(k):
+            raise ConfigError(str(files["macros"]), f"rename.{k}",
+                              "expected a string no longer than the name")
+    macros = Macros(blank=m.get("blank", ()), blank_call=m.get("blank_call", ()),
+                    rename=m.get("rename", {}), iterator_pattern=it.get("pattern", "for_each"))
+    ro = _read(files["roots"])
+    _take(ro, files["roots"], "", {"work": dict, "wait": dict})
+    wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
+    roots = Roots(work=_int_table(ro.get("work", {}), files["roots"], "work"),
+                  wait=wait.get("names", ()))
+    return Config(_providers(files["providers"]), apis, macros, roots, digest.hexdigest())

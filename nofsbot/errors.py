@@ -1,0 +1,45 @@
+"""The errors nofsbot raises on purpose. Only cli.py catches them."""
+
+from __future__ import annotations
+
+
+class NofsbotError(Exception):
+    """A failure the user can act on; cli.py prints it as one line."""
+
+
+class ConfigError(NofsbotError):
+    def __init__(self, path: str, key: str, message: str) -> None:
+        super().__init__(f"{path}: {key}: {message}")
+        self.path = path
+        self.key = key
+
+
+class ToolMissingError(NofsbotError):
+    def __init__(self, tool: str, hint: str) -> None:
+        super().__init__(f"{tool} not found: {hint}")
+        self.tool = tool
+
+
+class ToolError(NofsbotError):
+    def __init__(self, argv: list[str], returncode: int, output: str) -> None:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        super().__init__(f"{' '.join(argv)} exited with {returncode}\n{tail}".rstrip())
+        self.argv = argv
+        self.returncode = returncode
+        self.output = output
+
+
+class TreeError(NofsbotError):
+    """The directory given is not a usable kernel tree, or a path leaves it."""
+
+
+class ParseError(NofsbotError):
+    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+        super().__init__(f"{path}:{line}:{col}: {message}")
+        self.path = path
+        self.line = line
+        self.col = col
+
+
+class PublishError(NofsbotError):
+    pass

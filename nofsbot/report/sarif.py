@@ -1,0 +1,68 @@
+"""SARIF 2.1.0 for code-scanning viewers: one result per site."""
+
+from __future__ import annotations
+
+import json
+
+from nofsbot import __version__
+from nofsbot.model import Class
+from nofsbot.report.scan import ScanResult
+
+_RULES = {
+    Class.REDUNDANT: ("NOFS001", "GFP_NOFS inside a NOFS scope on every path", "warning"),
+    Class.NOOP_MASK: ("NOFS002", "GFP_KERNEL | GFP_NOFS is GFP_KERNEL", "warning"),
+    Class.UNSCOPED: ("NOFS003", "GFP_NOFS not always inside a NOFS scope", "note"),
+    Class.KEEP: ("NOFS004", "GFP_NOFS that must stay as it is", "none"),
+}
+
+
+def to_sarif(r: ScanResult) -> str:
+    rules = [
+        {
+            "id": rid,
+            "name": str(klass),
+            "shortDescription": {"text": text},
+            "defaultConfiguration": {"level": level},
+        }
+        for klass, (rid, text, level) in _RULES.items()
+    ]
+    index = {klass: i for i, klass in enumerate(_RULES)}
+    results = []
+    for f in r.findings:
+        rid, _, level = _RULES[f.klass]
+        s = f.site
+        results.append({
+            "ruleId": rid,
+            "ruleIndex": index[f.klass],
+            "level": level,
+            "message": {"text": f"{s.expression}: {f.klass} ({f.context}): {f.reason}"},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": s.path, "uriBaseId": "SRCROOT"},
+                    "region": {"startLine": s.line, "startColumn": s.col},
+                },
+                "logicalLocations": [{"name": s.function, "kind": "function"}] if s.function else [],
+            }],
+            "relatedLocations": [
+                {
+                    "id": i,
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
+                        "region": {"startLine": max(1, e.line)},
+                    },
+                    "message": {"text": e.note},
+                }
+                for i, e in enumerate(f.evidence)
+            ],
+            "properties": {"kind": str(s.kind), "context": str(f.context)},
+        })
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "nofsbot", "version": __version__, "rules": rules}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": "file://" + r.analysis.tree.rstrip("/") + "/"}},
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,110 @@
+"""`nofsbot scan` output: a text table per file, and stable JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from nofsbot import __version__
+from nofsbot.analyse import Analysis
+from nofsbot.model import Class, Context, Finding
+
+JSON_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    analysis: Analysis
+    findings: tuple[Finding, ...]
+
+    def summary(self) -> dict[str, object]:
+        a = self.analysis
+        classes = Counter(str(f.klass) for f in self.findings)
+        contexts = Counter(str(f.context) for f in self.findings)
+        return {
+            "sites": len(self.findings),
+            "classes": {str(c): classes.get(str(c), 0) for c in Class},
+            "contexts": {str(c): contexts.get(str(c), 0) for c in Context},
+            "kinds": dict(sorted(Counter(str(f.site.kind) for f in self.findings).items())),
+            "grep_hits_not_sites": len(a.accounted) + len(a.unaccounted),
+            "accounted": len(a.accounted),
+            "unaccounted": len(a.unaccounted),
+            "files_analysed": a.files_analysed,
+            "functions": a.functions,
+            "problems": len(a.problems),
+        }
+
+
+def finding_json(f: Finding) -> dict[str, object]:
+    s = f.site
+    return {
+        "path": s.path,
+        "line": s.line,
+        "column": s.col,
+        "function": s.function,
+        "kind": str(s.kind),
+        "token": s.token,
+        "expression": s.expression,
+        "callee": s.callee,
+        "arg_index": s.arg_index,
+        "variable": s.variable,
+        "uses": list(s.uses),
+        "class": str(f.klass),
+        "context": str(f.context),
+        "reason": f.reason,
+        "evidence": [
+            {"path": e.path, "line": e.line, "function": e.function, "note": e.note}
+            for e in f.evidence
+        ],
+    }
+
+
+def to_json(r: ScanResult) -> str:
+    a = r.analysis
+    doc = {
+        "tool": "nofsbot",
+        "version": __version__,
+        "schema": JSON_SCHEMA_VERSION,
+        "tree": a.tree,
+        "paths": list(a.paths),
+        "summary": r.summary(),
+        "sites": [finding_json(f) for f in r.findings],
+        "accounted": [
+            {"path": o.path, "line": o.line, "token": o.token, "category": o.category}
+            for o in a.accounted
+        ],
+        "unaccounted": [{"path": o.path, "line": o.line, "token": o.token} for o in a.unaccounted],
+        "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in a.problems],
+    }
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def to_text(r: ScanResult, *, evidence: bool = True) -> str:
+    out: list[str] = []
+    by_file: dict[str, list[Finding]] = {}
+    for f in r.findings:
+        by_file.setdefault(f.site.path, []).append(f)
+    for path in sorted(by_file):
+        out.append(path)
+        for f in by_file[path]:
+            s = f.site
+            out.append(
+                f"  {s.line:>5}  {(s.function or '-'):<28.28} {str(f.klass):<10} "
+                f"{str(f.context):<9} {s.kind!s:<12} {s.expression}"
+            )
+            out.append(f"         {f.reason}")
+            if evidence:
+                out += [f"           {e}" for e in f.evidence]
+        out.append("")
+    sm = r.summary()
+    classes = ", ".join(f"{k} {v}" for k, v in sm["classes"].items())  # type: ignore[attr-defined]
+    out.append(f"{sm['sites']} sites in {len(by_file)} files ({classes}); "
+               f"{sm['files_analysed']} files and {sm['functions']} functions analysed")
+    out.append(f"grep hits that are not sites: {sm['accounted']} accounted "
+               f"(comments, macro bodies, ...), {sm['unaccounted']} unaccounted")
+    for p in r.analysis.problems[:20]:
+        out.append(f"problem: {p.path}:{p.line}: {p.message}")
+    if len(r.analysis.problems) > 20:
+        out.append(f"... and {len(r.analysis.problems) - 20} more problems (see --format json)")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""The only place that runs other programs: one module per external tool."""

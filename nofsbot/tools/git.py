@@ -1,0 +1,96 @@
+"""git, driven through tools.proc: grep, file lists, repository import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nofsbot.tools.proc import run
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "nofsbot",
+    "GIT_AUTHOR_EMAIL": "nofsbot@localhost",
+    "GIT_COMMITTER_NAME": "nofsbot",
+    "GIT_COMMITTER_EMAIL": "nofsbot@localhost",
+}
+
+
+@dataclass(frozen=True)
+class GrepHit:
+    path: str
+    line: int
+    text: str
+
+
+def is_repo(path: Path) -> bool:
+    res = run(["git", "rev-parse", "--show-toplevel"], cwd=path, timeout=30, check=False)
+    return res.returncode == 0 and Path(res.stdout.strip()).resolve() == path.resolve()
+
+
+def head(path: Path) -> str | None:
+    res = run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=path, timeout=30, check=False)
+    return res.stdout.strip() or None
+
+
+def grep_words(
+    tree: Path, words: Iterable[str], pathspecs: Iterable[str], *, untracked: bool = False
+) -> list[GrepHit]:
+    """Lines matching any of WORDS as whole words (git grep -w), sorted."""
+    argv = ["git", "grep", "-n", "-I", "--no-color", "-w"]
+    if untracked:
+        argv.append("--untracked")
+    if not is_repo(tree):
+        argv.append("--no-index")
+    for w in sorted(set(words)):
+        argv += ["-e", w]
+    argv += ["--", *pathspecs]
+    res = run(argv, cwd=tree, timeout=600, ok_codes=(0, 1))
+    hits = []
+    for raw in res.stdout.splitlines():
+        path, _, rest = raw.partition(":")
+        line, _, text = rest.partition(":")
+        if line.isdigit():
+            hits.append(GrepHit(path, int(line), text))
+    return sorted(hits, key=lambda h: (h.path, h.line))
+
+
+def grep_word_files(
+    tree: Path, words_file: Path, pathspecs: Iterable[str], *, rev: str | None = None
+) -> dict[str, set[str]]:
+    """For each file matching a word listed in WORDS_FILE, the words it mentions.
+
+    With REV, the committed tree at REV is searched instead of the work tree.
+    """
+    argv = ["git", "grep", "-o", "-I", "--no-color", "-w", "-F", "-f", str(words_file)]
+    if rev:
+        argv.append(rev)
+    elif not is_repo(tree):
+        argv.insert(2, "--no-index")
+    argv += ["--", *pathspecs]
+    res = run(argv, cwd=tree, timeout=600, ok_codes=(0, 1))
+    found: dict[str, set[str]] = {}
+    prefix = f"{rev}:" if rev else ""
+    for raw in res.stdout.splitlines():
+        path, _, word = raw.rpartition(":")
+        found.setdefault(path.removeprefix(prefix), set()).add(word)
+    return found
+
+
+def import_tree(path: Path, message: str) -> str:
+    """Make PATH a git repository with one commit holding every file in it.
+
+    Kernel source packages ship a .gitignore that ignores everything, so the
+    files are added with --force.
+    """
+    run(["git", "init", "-q", "-b", "master"], cwd=path, timeout=60)
+    run(["git", "add", "-f", "-A", "."], cwd=path, timeout=1800)
+    run(
+        ["git", "-c", "gc.auto=0", "commit", "-q", "--no-verify", "-m", message],
+        cwd=path,
+        timeout=1800,
+        env=IDENTITY,
+    )
+    sha = head(path)
+    assert sha is not None
+    return sha
