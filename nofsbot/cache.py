@@ -8,6 +8,7 @@ parallel workers and an interrupted run cannot leave a torn entry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -28,9 +29,21 @@ def default_dir() -> Path:
     return Path(base) / "nofsbot" / "analysis"
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of nofsbot's own source, so a code change never reads old entries."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(__version__.encode())
+    pkg = Path(__file__).resolve().parent
+    for p in sorted(pkg.rglob("*.py")):
+        h.update(p.relative_to(pkg).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def key(*parts: bytes | str) -> str:
     h = hashlib.blake2b(digest_size=20)
-    h.update(__version__.encode())
+    h.update(code_digest().encode())
     for p in parts:
         h.update(b"\0")
         h.update(p.encode() if isinstance(p, str) else p)

@@ -90,10 +90,12 @@ class Macros:
 class Roots:
     work: dict[str, int]
     wait: tuple[str, ...]
+    ignore_callee: str = "$^"
 
 
 # What a call does to the NOFS scope.
 BEGIN, END, COND_BEGIN, COND_END, NEUTRAL = "begin", "end", "cond-begin", "cond-end", "neutral"
+HANDOVER = "handover"  # ends one scope and opens the next: neutral for its caller
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class Config:
             b, e = (COND_BEGIN, COND_END) if p.conditional else (BEGIN, END)
             out += [(pat, b, p) for pat in p.begin]
             out += [(pat, e, p) for pat in p.end]
+            out += [(pat, HANDOVER, p) for pat in p.handover]
         return out
 
     def scope_effect(self, name: str) -> tuple[str, Pair | None]:
@@ -236,8 +239,13 @@ def load(directory: Path | None = None) -> Config:
     macros = Macros(blank=m.get("blank", ()), blank_call=m.get("blank_call", ()),
                     rename=m.get("rename", {}), iterator_pattern=it.get("pattern", "for_each"))
     ro = _read(files["roots"])
-    _take(ro, files["roots"], "", {"work": dict, "wait": dict})
+    _take(ro, files["roots"], "", {"work": dict, "wait": dict, "ignore": dict})
     wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
+    ignore = _take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
+    try:
+        re.compile(ignore.get("callee_pattern", "$^"))
+    except re.error as e:
+        raise ConfigError(str(files["roots"]), "ignore.callee_pattern", str(e)) from e
     roots = Roots(work=_int_table(ro.get("work", {}), files["roots"], "work"),
-                  wait=wait.get("names", ()))
+                  wait=wait.get("names", ()), ignore_callee=ignore.get("callee_pattern", "$^"))
     return Config(_providers(files["providers"]), apis, macros, roots, digest.hexdigest())

@@ -9,7 +9,10 @@ accounting of every grep hit that is not a site.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,7 @@ from nofsbot.cache import Store, key
 from nofsbot.config import Config
 from nofsbot.model import Context, Evidence, FileProblem, Occurrence, Site
 from nofsbot.runner import Progress, map_items
-from nofsbot.tools import git
+from nofsbot.tools import git, grep
 
 log = logging.getLogger(__name__)
 
@@ -123,39 +126,65 @@ def _extract(
 # -- outside knowledge -------------------------------------------------------
 
 
-def _external(tree: Path, facts: list[FileFacts], roots: list[tuple[str, bool]]) -> dict[str, str]:
-    """Global functions of the analysed code that headers elsewhere mention.
+def _outside_headers(tree: Path, roots: list[tuple[str, bool]]) -> tuple[list[str], list[str], str]:
+    """Where to look for declarations of the analysed code's global functions.
 
     Kernel style declares a function used across directories in a header
     (checkpatch warns about externs in .c files), so a global function is
     callable from outside the analysed code if a header outside it names it:
     include/, arch/*/include/, and the headers of the parent directories
-    (fs/*.h for fs/xfs). Such a function may have callers nofsbot cannot see.
+    (fs/*.h for fs/xfs). Returns the directories, the loose headers, and a
+    stamp (sizes and mtimes) that changes when any of them changes.
     """
+    targets = ["include"] + sorted(p.relative_to(tree).as_posix()
+                                   for p in tree.glob("arch/*/include") if p.is_dir())
+    parents: set[str] = set()
+    for root, _ in roots:
+        parts = root.split("/")
+        for i in range(1, len(parts)):
+            parents.add("/".join(parts[:i]))
+    loose = sorted(p.relative_to(tree).as_posix() for d in parents for p in (tree / d).glob("*.h"))
+    stamp = hashlib.blake2b(digest_size=16)
+    for t in targets:
+        for dirpath, _, filenames in os.walk(tree / t):
+            for fname in sorted(filenames):
+                if fname.endswith(".h"):
+                    st = os.stat(os.path.join(dirpath, fname))
+                    stamp.update(f"{dirpath}/{fname}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for p in loose:
+        st = os.stat(tree / p)
+        stamp.update(f"{p}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return targets, loose, stamp.hexdigest()
+
+
+def _external(tree: Path, facts: list[FileFacts], roots: list[tuple[str, bool]],
+              outside: tuple[list[str], list[str], str], store: Store) -> dict[str, str]:
+    """Global functions of the analysed .c files that a header outside mentions."""
     names = sorted({fn.name for f in facts if f.path.endswith(".c")
                     for fn in f.functions if fn.name and not fn.static})
     if not names:
         return {}
-    specs = {"include/", "arch/*/include/"}
-    for root, _ in roots:
-        parts = root.split("/")
-        for i in range(1, len(parts)):
-            specs.add(":(glob)" + "/".join(parts[:i]) + "/*.h")
-    excludes = [f":(exclude){r}" if rec else f":(exclude,glob){r}/*.[ch]" for r, rec in roots if r]
+    targets, loose, stamp = outside
+    inside = tuple(r for r, _ in roots)
+    k = key("external", "\n".join(names), "\n".join(inside), stamp)
+    hit = store.get(k)
+    if isinstance(hit, dict):
+        return hit
     with tempfile.NamedTemporaryFile("w", suffix=".names") as tf:
         tf.write("\n".join(names) + "\n")
         tf.flush()
-        found = git.grep_word_files(tree, Path(tf.name), [*sorted(specs), *excludes])
+        found = grep.words_in_files(tree, Path(tf.name), targets + loose, "*.h")
     external: dict[str, str] = {}
     for path in sorted(found):
+        if all(inside) and discover.in_paths(path, inside):
+            continue
         for word in found[path]:
             external.setdefault(word, path)
+    store.put(k, external)
     return external
 
 
-# -- the stage ---------------------------------------------------------------
-
-
+_INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*<([^>]+)>", re.M)
 def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
     tree = discover.check_tree(tree)
     rel = tuple(sorted({discover.normalise(tree, p) for p in paths}))
@@ -163,27 +192,24 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     files = discover.source_files(tree, roots)
     contents = {p: (tree / p).read_bytes() for p in files}
     store = Store(opts.cache_dir, enabled=opts.cache)
-    whole = key("analysis", cfg.digest, "\n".join(rel),
-                *(key(p, contents[p]) for p in files))
 
-    facts, problems = _extract(tree, dict.fromkeys(files, frozenset()), contents, cfg, opts, store)
     # the include/ headers these files include (one level)
-    headers = sorted({f"include/{inc}" for f in facts for inc in f.includes
-                      if (tree / "include" / inc).is_file()} - set(files))
+    incs = {m.decode() for p in files for m in _INCLUDE_RE.findall(contents[p])}
+    headers = sorted({f"include/{i}" for i in incs if (tree / "include" / i).is_file()} - set(files))
     contents.update({h: (tree / h).read_bytes() for h in headers})
-    hfacts, hproblems = _extract(tree, dict.fromkeys(headers, frozenset()), contents, cfg, opts, store)
-    facts += hfacts
-    problems += hproblems
-
-    external = _external(tree, facts, roots)
-    whole = key(whole, repr(sorted(external.items())), *(key(h, contents[h]) for h in headers))
+    outside = _outside_headers(tree, roots)
+    whole = key("analysis", cfg.digest, "\n".join(rel), outside[2],
+                *(key(p, contents[p]) for p in files + headers))
     hit = store.get(whole)
     if isinstance(hit, Analysis):
         log.debug("whole-analysis cache hit")
         return hit
 
+    want = dict.fromkeys(files + headers, frozenset[str]())
+    facts, problems = _extract(tree, want, contents, cfg, opts, store)
+    external = _external(tree, facts, roots, outside, store)
     prog = Program(facts, cfg, Roots(external))
-    for _ in range(4):
+    for _ in range(30):
         missing = prog.walk_all()
         if not missing:
             break
@@ -193,11 +219,13 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
             called = {c for fn in f.functions if fn.ir is None for c, _ in fn.calls} & missing
             if called:
                 redo[f.path] = f.ir_names | frozenset(called)
-        log.debug("re-extracting %d files for %d scope-changing helpers", len(redo), len(missing))
+        log.debug("re-extracting %d files for scope-changing helpers %s", len(redo), sorted(missing))
         newf, newp = _extract(tree, redo, contents, cfg, opts, store)
         facts = [f for f in facts if f.path not in redo] + newf
         problems += newp
-        prog = Program(facts, cfg, Roots(external))
+        prog.update(newf)
+    else:
+        log.warning("scope summaries did not settle; results may be less precise")
     prog.contexts()
 
     placed: list[Placed] = []

@@ -104,7 +104,8 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
             out.append(Evidence(g.path, cline, g.name,
                                 f"calls {callee}() after a scope it was given was closed"))
             break
-        what = {OUT: "outside any scope", UNK: "at its entry", IN: "at its entry"}[elem]
+        what = {OUT: "outside any scope", UNK: "without a scope of its own",
+                IN: "without a scope of its own"}[elem]
         out.append(Evidence(g.path, cline, g.name, f"calls {callee}() {what}"))
         cur = g
     return out

@@ -112,6 +112,7 @@ class Extractor:
         self.pp = Preprocessor(cfg.macros)
         self.apis = cfg.apis
         self.work = cfg.roots.work
+        self.ignore_callee = re.compile(cfg.roots.ignore_callee)
         self.scoped_ops = {(o.struct, f) for o in cfg.providers.ops for f in o.fields}
         self.flags_save = set(cfg.providers.explicit.flags_save)
         self.flags_restore = set(cfg.providers.explicit.flags_restore)
@@ -250,8 +251,10 @@ class Extractor:
             p = expr.parent
             if p.type in _EXPR_PARENTS:
                 op = p.child_by_field_name("operator")
-                if p.type == "binary_expression" and op is not None and op.type in _COMPARISONS:
-                    kind = Kind.SIGNAL
+                if p.type == "binary_expression" and op is not None and (
+                    op.type in _COMPARISONS or (op.type == "&" and _is_condition(p))
+                ):
+                    kind = Kind.SIGNAL  # compared, or tested: `if (flags & KM_NOFS)`
                     expr = p
                     break
                 expr = p
@@ -469,7 +472,7 @@ class Extractor:
                 continue
             callee = _callee_name(arglist.parent)
             idx = _arg_index(arglist, a)
-            if self.work.get(callee) == idx:
+            if self.work.get(callee) == idx or self.ignore_callee.match(callee):
                 continue
             detail = f"{callee}#{idx}"
             seen.setdefault((name, "arg", detail),
@@ -520,6 +523,26 @@ def _region_category(regions: tuple[object, ...], offset: int, token: str) -> st
             elif cat == DIRECTIVE and best is None:
                 best = DIRECTIVE
     return best
+
+
+def _is_condition(node: Node) -> bool:
+    """Is NODE (up through parentheses and !) the condition of an if/loop/?:."""
+    n = node
+    while n.parent is not None and (
+        n.parent.type == "parenthesized_expression"
+        or (n.parent.type == "unary_expression" and n.parent.child_by_field_name("operator") is not None
+            and n.parent.child_by_field_name("operator").type == "!")  # type: ignore[union-attr]
+    ):
+        n = n.parent
+    p = n.parent
+    if p is None:
+        return False
+    if p.type in ("if_statement", "while_statement", "do_statement"):
+        return True
+    if p.type == "conditional_expression":
+        return p.child_by_field_name("condition") == n
+    return p.type in ("binary_expression",) and p.child_by_field_name("operator") is not None and \
+        p.child_by_field_name("operator").type in ("&&", "||")  # type: ignore[union-attr]
 
 
 def _inside(node: Node, types: tuple[str, ...]) -> bool:

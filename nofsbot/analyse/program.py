@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from nofsbot.analyse import ir
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts
-from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, NEUTRAL, Config
+from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,8 @@ class Program:
         if callee == FLAGS_CLEAR:
             return END, None
         eff, _ = self.cfg.scope_effect(callee)
+        if eff == HANDOVER:
+            return NEUTRAL, None
         if eff != NEUTRAL:
             return eff, None
         summaries = [self.fns[t].summary for t in fn.callees[ci] if self.fns[t].summary != {0}]
@@ -183,7 +185,7 @@ class Program:
         re-extracted with those names (see analyse.run).
         """
         configured = self.cfg.scope_names
-        work = deque(fn.id for fn in self.fns if fn.facts.ir is not None)
+        work = deque(fn.id for fn in self.fns if fn.facts.ir is not None and fn.at is None)
         queued = set(work)
         rounds = 0
         while work:
@@ -194,7 +196,12 @@ class Program:
             w = ir.Walk(self._transfer(fn))
             w.run(fn.facts.ir)  # type: ignore[arg-type]
             fn.at = {k: frozenset(v) for k, v in w.at.items()}
-            exits = frozenset(w.exits) or frozenset({0})
+            # Only "closes a scope its caller opened" (-1) is kept. A scope left
+            # open at return is mostly the error path of a failed begin
+            # (`error = xfs_trans_alloc(); if (error) return error;`); real
+            # scope-opening helpers are configured providers. Dropping +1 only
+            # makes callers look less covered, never more.
+            exits = frozenset(min(s, 0) for s in w.exits) or frozenset({0})
             if fn.name in configured or self.cfg.scope_pattern.fullmatch(fn.name):
                 exits = frozenset({0})  # a configured provider's own body
             if exits != fn.summary:
@@ -207,11 +214,26 @@ class Program:
         for fn in self.fns:
             if fn.summary == {0}:
                 continue
-            for caller, _ in fn.callers:
-                if self.fns[caller].facts.ir is None:
-                    missing.add(fn.name)
+            for caller, ci in fn.callers:
+                g = self.fns[caller]
+                if g.facts.ir is None:
+                    missing.add(g.facts.calls[ci][0])  # the name as written (maybe a macro)
         log.debug("walks settled after %d steps; %d names need skeletons", rounds, len(missing))
         return missing
+
+    def update(self, files: list[FileFacts]) -> None:
+        """Take re-extracted facts (same functions and calls, more skeletons)."""
+        for f in files:
+            self.files[f.path] = f
+            named = [ff for ff in f.functions if ff.name]
+            ids = self.by_file.get(f.path, [])
+            if len(named) != len(ids):
+                raise RuntimeError(f"{f.path}: functions changed between extractions")
+            for fid, ff in zip(ids, named, strict=True):
+                fn = self.fns[fid]
+                if ff.ir is not None and fn.facts.ir is None:
+                    fn.at = None
+                fn.facts = ff
 
     # -- entry contexts ----------------------------------------------------
 
