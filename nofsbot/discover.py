@@ -55,6 +55,24 @@ def analysis_root(path: str) -> tuple[str, bool]:
     return "/".join(parts[:2]), True
 
 
+def subsystems(tree: Path, root: str, recursive: bool) -> list[tuple[str, bool]]:
+    """Split a top-level directory into the units the call graph is built over.
+
+    `fs` becomes fs/xfs, fs/ext4, ... (each recursive) plus fs itself
+    (its direct files only), so scanning fs/ gives the same answer as
+    scanning each subsystem on its own, and a subsystem with no NOFS site
+    need not be read at all.
+    """
+    if not recursive or "/" in root:
+        return [(root, recursive)]
+    base = tree / root if root else tree
+    units = [(root, False)] if root else []
+    for d in sorted(base.iterdir()):
+        if d.is_dir() and not d.name.startswith("."):
+            units.append((f"{root}/{d.name}" if root else d.name, True))
+    return units
+
+
 def source_files(tree: Path, roots: list[tuple[str, bool]]) -> list[str]:
     """The .c and .h files under ROOTS (relative paths, sorted, unique)."""
     out: set[str] = set()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import posixpath
 import re
 import tempfile
 from dataclasses import dataclass
@@ -72,29 +73,29 @@ def _init_worker(cfg: Config, tree: str) -> None:
     _WORKER["tree"] = tree
 
 
-def _extract_chunk(items: list[tuple[str, frozenset[str]]]) -> list[FileFacts | FileProblem]:
+def _extract_chunk(items: list[str]) -> list[FileFacts | FileProblem]:
     from nofsbot.analyse.extract import Extractor
 
     ex = _WORKER["extractor"]
     assert isinstance(ex, Extractor)
     tree = Path(str(_WORKER["tree"]))
     out: list[FileFacts | FileProblem] = []
-    for path, names in items:
+    for path in items:
         try:
-            out.append(ex.extract(path, (tree / path).read_bytes(), names))
+            out.append(ex.extract(path, (tree / path).read_bytes()))
         except Exception as e:  # one bad file never stops the batch
             log.debug("extracting %s failed", path, exc_info=True)
             out.append(FileProblem(path, 0, f"could not analyse: {type(e).__name__}: {e}"))
     return out
 
 
-def _file_key(cfg: Config, path: str, content: bytes, names: frozenset[str]) -> str:
-    return key("facts", cfg.digest, path, content, "\n".join(sorted(names)))
+def _file_key(cfg: Config, path: str, content: bytes) -> str:
+    return key("facts", cfg.digest, path, content)
 
 
 def _extract(
     tree: Path,
-    want: dict[str, frozenset[str]],
+    want: list[str],
     contents: dict[str, bytes],
     cfg: Config,
     opts: Options,
@@ -102,21 +103,21 @@ def _extract(
 ) -> tuple[list[FileFacts], list[FileProblem]]:
     facts: list[FileFacts] = []
     problems: list[FileProblem] = []
-    todo: list[tuple[str, frozenset[str]]] = []
-    for path, names in sorted(want.items()):
-        hit = store.get(_file_key(cfg, path, contents[path], names))
+    todo: list[str] = []
+    for path in sorted(want):
+        hit = store.get(_file_key(cfg, path, contents[path]))
         if isinstance(hit, FileFacts):
             facts.append(hit)
         else:
-            todo.append((path, names))
+            todo.append(path)
     if todo:
         bar = Progress("analysing", len(todo), enabled=opts.progress)
         results = map_items(_extract_chunk, todo, jobs=opts.jobs, initializer=_init_worker,
                             initargs=(cfg, str(tree)), progress=bar)
         bar.close()
-        for (path, names), r in zip(todo, results, strict=True):
+        for path, r in zip(todo, results, strict=True):
             if isinstance(r, FileFacts):
-                store.put(_file_key(cfg, path, contents[path], names), r)
+                store.put(_file_key(cfg, path, contents[path]), r)
                 facts.append(r)
             else:
                 problems.append(r)
@@ -185,12 +186,24 @@ def _external(tree: Path, facts: list[FileFacts], roots: list[tuple[str, bool]],
 
 
 _INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*<([^>]+)>", re.M)
+def _in_unit(path: str, unit: tuple[str, bool]) -> bool:
+    root, recursive = unit
+    if recursive:
+        return discover.in_paths(path, (root,))
+    return posixpath.dirname(path) == root
+
+
 def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
     tree = discover.check_tree(tree)
     rel = tuple(sorted({discover.normalise(tree, p) for p in paths}))
-    roots = sorted({discover.analysis_root(p) for p in rel})
+    units = sorted({u for p in rel for u in discover.subsystems(tree, *discover.analysis_root(p))})
+    contents = {p: (tree / p).read_bytes() for p in discover.source_files(tree, units)}
+    # only the units where a scanned file holds a NOFS token can have sites
+    hits = [p for p, src in contents.items()
+            if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))]
+    roots = [u for u in units if any(_in_unit(h, u) for h in hits)]
     files = discover.source_files(tree, roots)
-    contents = {p: (tree / p).read_bytes() for p in files}
+    contents = {p: contents[p] for p in files}
     store = Store(opts.cache_dir, enabled=opts.cache)
 
     # the include/ headers these files include (one level)
@@ -205,27 +218,10 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         log.debug("whole-analysis cache hit")
         return hit
 
-    want = dict.fromkeys(files + headers, frozenset[str]())
-    facts, problems = _extract(tree, want, contents, cfg, opts, store)
+    facts, problems = _extract(tree, files + headers, contents, cfg, opts, store)
     external = _external(tree, facts, roots, outside, store)
     prog = Program(facts, cfg, Roots(external))
-    for _ in range(30):
-        missing = prog.walk_all()
-        if not missing:
-            break
-        # functions calling a scope-changing helper need a skeleton too
-        redo: dict[str, frozenset[str]] = {}
-        for f in facts:
-            called = {c for fn in f.functions if fn.ir is None for c, _ in fn.calls} & missing
-            if called:
-                redo[f.path] = f.ir_names | frozenset(called)
-        log.debug("re-extracting %d files for scope-changing helpers %s", len(redo), sorted(missing))
-        newf, newp = _extract(tree, redo, contents, cfg, opts, store)
-        facts = [f for f in facts if f.path not in redo] + newf
-        problems += newp
-        prog.update(newf)
-    else:
-        log.warning("scope summaries did not settle; results may be less precise")
+    prog.walk_all()
     prog.contexts()
 
     placed: list[Placed] = []

@@ -122,7 +122,7 @@ class Extractor:
         prepared = self.pp.prepare(src)
         return self.parser.parse(prepared.text).root_node, prepared.text
 
-    def extract(self, path: str, src: bytes, ir_names: frozenset[str] = frozenset()) -> FileFacts:
+    def extract(self, path: str, src: bytes) -> FileFacts:
         prepared = self.pp.prepare(src)
         root = self.parser.parse(prepared.text).root_node
         caps = QueryCursor(self.query).captures(root)
@@ -209,7 +209,7 @@ class Extractor:
         for fi, fnode in enumerate(outer):
             functions.append(
                 self._function(fnode, fi, fcalls[fi], sites, site_funcs, site_offsets,
-                               tested.get(fi, set()), ir_names)
+                               tested.get(fi, set()))
             )
 
         refs = self._refs(caps, outer, func_of)
@@ -226,7 +226,6 @@ class Extractor:
             includes=includes,
             macro_calls=prepared.macro_calls,
             problems=tuple(problems),
-            ir_names=ir_names,
         )
 
     # -- sites -------------------------------------------------------------
@@ -364,7 +363,6 @@ class Extractor:
         site_funcs: list[int],
         site_offsets: list[tuple[int, int]],
         tested_names: set[str],
-        ir_names: frozenset[str],
     ) -> FuncFacts:
         decl = _function_declarator(fnode)
         name = _decl_name(decl) or ""
@@ -391,19 +389,15 @@ class Extractor:
                             forwards.append((params.index(t), callee, ai))
                     ai += 1
         skeleton = None
-        scope_re = self.cfg.scope_pattern
-        if any(
-            c[2] in ir_names or c[2] in (FLAGS_SET, FLAGS_CLEAR) or scope_re.fullmatch(c[2])
-            for c in calls
-        ):
-            body = fnode.child_by_field_name("body")
-            if body is not None:
-                events = [(c[0], c[1], i) for i, c in enumerate(calls)]
-                for si, sfi in enumerate(site_funcs):
-                    if sfi == fi:
-                        s, e = site_offsets[si]
-                        events.append((s, e, -1 - si))
-                skeleton = ir.build(body, events)
+        body = fnode.child_by_field_name("body")
+        has_site = fi in site_funcs
+        if body is not None and (calls or has_site):
+            events = [(c[0], c[1], i) for i, c in enumerate(calls)]
+            for si, sfi in enumerate(site_funcs):
+                if sfi == fi:
+                    s, e = site_offsets[si]
+                    events.append((s, e, -1 - si))
+            skeleton = ir.build(body, events)
         return FuncFacts(
             name=name,
             static=static,

@@ -2,8 +2,9 @@
 
 Facts are a pure function of (file content, path, configuration), so they are
 cached by content hash and computed in parallel. They hold, per function, the
-calls it makes (in evaluation order) and, for functions that may change the
-NOFS scope, a control-flow skeleton (ir.py) over those calls and the sites.
+calls it makes (in evaluation order) and a control-flow skeleton (ir.py) over
+those calls and the sites. Skeletons are built for every function: which helpers change the scope is
+only known once all files are read, and building them all costs little.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class FuncFacts:
     line: int
     end_line: int
     calls: tuple[tuple[str, int], ...]  # (callee, line) in evaluation order
-    ir: tuple[object, ...] | None  # control-flow skeleton; None: no scope change inside
+    ir: tuple[object, ...] | None  # control-flow skeleton; None: no calls and no sites
     gfp_params: tuple[str, ...]  # parameter names by position ("" if not gfp_t)
     tested_params: tuple[int, ...]  # gfp parameters tested against __GFP_FS
     forwards: tuple[tuple[int, str, int], ...]  # (param, callee, argument index)
@@ -55,4 +56,3 @@ class FileFacts:
     includes: tuple[str, ...]
     macro_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: tuple[FileProblem, ...] = ()
-    ir_names: frozenset[str] = frozenset()  # extra names that forced an IR

@@ -177,19 +177,25 @@ class Program:
 
         return transfer
 
-    def walk_all(self) -> set[str]:
-        """Walk every function with a skeleton until summaries settle.
+    def walk_all(self) -> None:
+        """Walk the functions whose scope can change inside, until summaries settle.
 
-        Returns the names of functions whose summary is not neutral and that
-        are called from functions without a skeleton: their files must be
-        re-extracted with those names (see analyse.run).
+        A function needs a walk only if it calls something that opens or
+        closes a scope (configured, or a helper whose summary is not
+        neutral); everywhere else every point is "as at entry".
         """
         configured = self.cfg.scope_names
-        work = deque(fn.id for fn in self.fns if fn.facts.ir is not None and fn.at is None)
+        scope_re = self.cfg.scope_pattern
+        work: deque[int] = deque()
+        for fn in self.fns:
+            if fn.facts.ir is not None and any(
+                c in (FLAGS_SET, FLAGS_CLEAR) or scope_re.fullmatch(c) for c, _ in fn.facts.calls
+            ):
+                work.append(fn.id)
         queued = set(work)
-        rounds = 0
+        steps = 0
         while work:
-            rounds += 1
+            steps += 1
             fid = work.popleft()
             queued.discard(fid)
             fn = self.fns[fid]
@@ -202,7 +208,7 @@ class Program:
             # scope-opening helpers are configured providers. Dropping +1 only
             # makes callers look less covered, never more.
             exits = frozenset(min(s, 0) for s in w.exits) or frozenset({0})
-            if fn.name in configured or self.cfg.scope_pattern.fullmatch(fn.name):
+            if fn.name in configured or scope_re.fullmatch(fn.name):
                 exits = frozenset({0})  # a configured provider's own body
             if exits != fn.summary:
                 fn.summary = exits
@@ -210,30 +216,7 @@ class Program:
                     if self.fns[caller].facts.ir is not None and caller not in queued:
                         work.append(caller)
                         queued.add(caller)
-        missing: set[str] = set()
-        for fn in self.fns:
-            if fn.summary == {0}:
-                continue
-            for caller, ci in fn.callers:
-                g = self.fns[caller]
-                if g.facts.ir is None:
-                    missing.add(g.facts.calls[ci][0])  # the name as written (maybe a macro)
-        log.debug("walks settled after %d steps; %d names need skeletons", rounds, len(missing))
-        return missing
-
-    def update(self, files: list[FileFacts]) -> None:
-        """Take re-extracted facts (same functions and calls, more skeletons)."""
-        for f in files:
-            self.files[f.path] = f
-            named = [ff for ff in f.functions if ff.name]
-            ids = self.by_file.get(f.path, [])
-            if len(named) != len(ids):
-                raise RuntimeError(f"{f.path}: functions changed between extractions")
-            for fid, ff in zip(ids, named, strict=True):
-                fn = self.fns[fid]
-                if ff.ir is not None and fn.facts.ir is None:
-                    fn.at = None
-                fn.facts = ff
+        log.debug("scope walks settled after %d steps", steps)
 
     # -- entry contexts ----------------------------------------------------
 
