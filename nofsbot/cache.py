@@ -63,7 +63,8 @@ class Store:
             return None
         try:
             with self._path(k).open("rb") as f:
-                return pickle.load(f)
+                value: object = pickle.load(f)
+                return value
         except FileNotFoundError:
             return None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as e:

@@ -51,7 +51,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from nofsbot.report.sarif import to_sarif
     from nofsbot.report.scan import ScanResult, to_json, to_text
 
-    fail_on = frozenset(Class(c) for c in args.fail_on.split(",") if c) if args.fail_on else frozenset()
+    fail_on = (
+        frozenset(Class(c) for c in args.fail_on.split(",") if c) if args.fail_on else frozenset()
+    )
     opts = ScanOptions(
         tree=_tree(args.tree),
         paths=tuple(args.paths),
@@ -63,8 +65,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         output=Path(args.output) if args.output else None,
     )
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
-    analysis = analyse(opts.tree, list(opts.paths), cfg,
-                       Options(jobs=opts.jobs, cache=opts.cache, progress=None))
+    analysis = analyse(
+        opts.tree, list(opts.paths), cfg, Options(jobs=opts.jobs, cache=opts.cache, progress=None)
+    )
     result = ScanResult(analysis, plan(analysis.placed))
     render: dict[str, Callable[[ScanResult], str]] = {
         "json": to_json,
@@ -100,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"nofsbot {__version__}")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
-    p.add_argument("--config-dir", metavar="DIR", help="directory with the *.toml rules "
-                   "(default: the config/ shipped with nofsbot, or $NOFSBOT_CONFIG)")
+    p.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        help="directory with the *.toml rules "
+        "(default: the config/ shipped with nofsbot, or $NOFSBOT_CONFIG)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser(
@@ -114,15 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="+", metavar="PATH", help="files or directories in the tree")
     s.add_argument("--tree", metavar="DIR", help="kernel tree (default: $NOFSBOT_TREE or .)")
     s.add_argument("--format", choices=("text", "json", "sarif"), default="text")
-    s.add_argument("--json", dest="format", action="store_const", const="json",
-                   help="same as --format json")
+    s.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
     s.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    s.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
-                   help="parallel workers (default: the number of CPUs)")
+    s.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        metavar="N",
+        help="parallel workers (default: the number of CPUs)",
+    )
     s.add_argument("--no-cache", action="store_true", help="ignore and do not fill the cache")
     s.add_argument("--brief", action="store_true", help="text: leave out the evidence lines")
-    s.add_argument("--fail-on", metavar="CLASS[,CLASS]",
-                   help="exit 1 if any site has one of these classes (e.g. redundant,noop-mask)")
+    s.add_argument(
+        "--fail-on",
+        metavar="CLASS[,CLASS]",
+        help="exit 1 if any site has one of these classes (e.g. redundant,noop-mask)",
+    )
     s.set_defaults(func=cmd_scan)
 
     k = sub.add_parser(
@@ -140,19 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
 def _internal_error(exc: BaseException) -> int:
     fd, path = tempfile.mkstemp(prefix="nofsbot-crash-", suffix=".log")
     with os.fdopen(fd, "w") as f:
-        f.write(f"nofsbot {__version__}, Python {platform.python_version()}, {platform.platform()}\n")
+        f.write(
+            f"nofsbot {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+        )
         f.write(f"argv: {sys.argv}\n\n")
         f.write("".join(traceback.format_exception(exc)))
-    sys.stderr.write(f"nofsbot: internal error: {type(exc).__name__}: {exc}\n"
-                     f"details in {path}\n")
+    sys.stderr.write(f"nofsbot: internal error: {type(exc).__name__}: {exc}\ndetails in {path}\n")
     return EXIT_INTERNAL
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.ERROR if args.quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
-        min(args.verbose, 2)]
+    level = (
+        logging.ERROR
+        if args.quiet
+        else [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    )
     logging.basicConfig(level=level, format="nofsbot: %(message)s", stream=sys.stderr)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

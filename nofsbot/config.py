@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -82,6 +83,7 @@ class Apis:
 class Macros:
     blank: tuple[str, ...]
     blank_call: tuple[str, ...]
+    zero_call: tuple[str, ...]
     rename: dict[str, str]
     iterator_pattern: str
 
@@ -154,7 +156,9 @@ class Config:
         return None
 
 
-def _take(data: dict[str, Any], path: Path, section: str, keys: dict[str, type]) -> dict[str, Any]:
+def _take(
+    data: dict[str, Any], path: Path, section: str, keys: Mapping[str, type]
+) -> dict[str, Any]:
     for key in data:
         if key not in keys:
             raise ConfigError(str(path), f"{section}.{key}" if section else key, "unknown key")
@@ -194,24 +198,50 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _providers(path: Path) -> Providers:
     data = _read(path)
-    _take(data, path, "", {"explicit": dict, "pair": list, "function": list, "ops": list,
-                           "not_provider": list})
-    ex = _take(data.get("explicit", {}), path, "explicit",
-               {"save": tuple, "restore": tuple, "flags_save": tuple, "flags_restore": tuple,
-                "flag_bits": tuple})
-    pair_keys = {"name": str, "begin": tuple, "end": tuple, "handover": tuple,
-                 "conditional": bool, "note": str}
+    _take(
+        data,
+        path,
+        "",
+        {"explicit": dict, "pair": list, "function": list, "ops": list, "not_provider": list},
+    )
+    ex = _take(
+        data.get("explicit", {}),
+        path,
+        "explicit",
+        {
+            "save": tuple,
+            "restore": tuple,
+            "flags_save": tuple,
+            "flags_restore": tuple,
+            "flag_bits": tuple,
+        },
+    )
+    pair_keys = {
+        "name": str,
+        "begin": tuple,
+        "end": tuple,
+        "handover": tuple,
+        "conditional": bool,
+        "note": str,
+    }
     fn_keys = {"name": str, "functions": tuple, "note": str}
     ops_keys = {"name": str, "struct": str, "fields": tuple, "note": str}
     return Providers(
-        explicit=Explicit(**{k: ex.get(k, ()) for k in
-                             ("save", "restore", "flags_save", "flags_restore", "flag_bits")}),
+        explicit=Explicit(
+            **{
+                k: ex.get(k, ())
+                for k in ("save", "restore", "flags_save", "flags_restore", "flag_bits")
+            }
+        ),
         pairs=tuple(Pair(**_take(p, path, "pair", pair_keys)) for p in data.get("pair", [])),
-        functions=tuple(ScopedFunctions(**_take(p, path, "function", fn_keys))
-                        for p in data.get("function", [])),
+        functions=tuple(
+            ScopedFunctions(**_take(p, path, "function", fn_keys)) for p in data.get("function", [])
+        ),
         ops=tuple(ScopedOps(**_take(p, path, "ops", ops_keys)) for p in data.get("ops", [])),
-        not_providers=tuple(ScopedFunctions(**_take(p, path, "not_provider", fn_keys))
-                            for p in data.get("not_provider", [])),
+        not_providers=tuple(
+            ScopedFunctions(**_take(p, path, "not_provider", fn_keys))
+            for p in data.get("not_provider", [])
+        ),
     )
 
 
@@ -223,21 +253,44 @@ def load(directory: Path | None = None) -> Config:
         if p.is_file():
             digest.update(p.read_bytes())
     alloc = _read(files["alloc"])
-    _take(alloc, files["alloc"], "", dict.fromkeys(("alloc", "store", "signal", "mapping", "kmem"), dict))
-    apis = Apis(**{k: _int_table(alloc.get(k, {}), files["alloc"], k)
-                   for k in ("alloc", "store", "signal", "mapping", "kmem")})
+    _take(
+        alloc,
+        files["alloc"],
+        "",
+        dict.fromkeys(("alloc", "store", "signal", "mapping", "kmem"), dict),
+    )
+    apis = Apis(
+        **{
+            k: _int_table(alloc.get(k, {}), files["alloc"], k)
+            for k in ("alloc", "store", "signal", "mapping", "kmem")
+        }
+    )
     mac = _read(files["macros"])
-    _take(mac, files["macros"], "", {"blank": list, "blank_call": list, "rename": dict,
-                                     "iterators": dict})
-    m = _take(mac, files["macros"], "", {"blank": tuple, "blank_call": tuple, "rename": dict,
-                                         "iterators": dict})
+    m = _take(
+        mac,
+        files["macros"],
+        "",
+        {
+            "blank": tuple,
+            "blank_call": tuple,
+            "zero_call": tuple,
+            "rename": dict,
+            "iterators": dict,
+        },
+    )
     it = _take(mac.get("iterators", {}), files["macros"], "iterators", {"pattern": str})
     for k, v in m.get("rename", {}).items():
         if not isinstance(v, str) or len(v) > len(k):
-            raise ConfigError(str(files["macros"]), f"rename.{k}",
-                              "expected a string no longer than the name")
-    macros = Macros(blank=m.get("blank", ()), blank_call=m.get("blank_call", ()),
-                    rename=m.get("rename", {}), iterator_pattern=it.get("pattern", "for_each"))
+            raise ConfigError(
+                str(files["macros"]), f"rename.{k}", "expected a string no longer than the name"
+            )
+    macros = Macros(
+        blank=m.get("blank", ()),
+        blank_call=m.get("blank_call", ()),
+        zero_call=m.get("zero_call", ()),
+        rename=m.get("rename", {}),
+        iterator_pattern=it.get("pattern", "for_each"),
+    )
     ro = _read(files["roots"])
     _take(ro, files["roots"], "", {"work": dict, "wait": dict, "ignore": dict})
     wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
@@ -246,6 +299,9 @@ def load(directory: Path | None = None) -> Config:
         re.compile(ignore.get("callee_pattern", "$^"))
     except re.error as e:
         raise ConfigError(str(files["roots"]), "ignore.callee_pattern", str(e)) from e
-    roots = Roots(work=_int_table(ro.get("work", {}), files["roots"], "work"),
-                  wait=wait.get("names", ()), ignore_callee=ignore.get("callee_pattern", "$^"))
+    roots = Roots(
+        work=_int_table(ro.get("work", {}), files["roots"], "work"),
+        wait=wait.get("names", ()),
+        ignore_callee=ignore.get("callee_pattern", "$^"),
+    )
     return Config(_providers(files["providers"]), apis, macros, roots, digest.hexdigest())

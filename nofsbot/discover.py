@@ -89,7 +89,9 @@ def source_files(tree: Path, roots: list[tuple[str, bool]]) -> list[str]:
                 )
         else:
             out.update(
-                f"{root}/{f.name}" for f in base.iterdir() if f.is_file() and f.suffix in SOURCE_SUFFIXES
+                f"{root}/{f.name}"
+                for f in base.iterdir()
+                if f.is_file() and f.suffix in SOURCE_SUFFIXES
             )
     return sorted(out)
 

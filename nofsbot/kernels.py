@@ -47,9 +47,7 @@ def provision(version: str) -> Path:
         return dest
     tarball = SRC_DIR / f"linux-source-{version}.tar.xz"
     if not tarball.is_file():
-        raise TreeError(
-            f"{tarball} not found: apt-get install linux-source-{version}"
-        )
+        raise TreeError(f"{tarball} not found: apt-get install linux-source-{version}")
     work = dest.parent / f".{dest.name}.partial"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

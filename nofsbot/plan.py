@@ -30,7 +30,9 @@ def classify(p: Placed) -> Finding:
     s = p.site
     detail = s.callee or s.variable or s.expression
     if s.function is None and s.kind not in (Kind.UNPARSED,):
-        return Finding(s, p.context, Class.KEEP, "not inside a function (an initialiser)", p.evidence)
+        return Finding(
+            s, p.context, Class.KEEP, "not inside a function (an initialiser)", p.evidence
+        )
     if s.kind is Kind.SIGNAL:
         why = "the mask is read as a signal"
         if s.callee:
@@ -41,15 +43,25 @@ def classify(p: Placed) -> Finding:
             why += f": compared in `{s.expression}`"
         return Finding(s, p.context, Class.KEEP, why, p.evidence)
     if p.signal:
-        return Finding(s, p.context, Class.KEEP, f"the mask is read as a signal: {p.signal}", p.evidence)
+        return Finding(
+            s, p.context, Class.KEEP, f"the mask is read as a signal: {p.signal}", p.evidence
+        )
     if s.kind in _KEEP_KINDS:
-        return Finding(s, p.context, Class.KEEP, _KEEP_KINDS[s.kind].format(detail=detail), p.evidence)
+        return Finding(
+            s, p.context, Class.KEEP, _KEEP_KINDS[s.kind].format(detail=detail), p.evidence
+        )
     if _NOOP_RE.match(s.expression):
-        return Finding(s, p.context, Class.NOOP_MASK,
-                       "GFP_KERNEL | GFP_NOFS is GFP_KERNEL", p.evidence)
+        return Finding(
+            s, p.context, Class.NOOP_MASK, "GFP_KERNEL | GFP_NOFS is GFP_KERNEL", p.evidence
+        )
     if p.context is Context.ALWAYS:
-        return Finding(s, p.context, Class.REDUNDANT,
-                       "every path to this allocation is inside a NOFS scope", p.evidence)
+        return Finding(
+            s,
+            p.context,
+            Class.REDUNDANT,
+            "every path to this allocation is inside a NOFS scope",
+            p.evidence,
+        )
     reasons = {
         Context.SOMETIMES: "inside a scope on some paths only",
         Context.NEVER: "never inside a scope",

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,7 +56,7 @@ def map_items(
     *,
     jobs: int,
     initializer: Callable[..., None] | None = None,
-    initargs: tuple[object, ...] = (),
+    initargs: tuple[Any, ...] = (),
     progress: Progress | None = None,
     chunk: int = 16,
 ) -> list[R]:

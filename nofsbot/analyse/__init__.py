@@ -112,8 +112,14 @@ def _extract(
             todo.append(path)
     if todo:
         bar = Progress("analysing", len(todo), enabled=opts.progress)
-        results = map_items(_extract_chunk, todo, jobs=opts.jobs, initializer=_init_worker,
-                            initargs=(cfg, str(tree)), progress=bar)
+        results = map_items(
+            _extract_chunk,
+            todo,
+            jobs=opts.jobs,
+            initializer=_init_worker,
+            initargs=(cfg, str(tree)),
+            progress=bar,
+        )
         bar.close()
         for path, r in zip(todo, results, strict=True):
             if isinstance(r, FileFacts):
@@ -137,8 +143,8 @@ def _outside_headers(tree: Path, roots: list[tuple[str, bool]]) -> tuple[list[st
     (fs/*.h for fs/xfs). Returns the directories, the loose headers, and a
     stamp (sizes and mtimes) that changes when any of them changes.
     """
-    targets = ["include"] + sorted(p.relative_to(tree).as_posix()
-                                   for p in tree.glob("arch/*/include") if p.is_dir())
+    arch = (p.relative_to(tree).as_posix() for p in tree.glob("arch/*/include") if p.is_dir())
+    targets = ["include", *sorted(arch)]
     parents: set[str] = set()
     for root, _ in roots:
         parts = root.split("/")
@@ -158,11 +164,23 @@ def _outside_headers(tree: Path, roots: list[tuple[str, bool]]) -> tuple[list[st
     return targets, loose, stamp.hexdigest()
 
 
-def _external(tree: Path, facts: list[FileFacts], roots: list[tuple[str, bool]],
-              outside: tuple[list[str], list[str], str], store: Store) -> dict[str, str]:
+def _external(
+    tree: Path,
+    facts: list[FileFacts],
+    roots: list[tuple[str, bool]],
+    outside: tuple[list[str], list[str], str],
+    store: Store,
+) -> dict[str, str]:
     """Global functions of the analysed .c files that a header outside mentions."""
-    names = sorted({fn.name for f in facts if f.path.endswith(".c")
-                    for fn in f.functions if fn.name and not fn.static})
+    names = sorted(
+        {
+            fn.name
+            for f in facts
+            if f.path.endswith(".c")
+            for fn in f.functions
+            if fn.name and not fn.static
+        }
+    )
     if not names:
         return {}
     targets, loose, stamp = outside
@@ -186,6 +204,8 @@ def _external(tree: Path, facts: list[FileFacts], roots: list[tuple[str, bool]],
 
 
 _INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*<([^>]+)>", re.M)
+
+
 def _in_unit(path: str, unit: tuple[str, bool]) -> bool:
     root, recursive = unit
     if recursive:
@@ -199,8 +219,11 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     units = sorted({u for p in rel for u in discover.subsystems(tree, *discover.analysis_root(p))})
     contents = {p: (tree / p).read_bytes() for p in discover.source_files(tree, units)}
     # only the units where a scanned file holds a NOFS token can have sites
-    hits = [p for p, src in contents.items()
-            if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))]
+    hits = [
+        p
+        for p, src in contents.items()
+        if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))
+    ]
     roots = [u for u in units if any(_in_unit(h, u) for h in hits)]
     files = discover.source_files(tree, roots)
     contents = {p: contents[p] for p in files}
@@ -208,11 +231,18 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
 
     # the include/ headers these files include (one level)
     incs = {m.decode() for p in files for m in _INCLUDE_RE.findall(contents[p])}
-    headers = sorted({f"include/{i}" for i in incs if (tree / "include" / i).is_file()} - set(files))
+    headers = sorted(
+        {f"include/{i}" for i in incs if (tree / "include" / i).is_file()} - set(files)
+    )
     contents.update({h: (tree / h).read_bytes() for h in headers})
     outside = _outside_headers(tree, roots)
-    whole = key("analysis", cfg.digest, "\n".join(rel), outside[2],
-                *(key(p, contents[p]) for p in files + headers))
+    whole = key(
+        "analysis",
+        cfg.digest,
+        "\n".join(rel),
+        outside[2],
+        *(key(p, contents[p]) for p in files + headers),
+    )
     hit = store.get(whole)
     if isinstance(hit, Analysis):
         log.debug("whole-analysis cache hit")
@@ -240,7 +270,8 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
                 signal = prog.tests_gfp(f.path, site.callee, site.arg_index)
             for use in site.uses:
                 signal = signal or next(
-                    (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None)
+                    (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None
+                )
             placed.append(Placed(site, ctx, tuple(ev), signal))
 
     accounted, unaccounted = _account(tree, rel, facts, placed)
@@ -258,8 +289,9 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     return result
 
 
-def _account(tree: Path, rel: tuple[str, ...], facts: list[FileFacts],
-             placed: list[Placed]) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...]]:
+def _account(
+    tree: Path, rel: tuple[str, ...], facts: list[FileFacts], placed: list[Placed]
+) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...]]:
     """Match every `git grep -w GFP_NOFS/KM_NOFS` hit to a site or a reason."""
     hits = git.grep_words(tree, ["GFP_NOFS", "KM_NOFS"], list(rel) or ["."])
     site_lines = {(p.site.path, p.site.line) for p in placed}

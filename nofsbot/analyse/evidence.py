@@ -29,7 +29,7 @@ def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
         return None
     callee, cline = op
     note = prog.cfg.provider_note(callee)
-    eff, pair = prog.cfg.scope_effect(callee)
+    _eff, pair = prog.cfg.scope_effect(callee)
     what = pair.name if pair else "scope"
     text = f"{callee}() opens a NOFS scope ({what})"
     if pair and pair.conditional:
@@ -37,7 +37,9 @@ def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
     return Evidence(fn.path, cline, fn.name, text)
 
 
-def covered(prog: Program, fn: Fn, states: frozenset[int], line: int, depth: int = 0) -> list[Evidence]:
+def covered(
+    prog: Program, fn: Fn, states: frozenset[int], line: int, depth: int = 0
+) -> list[Evidence]:
     """Why every path to LINE in FN (with STATES there) is inside a scope."""
     out: list[Evidence] = []
     if any(s >= 1 for s in states):
@@ -53,24 +55,43 @@ def covered(prog: Program, fn: Fn, states: frozenset[int], line: int, depth: int
         out.append(Evidence(str(path), int(rline), fn.name, str(note)))  # type: ignore[call-overload]
         return out
     callers = sorted({(c, ci) for c, ci in fn.callers}, key=lambda x: (prog.fns[x[0]].path, x[1]))
-    out.append(Evidence(fn.path, fn.facts.line, fn.name,
-                        f"every one of its {len(callers)} call sites is inside a scope"))
+    out.append(
+        Evidence(
+            fn.path,
+            fn.facts.line,
+            fn.name,
+            f"every one of its {len(callers)} call sites is inside a scope",
+        )
+    )
     for c, ci in callers[:MAX_CALLERS]:
         g = prog.fns[c]
         callee, cline = g.facts.calls[ci]
         st = g.state_at(ci)
         if all(s >= 1 for s in st):
-            op = prog.opener_before(g, cline)
-            where = f" opened by {op[0]}() at line {op[1]}" if op else ""
-            out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside the scope{where}"))
+            out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside a scope"))
+            ev = _opener(prog, g, cline)
+            if ev:
+                out.append(ev)
         else:
-            out.append(Evidence(g.path, cline, g.name,
-                                f"calls {callee}(); {g.name}() is itself always entered in a scope"))
+            out.append(
+                Evidence(
+                    g.path,
+                    cline,
+                    g.name,
+                    f"calls {callee}(); {g.name}() is itself always entered in a scope",
+                )
+            )
             if depth < MAX_DEPTH:
                 out += covered(prog, g, st, cline, depth + 1)[:MAX_CALLERS]
     if len(callers) > MAX_CALLERS:
-        out.append(Evidence(fn.path, fn.facts.line, fn.name,
-                            f"... and {len(callers) - MAX_CALLERS} more call sites, all inside a scope"))
+        out.append(
+            Evidence(
+                fn.path,
+                fn.facts.line,
+                fn.name,
+                f"... and {len(callers) - MAX_CALLERS} more call sites, all inside a scope",
+            )
+        )
     return out
 
 
@@ -101,17 +122,25 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
                 out.append(ev)
             break
         if elem == OUT and ir.OUT in st:
-            out.append(Evidence(g.path, cline, g.name,
-                                f"calls {callee}() after a scope it was given was closed"))
+            out.append(
+                Evidence(
+                    g.path, cline, g.name, f"calls {callee}() after a scope it was given was closed"
+                )
+            )
             break
-        what = {OUT: "outside any scope", UNK: "without a scope of its own",
-                IN: "without a scope of its own"}[elem]
+        what = {
+            OUT: "outside any scope",
+            UNK: "without a scope of its own",
+            IN: "without a scope of its own",
+        }[elem]
         out.append(Evidence(g.path, cline, g.name, f"calls {callee}() {what}"))
         cur = g
     return out
 
 
-def for_site(prog: Program, fn: Fn | None, states: frozenset[int], line: int) -> tuple[Context, list[Evidence]]:
+def for_site(
+    prog: Program, fn: Fn | None, states: frozenset[int], line: int
+) -> tuple[Context, list[Evidence]]:
     if fn is None:
         return Context.UNKNOWN, []
     elems = prog.elems(fn, states)
@@ -121,8 +150,14 @@ def for_site(prog: Program, fn: Fn | None, states: frozenset[int], line: int) ->
         ev = covered(prog, fn, states, line)
     else:
         if ir.OUT in states:
-            ev.append(Evidence(fn.path, line, fn.name,
-                               "reached after the scope was closed on some path (restore before this point)"))
+            ev.append(
+                Evidence(
+                    fn.path,
+                    line,
+                    fn.name,
+                    "reached after the scope was closed on some path (restore before this point)",
+                )
+            )
         if any(s >= 1 for s in states):
             op = _opener(prog, fn, line)
             if op:

@@ -51,8 +51,12 @@ def _decl_name(node: Node | None) -> str | None:
         nxt = node.child_by_field_name("declarator")
         if nxt is None:
             for c in node.named_children:
-                if c.type in ("identifier", "function_declarator", "pointer_declarator",
-                              "parenthesized_declarator"):
+                if c.type in (
+                    "identifier",
+                    "function_declarator",
+                    "pointer_declarator",
+                    "parenthesized_declarator",
+                ):
                     nxt = c
                     break
         node = nxt
@@ -155,9 +159,7 @@ class Extractor:
                 args = _fold(call.child_by_field_name("arguments").text)  # type: ignore[union-attr]
                 if name in self.flags_restore or any(b in args for b in self.flag_bits):
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
-            fcalls[fi].append(
-                (call.start_byte, call.end_byte, name, call.start_point[0] + 1, call)
-            )
+            fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
 
         sites: list[Site] = []
         site_funcs: list[int] = []
@@ -191,13 +193,12 @@ class Extractor:
             if token.startswith("PF_MEMALLOC"):
                 self._flag_write(node, fi, fcalls)
                 continue
-            if token == "__GFP_FS":
-                if not _under_complement(node):
-                    if fi >= 0:
-                        test = _tested_operand(node)
-                        if test:
-                            tested.setdefault(fi, set()).add(test)
-                    continue
+            if token == "__GFP_FS" and not _under_complement(node):
+                if fi >= 0:
+                    test = _tested_operand(node)
+                    if test:
+                        tested.setdefault(fi, set()).add(test)
+                continue
             site = self._site(path, src, node, token, line, start, fi, outer, fcalls)
             sites.append(site)
             site_funcs.append(fi)
@@ -208,8 +209,9 @@ class Extractor:
         functions = []
         for fi, fnode in enumerate(outer):
             functions.append(
-                self._function(fnode, fi, fcalls[fi], sites, site_funcs, site_offsets,
-                               tested.get(fi, set()))
+                self._function(
+                    fnode, fi, fcalls[fi], sites, site_funcs, site_offsets, tested.get(fi, set())
+                )
             )
 
         refs = self._refs(caps, outer, func_of)
@@ -250,8 +252,10 @@ class Extractor:
             p = expr.parent
             if p.type in _EXPR_PARENTS:
                 op = p.child_by_field_name("operator")
-                if p.type == "binary_expression" and op is not None and (
-                    op.type in _COMPARISONS or (op.type == "&" and _is_condition(p))
+                if (
+                    p.type == "binary_expression"
+                    and op is not None
+                    and (op.type in _COMPARISONS or (op.type == "&" and _is_condition(p)))
                 ):
                     kind = Kind.SIGNAL  # compared, or tested: `if (flags & KM_NOFS)`
                     expr = p
@@ -428,7 +432,9 @@ class Extractor:
 
     # -- references --------------------------------------------------------
 
-    def _refs(self, caps: dict[str, list[Node]], outer: list[Node], func_of: object) -> tuple[Ref, ...]:
+    def _refs(
+        self, caps: dict[str, list[Node]], outer: list[Node], func_of: object
+    ) -> tuple[Ref, ...]:
         assert callable(func_of)
         seen: dict[tuple[str, str, str], Ref] = {}
 
@@ -457,8 +463,10 @@ class Extractor:
                 if a.type == "identifier" and a.text:
                     name = a.text.decode()
                     detail = f"{callee_node.text.decode()}#{idx}"  # type: ignore[union-attr]
-                    seen.setdefault((name, "work", detail),
-                                    Ref(name, a.start_point[0] + 1, "work", detail, fname(a)))
+                    seen.setdefault(
+                        (name, "work", detail),
+                        Ref(name, a.start_point[0] + 1, "work", detail, fname(a)),
+                    )
         for name, n in first.items():
             a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
             arglist = a.parent
@@ -469,8 +477,9 @@ class Extractor:
             if self.work.get(callee) == idx or self.ignore_callee.match(callee):
                 continue
             detail = f"{callee}#{idx}"
-            seen.setdefault((name, "arg", detail),
-                            Ref(name, n.start_point[0] + 1, "arg", detail, fname(n)))
+            seen.setdefault(
+                (name, "arg", detail), Ref(name, n.start_point[0] + 1, "arg", detail, fname(n))
+            )
         for n in caps.get("init", []):
             name = (n.text or b"").decode()
             if not name or name.isupper():
@@ -492,14 +501,13 @@ class Extractor:
             if not name or name.isupper() or n.parent is None:
                 continue
             left = n.parent.child_by_field_name("left")
-            detail = _fold(left.text) if left is not None else ""
             if left is None or left.type != "field_expression":
                 continue
-            fld = left.child_by_field_name("field")
-            fldname = _fold(fld.text) if fld is not None else ""
-            key = (name, "ops", fldname)
+            target = _fold(left.text)
+            field = left.child_by_field_name("field")
+            key = (name, "ops", _fold(field.text) if field is not None else "")
             if key not in seen:
-                seen[key] = Ref(name, n.start_point[0] + 1, "ops", detail, fname(n))
+                seen[key] = Ref(name, n.start_point[0] + 1, "ops", target, fname(n))
         return tuple(sorted(seen.values(), key=lambda r: (r.name, r.line, r.role, r.detail)))
 
 
@@ -524,8 +532,7 @@ def _is_condition(node: Node) -> bool:
     n = node
     while n.parent is not None and (
         n.parent.type == "parenthesized_expression"
-        or (n.parent.type == "unary_expression" and n.parent.child_by_field_name("operator") is not None
-            and n.parent.child_by_field_name("operator").type == "!")  # type: ignore[union-attr]
+        or (n.parent.type == "unary_expression" and _operator(n.parent) == "!")
     ):
         n = n.parent
     p = n.parent
@@ -535,8 +542,12 @@ def _is_condition(node: Node) -> bool:
         return True
     if p.type == "conditional_expression":
         return p.child_by_field_name("condition") == n
-    return p.type in ("binary_expression",) and p.child_by_field_name("operator") is not None and \
-        p.child_by_field_name("operator").type in ("&&", "||")  # type: ignore[union-attr]
+    return p.type == "binary_expression" and _operator(p) in ("&&", "||")
+
+
+def _operator(node: Node) -> str | None:
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else None
 
 
 def _inside(node: Node, types: tuple[str, ...]) -> bool:
@@ -580,7 +591,9 @@ def _tested_operand(node: Node) -> str | None:
     return None
 
 
-def _uses(variable: str, after: int, calls: list[tuple[int, int, str, int, Node]]) -> tuple[str, ...]:
+def _uses(
+    variable: str, after: int, calls: list[tuple[int, int, str, int, Node]]
+) -> tuple[str, ...]:
     out: list[str] = []
     for start, _, callee, _, cnode in calls:
         if start < after:

@@ -10,6 +10,7 @@ only known once all files are read, and building them all costs little.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from nofsbot.model import FileProblem, Occurrence, Site
 
@@ -37,7 +38,7 @@ class FuncFacts:
     line: int
     end_line: int
     calls: tuple[tuple[str, int], ...]  # (callee, line) in evaluation order
-    ir: tuple[object, ...] | None  # control-flow skeleton; None: no calls and no sites
+    ir: tuple[Any, ...] | None  # control-flow skeleton; None: no calls and no sites
     gfp_params: tuple[str, ...]  # parameter names by position ("" if not gfp_t)
     tested_params: tuple[int, ...]  # gfp parameters tested against __GFP_FS
     forwards: tuple[tuple[int, str, int], ...]  # (param, callee, argument index)

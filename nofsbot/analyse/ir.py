@@ -14,6 +14,7 @@ The walk is an abstract interpretation over sets of scope depths:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from tree_sitter import Node
 
@@ -22,6 +23,8 @@ SEQ, EV, IF, LOOP, DO, SWITCH, RET, GOTO, LABEL, BREAK, CONT = range(11)
 OUT, ENTRY, MAXDEPTH = -1, 0, 2
 
 State = frozenset[int]
+# A skeleton node: (opcode, operands...). Internal to the analysis, hence Any.
+IRNode = tuple[Any, ...]
 
 
 class _Builder:
@@ -31,7 +34,7 @@ class _Builder:
         self.ends = ends
         self.ids = ids
 
-    def events(self, start: int, end: int) -> tuple[object, ...]:
+    def events(self, start: int, end: int) -> IRNode:
         import bisect
 
         lo = bisect.bisect_left(self.starts, start)
@@ -42,12 +45,12 @@ class _Builder:
         picked.sort()
         return (EV, tuple(i for _, i in picked))
 
-    def node_events(self, node: Node | None) -> tuple[object, ...]:
+    def node_events(self, node: Node | None) -> IRNode:
         if node is None:
             return (EV, ())
         return self.events(node.start_byte, node.end_byte)
 
-    def stmt(self, node: Node) -> tuple[object, ...]:
+    def stmt(self, node: Node) -> IRNode:
         t = node.type
         if t == "compound_statement":
             return (SEQ, tuple(self.stmt(c) for c in node.named_children if c.type != "comment"))
@@ -96,9 +99,9 @@ class _Builder:
             )
         if t == "switch_statement":
             body = node.child_by_field_name("body")
-            cases: list[tuple[object, ...]] = []
+            cases: list[IRNode] = []
             has_default = False
-            pre: list[tuple[object, ...]] = []
+            pre: list[IRNode] = []
             if body is not None:
                 for c in body.named_children:
                     if c.type == "case_statement":
@@ -142,7 +145,7 @@ class _Builder:
         return self.events(node.start_byte, node.end_byte)
 
 
-def build(body: Node, events: list[tuple[int, int, int]]) -> tuple[object, ...]:
+def build(body: Node, events: list[tuple[int, int, int]]) -> IRNode:
     """Skeleton of BODY; EVENTS are (start byte, end byte, event id)."""
     events = sorted(events)
     b = _Builder([e[0] for e in events], [e[1] for e in events], [e[2] for e in events])
@@ -166,7 +169,7 @@ class Walk:
         self.labels: dict[str, set[int]] = {}
         self._changed = False
 
-    def run(self, ir: tuple[object, ...]) -> None:
+    def run(self, ir: IRNode) -> None:
         start: State = frozenset({ENTRY})
         for _ in range(6):  # backward gotos: iterate until label states settle
             self._changed = False
@@ -183,26 +186,26 @@ class Walk:
 
     def _exec(
         self,
-        node: tuple[object, ...],
+        node: IRNode,
         state: State,
         breaks: list[set[int]],
         conts: list[set[int]],
     ) -> State:
         op = node[0]
         if op == EV:
-            for ev in node[1]:  # type: ignore[attr-defined]
+            for ev in node[1]:
                 self.at.setdefault(ev, set()).update(state)
                 if ev >= 0:
                     state = self.transfer(ev, state)
             return state
         if op == SEQ:
-            for child in node[1]:  # type: ignore[attr-defined]
+            for child in node[1]:
                 state = self._exec(child, state, breaks, conts)
             return state
         if op == IF:
-            state = self._exec(node[1], state, breaks, conts)  # type: ignore[arg-type]
-            a = self._exec(node[2], state, breaks, conts)  # type: ignore[arg-type]
-            b = self._exec(node[3], state, breaks, conts) if node[3] else state  # type: ignore[arg-type]
+            state = self._exec(node[1], state, breaks, conts)
+            a = self._exec(node[2], state, breaks, conts)
+            b = self._exec(node[3], state, breaks, conts) if node[3] else state
             return a | b
         if op in (LOOP, DO):
             brk: set[int] = set()
@@ -211,13 +214,13 @@ class Walk:
             seen: State = frozenset()
             for _ in range(5):
                 if op == LOOP:
-                    after_cond = self._exec(node[1], cur, breaks, conts)  # type: ignore[arg-type]
+                    after_cond = self._exec(node[1], cur, breaks, conts)
                     brk |= after_cond
-                    body_out = self._exec(node[2], after_cond, [*breaks, brk], [*conts, cont])  # type: ignore[arg-type]
-                    nxt = self._exec(node[3], body_out | frozenset(cont), breaks, conts)  # type: ignore[arg-type]
+                    body_out = self._exec(node[2], after_cond, [*breaks, brk], [*conts, cont])
+                    nxt = self._exec(node[3], body_out | frozenset(cont), breaks, conts)
                 else:
-                    body_out = self._exec(node[1], cur, [*breaks, brk], [*conts, cont])  # type: ignore[arg-type]
-                    nxt = self._exec(node[2], body_out | frozenset(cont), breaks, conts)  # type: ignore[arg-type]
+                    body_out = self._exec(node[1], cur, [*breaks, brk], [*conts, cont])
+                    nxt = self._exec(node[2], body_out | frozenset(cont), breaks, conts)
                     brk |= nxt
                 merged = cur | nxt
                 if merged == seen:
@@ -226,25 +229,25 @@ class Walk:
                 cur = merged
             return frozenset(brk) if brk else frozenset(cur)
         if op == SWITCH:
-            state = self._exec(node[1], state, breaks, conts)  # type: ignore[arg-type]
+            state = self._exec(node[1], state, breaks, conts)
             brk = set()
             fall: State = frozenset()
-            for case in node[2]:  # type: ignore[attr-defined]
+            for case in node[2]:
                 fall = self._exec(case, state | fall, [*breaks, brk], conts)
             out = set(fall) | brk
             if not node[3]:
                 out |= state
             return frozenset(out)
         if op == RET:
-            state = self._exec(node[1], state, breaks, conts)  # type: ignore[arg-type]
+            state = self._exec(node[1], state, breaks, conts)
             self.exits |= state
             return frozenset()
         if op == GOTO:
-            self._label_in(node[1], state)  # type: ignore[arg-type]
+            self._label_in(node[1], state)
             return frozenset()
         if op == LABEL:
-            state = state | frozenset(self.labels.get(node[1], ()))  # type: ignore[arg-type]
-            return self._exec(node[2], state, breaks, conts)  # type: ignore[arg-type]
+            state = state | frozenset(self.labels.get(node[1], ()))
+            return self._exec(node[2], state, breaks, conts)
         if op == BREAK:
             if breaks:
                 breaks[-1].update(state)

@@ -9,6 +9,7 @@ offset or line number in the prepared text is the same in the real file:
   branches of #if/#else are kept, except code under `#if 0`, which is blanked
 - attribute words (`__init`, `__must_check`) and attribute calls
   (`__releases(x)`, `__attribute__((...))`) become spaces
+- constant macros taking a type (`offsetof(struct x, a[N])`) become `0`
 - renamed words keep their length (`STATIC` -> `static`)
 - iterator macros in statement position (`list_for_each_entry(...) {`) become
   `while` padded with spaces, so their bodies parse as loops
@@ -73,16 +74,20 @@ class Preprocessor:
     def _blank_re(self) -> re.Pattern[bytes]:
         # A long alternation of words is slow in `re`; match any `__word` (and
         # the few others literally) and look the match up in a set instead.
-        others = sorted((w for w in self._blank_words if not w.startswith(b"__")),
-                        key=len, reverse=True)
+        others = sorted(
+            (w for w in self._blank_words if not w.startswith(b"__")), key=len, reverse=True
+        )
         return re.compile(rb"\b(?:__\w+" + b"".join(b"|" + re.escape(w) for w in others) + rb")\b")
 
     @cached_property
     def _blank_call_re(self) -> re.Pattern[bytes]:
         words = sorted(set(self.macros.blank_call), key=len, reverse=True)
-        return re.compile(
-            rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\s*\("
-        )
+        return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\s*\(")
+
+    @cached_property
+    def _zero_call_re(self) -> re.Pattern[bytes]:
+        words = sorted(set(self.macros.zero_call), key=len, reverse=True)
+        return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\s*\(")
 
     @cached_property
     def _rename_re(self) -> re.Pattern[bytes]:
@@ -107,6 +112,12 @@ class Preprocessor:
             end = _balanced(buf, m.end() - 1)
             if end is not None:
                 _blank(buf, m.start(), end)
+        if self.macros.zero_call:
+            for m in self._zero_call_re.finditer(buf):
+                end = _balanced(buf, m.end() - 1)
+                if end is not None:
+                    _blank(buf, m.start(), end)
+                    buf[m.start()] = 0x30  # "0"
         if self.macros.rename:
             for m in self._rename_re.finditer(buf):
                 new = self.macros.rename[m.group().decode()].encode()

@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot.analyse import ir
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts, Ref
 from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,8 @@ class Program:
             queued.discard(fid)
             fn = self.fns[fid]
             w = ir.Walk(self._transfer(fn))
-            w.run(fn.facts.ir)  # type: ignore[arg-type]
+            assert fn.facts.ir is not None
+            w.run(fn.facts.ir)
             fn.at = {k: frozenset(v) for k, v in w.at.items()}
             # Only "closes a scope its caller opened" (-1) is kept. A scope left
             # open at return is mostly the error path of a failed begin
@@ -227,14 +228,12 @@ class Program:
 
     def contexts(self) -> None:
         cfg = self.cfg
-        scoped_fns = {
-            name: sf for sf in cfg.providers.functions for name in sf.functions
-        }
+        scoped_fns = {name: sf for sf in cfg.providers.functions for name in sf.functions}
         exported: dict[str, str] = {}
         for f in self.files.values():
             for e in f.exports:
                 exported.setdefault(e, f.path)
-        referenced: dict[int, list[tuple[str, object]]] = {}
+        referenced: dict[int, list[tuple[str, Ref]]] = {}
         for f in self.files.values():
             for r in f.refs:
                 for t in self.resolve(f.path, r.name, 1):
@@ -245,32 +244,63 @@ class Program:
         for fn in self.fns:
             name = fn.name
             if name in scoped_fns:
-                self._root(fn, IN, fn.path, fn.facts.line,
-                           f"{scoped_fns[name].name}: {scoped_fns[name].note}")
+                self._root(
+                    fn,
+                    IN,
+                    fn.path,
+                    fn.facts.line,
+                    f"{scoped_fns[name].name}: {scoped_fns[name].note}",
+                )
                 continue
             if name in exported and not fn.facts.static:
-                self._root(fn, UNK, exported[name], fn.facts.line,
-                           "exported with EXPORT_SYMBOL: callable from any module")
+                self._root(
+                    fn,
+                    UNK,
+                    exported[name],
+                    fn.facts.line,
+                    "exported with EXPORT_SYMBOL: callable from any module",
+                )
             if not fn.facts.static and name in self.roots.external:
-                self._root(fn, UNK, self.roots.external[name], 0,
-                           f"mentioned outside the analysed code, in {self.roots.external[name]}")
+                self._root(
+                    fn,
+                    UNK,
+                    self.roots.external[name],
+                    0,
+                    f"mentioned outside the analysed code, in {self.roots.external[name]}",
+                )
             for path, r in referenced.get(fn.id, []):
-                role, detail, line = r.role, r.detail, r.line  # type: ignore[attr-defined]
+                role, detail, line = r.role, r.detail, r.line
                 call = detail.split("#")[0]
                 if role == "work":
-                    self._root(fn, OUT, path, line,
-                               f"queued by {call}(): runs later in its own context, with no scope")
+                    self._root(
+                        fn,
+                        OUT,
+                        path,
+                        line,
+                        f"queued by {call}(): runs later in its own context, with no scope",
+                    )
                 elif role == "scoped-ops":
-                    self._root(fn, IN, path, line, f"stored in {detail}, only called inside a scope")
+                    self._root(
+                        fn, IN, path, line, f"stored in {detail}, only called inside a scope"
+                    )
                 elif role == "ops":
-                    self._root(fn, UNK, path, line,
-                               f"stored in {detail}: called through a pointer from unknown context")
+                    self._root(
+                        fn,
+                        UNK,
+                        path,
+                        line,
+                        f"stored in {detail}: called through a pointer from unknown context",
+                    )
                 else:
-                    self._root(fn, UNK, path, line,
-                               f"passed to {call}(): may be called back from unknown context")
+                    self._root(
+                        fn,
+                        UNK,
+                        path,
+                        line,
+                        f"passed to {call}(): may be called back from unknown context",
+                    )
             if not fn.callers and not fn.entry:
-                self._root(fn, UNK, fn.path, fn.facts.line,
-                           "no caller in the analysed code")
+                self._root(fn, UNK, fn.path, fn.facts.line, "no caller in the analysed code")
 
         # propagate along call edges
         work = deque(fn.id for fn in self.fns)
@@ -284,15 +314,15 @@ class Program:
                     continue
                 contrib = self._call_context(g, ci)
                 for t in targets:
-                    f = self.fns[t]
-                    if f.name in scoped_fns:
+                    callee = self.fns[t]
+                    if callee.name in scoped_fns:
                         continue
-                    new = contrib - f.entry
+                    new = contrib - callee.entry
                     if not new:
                         continue
                     for e in new:
-                        f.entry.add(e)
-                        f.why[e] = ("call", g.id, ci)
+                        callee.entry.add(e)
+                        callee.why[e] = ("call", g.id, ci)
                     if t not in queued:
                         work.append(t)
                         queued.add(t)
@@ -331,7 +361,9 @@ class Program:
             if cline > line:
                 continue
             eff, summary = self.effect(fn, ci)
-            opens = eff in (BEGIN, COND_BEGIN) or (summary is not None and any(s > 0 for s in summary))
+            opens = eff in (BEGIN, COND_BEGIN) or (
+                summary is not None and any(s > 0 for s in summary)
+            )
             if opens and (best is None or cline >= best[1]):
                 best = (callee, cline)
         return best

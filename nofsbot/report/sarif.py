@@ -31,38 +31,48 @@ def to_sarif(r: ScanResult) -> str:
     for f in r.findings:
         rid, _, level = _RULES[f.klass]
         s = f.site
-        results.append({
-            "ruleId": rid,
-            "ruleIndex": index[f.klass],
-            "level": level,
-            "message": {"text": f"{s.expression}: {f.klass} ({f.context}): {f.reason}"},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": s.path, "uriBaseId": "SRCROOT"},
-                    "region": {"startLine": s.line, "startColumn": s.col},
-                },
-                "logicalLocations": [{"name": s.function, "kind": "function"}] if s.function else [],
-            }],
-            "relatedLocations": [
-                {
-                    "id": i,
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
-                        "region": {"startLine": max(1, e.line)},
-                    },
-                    "message": {"text": e.note},
-                }
-                for i, e in enumerate(f.evidence)
-            ],
-            "properties": {"kind": str(s.kind), "context": str(f.context)},
-        })
+        results.append(
+            {
+                "ruleId": rid,
+                "ruleIndex": index[f.klass],
+                "level": level,
+                "message": {"text": f"{s.expression}: {f.klass} ({f.context}): {f.reason}"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": s.path, "uriBaseId": "SRCROOT"},
+                            "region": {"startLine": s.line, "startColumn": s.col},
+                        },
+                        "logicalLocations": [{"name": s.function, "kind": "function"}]
+                        if s.function
+                        else [],
+                    }
+                ],
+                "relatedLocations": [
+                    {
+                        "id": i,
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
+                            "region": {"startLine": max(1, e.line)},
+                        },
+                        "message": {"text": e.note},
+                    }
+                    for i, e in enumerate(f.evidence)
+                ],
+                "properties": {"kind": str(s.kind), "context": str(f.context)},
+            }
+        )
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "nofsbot", "version": __version__, "rules": rules}},
-            "originalUriBaseIds": {"SRCROOT": {"uri": "file://" + r.analysis.tree.rstrip("/") + "/"}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "nofsbot", "version": __version__, "rules": rules}},
+                "originalUriBaseIds": {
+                    "SRCROOT": {"uri": "file://" + r.analysis.tree.rstrip("/") + "/"}
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc, indent=2) + "\n"

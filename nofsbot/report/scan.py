@@ -90,8 +90,8 @@ def to_text(r: ScanResult, *, evidence: bool = True) -> str:
         for f in by_file[path]:
             s = f.site
             out.append(
-                f"  {s.line:>5}  {(s.function or '-'):<28.28} {str(f.klass):<10} "
-                f"{str(f.context):<9} {s.kind!s:<12} {s.expression}"
+                f"  {s.line:>5}  {(s.function or '-'):<28.28} {f.klass!s:<10} "
+                f"{f.context!s:<9} {s.kind!s:<12} {s.expression}"
             )
             out.append(f"         {f.reason}")
             if evidence:
@@ -99,10 +99,14 @@ def to_text(r: ScanResult, *, evidence: bool = True) -> str:
         out.append("")
     sm = r.summary()
     classes = ", ".join(f"{k} {v}" for k, v in sm["classes"].items())  # type: ignore[attr-defined]
-    out.append(f"{sm['sites']} sites in {len(by_file)} files ({classes}); "
-               f"{sm['files_analysed']} files and {sm['functions']} functions analysed")
-    out.append(f"grep hits that are not sites: {sm['accounted']} accounted "
-               f"(comments, macro bodies, ...), {sm['unaccounted']} unaccounted")
+    out.append(
+        f"{sm['sites']} sites in {len(by_file)} files ({classes}); "
+        f"{sm['files_analysed']} files and {sm['functions']} functions analysed"
+    )
+    out.append(
+        f"grep hits that are not sites: {sm['accounted']} accounted "
+        f"(comments, macro bodies, ...), {sm['unaccounted']} unaccounted"
+    )
     for p in r.analysis.problems[:20]:
         out.append(f"problem: {p.path}:{p.line}: {p.message}")
     if len(r.analysis.problems) > 20:

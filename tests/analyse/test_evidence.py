@@ -1,0 +1,58 @@
+"""The evidence chains point at the lines a reviewer needs to check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nofsbot.analyse import Analysis, Placed
+
+DATA = Path(__file__).parent.parent / "data" / "scan"
+
+
+def line_of(name: str, text: str, nth: int = 1) -> int:
+    seen = 0
+    for n, line in enumerate((DATA / name).read_text().splitlines(), 1):
+        if text in line:
+            seen += 1
+            if seen == nth:
+                return n
+    raise AssertionError(f"{text!r} not in {name}")
+
+
+def site(a: Analysis, line: int) -> Placed:
+    return next(p for p in a.placed if p.site.line == line)
+
+
+def lines(p: Placed) -> set[int]:
+    return {e.line for e in p.evidence}
+
+
+def test_redundant_through_caller_names_the_call_and_the_transaction(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/transactions.c")
+    p = site(a, line_of("transactions.c", "KM_NOFS"))
+    assert line_of("transactions.c", "xfs_helper();") in lines(p)
+    assert line_of("transactions.c", "xfs_trans_alloc(mp") in lines(p)
+
+
+def test_not_a_provider_is_named(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/transactions.c")
+    p = site(a, line_of("transactions.c", "kmalloc", 3))
+    assert line_of("transactions.c", "btrfs_start_transaction") in lines(p)
+
+
+def test_conditional_provider_is_named(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/transactions.c")
+    p = site(a, line_of("transactions.c", "kmalloc", 5))
+    assert line_of("transactions.c", "ext4_journal_start") in lines(p)
+
+
+def test_work_function_evidence_points_at_the_queueing(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/work_queued.c")
+    p = site(a, line_of("work_queued.c", "kmalloc"))
+    assert line_of("work_queued.c", "INIT_WORK") in lines(p)
+
+
+def test_unknown_caller_points_at_the_ops_table(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/callers.c")
+    p = site(a, line_of("callers.c", "kmalloc", 2))
+    assert line_of("callers.c", ".setattr = op_alloc") in lines(p)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nofsbot import config
+from nofsbot.config import BEGIN, COND_BEGIN, END, HANDOVER, NEUTRAL
+from nofsbot.errors import ConfigError
+
+
+def test_shipped_config_loads() -> None:
+    cfg = config.load()
+    assert cfg.scope_effect("memalloc_nofs_save")[0] == BEGIN
+    assert cfg.scope_effect("xfs_trans_cancel")[0] == END
+    assert cfg.scope_effect("ext4_journal_start_sb")[0] == COND_BEGIN
+    assert cfg.scope_effect("xfs_trans_roll")[0] == HANDOVER
+    assert cfg.scope_effect("btrfs_start_transaction")[0] == NEUTRAL
+    assert cfg.not_provider("btrfs_start_transaction") is not None
+
+
+def copy(tmp_path: Path) -> Path:
+    d = tmp_path / "config"
+    shutil.copytree(config.default_dir(), d)
+    return d
+
+
+def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
+    d = copy(tmp_path)
+    (d / "providers.toml").write_text(
+        (d / "providers.toml").read_text() + "\n[[pair]]\nname = 'x'\nbegn = ['a']\n"
+    )
+    with pytest.raises(ConfigError) as e:
+        config.load(d)
+    assert "providers.toml" in str(e.value) and "pair.begn" in str(e.value)
+
+
+def test_bad_argument_index(tmp_path: Path) -> None:
+    d = copy(tmp_path)
+    (d / "alloc.toml").write_text(
+        (d / "alloc.toml").read_text().replace("kmalloc = 1", 'kmalloc = "one"')
+    )
+    with pytest.raises(ConfigError) as e:
+        config.load(d)
+    assert "alloc.kmalloc" in str(e.value)
+
+
+def test_adding_a_provider_is_a_data_change(tmp_path: Path) -> None:
+    d = copy(tmp_path)
+    (d / "providers.toml").write_text(
+        (d / "providers.toml").read_text()
+        + "\n[[pair]]\nname = 'toy'\nbegin = ['toy_begin']\nend = ['toy_end']\n"
+    )
+    assert config.load(d).scope_effect("toy_begin")[0] == BEGIN
