@@ -203,12 +203,7 @@ class Program:
             assert fn.facts.ir is not None
             w.run(fn.facts.ir)
             fn.at = {k: frozenset(v) for k, v in w.at.items()}
-            # Only "closes a scope its caller opened" (-1) is kept. A scope left
-            # open at return is mostly the error path of a failed begin
-            # (`error = xfs_trans_alloc(); if (error) return error;`); real
-            # scope-opening helpers are configured providers. Dropping +1 only
-            # makes callers look less covered, never more.
-            exits = frozenset(min(s, 0) for s in w.exits) or frozenset({0})
+            exits = _summary(frozenset(w.exits))
             if fn.name in configured or scope_re.fullmatch(fn.name):
                 exits = frozenset({0})  # a configured provider's own body
             if exits != fn.summary:
@@ -399,6 +394,23 @@ class Program:
                 for t in self.resolve(f.path, c):
                     stack.append((t, j))
         return None
+
+
+def _summary(exits: frozenset[int]) -> frozenset[int]:
+    """What calling a function does to its caller's scope, from its exit states.
+
+    A function that returns inside a scope it opened on every path (a cookie
+    saved in a struct field, restored by another function) opens a scope for
+    its caller: {+1}. A scope left open on some paths only is the error path
+    of a failed begin (`error = xfs_trans_alloc(); if (error) return error;`)
+    and counts as neutral. Closing a scope the caller opened (-1) is always
+    kept. Erring towards neutral only makes callers look less covered.
+    """
+    if not exits:
+        return frozenset({0})
+    if all(s >= 1 for s in exits):
+        return frozenset({1})
+    return frozenset(min(s, 0) for s in exits)
 
 
 def fnmatch_any(name: str, patterns: tuple[str, ...]) -> bool:
