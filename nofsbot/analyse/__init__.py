@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,31 +67,39 @@ class Analysis:
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(cfg: Config, tree: str) -> None:
+def _init_worker(cfg: Config, tree: str, store: Store) -> None:
     from nofsbot.analyse.extract import Extractor
 
     _WORKER["extractor"] = Extractor(cfg)
     _WORKER["tree"] = tree
+    _WORKER["store"] = store
+    _WORKER["digest"] = cfg.digest
 
 
 def _extract_chunk(items: list[str]) -> list[FileFacts | FileProblem]:
+    """Extract the facts of ITEMS and cache them (the worker writes its own entries)."""
     from nofsbot.analyse.extract import Extractor
 
     ex = _WORKER["extractor"]
-    assert isinstance(ex, Extractor)
+    store = _WORKER["store"]
+    assert isinstance(ex, Extractor) and isinstance(store, Store)
     tree = Path(str(_WORKER["tree"]))
     out: list[FileFacts | FileProblem] = []
     for path in items:
         try:
-            out.append(ex.extract(path, (tree / path).read_bytes()))
+            src = (tree / path).read_bytes()
+            facts = ex.extract(path, src)
         except Exception as e:  # one bad file never stops the batch
             log.debug("extracting %s failed", path, exc_info=True)
             out.append(FileProblem(path, 0, f"could not analyse: {type(e).__name__}: {e}"))
+            continue
+        store.put(_file_key(str(_WORKER["digest"]), path, src), facts)
+        out.append(facts)
     return out
 
 
-def _file_key(cfg: Config, path: str, content: bytes) -> str:
-    return key("facts", cfg.digest, path, content)
+def _file_key(digest: str, path: str, content: bytes) -> str:
+    return key("facts", digest, path, content)
 
 
 def _extract(
@@ -105,7 +114,7 @@ def _extract(
     problems: list[FileProblem] = []
     todo: list[str] = []
     for path in sorted(want):
-        hit = store.get(_file_key(cfg, path, contents[path]))
+        hit = store.get(_file_key(cfg.digest, path, contents[path]))
         if isinstance(hit, FileFacts):
             facts.append(hit)
         else:
@@ -117,13 +126,12 @@ def _extract(
             todo,
             jobs=opts.jobs,
             initializer=_init_worker,
-            initargs=(cfg, str(tree)),
+            initargs=(cfg, str(tree), store),
             progress=bar,
         )
         bar.close()
-        for path, r in zip(todo, results, strict=True):
+        for r in results:
             if isinstance(r, FileFacts):
-                store.put(_file_key(cfg, path, contents[path]), r)
                 facts.append(r)
             else:
                 problems.append(r)
@@ -249,9 +257,13 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         return hit
 
     facts, problems = _extract(tree, files + headers, contents, cfg, opts, store)
-    external = _external(tree, facts, roots, outside, store)
-    prog = Program(facts, cfg, Roots(external))
-    prog.walk_all()
+    # the grep for outside callers runs while the scope walks, which need
+    # no outside knowledge, do
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_external, tree, facts, roots, outside, store)
+        prog = Program(facts, cfg)
+        prog.walk_all()
+        prog.roots = Roots(pending.result())
     prog.contexts()
 
     placed: list[Placed] = []

@@ -130,6 +130,10 @@ class Extractor:
         prepared = self.pp.prepare(src)
         root = self.parser.parse(prepared.text).root_node
         caps = QueryCursor(self.query).captures(root)
+        # the order of captures depends on what the parser parsed before;
+        # sort them so the facts depend on this file alone
+        for nodes in caps.values():
+            nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
 
         funcs = sorted(caps.get("func", []), key=lambda n: n.start_byte)
         # keep the outermost definitions (error recovery can nest them)

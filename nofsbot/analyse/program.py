@@ -63,14 +63,14 @@ class Roots:
 
 
 class Program:
-    def __init__(self, files: list[FileFacts], cfg: Config, roots: Roots) -> None:
+    def __init__(self, files: list[FileFacts], cfg: Config, roots: Roots | None = None) -> None:
         self.cfg = cfg
         self.files = {f.path: f for f in files}
         self.fns: list[Fn] = []
         self.static: dict[tuple[str, str], list[int]] = {}
         self.globals: dict[str, list[int]] = {}
         self.macros: dict[str, tuple[str, ...]] = {}
-        self.roots = roots
+        self.roots = roots or Roots({})
         for f in sorted(files, key=lambda f: f.path):
             for name, called in f.macro_calls.items():
                 self.macros.setdefault(name, called)

@@ -57,3 +57,13 @@ def test_iterator_not_renamed_in_expression_or_definition() -> None:
     src = b"int foo_for_each(int a)\n{\n\treturn x = bar_for_each(a);\n}\n"
     p = Preprocessor(config.load().macros).prepare(src)
     assert p.text == src
+
+
+def test_facts_do_not_depend_on_what_was_parsed_before() -> None:
+    from tests.conftest import DATA
+
+    files = sorted((DATA / "scan").glob("*.c"))
+    fresh = {p.name: Extractor(config.load()).extract(p.name, p.read_bytes()) for p in files}
+    reused = Extractor(config.load())
+    for p in files + files[::-1]:
+        assert reused.extract(p.name, p.read_bytes()) == fresh[p.name], p.name
