@@ -82,3 +82,20 @@ def test_file_that_does_not_parse_is_reported_not_fatal(
     doc = json.loads(capsys.readouterr().out)
     assert doc["summary"]["unaccounted"] == 0
     assert [s["line"] for s in doc["sites"]] == [2]
+
+
+def test_missing_tool_is_one_line_with_a_hint(tree: Path, tmp_path: Path) -> None:
+    # a PATH holding only the Python interpreter: no git, no grep
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "python3").symlink_to(sys.executable)
+    r = subprocess.run(
+        [str(bindir / "python3"), "-m", "nofsbot", "scan", "--no-cache", "--tree", str(tree), "fs"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": str(bindir), "HOME": str(tmp_path)},
+    )
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: ") and "not found: apt-get install" in r.stderr
+    assert "Traceback" not in r.stderr

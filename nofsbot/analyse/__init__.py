@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,7 +222,20 @@ def _in_unit(path: str, unit: tuple[str, bool]) -> bool:
     return posixpath.dirname(path) == root
 
 
+class _Clock:
+    """Phase timings, logged at debug level (nofsbot -vv)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def lap(self, what: str) -> None:
+        now = time.monotonic()
+        log.debug("%-28s %6.2fs", what, now - self.last)
+        self.last = now
+
+
 def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
+    clock = _Clock()
     tree = discover.check_tree(tree)
     rel = tuple(sorted({discover.normalise(tree, p) for p in paths}))
     units = sorted({u for p in rel for u in discover.subsystems(tree, *discover.analysis_root(p))})
@@ -251,20 +265,26 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         outside[2],
         *(key(p, contents[p]) for p in files + headers),
     )
+    clock.lap("read files")
     hit = store.get(whole)
     if isinstance(hit, Analysis):
         log.debug("whole-analysis cache hit")
         return hit
 
     facts, problems = _extract(tree, files + headers, contents, cfg, opts, store)
+    clock.lap(f"facts of {len(facts)} files")
     # the grep for outside callers runs while the scope walks, which need
     # no outside knowledge, do
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_external, tree, facts, roots, outside, store)
         prog = Program(facts, cfg)
+        clock.lap("call graph")
         prog.walk_all()
+        clock.lap("scope walks")
         prog.roots = Roots(pending.result())
+        clock.lap("outside callers (grep)")
     prog.contexts()
+    clock.lap("entry contexts")
 
     placed: list[Placed] = []
     nfunctions = 0
@@ -286,7 +306,9 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
                 )
             placed.append(Placed(site, ctx, tuple(ev), signal))
 
+    clock.lap("sites and evidence")
     accounted, unaccounted = _account(tree, rel, facts, placed)
+    clock.lap("grep accounting")
     result = Analysis(
         tree=str(tree),
         paths=rel,
@@ -298,6 +320,7 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         functions=nfunctions,
     )
     store.put(whole, result)
+    clock.lap("result cached")
     return result
 
 

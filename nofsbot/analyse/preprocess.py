@@ -108,11 +108,11 @@ class Preprocessor:
         for m in self._blank_re.finditer(buf):
             if m.group() in words:
                 buf[m.start() : m.end()] = b" " * (m.end() - m.start())
-        for m in self._blank_call_re.finditer(buf):
+        for m in self._blank_call_re.finditer(buf) if b"__" in src else ():
             end = _balanced(buf, m.end() - 1)
             if end is not None:
                 _blank(buf, m.start(), end)
-        if self.macros.zero_call:
+        if self.macros.zero_call and any(w.encode() in src for w in self.macros.zero_call):
             for m in self._zero_call_re.finditer(buf):
                 end = _balanced(buf, m.end() - 1)
                 if end is not None:

@@ -121,10 +121,14 @@ class Program:
         return ()
 
     def _resolve(self) -> None:
+        memo: dict[tuple[str, str], tuple[int, ...]] = {}
         for fn in self.fns:
             fn.callees = []
             for ci, (callee, _) in enumerate(fn.facts.calls):
-                targets = self.resolve(fn.path, callee)
+                k = (fn.path, callee)
+                targets = memo.get(k)
+                if targets is None:
+                    targets = memo[k] = self.resolve(fn.path, callee)
                 fn.callees.append(targets)
                 for t in targets:
                     self.fns[t].callers.append((fn.id, ci))

@@ -21,6 +21,10 @@ INSTALL_HINTS = {
     "tar": "apt-get install tar xz-utils",
     "xz": "apt-get install xz-utils",
     "gcc": "apt-get install gcc",
+    "grep": "apt-get install grep",
+    "git-send-email": "apt-get install git-email",
+    "sparse": "apt-get install sparse",
+    "b4": "pip install b4",
 }
 
 
