@@ -95,6 +95,46 @@ class Roots:
     ignore_callee: str = "$^"
 
 
+@dataclass(frozen=True)
+class ReclaimEntry:
+    name: str
+    struct: str
+    fields: tuple[str, ...]
+    gated: str  # always, tests-gfp, kswapd
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LockWrapper:
+    name: str
+    trylock: str
+    release: str
+    arg: int
+    classes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Reclaim:
+    entries: tuple[ReclaimEntry, ...]
+    lru: dict[str, int]
+    acquire: frozenset[str]
+    trylock: frozenset[str]
+    release: frozenset[str]
+    inode_field: dict[str, str]
+    wrappers: tuple[LockWrapper, ...]
+    page_acquire: frozenset[str]
+    page_trylock: frozenset[str]
+    page_release: frozenset[str]
+    fs_masks: frozenset[str]
+
+    def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
+        """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
+        for e in self.entries:
+            if field in e.fields and (not struct or struct == e.struct):
+                return e
+        return None
+
+
 # What a call does to the NOFS scope.
 BEGIN, END, COND_BEGIN, COND_END, NEUTRAL = "begin", "end", "cond-begin", "cond-end", "neutral"
 HANDOVER = "handover"  # ends one scope and opens the next: neutral for its caller
@@ -106,6 +146,7 @@ class Config:
     apis: Apis
     macros: Macros
     roots: Roots
+    reclaim: Reclaim
     digest: str = field(default="", compare=False)
 
     @cached_property
@@ -247,7 +288,7 @@ def _providers(path: Path) -> Providers:
 
 def load(directory: Path | None = None) -> Config:
     d = directory or default_dir()
-    files = {n: d / f"{n}.toml" for n in ("providers", "alloc", "macros", "roots")}
+    files = {n: d / f"{n}.toml" for n in ("providers", "alloc", "macros", "roots", "reclaim")}
     digest = hashlib.blake2b(digest_size=8)
     for p in files.values():
         if p.is_file():
@@ -304,4 +345,70 @@ def load(directory: Path | None = None) -> Config:
         wait=wait.get("names", ()),
         ignore_callee=ignore.get("callee_pattern", "$^"),
     )
-    return Config(_providers(files["providers"]), apis, macros, roots, digest.hexdigest())
+    return Config(
+        _providers(files["providers"]),
+        apis,
+        macros,
+        roots,
+        _reclaim(files["reclaim"]),
+        digest.hexdigest(),
+    )
+
+
+def _reclaim(path: Path) -> Reclaim:
+    data = _read(path)
+    _take(
+        data,
+        path,
+        "",
+        {
+            "entry": list,
+            "lru": dict,
+            "locks": dict,
+            "wrapper": list,
+            "page_locks": dict,
+            "alloc": dict,
+        },
+    )
+    entry_keys = {"name": str, "struct": str, "fields": tuple, "gated": str, "note": str}
+    entries = []
+    for e in data.get("entry", []):
+        entry = ReclaimEntry(**_take(e, path, "entry", entry_keys))
+        if entry.gated not in ("always", "tests-gfp", "kswapd"):
+            raise ConfigError(str(path), "entry.gated", "expected always, tests-gfp or kswapd")
+        entries.append(entry)
+    locks = _take(
+        data.get("locks", {}),
+        path,
+        "locks",
+        {"acquire": tuple, "trylock": tuple, "release": tuple, "inode_field": dict},
+    )
+    wrappers = []
+    for w in data.get("wrapper", []):
+        wr = _take(
+            w,
+            path,
+            "wrapper",
+            {"name": str, "trylock": str, "release": str, "arg": int, "classes": dict},
+        )
+        wrappers.append(LockWrapper(**wr))
+    page = _take(
+        data.get("page_locks", {}),
+        path,
+        "page_locks",
+        {"acquire": tuple, "trylock": tuple, "release": tuple},
+    )
+    alloc = _take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
+    return Reclaim(
+        entries=tuple(entries),
+        lru=_int_table(data.get("lru", {}), path, "lru"),
+        acquire=frozenset(locks.get("acquire", ())),
+        trylock=frozenset(locks.get("trylock", ())),
+        release=frozenset(locks.get("release", ())),
+        inode_field=dict(locks.get("inode_field", {})),
+        wrappers=tuple(wrappers),
+        page_acquire=frozenset(page.get("acquire", ())),
+        page_trylock=frozenset(page.get("trylock", ())),
+        page_release=frozenset(page.get("release", ())),
+        fs_masks=frozenset(alloc.get("fs_masks", ())),
+    )

@@ -30,10 +30,14 @@ class Context(StrEnum):
 
 
 class Class(StrEnum):
-    REDUNDANT = "redundant"
-    NOOP_MASK = "noop-mask"
-    KEEP = "keep"
-    UNSCOPED = "unscoped"
+    REDUNDANT = "redundant"  # always scoped: GFP_KERNEL
+    MIXED = (
+        "mixed"  # sometimes scoped, no reclaim-shared lock outside: GFP_KERNEL | __GFP_NOLOCKDEP
+    )
+    UNNEEDED = "unneeded"  # never scoped, no reclaim-shared lock: GFP_KERNEL
+    NEEDS_SCOPE = "needs-scope"  # NOFS really needed: a scope at the critical section
+    NOOP_MASK = "noop-mask"  # GFP_KERNEL | GFP_NOFS is GFP_KERNEL
+    KEEP = "keep"  # must stay; the reason says why
 
 
 @dataclass(frozen=True, order=True)
@@ -82,6 +86,17 @@ class Evidence:
         return f"{where}: {self.note}"
 
 
+@dataclass(frozen=True, order=True)
+class Boundary:
+    """Where a new NOFS scope belongs: right after the statement at LINE."""
+
+    path: str
+    function: str
+    line: int
+    lock: str  # the reclaim-shared lock whose critical section it covers
+    exits: tuple[int, ...]  # lines where memalloc_nofs_restore() goes
+
+
 @dataclass(frozen=True)
 class Finding:
     """A site with its scope context and class: one row of `nofsbot scan`."""
@@ -90,6 +105,20 @@ class Finding:
     context: Context
     klass: Class
     reason: str
+    evidence: tuple[Evidence, ...]
+    suggestion: str | None = None  # the mask to use instead, when the class has one
+    boundary: Boundary | None = None  # for needs-scope
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """A likely bug: a reclaim deadlock, a stall, an unbalanced scope."""
+
+    kind: str
+    path: str
+    line: int
+    function: str | None
+    message: str
     evidence: tuple[Evidence, ...]
 
 

@@ -1,9 +1,16 @@
-"""The plan stage: a class for every site, with the reason.
+"""The plan stage: a final class for every site, with its reason and evidence.
 
-At this stage the classes are those the scope analysis alone can prove:
-redundant (inside a scope on every path), noop-mask (GFP_KERNEL | GFP_NOFS),
-keep (with the reason it must not be touched) and unscoped (not always inside
-a scope; refined by the reclaim analysis). Without proof, never redundant.
+Classes (domain.md section 2):
+- redundant: inside a NOFS scope on every path -> GFP_KERNEL
+- mixed: scoped on some paths; no reclaim-shared lock can be held at the
+  site, so NOFS only silenced lockdep -> GFP_KERNEL | __GFP_NOLOCKDEP
+- unneeded: never scoped, no reclaim-shared lock, not on a reclaim path
+  itself -> GFP_KERNEL
+- needs-scope: a lock that reclaim also takes may be held: the fix is a scope
+  right after that lock is taken, restored at every exit
+- noop-mask: GFP_KERNEL | GFP_NOFS is GFP_KERNEL
+- keep: everything nofsbot cannot prove, with the reason
+Without proof, never a rewrite.
 """
 
 from __future__ import annotations
@@ -18,21 +25,37 @@ _NOOP_RE = re.compile(r"^\(?\s*(GFP_KERNEL\s*\|\s*GFP_NOFS|GFP_NOFS\s*\|\s*GFP_K
 _KEEP_KINDS = {
     Kind.STORED: "the mask is stored for allocations made later elsewhere ({detail}); "
     "converting it is right only if every later use is scoped",
-    Kind.MAPPING: "mapping-wide mask: every page-cache allocation on the mapping is affected; "
-    "whether it can be localised is decided by the reclaim analysis",
+    Kind.MAPPING: "mapping-wide mask: every page-cache allocation on the mapping is affected",
     Kind.RETURN: "the mask is returned to callers, who allocate with it",
     Kind.OTHER: "a use of the mask nofsbot does not recognise ({detail})",
     Kind.UNPARSED: "the code around it does not parse",
 }
 
 
+def suggest(expression: str, token: str, replacement: str) -> str:
+    """EXPRESSION with TOKEN replaced, other bits kept: GFP_NOFS | __GFP_NOFAIL ->
+    GFP_KERNEL | __GFP_NOFAIL."""
+    if token == "__GFP_FS":
+        return (
+            re.sub(r"\s*&\s*~\s*\(?\s*__GFP_FS\s*\)?", "", expression)
+            if replacement
+            else expression
+        )
+    out = re.sub(rf"\b{token}\b", replacement, expression)
+    if token == "KM_NOFS":  # no KM flag left is 0; 0 | KM_MAYFAIL is KM_MAYFAIL
+        out = re.sub(r"^0\s*\|\s*|\s*\|\s*0$", "", out.strip()) or "0"
+    return out
+
+
+def _keep(p: Placed, reason: str) -> Finding:
+    return Finding(p.site, p.context, Class.KEEP, reason, p.evidence + p.reclaim.evidence)
+
+
 def classify(p: Placed) -> Finding:
     s = p.site
     detail = s.callee or s.variable or s.expression
-    if s.function is None and s.kind not in (Kind.UNPARSED,):
-        return Finding(
-            s, p.context, Class.KEEP, "not inside a function (an initialiser)", p.evidence
-        )
+    if s.function is None and s.kind is not Kind.UNPARSED:
+        return _keep(p, "not inside a function (an initialiser)")
     if s.kind is Kind.SIGNAL:
         why = "the mask is read as a signal"
         if s.callee:
@@ -40,19 +63,21 @@ def classify(p: Placed) -> Finding:
         elif "shrink" in s.expression or (s.variable or "").endswith("gfp_mask"):
             why += ": a shrink_control mask allocates nothing"
         else:
-            why += f": compared in `{s.expression}`"
-        return Finding(s, p.context, Class.KEEP, why, p.evidence)
+            why += f": tested or compared in `{s.expression}`"
+        return _keep(p, why)
     if p.signal:
-        return Finding(
-            s, p.context, Class.KEEP, f"the mask is read as a signal: {p.signal}", p.evidence
-        )
+        return _keep(p, f"the mask is read as a signal: {p.signal}")
     if s.kind in _KEEP_KINDS:
-        return Finding(
-            s, p.context, Class.KEEP, _KEEP_KINDS[s.kind].format(detail=detail), p.evidence
-        )
+        return _keep(p, _KEEP_KINDS[s.kind].format(detail=detail))
+    kernel = "GFP_KERNEL" if s.token != "KM_NOFS" else "0"
     if _NOOP_RE.match(s.expression):
         return Finding(
-            s, p.context, Class.NOOP_MASK, "GFP_KERNEL | GFP_NOFS is GFP_KERNEL", p.evidence
+            s,
+            p.context,
+            Class.NOOP_MASK,
+            "GFP_KERNEL | GFP_NOFS is GFP_KERNEL",
+            p.evidence,
+            suggestion="GFP_KERNEL",
         )
     if p.context is Context.ALWAYS:
         return Finding(
@@ -61,13 +86,54 @@ def classify(p: Placed) -> Finding:
             Class.REDUNDANT,
             "every path to this allocation is inside a NOFS scope",
             p.evidence,
+            suggestion=suggest(s.expression, s.token, kernel),
         )
-    reasons = {
-        Context.SOMETIMES: "inside a scope on some paths only",
-        Context.NEVER: "never inside a scope",
-        Context.UNKNOWN: "reachable from callers nofsbot cannot see",
-    }
-    return Finding(s, p.context, Class.UNSCOPED, reasons[p.context], p.evidence)
+    r = p.reclaim
+    if r.shared and r.boundary is not None:
+        b = r.boundary
+        return Finding(
+            s,
+            p.context,
+            Class.NEEDS_SCOPE,
+            f"{b.lock} may be held here and reclaim takes it too: open a scope after it is "
+            f"taken ({b.function}() line {b.line}) and restore it where it is released",
+            p.evidence + r.evidence,
+            suggestion=suggest(s.expression, s.token, kernel),
+            boundary=b,
+        )
+    if r.shared:
+        return _keep(
+            p,
+            f"a lock reclaim takes may be held ({', '.join(r.shared)}): "
+            + (r.unproven or "where it is taken is not known"),
+        )
+    if r.unresolved:
+        return _keep(
+            p, f"holds locks of unknown type ({', '.join(r.unresolved)}) that reclaim may take"
+        )
+    if p.context is Context.UNKNOWN:
+        return _keep(p, "reachable from callers nofsbot cannot see")
+    if r.on_reclaim_path:
+        return _keep(p, f"runs on a reclaim path: {r.on_reclaim_path}")
+    if p.context is Context.SOMETIMES:
+        mixed = "GFP_KERNEL | __GFP_NOLOCKDEP" if s.token != "KM_NOFS" else "KM_NOLOCKDEP"
+        return Finding(
+            s,
+            p.context,
+            Class.MIXED,
+            "inside a scope on some paths; on the others no lock that reclaim "
+            "takes is held, so NOFS only silences lockdep",
+            p.evidence,
+            suggestion=suggest(s.expression, s.token, mixed),
+        )
+    return Finding(
+        s,
+        p.context,
+        Class.UNNEEDED,
+        "never inside a scope, no lock that reclaim takes is held, and not on a reclaim path",
+        p.evidence,
+        suggestion=suggest(s.expression, s.token, kernel),
+    )
 
 
 def plan(placed: tuple[Placed, ...]) -> tuple[Finding, ...]:

@@ -44,7 +44,7 @@ def test_sarif(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["version"] == "2.1.0"
     results = doc["runs"][0]["results"]
     assert len(results) == 6
-    assert {r["ruleId"] for r in results} == {"NOFS001", "NOFS003"}
+    assert {r["ruleId"] for r in results} == {"NOFS001", "NOFS006"}
     assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in results)
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot import discover
-from nofsbot.analyse import evidence
+from nofsbot.analyse import evidence, reclaim
 from nofsbot.analyse.facts import FileFacts
-from nofsbot.analyse.program import Program, Roots
+from nofsbot.analyse.program import OUT, Fn, Program, Roots
 from nofsbot.cache import Store, key
 from nofsbot.config import Config
-from nofsbot.model import Context, Evidence, FileProblem, Occurrence, Site
+from nofsbot.model import Boundary, Context, Evidence, FileProblem, Occurrence, Site
 from nofsbot.runner import Progress, map_items
 from nofsbot.tools import git, grep
 
@@ -42,6 +42,18 @@ class Options:
 
 
 @dataclass(frozen=True)
+class Reclaim:
+    """What reclaim can do to a site: the locks it shares with the site."""
+
+    shared: tuple[str, ...] = ()  # reclaim-shared lock classes possibly held here
+    unresolved: tuple[str, ...] = ()  # held locks of unknown type that may be shared
+    on_reclaim_path: str | None = None  # how reclaim itself reaches this function
+    boundary: Boundary | None = None  # where a scope would cover the critical section
+    evidence: tuple[Evidence, ...] = ()
+    unproven: str = ""  # why no boundary could be proposed although a shared lock is held
+
+
+@dataclass(frozen=True)
 class Placed:
     """A site placed in its scope context, with the evidence for it."""
 
@@ -49,6 +61,7 @@ class Placed:
     context: Context
     evidence: tuple[Evidence, ...]
     signal: str | None  # why the mask is read as a signal, if it is
+    reclaim: Reclaim = Reclaim()
 
 
 @dataclass(frozen=True)
@@ -285,6 +298,8 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         clock.lap("outside callers (grep)")
     prog.contexts()
     clock.lap("entry contexts")
+    model = reclaim.build(prog)
+    clock.lap("reclaim entries and locks")
 
     placed: list[Placed] = []
     nfunctions = 0
@@ -304,7 +319,8 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
                 signal = signal or next(
                     (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None
                 )
-            placed.append(Placed(site, ctx, tuple(ev), signal))
+            rec = _reclaim(prog, model, fn, -1 - si, site.line) if fn is not None else Reclaim()
+            placed.append(Placed(site, ctx, tuple(ev), signal, rec))
 
     clock.lap("sites and evidence")
     accounted, unaccounted = _account(tree, rel, facts, placed)
@@ -322,6 +338,42 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     store.put(whole, result)
     clock.lap("result cached")
     return result
+
+
+def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:
+    held = model.held(fn.id, event)
+    shared = tuple(sorted(c for c in held if c in model.shared))
+    fields = {c.rsplit(".", 1)[-1] for c in model.shared}
+    unresolved = tuple(
+        sorted(c for c in held if c.startswith("?") and c.rsplit(".", 1)[-1] in fields)
+    )
+    on_path = None
+    if fn.id in model.reach:
+        entry = prog.fns[model.reach[fn.id][0]]
+        on_path = f"reached by reclaim from {entry.name}()"
+    boundary = None
+    unproven = ""
+    ev: list[Evidence] = []
+    for cls in shared:
+        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+        if acq is None:
+            continue
+        owner, ci, aline = acq
+        ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}, which reclaim also takes"))
+        ev += reclaim.reclaim_path(prog, model, cls)
+        if boundary is not None:
+            continue
+        exits = reclaim.exits(model, owner, aline, cls)
+        if OUT not in prog.elems(owner, owner.state_at(ci)):
+            unproven = (
+                f"{owner.name}() takes {cls} at line {aline}, but no known path "
+                "reaches it outside a scope (its callers cannot all be seen)"
+            )
+        elif not exits:
+            unproven = f"{cls} taken by {owner.name}() is released in another function"
+        else:
+            boundary = Boundary(owner.path, owner.name, aline, cls, exits)
+    return Reclaim(shared, unresolved, on_path, boundary, tuple(ev), unproven)
 
 
 def _account(

@@ -9,13 +9,14 @@ import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from nofsbot.analyse import ir
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts, Ref
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, Alloc, FileFacts, FuncFacts, Ref
+from nofsbot.analyse.locks import LockReader
 from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY, Preprocessor
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
-_TOKEN_RE = re.compile(rb"\b(GFP_NOFS|KM_NOFS|__GFP_FS|PF_MEMALLOC_NOFS|PF_MEMALLOC_NOIO)\b")
+_TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
 _EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
 _INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
 _WS_RE = re.compile(r"\s+")
@@ -121,6 +122,11 @@ class Extractor:
         self.flags_save = set(cfg.providers.explicit.flags_save)
         self.flags_restore = set(cfg.providers.explicit.flags_restore)
         self.flag_bits = set(cfg.providers.explicit.flag_bits)
+        self.locks = LockReader(cfg.reclaim)
+        self.wait_names = set(cfg.roots.wait)
+        self.fs_masks = cfg.reclaim.fs_masks
+        words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
+        self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
 
     def parse(self, src: bytes) -> tuple[Node, bytes]:
         prepared = self.pp.prepare(src)
@@ -173,7 +179,10 @@ class Extractor:
         tested: dict[int, set[str]] = {}
         regions = prepared.regions
 
-        for m in _TOKEN_RE.finditer(src):
+        allocs: list[Alloc] = []
+        alloc_funcs: list[int] = []
+        alloc_offsets: list[tuple[int, int]] = []
+        for m in self.token_re.finditer(src):
             token = m.group(1).decode()
             start, end = m.start(1), m.end(1)
             line = src.count(b"\n", 0, start) + 1
@@ -194,6 +203,13 @@ class Extractor:
                     occurrences.append(Occurrence(path, line, token, "string"))
                 continue
             fi = func_of(start)
+            if token in self.fs_masks:
+                alloc = _fs_alloc(src, node, token, line, start)
+                if alloc is not None and fi >= 0:
+                    allocs.append(alloc)
+                    alloc_funcs.append(fi)
+                    alloc_offsets.append((start, end))
+                continue
             if token.startswith("PF_MEMALLOC"):
                 self._flag_write(node, fi, fcalls)
                 continue
@@ -210,12 +226,13 @@ class Extractor:
             if site.kind is Kind.UNPARSED:
                 problems.append(FileProblem(path, line, f"{token} in code that does not parse"))
 
+        # allocations are events after the sites in the skeletons
+        ev_funcs = site_funcs + alloc_funcs
+        ev_offsets = site_offsets + alloc_offsets
         functions = []
         for fi, fnode in enumerate(outer):
             functions.append(
-                self._function(
-                    fnode, fi, fcalls[fi], sites, site_funcs, site_offsets, tested.get(fi, set())
-                )
+                self._function(fnode, fi, fcalls[fi], ev_funcs, ev_offsets, tested.get(fi, set()))
             )
 
         refs = self._refs(caps, outer, func_of)
@@ -232,6 +249,9 @@ class Extractor:
             includes=includes,
             macro_calls=prepared.macro_calls,
             problems=tuple(problems),
+            allocs=tuple(allocs),
+            alloc_funcs=tuple(alloc_funcs),
+            structs=self.locks.struct_fields(root) if b"struct" in src else {},
         )
 
     # -- sites -------------------------------------------------------------
@@ -367,9 +387,8 @@ class Extractor:
         fnode: Node,
         fi: int,
         calls: list[tuple[int, int, str, int, Node]],
-        sites: list[Site],
-        site_funcs: list[int],
-        site_offsets: list[tuple[int, int]],
+        ev_funcs: list[int],
+        ev_offsets: list[tuple[int, int]],
         tested_names: set[str],
     ) -> FuncFacts:
         decl = _function_declarator(fnode)
@@ -398,14 +417,25 @@ class Extractor:
                     ai += 1
         skeleton = None
         body = fnode.child_by_field_name("body")
-        has_site = fi in site_funcs
+        has_site = fi in ev_funcs
         if body is not None and (calls or has_site):
             events = [(c[0], c[1], i) for i, c in enumerate(calls)]
-            for si, sfi in enumerate(site_funcs):
+            for si, sfi in enumerate(ev_funcs):
                 if sfi == fi:
-                    s, e = site_offsets[si]
+                    s, e = ev_offsets[si]
                     events.append((s, e, -1 - si))
             skeleton = ir.build(body, events)
+        locks: list[tuple[int, str, str]] = []
+        waits: list[tuple[int, str]] = []
+        types: dict[str, str] | None = None
+        for ci, (_, _, callee, _, cnode) in enumerate(calls):
+            op = self.locks.op(callee)
+            if op is not None:
+                if types is None:
+                    types = self.locks.var_types(fnode)
+                locks += [(ci, op, cls) for cls in self.locks.classes(callee, cnode, types)]
+            elif callee in self.wait_names:
+                waits.append((ci, _work_field(cnode)))
         return FuncFacts(
             name=name,
             static=static,
@@ -417,6 +447,9 @@ class Extractor:
             tested_params=tested,
             forwards=tuple(sorted(set(forwards))),
             error=fnode.has_error,
+            locks=tuple(locks),
+            tests_fs=tuple(sorted(tested_names)),
+            waits=tuple(waits),
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
@@ -467,9 +500,10 @@ class Extractor:
                 if a.type == "identifier" and a.text:
                     name = a.text.decode()
                     detail = f"{callee_node.text.decode()}#{idx}"  # type: ignore[union-attr]
+                    target = _work_field(callee_node.parent) if idx > 0 else ""
                     seen.setdefault(
                         (name, "work", detail),
-                        Ref(name, a.start_point[0] + 1, "work", detail, fname(a)),
+                        Ref(name, a.start_point[0] + 1, "work", detail, fname(a), target),
                     )
         for name, n in first.items():
             a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
@@ -531,6 +565,28 @@ def _region_category(regions: tuple[object, ...], offset: int, token: str) -> st
     return best
 
 
+def _work_field(call: Node) -> str:
+    """The last field named in a call's first argument: flush_work(&ip->i_work) -> i_work."""
+    args = call.child_by_field_name("arguments")
+    first = next((a for a in args.named_children if a.type != "comment"), None) if args else None
+    if first is None:
+        return ""
+    names = re.findall(r"[A-Za-z_]\w*", _fold(first.text))
+    return names[-1] if names else ""
+
+
+def _fs_alloc(src: bytes, node: Node, token: str, line: int, start: int) -> Alloc | None:
+    """GFP_KERNEL (or another mask with __GFP_FS) passed to a call."""
+    expr = node
+    while expr.parent is not None and expr.parent.type in _EXPR_PARENTS:
+        expr = expr.parent
+    p = expr.parent
+    if p is None or p.type != "argument_list" or p.parent is None:
+        return None
+    col = start - (src.rfind(b"\n", 0, start) + 1) + 1
+    return Alloc(line, col, _callee_name(p.parent), _fold(expr.text))
+
+
 def _is_condition(node: Node) -> bool:
     """Is NODE (up through parentheses and !) the condition of an if/loop/?:."""
     n = node
@@ -577,20 +633,24 @@ def _under_complement(node: Node) -> bool:
 
 
 def _tested_operand(node: Node) -> str | None:
-    """For `gfp & __GFP_FS`, the identifier tested (gfp), else None."""
+    """For `gfp & __GFP_FS` (also `gfp & (__GFP_FS | __GFP_IO)`), what is tested."""
     p = node.parent
-    while p is not None and p.type == "parenthesized_expression":
+    while p is not None and (
+        p.type == "parenthesized_expression"
+        or (p.type == "binary_expression" and _operator(p) == "|")
+    ):
         p = p.parent
-    if p is None or p.type != "binary_expression":
-        return None
-    op = p.child_by_field_name("operator")
-    if op is None or op.type != "&":
+    if p is None or p.type != "binary_expression" or _operator(p) != "&":
         return None
     for side in ("left", "right"):
         s = p.child_by_field_name(side)
-        if s is not None and s.type == "identifier" and s.text != b"__GFP_FS":
-            return (s.text or b"").decode()
-        if s is not None and s.type == "field_expression":
+        while s is not None and s.type == "parenthesized_expression" and s.named_children:
+            s = s.named_children[0]
+        if (
+            s is not None
+            and s.type in ("identifier", "field_expression")
+            and b"__GFP" not in (s.text or b"")
+        ):
             return _fold(s.text)
     return None
 

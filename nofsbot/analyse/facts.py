@@ -29,6 +29,7 @@ class Ref:
     role: str  # work, ops, arg, assign
     detail: str  # the call (and argument) or the struct.field it went to
     function: str | None  # where the reference is
+    target: str = ""  # for work: the field of the work item queued (f->work -> "work")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,19 @@ class FuncFacts:
     tested_params: tuple[int, ...]  # gfp parameters tested against __GFP_FS
     forwards: tuple[tuple[int, str, int], ...]  # (param, callee, argument index)
     error: bool  # the body holds a parse error
+    locks: tuple[tuple[int, str, str], ...] = ()  # (call index, acquire/trylock/release, class)
+    tests_fs: tuple[str, ...] = ()  # operands tested against __GFP_FS (sc->gfp_mask)
+    waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
+
+
+@dataclass(frozen=True, slots=True)
+class Alloc:
+    """An allocation with a mask that lets reclaim enter filesystems (GFP_KERNEL)."""
+
+    line: int
+    col: int
+    callee: str
+    expression: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +71,6 @@ class FileFacts:
     includes: tuple[str, ...]
     macro_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: tuple[FileProblem, ...] = ()
+    allocs: tuple[Alloc, ...] = ()  # skeleton event of alloc j: -1 - (len(sites) + j)
+    alloc_funcs: tuple[int, ...] = ()
+    structs: dict[str, dict[str, str]] = field(default_factory=dict)  # struct -> field -> type

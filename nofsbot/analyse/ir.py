@@ -61,11 +61,13 @@ class _Builder:
                 inner = [c for c in alt.named_children if c.type != "comment"]
                 alt_stmt = self.stmt(inner[0]) if inner else (SEQ, ())
             cons = node.child_by_field_name("consequence")
+            cond = node.child_by_field_name("condition")
             return (
                 IF,
-                self.node_events(node.child_by_field_name("condition")),
+                self.node_events(cond),
                 self.stmt(cons) if cons is not None else (SEQ, ()),
                 alt_stmt,
+                condition_key(cond.text if cond is not None else b""),
             )
         if t == "while_statement":
             body = node.child_by_field_name("body")
@@ -122,7 +124,7 @@ class _Builder:
                 has_default,
             )
         if t == "return_statement":
-            return (RET, self.events(node.start_byte, node.end_byte))
+            return (RET, self.events(node.start_byte, node.end_byte), node.start_point[0] + 1)
         if t == "goto_statement":
             label = node.child_by_field_name("label")
             return (GOTO, label.text.decode() if label is not None and label.text else "")
@@ -145,6 +147,31 @@ class _Builder:
         return self.events(node.start_byte, node.end_byte)
 
 
+def condition_key(text: bytes | None) -> tuple[str, bool]:
+    """A condition's text with outer parentheses and negations folded away,
+    and whether it was negated: `(!(x & F))` -> ("x & F", False)."""
+    t = " ".join((text or b"").decode(errors="replace").split())
+    positive = True
+    while True:
+        if t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]):
+            t = t[1:-1].strip()
+        elif t.startswith("!") and not t.startswith("!="):
+            t = t[1:].strip()
+            positive = not positive
+        else:
+            return t, positive
+
+
+def _balanced(t: str) -> bool:
+    depth = 0
+    for c in t:
+        depth += c == "("
+        depth -= c == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def build(body: Node, events: list[tuple[int, int, int]]) -> IRNode:
     """Skeleton of BODY; EVENTS are (start byte, end byte, event id)."""
     events = sorted(events)
@@ -152,7 +179,7 @@ def build(body: Node, events: list[tuple[int, int, int]]) -> IRNode:
     return b.stmt(body)
 
 
-Transfer = Callable[[int, State], State]
+Transfer = Callable[[int, frozenset[Any]], frozenset[Any]]
 
 
 class Walk:
@@ -162,15 +189,26 @@ class Walk:
     the union of states seen before each event; `exits` the states at return.
     """
 
-    def __init__(self, transfer: Transfer) -> None:
+    def __init__(
+        self,
+        transfer: Transfer,
+        start: frozenset[Any] = frozenset({ENTRY}),
+        branch: Callable[[frozenset[Any], tuple[str, bool]], frozenset[Any]] | None = None,
+    ) -> None:
         self.transfer = transfer
-        self.at: dict[int, set[int]] = {}
-        self.exits: set[int] = set()
-        self.labels: dict[str, set[int]] = {}
+        self.start = start
+        # branch(state, (condition, holds)) filters the state entering a branch;
+        # conds is the stack of branch conditions around the current point
+        self.branch = branch
+        self.conds: list[tuple[str, bool]] = []
+        self.at: dict[int, set[Any]] = {}
+        self.exits: set[Any] = set()
+        self.returns: dict[int, set[Any]] = {}  # line of each return -> states there
+        self.labels: dict[str, set[Any]] = {}
         self._changed = False
 
     def run(self, ir: IRNode) -> None:
-        start: State = frozenset({ENTRY})
+        start: State = self.start
         for _ in range(6):  # backward gotos: iterate until label states settle
             self._changed = False
             out = self._exec(ir, start, [], [])
@@ -204,9 +242,18 @@ class Walk:
             return state
         if op == IF:
             state = self._exec(node[1], state, breaks, conts)
-            a = self._exec(node[2], state, breaks, conts)
-            b = self._exec(node[3], state, breaks, conts) if node[3] else state
-            return a | b
+            cond, positive = node[4]
+            out: frozenset[Any] = frozenset()
+            for taken, sub in ((True, node[2]), (False, node[3])):
+                key = (cond, positive == taken)
+                entry = self.branch(state, key) if self.branch and cond else state
+                if sub is None:
+                    out |= entry
+                    continue
+                self.conds.append(key)
+                out |= self._exec(sub, entry, breaks, conts)
+                self.conds.pop()
+            return out
         if op in (LOOP, DO):
             brk: set[int] = set()
             cont: set[int] = set()
@@ -234,13 +281,14 @@ class Walk:
             fall: State = frozenset()
             for case in node[2]:
                 fall = self._exec(case, state | fall, [*breaks, brk], conts)
-            out = set(fall) | brk
+            exit_ = set(fall) | brk
             if not node[3]:
-                out |= state
-            return frozenset(out)
+                exit_ |= state
+            return frozenset(exit_)
         if op == RET:
             state = self._exec(node[1], state, breaks, conts)
             self.exits |= state
+            self.returns.setdefault(node[2], set()).update(state)
             return frozenset()
         if op == GOTO:
             self._label_in(node[1], state)

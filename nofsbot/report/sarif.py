@@ -11,8 +11,14 @@ from nofsbot.report.scan import ScanResult
 _RULES = {
     Class.REDUNDANT: ("NOFS001", "GFP_NOFS inside a NOFS scope on every path", "warning"),
     Class.NOOP_MASK: ("NOFS002", "GFP_KERNEL | GFP_NOFS is GFP_KERNEL", "warning"),
-    Class.UNSCOPED: ("NOFS003", "GFP_NOFS not always inside a NOFS scope", "note"),
-    Class.KEEP: ("NOFS004", "GFP_NOFS that must stay as it is", "none"),
+    Class.MIXED: (
+        "NOFS003",
+        "GFP_NOFS only silences lockdep: GFP_KERNEL | __GFP_NOLOCKDEP",
+        "note",
+    ),
+    Class.UNNEEDED: ("NOFS004", "GFP_NOFS not needed: no scope, no lock reclaim takes", "note"),
+    Class.NEEDS_SCOPE: ("NOFS005", "GFP_NOFS under a lock reclaim takes: needs a scope", "warning"),
+    Class.KEEP: ("NOFS006", "GFP_NOFS that must stay as it is", "none"),
 }
 
 

@@ -53,6 +53,16 @@ def finding_json(f: Finding) -> dict[str, object]:
         "class": str(f.klass),
         "context": str(f.context),
         "reason": f.reason,
+        "suggestion": f.suggestion,
+        "boundary": None
+        if f.boundary is None
+        else {
+            "path": f.boundary.path,
+            "function": f.boundary.function,
+            "line": f.boundary.line,
+            "lock": f.boundary.lock,
+            "exits": list(f.boundary.exits),
+        },
         "evidence": [
             {"path": e.path, "line": e.line, "function": e.function, "note": e.note}
             for e in f.evidence

@@ -1,13 +1,13 @@
 /* Callers nofsbot cannot see: exports and ops tables; and scoped ops fields. */
 int exported_alloc(void)
 {
-	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: unscoped unknown */
+	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: keep unknown */
 }
 EXPORT_SYMBOL(exported_alloc);
 
 static int op_alloc(struct inode *inode)
 {
-	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: unscoped unknown */
+	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: keep unknown */
 }
 
 static void rpc_done(struct rpc_task *task, void *data)

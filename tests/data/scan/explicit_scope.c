@@ -10,7 +10,7 @@ int early_restore(int err)
 	p = kmalloc(1, GFP_NOFS);			/* expect: redundant always */
 	memalloc_nofs_restore(nofs);
 out:
-	q = kmalloc(1, GFP_NOFS);			/* expect: unscoped unknown */
+	q = kmalloc(1, GFP_NOFS);			/* expect: keep unknown */
 	return 0;
 }
 
@@ -28,5 +28,5 @@ void flags_scope(int n)
 	while (n--)
 		p = kmalloc(1, GFP_NOFS);		/* expect: redundant always */
 	current->flags &= ~PF_MEMALLOC_NOFS;
-	q = kmalloc(1, GFP_NOFS);			/* expect: unscoped unknown */
+	q = kmalloc(1, GFP_NOFS);			/* expect: keep unknown */
 }

@@ -15,7 +15,7 @@ int cookie_user(struct ctx *c)
 	ctx_begin(c);
 	p = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
 	ctx_end(c);
-	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: unscoped unknown */
+	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: keep unknown */
 }
 
 int flags_user(void)

@@ -1,7 +1,7 @@
 /* A callee shared by a scoped and an unscoped caller is not redundant. */
 static void *helper(void)
 {
-	return kmalloc(1, GFP_NOFS);			/* expect: unscoped sometimes */
+	return kmalloc(1, GFP_NOFS);			/* expect: mixed sometimes */
 }
 
 static void scoped_work(struct work_struct *work)

@@ -20,7 +20,7 @@ void user(struct foo *f)
 {
 	may_block(f, GFP_NOFS);				/* expect: keep unknown call-arg */
 	forwards(f, GFP_NOFS);				/* expect: keep unknown call-arg */
-	allocates(GFP_NOFS);				/* expect: unscoped unknown call-arg */
+	allocates(GFP_NOFS);				/* expect: keep unknown call-arg */
 	if (f->gfp == GFP_NOFS)				/* expect: keep unknown signal */
 		f->gfp = GFP_NOFS;			/* expect: keep unknown stored */
 }

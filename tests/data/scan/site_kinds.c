@@ -6,20 +6,20 @@ static const char msg[] = "GFP_NOFS in a string is not a site";
 
 int alloc_arg(void)
 {
-	p = kmalloc(16, GFP_NOFS | __GFP_NOFAIL);	/* expect: unscoped unknown alloc-arg */
-	q = kmem_zalloc(16, KM_NOFS | KM_MAYFAIL);	/* expect: unscoped unknown kmem-arg */
-	return my_helper(p, GFP_NOFS);			/* expect: unscoped unknown call-arg */
+	p = kmalloc(16, GFP_NOFS | __GFP_NOFAIL);	/* expect: keep unknown alloc-arg */
+	q = kmem_zalloc(16, KM_NOFS | KM_MAYFAIL);	/* expect: keep unknown kmem-arg */
+	return my_helper(p, GFP_NOFS);			/* expect: keep unknown call-arg */
 }
 
 int mask_var(gfp_t gfp)
 {
-	gfp |= GFP_NOFS;				/* expect: unscoped unknown mask-var */
+	gfp |= GFP_NOFS;				/* expect: keep unknown mask-var */
 	return kmalloc(16, gfp) != NULL;
 }
 
 int mask_clear(gfp_t gfp)
 {
-	return alloc_page(gfp & ~__GFP_FS) != NULL;	/* expect: unscoped unknown mask-clear */
+	return alloc_page(gfp & ~__GFP_FS) != NULL;	/* expect: keep unknown mask-clear */
 }
 
 void stored(struct radix_tree_root *r, struct address_space *m)

@@ -14,6 +14,6 @@ int caller(struct xfs_mount *mp)
 		return error;
 	p = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
 	error = finish(tp);
-	q = kmalloc(8, GFP_NOFS);			/* expect: unscoped unknown */
+	q = kmalloc(8, GFP_NOFS);			/* expect: keep unknown */
 	return error;
 }

@@ -30,7 +30,7 @@ int btrfs_op(struct btrfs_root *root)
 {
 	struct btrfs_trans_handle *trans = btrfs_start_transaction(root, 1);
 
-	p = kmalloc(8, GFP_NOFS);			/* expect: unscoped unknown */
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep unknown */
 	return btrfs_end_transaction(trans);
 }
 
@@ -38,7 +38,7 @@ int gfs2_op(struct gfs2_sbd *sdp)
 {
 	int error = gfs2_trans_begin(sdp, 1, 0);
 
-	p = kmalloc(8, GFP_NOFS);			/* expect: unscoped unknown */
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep unknown */
 	gfs2_trans_end(sdp);
 	return error;
 }
@@ -47,6 +47,6 @@ int ext4_op(struct inode *inode)
 {
 	handle_t *handle = ext4_journal_start(inode, EXT4_HT_MISC, 1);
 
-	p = kmalloc(8, GFP_NOFS);			/* expect: unscoped unknown */
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep unknown */
 	return ext4_journal_stop(handle);
 }

@@ -1,7 +1,7 @@
 /* A work function queued from inside a scope starts with an empty scope. */
 static void worker(struct work_struct *work)
 {
-	p = kmalloc(1, GFP_NOFS);			/* expect: unscoped never */
+	p = kmalloc(1, GFP_NOFS);			/* expect: unneeded never */
 }
 
 void queue_inside_scope(struct foo *f)

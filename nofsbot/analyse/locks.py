@@ -1,0 +1,137 @@
+"""Lock operations in a function, with lock classes named the way lockdep does.
+
+A lock class is the struct type and field of the lock (`xfs_inode.i_lock`
+for `xfs_ilock(ip, XFS_ILOCK_EXCL)` or `mutex_lock(&ip->i_lock)` with
+`struct xfs_inode *ip`), or a global's name (`dquot_srcu`). A chain through
+several structs (`&ip->i_mount->m_growlock`) is kept as `xfs_inode.i_mount.
+m_growlock` here and resolved with the struct field types of all files by
+`resolve_class` (xfs_mount.m_growlock). What cannot be typed starts with `?`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Query, QueryCursor
+
+from nofsbot.config import Reclaim
+
+ACQUIRE, TRYLOCK, RELEASE = "acquire", "trylock", "release"
+PAGE_LOCK = "<page lock>"
+
+_CHAIN_RE = re.compile(r"(->|\.)\s*([A-Za-z_]\w*)")
+_INODE_OF = ("VFS_I", "d_inode", "file_inode", "d_backing_inode", "igrab")
+
+_DECLS = """
+(parameter_declaration type: [(struct_specifier name: (type_identifier) @t) (type_identifier) @t]
+  declarator: [(identifier) @v (pointer_declarator declarator: (identifier) @v)])
+(declaration type: [(struct_specifier name: (type_identifier) @t) (type_identifier) @t]
+  declarator: [(identifier) @v
+               (pointer_declarator declarator: (identifier) @v)
+               (init_declarator declarator: (identifier) @v)
+               (init_declarator declarator: (pointer_declarator declarator: (identifier) @v))])
+"""
+
+_FIELDS = """
+(struct_specifier name: (type_identifier) @s
+  body: (field_declaration_list
+    (field_declaration type: [(struct_specifier name: (type_identifier) @t) (type_identifier) @t]
+      declarator: [(field_identifier) @f (pointer_declarator declarator: (field_identifier) @f)])))
+"""
+
+
+class LockReader:
+    """Per worker: compiled queries and the configured lock functions."""
+
+    def __init__(self, reclaim: Reclaim) -> None:
+        lang = Language(tree_sitter_c.language())
+        self.decls = Query(lang, _DECLS)
+        self.fields = Query(lang, _FIELDS)
+        self.cfg = reclaim
+        self.wrappers = {w.name: (ACQUIRE, w) for w in reclaim.wrappers}
+        self.wrappers.update({w.trylock: (TRYLOCK, w) for w in reclaim.wrappers})
+        self.wrappers.update({w.release: (RELEASE, w) for w in reclaim.wrappers})
+
+    def op(self, name: str) -> str | None:
+        c = self.cfg
+        if name in c.acquire or name in c.page_acquire:
+            return ACQUIRE
+        if name in c.trylock or name in c.page_trylock:
+            return TRYLOCK
+        if name in c.release or name in c.page_release:
+            return RELEASE
+        if name in self.wrappers:
+            return self.wrappers[name][0]
+        return None
+
+    def struct_fields(self, root: Node) -> dict[str, dict[str, str]]:
+        """struct name -> field -> type name, for the structs defined in a file."""
+        out: dict[str, dict[str, str]] = {}
+        for _, caps in QueryCursor(self.fields).matches(root):
+            s, t, f = caps.get("s"), caps.get("t"), caps.get("f")
+            if s and t and f:
+                out.setdefault(_text(s[0]), {})[_text(f[0])] = _text(t[0])
+        return out
+
+    def var_types(self, fnode: Node) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for _, caps in QueryCursor(self.decls).matches(fnode):
+            t, v = caps.get("t"), caps.get("v")
+            if t and v:
+                out.setdefault(_text(v[0]), _text(t[0]))
+        return out
+
+    def classes(self, name: str, call: Node, types: dict[str, str]) -> tuple[str, ...]:
+        """The lock classes a lock call NAME operates on."""
+        c = self.cfg
+        args = call.child_by_field_name("arguments")
+        argv = [a for a in args.named_children if a.type != "comment"] if args else []
+        if name in c.page_acquire or name in c.page_trylock or name in c.page_release:
+            return (PAGE_LOCK,)
+        if name in self.wrappers:
+            w = self.wrappers[name][1]
+            flags = _text(argv[w.arg]) if len(argv) > w.arg else ""
+            return tuple(cls for token, cls in sorted(w.classes.items()) if token in flags)
+        if not argv:
+            return ()
+        if name in c.inode_field:
+            base = argv[0]
+            if base.type == "call_expression" and _callee(base) in _INODE_OF:
+                return (f"inode.{c.inode_field[name]}",)
+            return (self._chain(base, types, c.inode_field[name]),)
+        return (self._chain(argv[0], types, ""),)
+
+    def _chain(self, expr: Node, types: dict[str, str], extra: str) -> str:
+        text = " ".join(_text(expr).split()).lstrip("&").strip()
+        text = text.removeprefix("(").removesuffix(")")
+        m = re.match(r"[A-Za-z_]\w*", text)
+        if not m:
+            return "?"
+        base = m.group(0)
+        fields = [f for _, f in _CHAIN_RE.findall(text[m.end() :])]
+        if extra:
+            fields += extra.split(".")
+        if not fields:
+            return base if base not in types else f"{types[base]}.?"
+        return ".".join([types.get(base, "?"), *fields])
+
+
+def resolve_class(cls: str, structs: dict[str, dict[str, str]]) -> str:
+    """xfs_inode.i_mount.m_growlock -> xfs_mount.m_growlock, using struct field types."""
+    parts = cls.split(".")
+    while len(parts) > 2:
+        nxt = structs.get(parts[0], {}).get(parts[1])
+        if nxt is None:
+            break
+        parts = [nxt, *parts[2:]]
+    return ".".join(parts)
+
+
+def _text(n: Node) -> str:
+    return (n.text or b"").decode(errors="replace")
+
+
+def _callee(call: Node) -> str:
+    fn = call.child_by_field_name("function")
+    return _text(fn) if fn is not None else ""
