@@ -24,6 +24,11 @@ from nofsbot.runner import default_jobs
 
 log = logging.getLogger("nofsbot")
 
+
+class UsageError(Exception):
+    """Arguments that parse but make no sense; exit 2 like argparse."""
+
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
@@ -37,6 +42,8 @@ class ScanOptions:
     evidence: bool
     fail_on: frozenset[Class]
     output: Path | None
+    hazards: bool
+    fail_on_hazard: bool
 
 
 def _tree(arg: str | None) -> Path:
@@ -49,11 +56,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from nofsbot.analyse import Options, analyse
     from nofsbot.plan import plan
     from nofsbot.report.sarif import to_sarif
-    from nofsbot.report.scan import ScanResult, to_json, to_text
+    from nofsbot.report.scan import ScanResult, hazards_json, hazards_text, to_json, to_text
 
-    fail_on = (
-        frozenset(Class(c) for c in args.fail_on.split(",") if c) if args.fail_on else frozenset()
-    )
+    words = [c for c in (args.fail_on or "").split(",") if c]
+    try:
+        fail_on = frozenset(Class(c) for c in words if c != "hazard")
+    except ValueError as e:
+        raise UsageError(f"--fail-on: {e}; classes: {', '.join(map(str, Class))}, hazard") from e
     opts = ScanOptions(
         tree=_tree(args.tree),
         paths=tuple(args.paths),
@@ -63,10 +72,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
         evidence=not args.brief,
         fail_on=fail_on,
         output=Path(args.output) if args.output else None,
+        hazards=args.hazards,
+        fail_on_hazard="hazard" in words,
     )
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     analysis = analyse(
-        opts.tree, list(opts.paths), cfg, Options(jobs=opts.jobs, cache=opts.cache, progress=None)
+        opts.tree,
+        list(opts.paths),
+        cfg,
+        Options(jobs=opts.jobs, cache=opts.cache, progress=None, hazards=opts.hazards),
     )
     result = ScanResult(analysis, plan(analysis.placed))
     render: dict[str, Callable[[ScanResult], str]] = {
@@ -74,11 +88,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "sarif": to_sarif,
         "text": lambda r: to_text(r, evidence=opts.evidence),
     }
+    if opts.hazards:
+        render = {
+            "json": hazards_json,
+            "sarif": lambda r: to_sarif(r, hazards=True),
+            "text": lambda r: hazards_text(r, evidence=opts.evidence),
+        }
     text = render[opts.fmt](result)
     if opts.output:
         opts.output.write_text(text)
     else:
         sys.stdout.write(text)
+    if opts.hazards and analysis.hazards and opts.fail_on_hazard:
+        return EXIT_FINDINGS
     hit = [f for f in result.findings if f.klass in opts.fail_on]
     if hit:
         log.info("%d sites of class %s", len(hit), ",".join(sorted(map(str, opts.fail_on))))
@@ -138,7 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--fail-on",
         metavar="CLASS[,CLASS]",
-        help="exit 1 if any site has one of these classes (e.g. redundant,noop-mask)",
+        help="exit 1 if any site has one of these classes (e.g. redundant,noop-mask), "
+        "or, with --hazards, 'hazard' if any hazard is found",
+    )
+    s.add_argument(
+        "--hazards",
+        action="store_true",
+        help="report likely bugs instead of sites: allocations that may enter FS reclaim "
+        "under a lock reclaim takes, allocations under a folio lock, scoped waits for work "
+        "that allocates with __GFP_FS, unbalanced scopes",
     )
     s.set_defaults(func=cmd_scan)
 
@@ -180,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.func(args))
+    except UsageError as e:
+        sys.stderr.write(f"nofsbot: {e}\n")
+        return EXIT_USAGE
     except NofsbotError as e:
         sys.stderr.write(f"error: {e}\n")
         return EXIT_FINDINGS

@@ -99,3 +99,19 @@ def test_missing_tool_is_one_line_with_a_hint(tree: Path, tmp_path: Path) -> Non
     assert r.returncode == 1
     assert r.stderr.startswith("error: ") and "not found: apt-get install" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_hazards_json_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    t = make_tree(tmp_path / "t", {"fs/fx/h.c": (DATA / "hazards" / "hazards.c").read_text()})
+    assert main(["scan", "--tree", str(t), "fs/fx", "--hazards", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["hazards"] == 4
+    assert main(["scan", "--tree", str(t), "fs/fx", "--hazards", "--fail-on", "hazard"]) == 1
+    capsys.readouterr()
+    assert main(["scan", "--tree", str(t), "fs/fx", "--hazards", "--format", "sarif"]) == 0
+    sarif = json.loads(capsys.readouterr().out)
+    assert len(sarif["runs"][0]["results"]) == 4
+
+
+def test_bad_fail_on_is_a_usage_error(tree: Path) -> None:
+    assert main(["scan", "--tree", str(tree), "fs", "--fail-on", "nonsense"]) == 2

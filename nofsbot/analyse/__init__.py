@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, reclaim
+from nofsbot.analyse import evidence, hazards, reclaim
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.program import OUT, Fn, Program, Roots
 from nofsbot.cache import Store, key
 from nofsbot.config import Config
-from nofsbot.model import Boundary, Context, Evidence, FileProblem, Occurrence, Site
+from nofsbot.model import Boundary, Context, Evidence, FileProblem, Hazard, Occurrence, Site
 from nofsbot.runner import Progress, map_items
 from nofsbot.tools import git, grep
 
@@ -39,6 +39,7 @@ class Options:
     cache: bool = True
     cache_dir: Path | None = None
     progress: bool | None = None
+    hazards: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Analysis:
     problems: tuple[FileProblem, ...]
     files_analysed: int
     functions: int
+    hazards: tuple[Hazard, ...] = ()
 
 
 # -- per-file extraction, in worker processes ------------------------------
@@ -300,6 +302,12 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     clock.lap("entry contexts")
     model = reclaim.build(prog)
     clock.lap("reclaim entries and locks")
+    found = (
+        tuple(h for h in hazards.find(prog, model) if discover.in_paths(h.path, rel))
+        if opts.hazards
+        else ()
+    )
+    clock.lap("hazards")
 
     placed: list[Placed] = []
     nfunctions = 0
@@ -334,6 +342,7 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         problems=tuple(sorted(set(problems), key=lambda p: (p.path, p.line, p.message))),
         files_analysed=len(facts),
         functions=nfunctions,
+        hazards=found,
     )
     store.put(whole, result)
     clock.lap("result cached")

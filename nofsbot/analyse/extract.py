@@ -427,6 +427,11 @@ class Extractor:
             skeleton = ir.build(body, events)
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
+        cookies = tuple(
+            ci
+            for ci, c in enumerate(calls)
+            if c[2] in self.cfg.providers.explicit.save and _stored_in_field(c[4])
+        )
         types: dict[str, str] | None = None
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
             op = self.locks.op(callee)
@@ -450,6 +455,7 @@ class Extractor:
             locks=tuple(locks),
             tests_fs=tuple(sorted(tested_names)),
             waits=tuple(waits),
+            cookie_saves=cookies,
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
@@ -563,6 +569,17 @@ def _region_category(regions: tuple[object, ...], offset: int, token: str) -> st
             elif cat == DIRECTIVE and best is None:
                 best = DIRECTIVE
     return best
+
+
+def _stored_in_field(call: Node) -> bool:
+    """`tp->t_pflags = memalloc_nofs_save()`: the cookie outlives the function."""
+    p = call.parent
+    while p is not None and p.type == "parenthesized_expression":
+        p = p.parent
+    if p is None or p.type != "assignment_expression":
+        return False
+    left = p.child_by_field_name("left")
+    return left is not None and left.type == "field_expression"
 
 
 def _work_field(call: Node) -> str:

@@ -47,6 +47,7 @@ class FuncFacts:
     locks: tuple[tuple[int, str, str], ...] = ()  # (call index, acquire/trylock/release, class)
     tests_fs: tuple[str, ...] = ()  # operands tested against __GFP_FS (sc->gfp_mask)
     waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
+    cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
 
 
 @dataclass(frozen=True, slots=True)

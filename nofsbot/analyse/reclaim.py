@@ -155,7 +155,7 @@ def _held(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]
         ops: dict[int, list[tuple[str, str]]] = {}
         for ci, op, cls in locks:
             ops.setdefault(ci, []).append((op, cls))
-        w = _lock_walk(ops)
+        w = lock_walk(ops)
         w.run(fn.facts.ir)
         m.local[fid] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
         m.returns[fid] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
@@ -184,7 +184,7 @@ def _held(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]
                         queued.add(t)
 
 
-def _lock_walk(ops: dict[int, list[tuple[str, str]]]) -> ir.Walk:
+def lock_walk(ops: dict[int, list[tuple[str, str]]]) -> ir.Walk:
     """A may-held walk whose facts are (lock class, condition it was taken under).
 
     `if (c) down(l); ... if (c) up(l);` is common; a lock taken under c is

@@ -22,8 +22,62 @@ _RULES = {
 }
 
 
-def to_sarif(r: ScanResult) -> str:
-    rules = [
+_HAZARDS = {
+    "fs-reclaim-under-lock": (
+        "NOFSH01",
+        "allocation may enter FS reclaim under a lock reclaim takes",
+    ),
+    "alloc-under-folio-lock": ("NOFSH02", "sleeping allocation under a page/folio lock"),
+    "work-waited-in-scope": ("NOFSH03", "scoped wait for work that allocates with __GFP_FS"),
+    "unbalanced-scope": ("NOFSH04", "memalloc_*_save()/restore() not balanced on every path"),
+}
+
+
+def _hazard_results(r: ScanResult) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    rules: list[dict[str, object]] = [
+        {
+            "id": rid,
+            "name": kind,
+            "shortDescription": {"text": text},
+            "defaultConfiguration": {"level": "error"},
+        }
+        for kind, (rid, text) in _HAZARDS.items()
+    ]
+    index = {kind: i for i, kind in enumerate(_HAZARDS)}
+    results: list[dict[str, object]] = []
+    for h in r.analysis.hazards:
+        results.append(
+            {
+                "ruleId": _HAZARDS[h.kind][0],
+                "ruleIndex": index[h.kind],
+                "level": "error",
+                "message": {"text": h.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": h.path, "uriBaseId": "SRCROOT"},
+                            "region": {"startLine": h.line},
+                        }
+                    }
+                ],
+                "relatedLocations": [
+                    {
+                        "id": i,
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
+                            "region": {"startLine": max(1, e.line)},
+                        },
+                        "message": {"text": e.note},
+                    }
+                    for i, e in enumerate(h.evidence)
+                ],
+            }
+        )
+    return rules, results
+
+
+def to_sarif(r: ScanResult, *, hazards: bool = False) -> str:
+    rules: list[dict[str, object]] = [
         {
             "id": rid,
             "name": str(klass),
@@ -33,7 +87,7 @@ def to_sarif(r: ScanResult) -> str:
         for klass, (rid, text, level) in _RULES.items()
     ]
     index = {klass: i for i, klass in enumerate(_RULES)}
-    results = []
+    results: list[dict[str, object]] = []
     for f in r.findings:
         rid, _, level = _RULES[f.klass]
         s = f.site
@@ -68,6 +122,8 @@ def to_sarif(r: ScanResult) -> str:
                 "properties": {"kind": str(s.kind), "context": str(f.context)},
             }
         )
+    if hazards:
+        rules, results = _hazard_results(r)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -90,6 +90,52 @@ def to_json(r: ScanResult) -> str:
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
 
+def hazards_json(r: ScanResult) -> str:
+    a = r.analysis
+    doc = {
+        "tool": "nofsbot",
+        "version": __version__,
+        "schema": JSON_SCHEMA_VERSION,
+        "tree": a.tree,
+        "paths": list(a.paths),
+        "summary": {
+            "hazards": len(a.hazards),
+            "kinds": dict(sorted(Counter(h.kind for h in a.hazards).items())),
+            "files_analysed": a.files_analysed,
+        },
+        "hazards": [
+            {
+                "kind": h.kind,
+                "path": h.path,
+                "line": h.line,
+                "function": h.function,
+                "message": h.message,
+                "evidence": [
+                    {"path": e.path, "line": e.line, "function": e.function, "note": e.note}
+                    for e in h.evidence
+                ],
+            }
+            for h in a.hazards
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def hazards_text(r: ScanResult, *, evidence: bool = True) -> str:
+    out = []
+    for h in r.analysis.hazards:
+        out.append(f"{h.path}:{h.line}: {h.function or '-'}: {h.kind}: {h.message}")
+        if evidence:
+            out += [f"    {e}" for e in h.evidence]
+    kinds = Counter(h.kind for h in r.analysis.hazards)
+    out.append(
+        f"{len(r.analysis.hazards)} hazards"
+        + (f" ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})" if kinds else "")
+        + f"; {r.analysis.files_analysed} files analysed"
+    )
+    return "\n".join(out) + "\n"
+
+
 def to_text(r: ScanResult, *, evidence: bool = True) -> str:
     out: list[str] = []
     by_file: dict[str, list[Finding]] = {}

@@ -1,0 +1,210 @@
+"""Likely bugs the scope and lock analysis can see statically.
+
+- fs-reclaim-under-lock: an allocation that may enter FS reclaim (GFP_KERNEL,
+  or any mask with __GFP_FS, outside any scope) while holding a lock that an
+  ungated reclaim path takes: the deadlock lockdep's fs_reclaim annotation
+  reports only when a test happens to hit it.
+- alloc-under-folio-lock: a sleeping allocation while a page/folio lock the
+  same function took is held: reclaim can stall on that folio.
+- work-waited-in-scope: a scoped caller waits for work whose function
+  allocates with __GFP_FS: the work does not inherit the scope.
+- unbalanced-scope: an explicit memalloc_*_save() with no restore on some
+  path.
+"""
+
+from __future__ import annotations
+
+from nofsbot.analyse import reclaim
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
+from nofsbot.analyse.program import IN, Fn, Program
+from nofsbot.model import Evidence, Hazard
+
+SCOPE = "<nofs scope>"
+
+
+def find(prog: Program, model: reclaim.Model) -> list[Hazard]:
+    out: list[Hazard] = []
+    for f in sorted(prog.files.values(), key=lambda f: f.path):
+        fns = {fid: prog.fns[fid] for fid in prog.by_file.get(f.path, ())}
+        by_index = [fn for fn in fns.values()]
+        named = {i: fn for i, fn in zip(_named_indexes(f), by_index, strict=False)}
+        nsites = len(f.sites)
+        for j, (alloc, fi) in enumerate(zip(f.allocs, f.alloc_funcs, strict=True)):
+            fn = named.get(fi)
+            if fn is not None:
+                out += _fs_alloc(
+                    prog, model, fn, -1 - (nsites + j), alloc.line, alloc.expression, alloc.callee
+                )
+        for si, (site, fi) in enumerate(zip(f.sites, f.site_funcs, strict=True)):
+            fn = named.get(fi)
+            if fn is not None:
+                out += _folio(prog, model, fn, -1 - si, site.line, site.expression)
+    for fn in prog.fns:
+        out += _unbalanced(prog, fn)
+        out += _waits(prog, fn)
+    return sorted(set(out), key=lambda h: (h.path, h.line, h.kind, h.message))
+
+
+def _named_indexes(f: object) -> list[int]:
+    """Indexes (into the file's functions) of the functions the program kept."""
+    return [i for i, fn in enumerate(f.functions) if fn.name]  # type: ignore[attr-defined]
+
+
+def _outside_scope(prog: Program, fn: Fn, event: int) -> bool:
+    return prog.elems(fn, fn.state_at(event)) != {IN}
+
+
+def _fs_alloc(
+    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, expr: str, callee: str
+) -> list[Hazard]:
+    if not _outside_scope(prog, fn, event):
+        return []
+    out = []
+    for cls in sorted(model.held(fn.id, event) & set(model.shared_ungated)):
+        ev = [Evidence(fn.path, line, fn.name, f"{callee}(.., {expr}) may enter FS reclaim")]
+        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+        if acq is not None:
+            owner, _, aline = acq
+            ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}"))
+        ev += reclaim.reclaim_path(prog, model, cls, ungated=True)
+        out.append(
+            Hazard(
+                "fs-reclaim-under-lock",
+                fn.path,
+                line,
+                fn.name,
+                f"{callee}() with {expr} while holding {cls}, which an ungated "
+                "reclaim path also takes: a NOFS scope would not help either, "
+                "reclaim must not take it",
+                tuple(ev),
+            )
+        )
+    return out
+
+
+def _folio(
+    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, expr: str
+) -> list[Hazard]:
+    # only a page lock this function took: held locks inherited from callers
+    # are too coarse here, and the fix (allocate before locking) is local
+    if PAGE_LOCK not in model.local.get(fn.id, {}).get(event, ()):
+        return []
+    ev = [Evidence(fn.path, line, fn.name, f"sleeping allocation with {expr}")]
+    acq = reclaim.acquire_site(prog, model, fn.id, event, line, PAGE_LOCK)
+    if acq is not None:
+        owner, _, aline = acq
+        ev.append(Evidence(owner.path, aline, owner.name, "locks the page/folio"))
+    return [
+        Hazard(
+            "alloc-under-folio-lock",
+            fn.path,
+            line,
+            fn.name,
+            f"sleeping allocation ({expr}) while a page/folio lock may be held: reclaim "
+            "can stall on it; allocate before locking",
+            tuple(ev),
+        )
+    ]
+
+
+def _unbalanced(prog: Program, fn: Fn) -> list[Hazard]:
+    """An explicit save that some path leaves without its restore.
+
+    The walk treats the scope like a lock (save takes it, restore drops it),
+    with the same condition correlation (`if (nofs) save ... if (nofs)
+    restore`). Scopes of providers (transactions, handles) are not checked
+    here, nor saves whose cookie is stored in a struct field for a restore
+    elsewhere (start_this_handle, xfs_trans_set_context).
+    """
+    explicit = set(prog.cfg.providers.explicit.save) | {FLAGS_SET}
+    restores = set(prog.cfg.providers.explicit.restore) | {FLAGS_CLEAR}
+    calls = fn.facts.calls
+    saves = [
+        ci for ci, (c, _) in enumerate(calls) if c in explicit and ci not in fn.facts.cookie_saves
+    ]
+    if not saves or fn.facts.ir is None or _configured(prog, fn.name):
+        return []
+    ops: dict[int, list[tuple[str, str]]] = {}
+    for ci in saves:
+        ops[ci] = [(ACQUIRE, SCOPE)]
+    for ci, (c, _) in enumerate(calls):
+        if c in restores:
+            ops[ci] = [(RELEASE, SCOPE)]
+    w = reclaim.lock_walk(ops)
+    w.run(fn.facts.ir)
+    leaked = sorted(line for line, facts in w.returns.items() if any(f[0] == SCOPE for f in facts))
+    save_line = calls[saves[0]][1]
+    return [
+        Hazard(
+            "unbalanced-scope",
+            fn.path,
+            line,
+            fn.name,
+            "returns with the NOFS scope still open on some path (no restore): the task "
+            "keeps PF_MEMALLOC_NOFS after it returns",
+            (
+                Evidence(fn.path, save_line, fn.name, "the scope is opened here"),
+                Evidence(fn.path, line, fn.name, "returns without memalloc_*_restore()"),
+            ),
+        )
+        for line in leaked
+    ]
+
+
+def _configured(prog: Program, name: str) -> bool:
+    """Configured providers open a scope on purpose (ext4_writepages_down_read
+    returns its cookie, kjournald2 keeps its scope until the thread ends)."""
+    cfg = prog.cfg
+    if cfg.scope_pattern.fullmatch(name):
+        return True
+    return any(name in f.functions for f in cfg.providers.functions)
+
+
+def _waits(prog: Program, fn: Fn) -> list[Hazard]:
+    if not fn.facts.waits:
+        return []
+    out = []
+    for ci, field in fn.facts.waits:
+        if not field or prog.elems(fn, fn.state_at(ci)) != {IN}:
+            continue
+        for worker in _work_functions(prog, field):
+            f = prog.files[worker.path]
+            named = [i for i, ff in enumerate(f.functions) if ff is worker.facts]
+            if not named:
+                continue
+            for alloc, fi in zip(f.allocs, f.alloc_funcs, strict=True):
+                if fi == named[0]:
+                    wait_call, line = fn.facts.calls[ci]
+                    out.append(
+                        Hazard(
+                            "work-waited-in-scope",
+                            fn.path,
+                            line,
+                            fn.name,
+                            f"{wait_call}() waits inside a NOFS scope for work {worker.name}(), "
+                            f"which allocates with {alloc.expression}: work does not inherit the "
+                            "scope; the work function needs its own",
+                            (
+                                Evidence(
+                                    fn.path, line, fn.name, f"waits for .{field} inside a scope"
+                                ),
+                                Evidence(
+                                    worker.path,
+                                    alloc.line,
+                                    worker.name,
+                                    f"{alloc.callee}(.., {alloc.expression})",
+                                ),
+                            ),
+                        )
+                    )
+    return out
+
+
+def _work_functions(prog: Program, field: str) -> list[Fn]:
+    out = []
+    for f in prog.files.values():
+        for r in f.refs:
+            if r.role == "work" and r.target == field:
+                out += [prog.fns[t] for t in prog.resolve(f.path, r.name, 1)]
+    return out

@@ -1,0 +1,30 @@
+"""Each hazard in tests/data/hazards fires on its marked line; the twins stay quiet."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from nofsbot import config
+from nofsbot.analyse import Options, analyse
+from tests.conftest import DATA, make_tree
+
+MARK = re.compile(r"/\* hazard: ([a-z-]+) \*/")
+
+
+def test_hazards_fire_exactly_where_marked(tmp_path: Path) -> None:
+    src = (DATA / "hazards" / "hazards.c").read_text()
+    tree = make_tree(tmp_path / "t", {"fs/fx/h.c": src})
+    a = analyse(tree, ["fs/fx"], config.load(), Options(jobs=1, cache=False, hazards=True))
+    want = {
+        (n, m.group(1)) for n, line in enumerate(src.splitlines(), 1) if (m := MARK.search(line))
+    }
+    assert len(want) == 4
+    assert {(h.line, h.kind) for h in a.hazards} == want
+    for h in a.hazards:
+        assert h.evidence and all(e.line > 0 for e in h.evidence)
+
+
+def test_no_hazards_without_the_flag(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "t", {"fs/fx/h.c": (DATA / "hazards" / "hazards.c").read_text()})
+    assert analyse(tree, ["fs/fx"], config.load(), Options(jobs=1, cache=False)).hazards == ()
