@@ -126,6 +126,7 @@ class Reclaim:
     page_trylock: frozenset[str]
     page_release: frozenset[str]
     fs_masks: frozenset[str]
+    pagecache: dict[str, int]
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -368,6 +369,7 @@ def _reclaim(path: Path) -> Reclaim:
             "wrapper": list,
             "page_locks": dict,
             "alloc": dict,
+            "pagecache": dict,
         },
     )
     entry_keys = {"name": str, "struct": str, "fields": tuple, "gated": str, "note": str}
@@ -411,4 +413,5 @@ def _reclaim(path: Path) -> Reclaim:
         page_trylock=frozenset(page.get("trylock", ())),
         page_release=frozenset(page.get("release", ())),
         fs_masks=frozenset(alloc.get("fs_masks", ())),
+        pagecache=_int_table(data.get("pagecache", {}), path, "pagecache"),
     )

@@ -67,6 +67,8 @@ def classify(p: Placed) -> Finding:
         return _keep(p, why)
     if p.signal:
         return _keep(p, f"the mask is read as a signal: {p.signal}")
+    if s.kind is Kind.MAPPING and p.mapping:
+        return _keep(p, f"mapping-wide mask: {p.mapping}")
     if s.kind in _KEEP_KINDS:
         return _keep(p, _KEEP_KINDS[s.kind].format(detail=detail))
     kernel = "GFP_KERNEL" if s.token != "KM_NOFS" else "0"

@@ -63,6 +63,7 @@ class Placed:
     evidence: tuple[Evidence, ...]
     signal: str | None  # why the mask is read as a signal, if it is
     reclaim: Reclaim = Reclaim()
+    mapping: str | None = None  # for mapping masks: the choke point, or why there is none
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     )
     clock.lap("hazards")
 
+    choke = _pagecache_index(prog)
     placed: list[Placed] = []
     nfunctions = 0
     for f in sorted(facts, key=lambda f: f.path):
@@ -328,7 +330,16 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
                     (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None
                 )
             rec = _reclaim(prog, model, fn, -1 - si, site.line) if fn is not None else Reclaim()
-            placed.append(Placed(site, ctx, tuple(ev), signal, rec))
+            unit = next((u for u in roots if _in_unit(f.path, u)), ("", True))
+            mapping = next(
+                (
+                    _choke_point([c for c in choke if _in_unit(c[0], unit)], expr, keys)
+                    for i, expr, keys in f.mappings
+                    if i == si
+                ),
+                None,
+            )
+            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping))
 
     clock.lap("sites and evidence")
     accounted, unaccounted = _account(tree, rel, facts, placed)
@@ -347,6 +358,44 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     store.put(whole, result)
     clock.lap("result cached")
     return result
+
+
+def _pagecache_index(prog: Program) -> list[tuple[str, str, int, str]]:
+    """Every page-cache allocation call: (path, function, line, mapping)."""
+    return sorted(
+        (fn.path, fn.name, fn.facts.calls[ci][1], mapping)
+        for fn in prog.fns
+        for ci, mapping in fn.facts.pagecache
+    )
+
+
+def _choke_point(index: list[tuple[str, str, int, str]], expr: str, keys: tuple[str, ...]) -> str:
+    """Whether a mapping-wide mask on EXPR can become a scope at one choke point.
+
+    KEYS name the mapping's owner: the struct fields its inode is stored in
+    first (sbi->direct_inode), else the inode variable itself. The page-cache
+    allocations on it in the analysed code decide: exactly one function is a
+    choke point; none means the generic paths outside allocate it (every data
+    mapping of the filesystem); several mean the mask cannot be localised.
+    """
+    words = [k for k in keys if k]
+    hits = [
+        (p, f, line)
+        for p, f, line, m in index
+        if any(re.search(rf"\b{re.escape(k)}\b", m) for k in words)
+    ]
+    fns = sorted({(p, f) for p, f, _ in hits})
+    if len(fns) == 1:
+        p, f = fns[0]
+        lines = ", ".join(str(line) for q, g, line in hits if (q, g) == (p, f))
+        return f"localisable: {f}() ({p}, line {lines}) is the only page-cache allocation on it"
+    if not fns:
+        return (
+            f"cannot be localised: no page-cache allocation on {expr} in the analysed code "
+            "(the generic read/write paths allocate it)"
+        )
+    where = ", ".join(f"{f}()" for _, f in fns[:4]) + (" ..." if len(fns) > 4 else "")
+    return f"cannot be localised: {len(fns)} functions allocate page cache on it ({where})"
 
 
 def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:

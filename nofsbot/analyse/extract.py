@@ -125,6 +125,7 @@ class Extractor:
         self.locks = LockReader(cfg.reclaim)
         self.wait_names = set(cfg.roots.wait)
         self.fs_masks = cfg.reclaim.fs_masks
+        self.pagecache = cfg.reclaim.pagecache
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
 
@@ -235,6 +236,11 @@ class Extractor:
                 self._function(fnode, fi, fcalls[fi], ev_funcs, ev_offsets, tested.get(fi, set()))
             )
 
+        mappings = tuple(
+            (si, *_mapping_keys(outer[fi], site_offsets[si][0]))
+            for si, (site, fi) in enumerate(zip(sites, site_funcs, strict=True))
+            if site.kind is Kind.MAPPING and fi >= 0
+        )
         refs = self._refs(caps, outer, func_of)
         exports = tuple(sorted({e.decode() for e in _EXPORT_RE.findall(src)}))
         includes = tuple(sorted({i.decode() for i in _INCLUDE_RE.findall(src)}))
@@ -252,6 +258,7 @@ class Extractor:
             allocs=tuple(allocs),
             alloc_funcs=tuple(alloc_funcs),
             structs=self.locks.struct_fields(root) if b"struct" in src else {},
+            mappings=mappings,
         )
 
     # -- sites -------------------------------------------------------------
@@ -427,6 +434,11 @@ class Extractor:
             skeleton = ir.build(body, events)
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
+        pagecache = tuple(
+            (ci, _resolve_local(fnode, _arg_text(c[4], self.pagecache[c[2]]), c[0]))
+            for ci, c in enumerate(calls)
+            if c[2] in self.pagecache
+        )
         cookies = tuple(
             ci
             for ci, c in enumerate(calls)
@@ -456,6 +468,7 @@ class Extractor:
             tests_fs=tuple(sorted(tested_names)),
             waits=tuple(waits),
             cookie_saves=cookies,
+            pagecache=pagecache,
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
@@ -569,6 +582,47 @@ def _region_category(regions: tuple[object, ...], offset: int, token: str) -> st
             elif cat == DIRECTIVE and best is None:
                 best = DIRECTIVE
     return best
+
+
+_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+def _arg_text(call: Node, index: int) -> str:
+    args = call.child_by_field_name("arguments")
+    named = [a for a in args.named_children if a.type != "comment"] if args else []
+    return _fold(named[index].text) if index < len(named) else ""
+
+
+def _resolve_local(fnode: Node, expr: str, before: int) -> str:
+    """EXPR, or what the local variable EXPR was assigned before BEFORE (every
+    assignment, joined by ' | ': `mapping` may come from either branch)."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", expr):
+        return expr
+    text = (fnode.text or b"")[: max(0, before - fnode.start_byte)].decode(errors="replace")
+    found = re.findall(rf"\b{expr}\s*=(?!=)\s*([^;]+);", text)
+    return " | ".join(dict.fromkeys(" ".join(f.split()) for f in found)) if found else expr
+
+
+def _mapping_keys(fnode: Node, offset: int) -> tuple[str, tuple[str, ...]]:
+    """The mapping a mapping_set_gfp_mask() site sets, and the names that
+    identify that mapping elsewhere: the inode owning it, and the struct
+    fields that inode is stored in (sbi->direct_inode = inode)."""
+    node = fnode.descendant_for_byte_range(offset, offset + 1)
+    while node is not None and node.type != "call_expression":
+        node = node.parent
+    if node is None:
+        return "", ()
+    mapping = _resolve_local(fnode, _arg_text(node, 0), node.start_byte)
+    names = _IDENT_RE.findall(mapping)
+    if not names:
+        return mapping, ()
+    owner = names[-2] if names[-1] in ("i_mapping", "i_data") and len(names) > 1 else names[-1]
+    text = (fnode.text or b"").decode(errors="replace")
+    stored = re.findall(rf"([\w\.\->]+)\s*=\s*{owner}\s*;", text)
+    aliases = [_IDENT_RE.findall(left)[-1] for left in stored if "->" in left or "." in left]
+    # the field a private inode is kept in names its mapping; a bare local
+    # name like `inode` would match every data mapping too
+    return mapping, tuple(dict.fromkeys(aliases)) if aliases else (owner,)
 
 
 def _stored_in_field(call: Node) -> bool:

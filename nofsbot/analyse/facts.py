@@ -48,6 +48,7 @@ class FuncFacts:
     tests_fs: tuple[str, ...] = ()  # operands tested against __GFP_FS (sc->gfp_mask)
     waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
+    pagecache: tuple[tuple[int, str], ...] = ()  # (call index, mapping it allocates in)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +76,5 @@ class FileFacts:
     allocs: tuple[Alloc, ...] = ()  # skeleton event of alloc j: -1 - (len(sites) + j)
     alloc_funcs: tuple[int, ...] = ()
     structs: dict[str, dict[str, str]] = field(default_factory=dict)  # struct -> field -> type
+    # mapping-mask sites: (site index, mapping expression, names that identify it)
+    mappings: tuple[tuple[int, str, tuple[str, ...]], ...] = ()

@@ -92,9 +92,11 @@ def test_xfs_keeps(scans: dict[str, dict[str, object]]) -> None:
     # INIT_RADIX_TREE stores the mask for radix_tree_insert() later.
     s = site(scans["fs/xfs"], "fs/xfs/xfs_qm.c", 647)
     assert (s["class"], s["kind"]) == ("keep", "stored")
-    # xfs_setup_inode() clears __GFP_FS on every data mapping.
+    # xfs_setup_inode() clears __GFP_FS on every data mapping, whose page
+    # cache the generic read/write paths allocate: no choke point.
     s = site(scans["fs/xfs"], "fs/xfs/xfs_iops.c", 1293)
     assert (s["class"], s["kind"]) == ("keep", "mapping-mask")
+    assert "cannot be localised" in s["reason"]  # type: ignore[operator]
     # kmem_flags_convert() tests KM_NOFS, it does not allocate with it.
     s = site(scans["fs/xfs"], "fs/xfs/kmem.h", 37)
     assert (s["class"], s["kind"]) == ("keep", "signal")
@@ -153,6 +155,17 @@ def test_ext4_lazyinit_needs_a_scope_around_alloc_sem(scans: dict[str, dict[str,
         "exits": [1640],
     }
     assert ("fs/ext4/super.c", 1611) in evidence_at(s)  # .evict_inode = ext4_evict_inode
+
+
+def test_jfs_direct_inode_mask_has_a_choke_point(linux61: Path, tmp_path: Path) -> None:
+    # jfs_fill_super() sets GFP_NOFS on the mapping of sbi->direct_inode, the
+    # private metadata inode; its page cache is allocated only in
+    # __get_metapage() (grab_cache_page/read_mapping_page on
+    # JFS_SBI(..)->direct_inode->i_mapping): a scope there can replace the mask.
+    dest = tmp_path / "jfs.json"
+    assert main(["scan", "--tree", str(linux61), "fs/jfs", "--json", "-o", str(dest)]) == 0
+    s = site(json.loads(dest.read_text()), "fs/jfs/super.c", 553)
+    assert s["reason"].startswith("mapping-wide mask: localisable: __get_metapage()")  # type: ignore[attr-defined]
 
 
 def test_quota_is_reached_from_unknown_callers(scans: dict[str, dict[str, object]]) -> None:
