@@ -8,10 +8,10 @@ import re
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import ir
+from nofsbot.analyse import ir, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, Alloc, FileFacts, FuncFacts, Ref
 from nofsbot.analyse.locks import LockReader
-from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY, Preprocessor
+from nofsbot.analyse.preprocess import Preprocessor
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
@@ -19,17 +19,6 @@ NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
 _TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
 _EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
 _INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
-_WS_RE = re.compile(r"\s+")
-
-_EXPR_PARENTS = {
-    "binary_expression",
-    "parenthesized_expression",
-    "unary_expression",
-    "cast_expression",
-    "conditional_expression",
-}
-_COMPARISONS = {"==", "!=", "<", ">", "<=", ">="}
-
 _QUERIES = """
 (function_definition) @func
 (call_expression function: (identifier) @callee) @call
@@ -39,71 +28,6 @@ _QUERIES = """
 (initializer_pair value: (pointer_expression argument: (identifier) @init))
 (assignment_expression right: (identifier) @assign)
 """
-
-
-def _fold(text: bytes | None) -> str:
-    return _WS_RE.sub(" ", (text or b"").decode(errors="replace")).strip()
-
-
-def _decl_name(node: Node | None) -> str | None:
-    while node is not None:
-        if node.type in ("identifier", "field_identifier"):
-            return (node.text or b"").decode()
-        nxt = node.child_by_field_name("declarator")
-        if nxt is None:
-            for c in node.named_children:
-                if c.type in (
-                    "identifier",
-                    "function_declarator",
-                    "pointer_declarator",
-                    "parenthesized_declarator",
-                ):
-                    nxt = c
-                    break
-        node = nxt
-    return None
-
-
-def _function_declarator(node: Node) -> Node | None:
-    d = node.child_by_field_name("declarator")
-    while d is not None and d.type != "function_declarator":
-        d = d.child_by_field_name("declarator")
-    return d
-
-
-def _in_error(node: Node) -> bool:
-    p = node.parent
-    while p is not None:
-        if p.type == "ERROR":
-            return True
-        p = p.parent
-    return False
-
-
-def _declaration_type(node: Node) -> str:
-    p = node.parent
-    while p is not None and p.type not in ("declaration", "function_definition"):
-        p = p.parent
-    if p is None or p.type != "declaration":
-        return ""
-    t = p.child_by_field_name("type")
-    return _fold(t.text) if t is not None else ""
-
-
-def _arg_index(arglist: Node, child: Node) -> int:
-    i = 0
-    for c in arglist.named_children:
-        if c.type == "comment":
-            continue
-        if c.id == child.id:
-            return i
-        i += 1
-    return -1
-
-
-def _callee_name(call: Node) -> str:
-    fn = call.child_by_field_name("function")
-    return _fold(fn.text) if fn is not None else ""
 
 
 class Extractor:
@@ -167,7 +91,7 @@ class Extractor:
                 continue
             name = (callee.text or b"").decode()
             if name in self.flags_save or name in self.flags_restore:
-                args = _fold(call.child_by_field_name("arguments").text)  # type: ignore[union-attr]
+                args = syntax.fold(call.child_by_field_name("arguments").text)  # type: ignore[union-attr]
                 if name in self.flags_restore or any(b in args for b in self.flag_bits):
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
@@ -187,7 +111,7 @@ class Extractor:
             token = m.group(1).decode()
             start, end = m.start(1), m.end(1)
             line = src.count(b"\n", 0, start) + 1
-            category = _region_category(regions, start, token)
+            category = syntax.region_category(regions, start, token)
             if category is not None:
                 if token in NOFS_TOKENS:
                     occurrences.append(Occurrence(path, line, token, category))
@@ -199,13 +123,13 @@ class Extractor:
                 if token in NOFS_TOKENS:
                     occurrences.append(Occurrence(path, line, token, "comment"))
                 continue
-            if _inside(node, ("string_literal", "char_literal", "string_content")):
+            if syntax.inside(node, ("string_literal", "char_literal", "string_content")):
                 if token in NOFS_TOKENS:
                     occurrences.append(Occurrence(path, line, token, "string"))
                 continue
             fi = func_of(start)
             if token in self.fs_masks:
-                alloc = _fs_alloc(src, node, token, line, start)
+                alloc = syntax.fs_alloc(src, node, token, line, start)
                 if alloc is not None and fi >= 0:
                     allocs.append(alloc)
                     alloc_funcs.append(fi)
@@ -214,9 +138,9 @@ class Extractor:
             if token.startswith("PF_MEMALLOC"):
                 self._flag_write(node, fi, fcalls)
                 continue
-            if token == "__GFP_FS" and not _under_complement(node):
+            if token == "__GFP_FS" and not syntax.under_complement(node):
                 if fi >= 0:
-                    test = _tested_operand(node)
+                    test = syntax.tested_operand(node)
                     if test:
                         tested.setdefault(fi, set()).add(test)
                 continue
@@ -237,7 +161,7 @@ class Extractor:
             )
 
         mappings = tuple(
-            (si, *_mapping_keys(outer[fi], site_offsets[si][0]))
+            (si, *syntax.mapping_keys(outer[fi], site_offsets[si][0]))
             for si, (site, fi) in enumerate(zip(sites, site_funcs, strict=True))
             if site.kind is Kind.MAPPING and fi >= 0
         )
@@ -276,17 +200,19 @@ class Extractor:
         fcalls: list[list[tuple[int, int, str, int, Node]]],
     ) -> Site:
         col = start - (src.rfind(b"\n", 0, start) + 1) + 1
-        fname = _decl_name(_function_declarator(outer[fi])) if fi >= 0 else None
+        fname = syntax.decl_name(syntax.function_declarator(outer[fi])) if fi >= 0 else None
         expr = node
         kind: Kind | None = None
         while expr.parent is not None:
             p = expr.parent
-            if p.type in _EXPR_PARENTS:
+            if p.type in syntax.EXPR_PARENTS:
                 op = p.child_by_field_name("operator")
                 if (
                     p.type == "binary_expression"
                     and op is not None
-                    and (op.type in _COMPARISONS or (op.type == "&" and _is_condition(p)))
+                    and (
+                        op.type in syntax.COMPARISONS or (op.type == "&" and syntax.is_condition(p))
+                    )
                 ):
                     kind = Kind.SIGNAL  # compared, or tested: `if (flags & KM_NOFS)`
                     expr = p
@@ -296,7 +222,7 @@ class Extractor:
             if p.type == "argument_list" and p.parent is not None:
                 call = p.parent
                 # a mask derived from a mapping is part of the expression
-                if _callee_name(call) == "mapping_gfp_constraint":
+                if syntax.callee_name(call) == "mapping_gfp_constraint":
                     expr = call
                     continue
             break
@@ -308,32 +234,36 @@ class Extractor:
         if kind is None and parent is not None:
             pt = parent.type
             if pt == "argument_list" and parent.parent is not None:
-                callee = _callee_name(parent.parent)
-                arg_index = _arg_index(parent, expr)
+                callee = syntax.callee_name(parent.parent)
+                arg_index = syntax.arg_index(parent, expr)
                 kind = self._call_kind(callee, arg_index, token)
             elif pt == "init_declarator":
-                variable = _decl_name(parent.child_by_field_name("declarator"))
+                variable = syntax.decl_name(parent.child_by_field_name("declarator"))
                 kind = Kind.MASK_VAR
             elif pt == "assignment_expression":
                 left = parent.child_by_field_name("left")
                 if left is not None and left.type == "identifier":
-                    variable = _fold(left.text)
+                    variable = syntax.fold(left.text)
                     kind = Kind.MASK_VAR
                 else:
-                    variable = _fold(left.text) if left is not None else None
+                    variable = syntax.fold(left.text) if left is not None else None
                     kind = Kind.STORED
             elif pt == "initializer_pair":
                 des = parent.named_children[0] if parent.named_children else None
-                variable = _fold(des.text) if des is not None else None
-                kind = Kind.SIGNAL if "shrink_control" in _declaration_type(parent) else Kind.STORED
+                variable = syntax.fold(des.text) if des is not None else None
+                kind = (
+                    Kind.SIGNAL
+                    if "shrink_control" in syntax.declaration_type(parent)
+                    else Kind.STORED
+                )
             elif pt == "initializer_list":
                 kind = Kind.STORED
             elif pt == "return_statement":
                 kind = Kind.RETURN
         if kind is None:
-            kind = Kind.UNPARSED if (node.type == "ERROR" or _in_error(node)) else Kind.OTHER
+            kind = Kind.UNPARSED if (node.type == "ERROR" or syntax.in_error(node)) else Kind.OTHER
         if kind is Kind.MASK_VAR and variable and fi >= 0:
-            uses = _uses(variable, expr.end_byte, fcalls[fi])
+            uses = syntax.uses_of(variable, expr.end_byte, fcalls[fi])
         if token == "__GFP_FS" and kind is Kind.ALLOC_ARG and callee == "mapping_gfp_constraint":
             kind = Kind.MASK_CLEAR
         return Site(
@@ -343,7 +273,7 @@ class Extractor:
             function=fname,
             kind=kind,
             token=token,
-            expression=_fold(expr.text),
+            expression=syntax.fold(expr.text),
             callee=callee,
             arg_index=arg_index,
             variable=variable,
@@ -371,7 +301,7 @@ class Extractor:
         if fi < 0:
             return
         p = node.parent
-        while p is not None and p.type in _EXPR_PARENTS:
+        while p is not None and p.type in syntax.EXPR_PARENTS:
             p = p.parent
         if p is None or p.type != "assignment_expression":
             return
@@ -398,8 +328,8 @@ class Extractor:
         ev_offsets: list[tuple[int, int]],
         tested_names: set[str],
     ) -> FuncFacts:
-        decl = _function_declarator(fnode)
-        name = _decl_name(decl) or ""
+        decl = syntax.function_declarator(fnode)
+        name = syntax.decl_name(decl) or ""
         static = any(
             c.type == "storage_class_specifier" and c.text == b"static" for c in fnode.children
         )
@@ -435,14 +365,14 @@ class Extractor:
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
         pagecache = tuple(
-            (ci, _resolve_local(fnode, _arg_text(c[4], self.pagecache[c[2]]), c[0]))
+            (ci, syntax.resolve_local(fnode, syntax.arg_text(c[4], self.pagecache[c[2]]), c[0]))
             for ci, c in enumerate(calls)
             if c[2] in self.pagecache
         )
         cookies = tuple(
             ci
             for ci, c in enumerate(calls)
-            if c[2] in self.cfg.providers.explicit.save and _stored_in_field(c[4])
+            if c[2] in self.cfg.providers.explicit.save and syntax.stored_in_field(c[4])
         )
         types: dict[str, str] | None = None
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
@@ -452,7 +382,7 @@ class Extractor:
                     types = self.locks.var_types(fnode)
                 locks += [(ci, op, cls) for cls in self.locks.classes(callee, cnode, types)]
             elif callee in self.wait_names:
-                waits.append((ci, _work_field(cnode)))
+                waits.append((ci, syntax.work_field(cnode)))
         return FuncFacts(
             name=name,
             static=static,
@@ -483,7 +413,9 @@ class Extractor:
                 continue
             t = p.child_by_field_name("type")
             is_gfp = t is not None and t.text in (b"gfp_t", b"xfs_km_flags_t")
-            out.append(_decl_name(p.child_by_field_name("declarator")) or "" if is_gfp else "")
+            out.append(
+                syntax.decl_name(p.child_by_field_name("declarator")) or "" if is_gfp else ""
+            )
         return tuple(out) if any(out) else ()
 
     # -- references --------------------------------------------------------
@@ -496,7 +428,7 @@ class Extractor:
 
         def fname(n: Node) -> str | None:
             fi = func_of(n.start_byte)
-            return _decl_name(_function_declarator(outer[fi])) if fi >= 0 else None
+            return syntax.decl_name(syntax.function_declarator(outer[fi])) if fi >= 0 else None
 
         # Functions passed as arguments: the detail (which call, which
         # argument) only for the first use of each name in the file, except
@@ -519,7 +451,7 @@ class Extractor:
                 if a.type == "identifier" and a.text:
                     name = a.text.decode()
                     detail = f"{callee_node.text.decode()}#{idx}"  # type: ignore[union-attr]
-                    target = _work_field(callee_node.parent) if idx > 0 else ""
+                    target = syntax.work_field(callee_node.parent) if idx > 0 else ""
                     seen.setdefault(
                         (name, "work", detail),
                         Ref(name, a.start_point[0] + 1, "work", detail, fname(a), target),
@@ -529,8 +461,8 @@ class Extractor:
             arglist = a.parent
             if arglist is None or arglist.parent is None:
                 continue
-            callee = _callee_name(arglist.parent)
-            idx = _arg_index(arglist, a)
+            callee = syntax.callee_name(arglist.parent)
+            idx = syntax.arg_index(arglist, a)
             if self.work.get(callee) == idx or self.ignore_callee.match(callee):
                 continue
             detail = f"{callee}#{idx}"
@@ -547,8 +479,10 @@ class Extractor:
             if pair is None:
                 continue
             des = pair.named_children[0] if pair.named_children else None
-            fld = _fold(des.text).lstrip(".") if des is not None else ""
-            struct = _declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
+            fld = syntax.fold(des.text).lstrip(".") if des is not None else ""
+            struct = (
+                syntax.declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
+            )
             role = "scoped-ops" if (struct, fld) in self.scoped_ops else "ops"
             key = (name, role, f"{struct}.{fld}")
             if key not in seen:
@@ -560,183 +494,9 @@ class Extractor:
             left = n.parent.child_by_field_name("left")
             if left is None or left.type != "field_expression":
                 continue
-            target = _fold(left.text)
+            target = syntax.fold(left.text)
             field = left.child_by_field_name("field")
-            key = (name, "ops", _fold(field.text) if field is not None else "")
+            key = (name, "ops", syntax.fold(field.text) if field is not None else "")
             if key not in seen:
                 seen[key] = Ref(name, n.start_point[0] + 1, "ops", target, fname(n))
         return tuple(sorted(seen.values(), key=lambda r: (r.name, r.line, r.role, r.detail)))
-
-
-def _region_category(regions: tuple[object, ...], offset: int, token: str) -> str | None:
-    best = None
-    for r in regions:
-        if r.start > offset:  # type: ignore[attr-defined]
-            break
-        if r.start <= offset < r.end:  # type: ignore[attr-defined]
-            cat = r.category  # type: ignore[attr-defined]
-            if cat == DISABLED:
-                return DISABLED
-            if cat == MACRO_BODY:
-                best = DEFINITION if r.name == token else MACRO_BODY  # type: ignore[attr-defined]
-            elif cat == DIRECTIVE and best is None:
-                best = DIRECTIVE
-    return best
-
-
-_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
-
-
-def _arg_text(call: Node, index: int) -> str:
-    args = call.child_by_field_name("arguments")
-    named = [a for a in args.named_children if a.type != "comment"] if args else []
-    return _fold(named[index].text) if index < len(named) else ""
-
-
-def _resolve_local(fnode: Node, expr: str, before: int) -> str:
-    """EXPR, or what the local variable EXPR was assigned before BEFORE (every
-    assignment, joined by ' | ': `mapping` may come from either branch)."""
-    if not re.fullmatch(r"[A-Za-z_]\w*", expr):
-        return expr
-    text = (fnode.text or b"")[: max(0, before - fnode.start_byte)].decode(errors="replace")
-    found = re.findall(rf"\b{expr}\s*=(?!=)\s*([^;]+);", text)
-    return " | ".join(dict.fromkeys(" ".join(f.split()) for f in found)) if found else expr
-
-
-def _mapping_keys(fnode: Node, offset: int) -> tuple[str, tuple[str, ...]]:
-    """The mapping a mapping_set_gfp_mask() site sets, and the names that
-    identify that mapping elsewhere: the inode owning it, and the struct
-    fields that inode is stored in (sbi->direct_inode = inode)."""
-    node = fnode.descendant_for_byte_range(offset, offset + 1)
-    while node is not None and node.type != "call_expression":
-        node = node.parent
-    if node is None:
-        return "", ()
-    mapping = _resolve_local(fnode, _arg_text(node, 0), node.start_byte)
-    names = _IDENT_RE.findall(mapping)
-    if not names:
-        return mapping, ()
-    owner = names[-2] if names[-1] in ("i_mapping", "i_data") and len(names) > 1 else names[-1]
-    text = (fnode.text or b"").decode(errors="replace")
-    stored = re.findall(rf"([\w\.\->]+)\s*=\s*{owner}\s*;", text)
-    aliases = [_IDENT_RE.findall(left)[-1] for left in stored if "->" in left or "." in left]
-    # the field a private inode is kept in names its mapping; a bare local
-    # name like `inode` would match every data mapping too
-    return mapping, tuple(dict.fromkeys(aliases)) if aliases else (owner,)
-
-
-def _stored_in_field(call: Node) -> bool:
-    """`tp->t_pflags = memalloc_nofs_save()`: the cookie outlives the function."""
-    p = call.parent
-    while p is not None and p.type == "parenthesized_expression":
-        p = p.parent
-    if p is None or p.type != "assignment_expression":
-        return False
-    left = p.child_by_field_name("left")
-    return left is not None and left.type == "field_expression"
-
-
-def _work_field(call: Node) -> str:
-    """The last field named in a call's first argument: flush_work(&ip->i_work) -> i_work."""
-    args = call.child_by_field_name("arguments")
-    first = next((a for a in args.named_children if a.type != "comment"), None) if args else None
-    if first is None:
-        return ""
-    names = re.findall(r"[A-Za-z_]\w*", _fold(first.text))
-    return names[-1] if names else ""
-
-
-def _fs_alloc(src: bytes, node: Node, token: str, line: int, start: int) -> Alloc | None:
-    """GFP_KERNEL (or another mask with __GFP_FS) passed to a call."""
-    expr = node
-    while expr.parent is not None and expr.parent.type in _EXPR_PARENTS:
-        expr = expr.parent
-    p = expr.parent
-    if p is None or p.type != "argument_list" or p.parent is None:
-        return None
-    col = start - (src.rfind(b"\n", 0, start) + 1) + 1
-    return Alloc(line, col, _callee_name(p.parent), _fold(expr.text))
-
-
-def _is_condition(node: Node) -> bool:
-    """Is NODE (up through parentheses and !) the condition of an if/loop/?:."""
-    n = node
-    while n.parent is not None and (
-        n.parent.type == "parenthesized_expression"
-        or (n.parent.type == "unary_expression" and _operator(n.parent) == "!")
-    ):
-        n = n.parent
-    p = n.parent
-    if p is None:
-        return False
-    if p.type in ("if_statement", "while_statement", "do_statement"):
-        return True
-    if p.type == "conditional_expression":
-        return p.child_by_field_name("condition") == n
-    return p.type == "binary_expression" and _operator(p) in ("&&", "||")
-
-
-def _operator(node: Node) -> str | None:
-    op = node.child_by_field_name("operator")
-    return op.type if op is not None else None
-
-
-def _inside(node: Node, types: tuple[str, ...]) -> bool:
-    n: Node | None = node
-    for _ in range(4):
-        if n is None:
-            return False
-        if n.type in types:
-            return True
-        n = n.parent
-    return False
-
-
-def _under_complement(node: Node) -> bool:
-    p = node.parent
-    while p is not None and p.type in _EXPR_PARENTS:
-        if p.type == "unary_expression":
-            op = p.child_by_field_name("operator")
-            if op is not None and op.type == "~":
-                return True
-        p = p.parent
-    return False
-
-
-def _tested_operand(node: Node) -> str | None:
-    """For `gfp & __GFP_FS` (also `gfp & (__GFP_FS | __GFP_IO)`), what is tested."""
-    p = node.parent
-    while p is not None and (
-        p.type == "parenthesized_expression"
-        or (p.type == "binary_expression" and _operator(p) == "|")
-    ):
-        p = p.parent
-    if p is None or p.type != "binary_expression" or _operator(p) != "&":
-        return None
-    for side in ("left", "right"):
-        s = p.child_by_field_name(side)
-        while s is not None and s.type == "parenthesized_expression" and s.named_children:
-            s = s.named_children[0]
-        if (
-            s is not None
-            and s.type in ("identifier", "field_expression")
-            and b"__GFP" not in (s.text or b"")
-        ):
-            return _fold(s.text)
-    return None
-
-
-def _uses(
-    variable: str, after: int, calls: list[tuple[int, int, str, int, Node]]
-) -> tuple[str, ...]:
-    out: list[str] = []
-    for start, _, callee, _, cnode in calls:
-        if start < after:
-            continue
-        args = cnode.child_by_field_name("arguments")
-        if args is None:
-            continue
-        for a in args.named_children:
-            if a.type == "identifier" and a.text and a.text.decode() == variable:
-                out.append(callee)
-    return tuple(dict.fromkeys(out))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import _choke_point
+from nofsbot.analyse.mapping import choke_point as _choke_point
 
 INDEX = [
     ("fs/j/meta.c", "get_metapage", 10, "JFS_SBI(sb)->direct_inode->i_mapping | inode->i_mapping"),

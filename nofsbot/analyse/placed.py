@@ -1,0 +1,31 @@
+"""What the analysis says about one site: its scope context, locks, evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nofsbot.model import Boundary, Context, Evidence, Site
+
+
+@dataclass(frozen=True)
+class Reclaim:
+    """What reclaim can do to a site: the locks it shares with the site."""
+
+    shared: tuple[str, ...] = ()  # reclaim-shared lock classes possibly held here
+    unresolved: tuple[str, ...] = ()  # held locks of unknown type that may be shared
+    on_reclaim_path: str | None = None  # how reclaim itself reaches this function
+    boundary: Boundary | None = None  # where a scope would cover the critical section
+    evidence: tuple[Evidence, ...] = ()
+    unproven: str = ""  # why no boundary could be proposed although a shared lock is held
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A site placed in its scope context, with the evidence for it."""
+
+    site: Site
+    context: Context
+    evidence: tuple[Evidence, ...]
+    signal: str | None  # why the mask is read as a signal, if it is
+    reclaim: Reclaim = Reclaim()
+    mapping: str | None = None  # for mapping masks: the choke point, or why there is none

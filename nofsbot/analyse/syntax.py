@@ -1,0 +1,260 @@
+"""Helpers over tree-sitter nodes of kernel C: names, operands, masks, mappings."""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from nofsbot.analyse.facts import Alloc
+from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY
+
+WS_RE = re.compile(r"\s+")
+
+EXPR_PARENTS = {
+    "binary_expression",
+    "parenthesized_expression",
+    "unary_expression",
+    "cast_expression",
+    "conditional_expression",
+}
+COMPARISONS = {"==", "!=", "<", ">", "<=", ">="}
+
+
+def fold(text: bytes | None) -> str:
+    return WS_RE.sub(" ", (text or b"").decode(errors="replace")).strip()
+
+
+def decl_name(node: Node | None) -> str | None:
+    while node is not None:
+        if node.type in ("identifier", "field_identifier"):
+            return (node.text or b"").decode()
+        nxt = node.child_by_field_name("declarator")
+        if nxt is None:
+            for c in node.named_children:
+                if c.type in (
+                    "identifier",
+                    "function_declarator",
+                    "pointer_declarator",
+                    "parenthesized_declarator",
+                ):
+                    nxt = c
+                    break
+        node = nxt
+    return None
+
+
+def function_declarator(node: Node) -> Node | None:
+    d = node.child_by_field_name("declarator")
+    while d is not None and d.type != "function_declarator":
+        d = d.child_by_field_name("declarator")
+    return d
+
+
+def in_error(node: Node) -> bool:
+    p = node.parent
+    while p is not None:
+        if p.type == "ERROR":
+            return True
+        p = p.parent
+    return False
+
+
+def declaration_type(node: Node) -> str:
+    p = node.parent
+    while p is not None and p.type not in ("declaration", "function_definition"):
+        p = p.parent
+    if p is None or p.type != "declaration":
+        return ""
+    t = p.child_by_field_name("type")
+    return fold(t.text) if t is not None else ""
+
+
+def arg_index(arglist: Node, child: Node) -> int:
+    i = 0
+    for c in arglist.named_children:
+        if c.type == "comment":
+            continue
+        if c.id == child.id:
+            return i
+        i += 1
+    return -1
+
+
+def callee_name(call: Node) -> str:
+    fn = call.child_by_field_name("function")
+    return fold(fn.text) if fn is not None else ""
+
+
+def region_category(regions: tuple[object, ...], offset: int, token: str) -> str | None:
+    best = None
+    for r in regions:
+        if r.start > offset:  # type: ignore[attr-defined]
+            break
+        if r.start <= offset < r.end:  # type: ignore[attr-defined]
+            cat = r.category  # type: ignore[attr-defined]
+            if cat == DISABLED:
+                return DISABLED
+            if cat == MACRO_BODY:
+                best = DEFINITION if r.name == token else MACRO_BODY  # type: ignore[attr-defined]
+            elif cat == DIRECTIVE and best is None:
+                best = DIRECTIVE
+    return best
+
+
+IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+
+
+def arg_text(call: Node, index: int) -> str:
+    args = call.child_by_field_name("arguments")
+    named = [a for a in args.named_children if a.type != "comment"] if args else []
+    return fold(named[index].text) if index < len(named) else ""
+
+
+def resolve_local(fnode: Node, expr: str, before: int) -> str:
+    """EXPR, or what the local variable EXPR was assigned before BEFORE (every
+    assignment, joined by ' | ': `mapping` may come from either branch)."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", expr):
+        return expr
+    text = (fnode.text or b"")[: max(0, before - fnode.start_byte)].decode(errors="replace")
+    found = re.findall(rf"\b{expr}\s*=(?!=)\s*([^;]+);", text)
+    return " | ".join(dict.fromkeys(" ".join(f.split()) for f in found)) if found else expr
+
+
+def mapping_keys(fnode: Node, offset: int) -> tuple[str, tuple[str, ...]]:
+    """The mapping a mapping_set_gfp_mask() site sets, and the names that
+    identify that mapping elsewhere: the inode owning it, and the struct
+    fields that inode is stored in (sbi->direct_inode = inode)."""
+    node = fnode.descendant_for_byte_range(offset, offset + 1)
+    while node is not None and node.type != "call_expression":
+        node = node.parent
+    if node is None:
+        return "", ()
+    mapping = resolve_local(fnode, arg_text(node, 0), node.start_byte)
+    names = IDENT_RE.findall(mapping)
+    if not names:
+        return mapping, ()
+    owner = names[-2] if names[-1] in ("i_mapping", "i_data") and len(names) > 1 else names[-1]
+    text = (fnode.text or b"").decode(errors="replace")
+    stored = re.findall(rf"([\w\.\->]+)\s*=\s*{owner}\s*;", text)
+    aliases = [IDENT_RE.findall(left)[-1] for left in stored if "->" in left or "." in left]
+    # the field a private inode is kept in names its mapping; a bare local
+    # name like `inode` would match every data mapping too
+    return mapping, tuple(dict.fromkeys(aliases)) if aliases else (owner,)
+
+
+def stored_in_field(call: Node) -> bool:
+    """`tp->t_pflags = memalloc_nofs_save()`: the cookie outlives the function."""
+    p = call.parent
+    while p is not None and p.type == "parenthesized_expression":
+        p = p.parent
+    if p is None or p.type != "assignment_expression":
+        return False
+    left = p.child_by_field_name("left")
+    return left is not None and left.type == "field_expression"
+
+
+def work_field(call: Node) -> str:
+    """The last field named in a call's first argument: flush_work(&ip->i_work) -> i_work."""
+    args = call.child_by_field_name("arguments")
+    first = next((a for a in args.named_children if a.type != "comment"), None) if args else None
+    if first is None:
+        return ""
+    names = re.findall(r"[A-Za-z_]\w*", fold(first.text))
+    return names[-1] if names else ""
+
+
+def fs_alloc(src: bytes, node: Node, token: str, line: int, start: int) -> Alloc | None:
+    """GFP_KERNEL (or another mask with __GFP_FS) passed to a call."""
+    expr = node
+    while expr.parent is not None and expr.parent.type in EXPR_PARENTS:
+        expr = expr.parent
+    p = expr.parent
+    if p is None or p.type != "argument_list" or p.parent is None:
+        return None
+    col = start - (src.rfind(b"\n", 0, start) + 1) + 1
+    return Alloc(line, col, callee_name(p.parent), fold(expr.text))
+
+
+def is_condition(node: Node) -> bool:
+    """Is NODE (up through parentheses and !) the condition of an if/loop/?:."""
+    n = node
+    while n.parent is not None and (
+        n.parent.type == "parenthesized_expression"
+        or (n.parent.type == "unary_expression" and operator(n.parent) == "!")
+    ):
+        n = n.parent
+    p = n.parent
+    if p is None:
+        return False
+    if p.type in ("if_statement", "while_statement", "do_statement"):
+        return True
+    if p.type == "conditional_expression":
+        return p.child_by_field_name("condition") == n
+    return p.type == "binary_expression" and operator(p) in ("&&", "||")
+
+
+def operator(node: Node) -> str | None:
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else None
+
+
+def inside(node: Node, types: tuple[str, ...]) -> bool:
+    n: Node | None = node
+    for _ in range(4):
+        if n is None:
+            return False
+        if n.type in types:
+            return True
+        n = n.parent
+    return False
+
+
+def under_complement(node: Node) -> bool:
+    p = node.parent
+    while p is not None and p.type in EXPR_PARENTS:
+        if p.type == "unary_expression":
+            op = p.child_by_field_name("operator")
+            if op is not None and op.type == "~":
+                return True
+        p = p.parent
+    return False
+
+
+def tested_operand(node: Node) -> str | None:
+    """For `gfp & __GFP_FS` (also `gfp & (__GFP_FS | __GFP_IO)`), what is tested."""
+    p = node.parent
+    while p is not None and (
+        p.type == "parenthesized_expression"
+        or (p.type == "binary_expression" and operator(p) == "|")
+    ):
+        p = p.parent
+    if p is None or p.type != "binary_expression" or operator(p) != "&":
+        return None
+    for side in ("left", "right"):
+        s = p.child_by_field_name(side)
+        while s is not None and s.type == "parenthesized_expression" and s.named_children:
+            s = s.named_children[0]
+        if (
+            s is not None
+            and s.type in ("identifier", "field_expression")
+            and b"__GFP" not in (s.text or b"")
+        ):
+            return fold(s.text)
+    return None
+
+
+def uses_of(
+    variable: str, after: int, calls: list[tuple[int, int, str, int, Node]]
+) -> tuple[str, ...]:
+    out: list[str] = []
+    for start, _, callee, _, cnode in calls:
+        if start < after:
+            continue
+        args = cnode.child_by_field_name("arguments")
+        if args is None:
+            continue
+        for a in args.named_children:
+            if a.type == "identifier" and a.text and a.text.decode() == variable:
+                out.append(callee)
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,111 @@
+"""The analysis of one subsystem (fs/xfs, fs/ext4, ...) with the include/
+headers it uses: call graph, scope walks, entry contexts, reclaim model,
+and every site of the scanned paths placed in its context.
+
+Subsystems are analysed apart: a call into another subsystem goes to a
+function that a header declares for outside use, so its callers are unknown
+anyway, and lock classes of VFS types (inode.i_rwsem) belong to each
+filesystem type in lockdep, not to all of them. So scanning fs/ gives the
+same answer as scanning each subsystem on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nofsbot import discover
+from nofsbot.analyse import evidence, hazards, reclaim
+from nofsbot.analyse.facts import FileFacts
+from nofsbot.analyse.mapping import choke_point, pagecache_calls
+from nofsbot.analyse.placed import Placed, Reclaim
+from nofsbot.analyse.program import OUT, Fn, Program, Roots
+from nofsbot.config import Config
+from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    placed: tuple[Placed, ...]
+    hazards: tuple[Hazard, ...]
+    problems: tuple[FileProblem, ...]
+    functions: int
+
+
+def analyse_unit(
+    facts: list[FileFacts],
+    cfg: Config,
+    external: dict[str, str],
+    rel: tuple[str, ...],
+    *,
+    with_hazards: bool,
+) -> UnitResult:
+    prog = Program(facts, cfg, Roots(external))
+    prog.walk_all()
+    prog.contexts()
+    model = reclaim.build(prog)
+    found = (
+        tuple(h for h in hazards.find(prog, model) if discover.in_paths(h.path, rel))
+        if with_hazards
+        else ()
+    )
+    index = pagecache_calls(prog)
+    placed: list[Placed] = []
+    problems: list[FileProblem] = []
+    for f in sorted(facts, key=lambda f: f.path):
+        if not discover.in_paths(f.path, rel) or f.path.startswith("include/"):
+            continue
+        problems += f.problems
+        for si, (site, fi) in enumerate(zip(f.sites, f.site_funcs, strict=True)):
+            fn = prog.function_at(f.path, site.function, site.line) if fi >= 0 else None
+            states = fn.state_at(-1 - si) if fn is not None else frozenset({0})
+            ctx, ev = evidence.for_site(prog, fn, states, site.line)
+            signal = None
+            if site.callee and site.arg_index is not None:
+                signal = prog.tests_gfp(f.path, site.callee, site.arg_index)
+            for use in site.uses:
+                signal = signal or next(
+                    (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None
+                )
+            rec = _reclaim(prog, model, fn, -1 - si, site.line) if fn is not None else Reclaim()
+            mapping = next(
+                (choke_point(index, expr, keys) for i, expr, keys in f.mappings if i == si), None
+            )
+            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping))
+    nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
+    return UnitResult(tuple(placed), found, tuple(problems), nfunctions)
+
+
+def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:
+    held = model.held(fn.id, event)
+    shared = tuple(sorted(c for c in held if c in model.shared))
+    fields = {c.rsplit(".", 1)[-1] for c in model.shared}
+    unresolved = tuple(
+        sorted(c for c in held if c.startswith("?") and c.rsplit(".", 1)[-1] in fields)
+    )
+    on_path = None
+    if fn.id in model.reach:
+        entry = prog.fns[model.reach[fn.id][0]]
+        on_path = f"reached by reclaim from {entry.name}()"
+    boundary = None
+    unproven = ""
+    ev: list[Evidence] = []
+    for cls in shared:
+        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+        if acq is None:
+            continue
+        owner, ci, aline = acq
+        ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}, which reclaim also takes"))
+        ev += reclaim.reclaim_path(prog, model, cls)
+        if boundary is not None:
+            continue
+        exits = reclaim.exits(model, owner, aline, cls)
+        if OUT not in prog.elems(owner, owner.state_at(ci)):
+            unproven = (
+                f"{owner.name}() takes {cls} at line {aline}, but no known path "
+                "reaches it outside a scope (its callers cannot all be seen)"
+            )
+        elif not exits:
+            unproven = f"{cls} taken by {owner.name}() is released in another function"
+        else:
+            boundary = Boundary(owner.path, owner.name, aline, cls, exits)
+    return Reclaim(shared, unresolved, on_path, boundary, tuple(ev), unproven)
