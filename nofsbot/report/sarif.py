@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from nofsbot import __version__
-from nofsbot.model import Class
+from nofsbot.model import Class, Evidence
 from nofsbot.report.scan import ScanResult
 
 _RULES = {
@@ -31,6 +31,21 @@ _HAZARDS = {
     "work-waited-in-scope": ("NOFSH03", "scoped wait for work that allocates with __GFP_FS"),
     "unbalanced-scope": ("NOFSH04", "memalloc_*_save()/restore() not balanced on every path"),
 }
+
+
+def _related(evidence: tuple[Evidence, ...]) -> list[dict[str, object]]:
+    """Evidence steps as SARIF related locations."""
+    return [
+        {
+            "id": i,
+            "physicalLocation": {
+                "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
+                "region": {"startLine": max(1, e.line)},
+            },
+            "message": {"text": e.note},
+        }
+        for i, e in enumerate(evidence)
+    ]
 
 
 def _hazard_results(r: ScanResult) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
@@ -60,17 +75,7 @@ def _hazard_results(r: ScanResult) -> tuple[list[dict[str, object]], list[dict[s
                         }
                     }
                 ],
-                "relatedLocations": [
-                    {
-                        "id": i,
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
-                            "region": {"startLine": max(1, e.line)},
-                        },
-                        "message": {"text": e.note},
-                    }
-                    for i, e in enumerate(h.evidence)
-                ],
+                "relatedLocations": _related(h.evidence),
             }
         )
     return rules, results
@@ -108,17 +113,7 @@ def to_sarif(r: ScanResult, *, hazards: bool = False) -> str:
                         else [],
                     }
                 ],
-                "relatedLocations": [
-                    {
-                        "id": i,
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"},
-                            "region": {"startLine": max(1, e.line)},
-                        },
-                        "message": {"text": e.note},
-                    }
-                    for i, e in enumerate(f.evidence)
-                ],
+                "relatedLocations": _related(f.evidence),
                 "properties": {"kind": str(s.kind), "context": str(f.context)},
             }
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nofsbot import __version__
 from nofsbot.analyse import Analysis
-from nofsbot.model import Class, Context, Finding
+from nofsbot.model import Class, Context, Evidence, Finding
 
 JSON_SCHEMA_VERSION = 1
 
@@ -34,6 +34,12 @@ class ScanResult:
             "functions": a.functions,
             "problems": len(a.problems),
         }
+
+
+def evidence_json(evidence: tuple[Evidence, ...]) -> list[dict[str, object]]:
+    return [
+        {"path": e.path, "line": e.line, "function": e.function, "note": e.note} for e in evidence
+    ]
 
 
 def finding_json(f: Finding) -> dict[str, object]:
@@ -63,10 +69,7 @@ def finding_json(f: Finding) -> dict[str, object]:
             "lock": f.boundary.lock,
             "exits": list(f.boundary.exits),
         },
-        "evidence": [
-            {"path": e.path, "line": e.line, "function": e.function, "note": e.note}
-            for e in f.evidence
-        ],
+        "evidence": evidence_json(f.evidence),
     }
 
 
@@ -110,10 +113,7 @@ def hazards_json(r: ScanResult) -> str:
                 "line": h.line,
                 "function": h.function,
                 "message": h.message,
-                "evidence": [
-                    {"path": e.path, "line": e.line, "function": e.function, "note": e.note}
-                    for e in h.evidence
-                ],
+                "evidence": evidence_json(h.evidence),
             }
             for h in a.hazards
         ],

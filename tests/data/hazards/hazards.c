@@ -52,6 +52,9 @@ void setup(struct cache *c, struct folio *folio)
 	flush_work(&c->fill);				/* hazard: work-waited-in-scope */
 	memalloc_nofs_restore(nofs);
 	flush_work(&c->fill);				/* outside the scope: quiet */
+	nofs = memalloc_nofs_save();
+	queue_work(system_wq, &c->fill);		/* queued, not waited on: quiet */
+	memalloc_nofs_restore(nofs);
 	folio_lock(folio);
 	p = kmalloc(8, GFP_NOFS);			/* hazard: alloc-under-folio-lock */
 	folio_unlock(folio);
