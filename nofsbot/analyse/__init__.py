@@ -190,14 +190,17 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     clock.lap(f"facts of {len(facts)} files")
     mentioned = outside.mentions(tree, facts, where, store)
     clock.lap("outside callers (grep)")
-    shared = [f for f in facts if f.path in set(headers)]
+    by_path = {f.path: f for f in facts}
     placed: list[Placed] = []
     found: list[Hazard] = []
     nfunctions = 0
     for unit in roots:
         mine = [f for f in facts if outside.in_unit(f.path, unit)]
+        # the include/ headers this subsystem's own files include
+        used = sorted({f"include/{i}" for f in mine for i in f.includes} & set(by_path))
+        mine += [by_path[h] for h in used]
         r = analyse_unit(
-            mine + shared, cfg, outside.external_to(unit, mentioned), rel, with_hazards=opts.hazards
+            mine, cfg, outside.external_to(unit, mentioned), rel, with_hazards=opts.hazards
         )
         placed += r.placed
         found += r.hazards

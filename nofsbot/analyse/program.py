@@ -73,7 +73,7 @@ class Program:
         self.roots = roots or Roots({})
         for f in sorted(files, key=lambda f: f.path):
             for name, called in f.macro_calls.items():
-                self.macros.setdefault(name, called)
+                self.macros.setdefault(name, called)  # the first definition, as a last resort
             for ff in f.functions:
                 if not ff.name:
                     continue
@@ -112,13 +112,28 @@ class Program:
         hit = self.globals.get(name)
         if hit:
             return tuple(hit)
-        if depth == 0 and name in self.macros:
+        if depth == 0:
+            called = self._macro(path, name)
+            if called is None:
+                return ()
             out: list[int] = []
-            for called in self.macros[name]:
-                if called != name:
-                    out += self.resolve(path, called, 1)
+            for c in called:
+                if c != name:
+                    out += self.resolve(path, c, 1)
             return tuple(dict.fromkeys(out))
         return ()
+
+    def _macro(self, path: str, name: str) -> tuple[str, ...] | None:
+        """What the function-like macro NAME calls, as PATH sees it: its own
+        definition first, then one in a header it includes, then any (five
+        filesystems define test_opt)."""
+        own = self.files.get(path)
+        if own is not None and name in own.macro_calls:
+            return own.macro_calls[name]
+        for h in self._headers.get(path, ()):
+            if name in self.files[h].macro_calls:
+                return self.files[h].macro_calls[name]
+        return self.macros.get(name)
 
     def _resolve(self) -> None:
         memo: dict[tuple[str, str], tuple[int, ...]] = {}
