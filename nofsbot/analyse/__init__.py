@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from nofsbot import discover
 from nofsbot.analyse import outside
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.placed import Placed, Reclaim
-from nofsbot.analyse.unit import analyse_unit
+from nofsbot.analyse.unit import analyse_unit, prepare_unit
 from nofsbot.cache import Store, key
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, Hazard, Occurrence
@@ -188,20 +189,25 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
 
     facts, problems = _extract(tree, files + headers, contents, cfg, opts, store)
     clock.lap(f"facts of {len(facts)} files")
-    mentioned = outside.mentions(tree, facts, where, store)
-    clock.lap("outside callers (grep)")
     by_path = {f.path: f for f in facts}
+    programs = []
+    # the grep for outside callers (a subprocess) runs while the call graphs
+    # are built and walked, which need no outside knowledge
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(outside.mentions, tree, facts, where, store)
+        for unit in roots:
+            mine = [f for f in facts if outside.in_unit(f.path, unit)]
+            # the include/ headers this subsystem's own files include
+            used = sorted({f"include/{i}" for f in mine for i in f.includes} & set(by_path))
+            programs.append((unit, prepare_unit(mine + [by_path[h] for h in used], cfg)))
+        clock.lap("call graphs and scope walks")
+        mentioned = pending.result()
+    clock.lap("outside callers (grep)")
     placed: list[Placed] = []
     found: list[Hazard] = []
     nfunctions = 0
-    for unit in roots:
-        mine = [f for f in facts if outside.in_unit(f.path, unit)]
-        # the include/ headers this subsystem's own files include
-        used = sorted({f"include/{i}" for f in mine for i in f.includes} & set(by_path))
-        mine += [by_path[h] for h in used]
-        r = analyse_unit(
-            mine, cfg, outside.external_to(unit, mentioned), rel, with_hazards=opts.hazards
-        )
+    for unit, prog in programs:
+        r = analyse_unit(prog, outside.external_to(unit, mentioned), rel, with_hazards=opts.hazards)
         placed += r.placed
         found += r.hazards
         problems += r.problems

@@ -16,6 +16,7 @@ from nofsbot.config import Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
+_STRUCT_DEF_RE = re.compile(rb"\bstruct\s+\w+\s*\{")
 _TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
 _EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
 _INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
@@ -181,7 +182,7 @@ class Extractor:
             problems=tuple(problems),
             allocs=tuple(allocs),
             alloc_funcs=tuple(alloc_funcs),
-            structs=self.locks.struct_fields(root) if b"struct" in src else {},
+            structs=self.locks.struct_fields(root) if _STRUCT_DEF_RE.search(src) else {},
             mappings=mappings,
         )
 

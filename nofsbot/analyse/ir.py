@@ -67,7 +67,7 @@ class _Builder:
                 self.node_events(cond),
                 self.stmt(cons) if cons is not None else (SEQ, ()),
                 alt_stmt,
-                condition_key(cond.text if cond is not None else b""),
+                condition_key(cond),
             )
         if t == "while_statement":
             body = node.child_by_field_name("body")
@@ -147,29 +147,22 @@ class _Builder:
         return self.events(node.start_byte, node.end_byte)
 
 
-def condition_key(text: bytes | None) -> tuple[str, bool]:
-    """A condition's text with outer parentheses and negations folded away,
-    and whether it was negated: `(!(x & F))` -> ("x & F", False)."""
-    t = " ".join((text or b"").decode(errors="replace").split())
+def condition_key(cond: Node | None) -> tuple[str, bool]:
+    """A condition's text with parentheses and negations taken off, and whether
+    it was negated: `(!(x & F))` -> ("x & F", False). Works on the nodes, so
+    the text is only folded once."""
     positive = True
-    while True:
-        if t.startswith("(") and t.endswith(")") and _balanced(t[1:-1]):
-            t = t[1:-1].strip()
-        elif t.startswith("!") and not t.startswith("!="):
-            t = t[1:].strip()
+    node = cond
+    while node is not None:
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            node = node.named_children[0]
+        elif node.type == "unary_expression" and node.children and node.children[0].type == "!":
             positive = not positive
+            node = node.child_by_field_name("argument")
         else:
-            return t, positive
-
-
-def _balanced(t: str) -> bool:
-    depth = 0
-    for c in t:
-        depth += c == "("
-        depth -= c == ")"
-        if depth < 0:
-            return False
-    return depth == 0
+            break
+    text = node.text if node is not None else b""
+    return " ".join((text or b"").decode(errors="replace").split()), positive
 
 
 def build(body: Node, events: list[tuple[int, int, int]]) -> IRNode:

@@ -3,9 +3,10 @@
 Kernel style declares a function used across directories in a header
 (checkpatch warns about externs in .c files), so a global function is
 callable from outside its subsystem if a header outside it names it:
-include/, arch/*/include/, the headers of the parent directories (fs/*.h
-for fs/xfs), and the headers of the other subsystems being analysed. Such a
-function may have callers nofsbot cannot see.
+include/, arch/*/include/ and the headers of the parent directories (fs/*.h
+for fs/xfs). Such a function may have callers nofsbot cannot see. (A
+subsystem's own directory declares functions for itself; what another
+subsystem calls is declared in include/.)
 """
 
 from __future__ import annotations
@@ -41,11 +42,6 @@ def headers(tree: Path, units: list[Unit]) -> tuple[list[str], list[str], str]:
         for i in range(1, len(parts)):
             parents.add("/".join(parts[:i]))
     loose = {p.relative_to(tree).as_posix() for d in parents for p in (tree / d).glob("*.h")}
-    for root, recursive in units:
-        if root and recursive:
-            targets.append(root)
-        elif root:
-            loose |= {p.relative_to(tree).as_posix() for p in (tree / root).glob("*.h")}
     stamp = hashlib.blake2b(digest_size=16)
     for t in sorted(set(targets)):
         for dirpath, _, filenames in os.walk(tree / t):

@@ -31,16 +31,23 @@ class UnitResult:
     functions: int
 
 
+def prepare_unit(facts: list[FileFacts], cfg: Config) -> Program:
+    """The call graph and scope walks: what needs no knowledge from outside."""
+    prog = Program(facts, cfg)
+    prog.walk_all()
+    return prog
+
+
 def analyse_unit(
-    facts: list[FileFacts],
-    cfg: Config,
+    prog: Program,
     external: dict[str, str],
     rel: tuple[str, ...],
     *,
     with_hazards: bool,
 ) -> UnitResult:
-    prog = Program(facts, cfg, Roots(external))
-    prog.walk_all()
+    """Entry contexts (with the outside callers), reclaim, hazards and sites."""
+    facts = list(prog.files.values())
+    prog.roots = Roots(external)
     prog.contexts()
     model = reclaim.build(prog)
     found = (
