@@ -74,6 +74,7 @@ class Providers:
 class Apis:
     alloc: dict[str, int]
     store: dict[str, int]
+    store_users: dict[str, int]
     signal: dict[str, int]
     mapping: dict[str, int]
     kmem: dict[str, int]
@@ -299,12 +300,12 @@ def load(directory: Path | None = None) -> Config:
         alloc,
         files["alloc"],
         "",
-        dict.fromkeys(("alloc", "store", "signal", "mapping", "kmem"), dict),
+        dict.fromkeys(("alloc", "store", "store_users", "signal", "mapping", "kmem"), dict),
     )
     apis = Apis(
         **{
             k: _int_table(alloc.get(k, {}), files["alloc"], k)
-            for k in ("alloc", "store", "signal", "mapping", "kmem")
+            for k in ("alloc", "store", "store_users", "signal", "mapping", "kmem")
         }
     )
     mac = _read(files["macros"])

@@ -108,6 +108,8 @@ class Finding:
     evidence: tuple[Evidence, ...]
     suggestion: str | None = None  # the mask to use instead, when the class has one
     boundary: Boundary | None = None  # for needs-scope
+    locks_held: tuple[str, ...] = ()  # lock classes that may be held at the site
+    reclaim_shared: tuple[str, ...] = ()  # those of them that reclaim also takes
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ Without proof, never a rewrite.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from nofsbot.analyse import Placed
@@ -67,6 +68,36 @@ def classify(p: Placed) -> Finding:
         return _keep(p, why)
     if p.signal:
         return _keep(p, f"the mask is read as a signal: {p.signal}")
+    if s.kind is Kind.STORED and p.later is not None:
+        later = p.later
+        ev = p.evidence + later.uses
+        if later.all_scoped:
+            return Finding(
+                s,
+                p.context,
+                Class.REDUNDANT,
+                f"stored by {s.callee}(); every later use of the mask is inside a scope",
+                ev,
+                suggestion=suggest(s.expression, s.token, "GFP_KERNEL"),
+            )
+        if later.boundary is not None:
+            b = later.boundary
+            return Finding(
+                s,
+                p.context,
+                Class.NEEDS_SCOPE,
+                f"stored by {s.callee}() and used while {b.lock} is held outside any "
+                f"scope: open a scope after it is taken ({b.function}() line {b.line})",
+                ev,
+                suggestion=suggest(s.expression, s.token, "GFP_KERNEL"),
+                boundary=b,
+            )
+        if later.uses:
+            return _keep(
+                p,
+                f"stored by {s.callee}(); some later uses run outside a scope, "
+                "so the stored mask decides for them",
+            )
     if s.kind is Kind.MAPPING and p.mapping:
         return _keep(p, f"mapping-wide mask: {p.mapping}")
     if s.kind in _KEEP_KINDS:
@@ -113,6 +144,18 @@ def classify(p: Placed) -> Finding:
         return _keep(
             p, f"holds locks of unknown type ({', '.join(r.unresolved)}) that reclaim may take"
         )
+    if p.waited is not None:
+        b = p.waited
+        return Finding(
+            s,
+            p.context,
+            Class.NEEDS_SCOPE,
+            f"{b.lock}: work does not inherit the waiter's scope, so it needs its own "
+            f"from the top of {b.function}()",
+            p.evidence,
+            suggestion=suggest(s.expression, s.token, kernel),
+            boundary=b,
+        )
     if p.context is Context.UNKNOWN:
         return _keep(p, "reachable from callers nofsbot cannot see")
     if r.on_reclaim_path:
@@ -139,4 +182,7 @@ def classify(p: Placed) -> Finding:
 
 
 def plan(placed: tuple[Placed, ...]) -> tuple[Finding, ...]:
-    return tuple(classify(p) for p in placed)
+    return tuple(
+        dataclasses.replace(classify(p), locks_held=p.reclaim.held, reclaim_shared=p.reclaim.shared)
+        for p in placed
+    )

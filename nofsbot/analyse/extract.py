@@ -184,6 +184,7 @@ class Extractor:
             alloc_funcs=tuple(alloc_funcs),
             structs=self.locks.struct_fields(root) if _STRUCT_DEF_RE.search(src) else {},
             mappings=mappings,
+            stores=self._stores(sites, allocs, site_offsets, alloc_offsets, root),
         )
 
     # -- sites -------------------------------------------------------------
@@ -281,6 +282,30 @@ class Extractor:
             uses=uses,
         )
 
+    def _stores(
+        self,
+        sites: list[Site],
+        allocs: list[Alloc],
+        site_offsets: list[tuple[int, int]],
+        alloc_offsets: list[tuple[int, int]],
+        root: Node,
+    ) -> tuple[tuple[int, str], ...]:
+        """Masks given to a [store] call, with the object they are stored in
+        (INIT_RADIX_TREE(&qi->qi_uquota_tree, GFP_NOFS) -> qi_uquota_tree)."""
+        store = self.cfg.apis.store
+        out = []
+        callees = [s.callee for s in sites] + [a.callee for a in allocs]
+        offsets = site_offsets + alloc_offsets
+        for i, (callee, (start, end)) in enumerate(zip(callees, offsets, strict=True)):
+            if callee not in store:
+                continue
+            node = root.descendant_for_byte_range(start, end)
+            while node is not None and node.type != "call_expression":
+                node = node.parent
+            if node is not None:
+                out.append((i, syntax.last_name(syntax.arg_text(node, 0))))
+        return tuple(out)
+
     def _call_kind(self, callee: str, index: int, token: str) -> Kind:
         a = self.apis
         if token == "KM_NOFS":
@@ -365,6 +390,12 @@ class Extractor:
             skeleton = ir.build(body, events)
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
+        users = self.cfg.apis.store_users
+        store_uses = tuple(
+            (ci, syntax.last_name(syntax.arg_text(c[4], users[c[2]])))
+            for ci, c in enumerate(calls)
+            if c[2] in users
+        )
         pagecache = tuple(
             (ci, syntax.resolve_local(fnode, syntax.arg_text(c[4], self.pagecache[c[2]]), c[0]))
             for ci, c in enumerate(calls)
@@ -400,6 +431,7 @@ class Extractor:
             waits=tuple(waits),
             cookie_saves=cookies,
             pagecache=pagecache,
+            store_uses=store_uses,
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:

@@ -49,6 +49,7 @@ class FuncFacts:
     waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
     pagecache: tuple[tuple[int, str], ...] = ()  # (call index, mapping it allocates in)
+    store_uses: tuple[tuple[int, str], ...] = ()  # (call index, stored object): radix_tree_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +79,5 @@ class FileFacts:
     structs: dict[str, dict[str, str]] = field(default_factory=dict)  # struct -> field -> type
     # mapping-mask sites: (site index, mapping expression, names that identify it)
     mappings: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+    # masks stored for later: (event index (sites, then allocs), the object they are stored in)
+    stores: tuple[tuple[int, str], ...] = ()

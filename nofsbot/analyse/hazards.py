@@ -10,12 +10,15 @@
   allocates with __GFP_FS: the work does not inherit the scope.
 - unbalanced-scope: an explicit memalloc_*_save() with no restore on some
   path.
+- stored-gfp-under-lock: a mask with __GFP_FS stored for later
+  (INIT_RADIX_TREE) used by radix_tree_insert() outside any scope while
+  holding a lock an ungated reclaim path takes.
 """
 
 from __future__ import annotations
 
 from nofsbot.analyse import reclaim
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
 from nofsbot.model import Evidence, Hazard
@@ -40,6 +43,7 @@ def find(prog: Program, model: reclaim.Model) -> list[Hazard]:
             fn = named.get(fi)
             if fn is not None:
                 out += _folio(prog, model, fn, -1 - si, site.line, site.expression)
+        out += _stored(prog, model, f, named, nsites)
     for fn in prog.fns:
         out += _unbalanced(prog, fn)
         out += _waits(prog, fn)
@@ -80,6 +84,52 @@ def _fs_alloc(
                 tuple(ev),
             )
         )
+    return out
+
+
+def _stored(
+    prog: Program, model: reclaim.Model, f: FileFacts, named: dict[int, Fn], nsites: int
+) -> list[Hazard]:
+    """A mask with __GFP_FS stored for later (INIT_RADIX_TREE(.., GFP_KERNEL))
+    whose later use runs outside any scope under a lock ungated reclaim takes."""
+    out: list[Hazard] = []
+    for i, obj in f.stores:
+        if i < nsites or not obj:
+            continue
+        alloc = f.allocs[i - nsites]
+        for fn in prog.fns:
+            for ci, used in fn.facts.store_uses:
+                if used != obj or not _outside_scope(prog, fn, ci):
+                    continue
+                callee, line = fn.facts.calls[ci]
+                for cls in sorted(model.held(fn.id, ci) & set(model.shared_ungated)):
+                    ev = (
+                        Evidence(
+                            f.path,
+                            alloc.line,
+                            None,
+                            f"{alloc.callee}(.., {alloc.expression}) stores the mask",
+                        ),
+                        Evidence(
+                            fn.path,
+                            line,
+                            fn.name,
+                            f"{callee}() allocates with it while holding {cls}",
+                        ),
+                        *reclaim.reclaim_path(prog, model, cls, ungated=True),
+                    )
+                    out.append(
+                        Hazard(
+                            "stored-gfp-under-lock",
+                            fn.path,
+                            line,
+                            fn.name,
+                            f"{callee}() allocates with the {alloc.expression} stored "
+                            f"for .{obj} while holding {cls}, which an ungated reclaim "
+                            "path also takes",
+                            ev,
+                        )
+                    )
     return out
 
 
@@ -168,7 +218,7 @@ def _waits(prog: Program, fn: Fn) -> list[Hazard]:
     for ci, field in fn.facts.waits:
         if not field or prog.elems(fn, fn.state_at(ci)) != {IN}:
             continue
-        for worker in _work_functions(prog, field):
+        for worker in work_functions(prog, field):
             f = prog.files[worker.path]
             named = [i for i, ff in enumerate(f.functions) if ff is worker.facts]
             if not named:
@@ -201,7 +251,7 @@ def _waits(prog: Program, fn: Fn) -> list[Hazard]:
     return out
 
 
-def _work_functions(prog: Program, field: str) -> list[Fn]:
+def work_functions(prog: Program, field: str) -> list[Fn]:
     out = []
     for f in prog.files.values():
         for r in f.refs:

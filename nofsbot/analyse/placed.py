@@ -17,6 +17,16 @@ class Reclaim:
     boundary: Boundary | None = None  # where a scope would cover the critical section
     evidence: tuple[Evidence, ...] = ()
     unproven: str = ""  # why no boundary could be proposed although a shared lock is held
+    held: tuple[str, ...] = ()  # every lock class that may be held at the site
+
+
+@dataclass(frozen=True)
+class Later:
+    """The allocations a stored mask is used for later (radix_tree_insert)."""
+
+    uses: tuple[Evidence, ...]  # each use, with its context
+    all_scoped: bool  # every use runs inside a scope
+    boundary: Boundary | None  # a use under a reclaim-shared lock outside any scope
 
 
 @dataclass(frozen=True)
@@ -29,3 +39,5 @@ class Placed:
     signal: str | None  # why the mask is read as a signal, if it is
     reclaim: Reclaim = Reclaim()
     mapping: str | None = None  # for mapping masks: the choke point, or why there is none
+    later: Later | None = None  # for stored masks: where they are used
+    waited: Boundary | None = None  # in work a scoped caller waits for: its own scope

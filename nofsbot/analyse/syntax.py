@@ -105,6 +105,12 @@ def region_category(regions: tuple[object, ...], offset: int, token: str) -> str
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 
 
+def last_name(text: str) -> str:
+    """The last identifier in TEXT: &qi->qi_uquota_tree -> qi_uquota_tree."""
+    names = IDENT_RE.findall(text)
+    return names[-1] if names else ""
+
+
 def arg_text(call: Node, index: int) -> str:
     args = call.child_by_field_name("arguments")
     named = [a for a in args.named_children if a.type != "comment"] if args else []

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, hazards, reclaim
+from nofsbot.analyse import evidence, hazards, ir, reclaim
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
-from nofsbot.analyse.placed import Placed, Reclaim
-from nofsbot.analyse.program import OUT, Fn, Program, Roots
+from nofsbot.analyse.placed import Later, Placed, Reclaim
+from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
 
@@ -56,6 +56,8 @@ def analyse_unit(
         else ()
     )
     index = pagecache_calls(prog)
+    waited = _waited_work(prog)
+    uses = _store_uses(prog)
     placed: list[Placed] = []
     problems: list[FileProblem] = []
     for f in sorted(facts, key=lambda f: f.path):
@@ -77,7 +79,12 @@ def analyse_unit(
             mapping = next(
                 (choke_point(index, expr, keys) for i, expr, keys in f.mappings if i == si), None
             )
-            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping))
+            later = next(
+                (_later(prog, model, uses.get(obj, [])) for i, obj in f.stores if i == si and obj),
+                None,
+            )
+            wait = waited.get(fn.id) if fn is not None else None
+            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait))
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
     return UnitResult(tuple(placed), found, tuple(problems), nfunctions)
 
@@ -115,4 +122,67 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
             unproven = f"{cls} taken by {owner.name}() is released in another function"
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, exits)
-    return Reclaim(shared, unresolved, on_path, boundary, tuple(ev), unproven)
+    return Reclaim(shared, unresolved, on_path, boundary, tuple(ev), unproven, tuple(sorted(held)))
+
+
+def _waited_work(prog: Program) -> dict[int, Boundary]:
+    """Work functions that a caller waits for inside a scope: the work runs
+    in another task without that scope, so it needs its own, from its top."""
+    out: dict[int, Boundary] = {}
+    for fn in prog.fns:
+        for ci, field in fn.facts.waits:
+            if not field or prog.elems(fn, fn.state_at(ci)) != {IN}:
+                continue
+            wait_call, line = fn.facts.calls[ci]
+            for worker in hazards.work_functions(prog, field):
+                if worker.id in out or worker.facts.ir is None:
+                    continue
+                w = ir.Walk(lambda _ci, s: s)
+                w.run(worker.facts.ir)
+                exits = tuple(sorted({*w.returns, worker.facts.end_line}))
+                out[worker.id] = Boundary(
+                    worker.path,
+                    worker.name,
+                    worker.facts.line,
+                    f"work waited for by {fn.name}() ({fn.path}:{line}, {wait_call}) "
+                    "inside a scope",
+                    exits,
+                )
+    return out
+
+
+def _store_uses(prog: Program) -> dict[str, list[tuple[Fn, int]]]:
+    """Calls using a stored mask (radix_tree_insert), by the object's name."""
+    out: dict[str, list[tuple[Fn, int]]] = {}
+    for fn in prog.fns:
+        for ci, obj in fn.facts.store_uses:
+            if obj:
+                out.setdefault(obj, []).append((fn, ci))
+    return out
+
+
+def _later(prog: Program, model: reclaim.Model, uses: list[tuple[Fn, int]]) -> Later:
+    """Where a stored mask is used: whether every use is scoped, or one holds a
+    reclaim-shared lock outside any scope (then that lock's critical section
+    needs a scope)."""
+    evidence: list[Evidence] = []
+    all_scoped = bool(uses)
+    boundary = None
+    for fn, ci in uses:
+        callee, line = fn.facts.calls[ci]
+        scoped = prog.elems(fn, fn.state_at(ci)) == {IN}
+        all_scoped &= scoped
+        evidence.append(
+            Evidence(
+                fn.path,
+                line,
+                fn.name,
+                f"{callee}() uses the stored mask "
+                + ("inside a scope" if scoped else "not always inside a scope"),
+            )
+        )
+        if not scoped and boundary is None:
+            rec = _reclaim(prog, model, fn, ci, line)
+            boundary = rec.boundary
+            evidence += rec.evidence
+    return Later(tuple(evidence), all_scoped, boundary)

@@ -30,6 +30,7 @@ _HAZARDS = {
     "alloc-under-folio-lock": ("NOFSH02", "sleeping allocation under a page/folio lock"),
     "work-waited-in-scope": ("NOFSH03", "scoped wait for work that allocates with __GFP_FS"),
     "unbalanced-scope": ("NOFSH04", "memalloc_*_save()/restore() not balanced on every path"),
+    "stored-gfp-under-lock": ("NOFSH05", "a stored __GFP_FS mask used under a lock reclaim takes"),
 }
 
 

@@ -60,6 +60,8 @@ def finding_json(f: Finding) -> dict[str, object]:
         "context": str(f.context),
         "reason": f.reason,
         "suggestion": f.suggestion,
+        "locks_held": list(f.locks_held),
+        "reclaim_shared": list(f.reclaim_shared),
         "boundary": None
         if f.boundary is None
         else {

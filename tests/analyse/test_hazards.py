@@ -19,7 +19,7 @@ def test_hazards_fire_exactly_where_marked(tmp_path: Path) -> None:
     want = {
         (n, m.group(1)) for n, line in enumerate(src.splitlines(), 1) if (m := MARK.search(line))
     }
-    assert len(want) == 4
+    assert len(want) == 5
     assert {(h.line, h.kind) for h in a.hazards} == want
     for h in a.hazards:
         assert h.evidence and all(e.line > 0 for e in h.evidence)

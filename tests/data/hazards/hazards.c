@@ -36,6 +36,15 @@ static void worker(struct work_struct *work)
 	mutex_unlock(&g->lock);
 }
 
+static void trees(struct cache *c)
+{
+	INIT_RADIX_TREE(&c->tree, GFP_KERNEL);
+	mutex_lock(&c->lock);
+	radix_tree_insert(&c->tree, 1, c);		/* hazard: stored-gfp-under-lock */
+	mutex_unlock(&c->lock);
+	radix_tree_insert(&c->tree, 2, c);		/* lock released: quiet */
+}
+
 static void filler(struct work_struct *work)
 {
 	p = kmalloc(8, GFP_KERNEL);
@@ -48,6 +57,7 @@ void setup(struct cache *c, struct folio *folio)
 	INIT_WORK(&c->work, worker);
 	INIT_WORK(&c->fill, filler);
 	INIT_WORK(&c->other, worker);
+	trees(c);
 	nofs = memalloc_nofs_save();
 	flush_work(&c->fill);				/* hazard: work-waited-in-scope */
 	memalloc_nofs_restore(nofs);
