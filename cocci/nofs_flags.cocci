@@ -1,0 +1,70 @@
+/// Convert the GFP_NOFS sites nofsbot planned: redundant and unneeded ones
+/// to GFP_KERNEL, mixed ones to GFP_KERNEL | __GFP_NOLOCKDEP, no-op masks
+/// (GFP_KERNEL | GFP_NOFS) to GFP_KERNEL, and computed masks (gfp & ~__GFP_FS)
+/// to the mask itself. Every other bit of the mask is kept.
+///
+/// Only the positions listed in the JSON file named by $NOFSBOT_SITES are
+/// touched ([{"path", "line", "column", "class"}], column 1-based); the
+/// decision and its evidence come from `nofsbot scan`. All alternatives are
+/// one rule so that every position refers to the file as it was read.
+//
+// Confidence: High (the positions are decided by nofsbot's analysis)
+// Copyright: (C) nofsbot authors. GPL-2.0-only.
+// Options: --no-includes --include-headers
+
+virtual patch
+virtual report
+virtual context
+virtual org
+
+@initialize:python@
+@@
+import json
+import os
+
+SITES = {}
+if os.environ.get("NOFSBOT_SITES"):
+    with open(os.environ["NOFSBOT_SITES"]) as f:
+        for s in json.load(f):
+            SITES[(s["path"], int(s["line"]), int(s["column"]))] = s["class"]
+
+
+def planned(p, *classes):
+    path = p[0].file
+    if path.startswith("./"):
+        path = path[2:]
+    return SITES.get((path, int(p[0].line), int(p[0].column) + 1)) in classes
+
+@flags depends on patch@
+position pk : script:python() { planned(pk, "redundant", "unneeded") };
+position pm : script:python() { planned(pm, "mixed") };
+position pn : script:python() { planned(pn, "noop-mask") };
+position pc : script:python() { planned(pc, "redundant", "unneeded") };
+expression E;
+@@
+(
+- GFP_KERNEL | GFP_NOFS@pn
++ GFP_KERNEL
+|
+- GFP_NOFS@pn | GFP_KERNEL
++ GFP_KERNEL
+|
+- GFP_NOFS@pk
++ GFP_KERNEL
+|
+- GFP_NOFS@pm
++ GFP_KERNEL | __GFP_NOLOCKDEP
+|
+- E & ~__GFP_FS@pc
++ E
+)
+
+@found depends on report || org || context@
+position p : script:python() { planned(p, "redundant", "unneeded", "mixed", "noop-mask") };
+@@
+GFP_NOFS@p
+
+@script:python depends on report@
+p << found.p;
+@@
+coccilib.report.print_report(p[0], "planned NOFS site")

@@ -1,0 +1,47 @@
+"""Coccinelle's spatch, for applying nofsbot's semantic patches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nofsbot.tools.proc import run
+
+
+def version() -> str:
+    out = run(["spatch", "--version"], cwd=Path.cwd(), timeout=60).stdout
+    first = out.splitlines()[0] if out else ""
+    return first.split("version")[-1].split()[0] if "version" in first else first
+
+
+def patch(
+    sp_file: Path,
+    files: list[str],
+    *,
+    cwd: Path,
+    sites: Path,
+    jobs: int = 1,
+    in_place: bool = False,
+    timeout: float = 1800,
+) -> str:
+    """Apply SP_FILE to FILES (paths relative to CWD) with the planned positions in
+    the JSON file SITES. Returns spatch's unified diff; with IN_PLACE the files
+    are also rewritten (only ever in nofsbot's own worktree or a test tree)."""
+    if not files:
+        return ""
+    argv = [
+        "spatch",
+        "--sp-file",
+        str(sp_file.resolve()),
+        "-D",
+        "patch",
+        "--very-quiet",
+        "--no-includes",
+        "--include-headers",
+        "-j",
+        str(jobs),
+    ]
+    if in_place:
+        argv.append("--in-place")
+    return run(
+        [*argv, *files], cwd=cwd, timeout=timeout, env={"NOFSBOT_SITES": str(sites.resolve())}
+    ).stdout

@@ -1,0 +1,54 @@
+"""The flags semantic patch on the real 6.1 tree: a dry run (nothing written)
+must change exactly the planned sites, every one of them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from unidiff import PatchSet
+
+from nofsbot import config
+from nofsbot.analyse import Options, analyse
+from nofsbot.edits import flag_edits, sites_json
+from nofsbot.plan import plan
+from nofsbot.tools import spatch as coccinelle
+
+pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
+ROOT = Path(__file__).parent.parent.parent
+
+
+def test_flags_rule_changes_exactly_the_planned_sites(
+    linux61: Path, spatch: str, tmp_path: Path
+) -> None:
+    a = analyse(linux61, ["fs/xfs", "fs/ext4", "fs/quota"], config.load(), Options(jobs=2))
+    edits = flag_edits(plan(a.placed))
+    # redundant xfs_attr_intent_init / __xfs_bmap_add, and the no-op mask in
+    # xfs_inode_item_precommit_check (see test_scan_linux61.py)
+    assert {(f.site.path, f.site.line) for f in edits} == {
+        ("fs/xfs/libxfs/xfs_attr.c", 891),
+        ("fs/xfs/libxfs/xfs_bmap.c", 6163),
+        ("fs/xfs/xfs_inode_item.c", 48),
+    }
+    sites = tmp_path / "sites.json"
+    sites.write_text(sites_json(edits))
+    files = sorted({f.site.path for f in edits})
+    diff = coccinelle.patch(ROOT / "cocci" / "nofs_flags.cocci", files, cwd=linux61, sites=sites)
+    removed = {
+        (pf.source_file, line.source_line_no)
+        for pf in PatchSet(diff)
+        for hunk in pf
+        for line in hunk
+        if line.is_removed
+    }
+    assert removed == {(f.site.path, f.site.line) for f in edits}
+    added = "".join(
+        line.value for pf in PatchSet(diff) for hunk in pf for line in hunk if line.is_added
+    )
+    assert "GFP_NOFS" not in added and added.count("GFP_KERNEL") == 3
+    # the tree itself is untouched
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=linux61, capture_output=True, text=True, check=True
+    ).stdout
+    assert status == ""

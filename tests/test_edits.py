@@ -1,0 +1,46 @@
+"""Rewrite cases: tests/cases/<rule>/<name>.before.c must become <name>.after.c.
+
+The plan comes from nofsbot's own analysis of before.c; spatch applies the
+semantic patch to the planned positions. Each case also checks idempotence:
+the same rule with the same positions leaves after.c unchanged, and the
+analysis of after.c plans no further flag edits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nofsbot import config
+from nofsbot.analyse import Options, analyse
+from nofsbot.edits import flag_edits, sites_json
+from nofsbot.plan import plan
+from nofsbot.tools import spatch as coccinelle
+from tests.conftest import make_tree
+
+pytestmark = pytest.mark.spatch
+
+ROOT = Path(__file__).parent.parent
+CASES = sorted((Path(__file__).parent / "cases" / "nofs_flags").glob("*.before.c"))
+
+
+def planned(tree: Path) -> str:
+    a = analyse(tree, ["fs/case"], config.load(), Options(jobs=1, cache=False))
+    return sites_json(flag_edits(plan(a.placed)))
+
+
+@pytest.mark.parametrize("before", CASES, ids=lambda p: p.name.split(".")[0])
+def test_case(before: Path, tmp_path: Path, spatch: str) -> None:
+    after = before.with_name(before.name.replace(".before.c", ".after.c"))
+    rel = "fs/case/case.c"
+    tree = make_tree(tmp_path / "tree", {rel: before.read_text()})
+    sites = tmp_path / "sites.json"
+    sites.write_text(planned(tree))
+    rule = ROOT / "cocci" / "nofs_flags.cocci"
+    coccinelle.patch(rule, [rel], cwd=tree, sites=sites, in_place=True)
+    assert (tree / rel).read_text() == after.read_text()
+    # idempotent: the same positions change nothing in after.c ...
+    assert coccinelle.patch(rule, [rel], cwd=tree, sites=sites) == ""
+    # ... and after.c has nothing left to convert
+    assert planned(tree) == "[]\n"
