@@ -108,6 +108,53 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rewrite(args: argparse.Namespace) -> int:
+    import json
+
+    from nofsbot.rewrite import RewriteOptions, rewrite
+
+    opts = RewriteOptions(
+        tree=_tree(args.tree),
+        paths=tuple(args.paths),
+        branch=args.branch,
+        worktree=Path(args.worktree) if args.worktree else None,
+        group=args.group,
+        jobs=args.jobs,
+        import_tree=args.import_tree,
+    )
+    cfg = config.load(Path(args.config_dir) if args.config_dir else None)
+    r = rewrite(opts, cfg)
+    if args.json:
+        doc = {
+            "base": r.base,
+            "branch": r.branch,
+            "worktree": r.worktree,
+            "planned": r.planned,
+            "commits": [
+                {
+                    "sha": c.sha,
+                    "subject": c.subject,
+                    "files": list(c.files),
+                    "sites": [{"path": p, "line": n} for p, n in c.sites],
+                }
+                for c in r.commits
+            ],
+            "not_rewritten": [{"path": p, "line": n, "why": w} for p, n, w in r.not_rewritten],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return EXIT_OK
+    print(f"branch {r.branch} (from {r.base[:12]}) in worktree {r.worktree}")
+    for c in r.commits:
+        print(f"  {c.sha[:12]} {c.subject}")
+    print(
+        f"{len(r.commits)} commits, {sum(len(c.sites) for c in r.commits)} of {r.planned} "
+        f"planned flag edits made; {len(r.not_rewritten)} sites not rewritten"
+    )
+    for p, n, w in r.not_rewritten:
+        print(f"  not rewritten: {p}:{n}: {w}")
+    return EXIT_OK
+
+
 def cmd_kernel(args: argparse.Namespace) -> int:
     from nofsbot import kernels
 
@@ -171,6 +218,43 @@ def build_parser() -> argparse.ArgumentParser:
         "that allocates with __GFP_FS, unbalanced scopes",
     )
     s.set_defaults(func=cmd_scan)
+
+    r = sub.add_parser(
+        "rewrite",
+        help="carry out the plan on a new branch in nofsbot's own git worktree",
+        description="Scan PATH..., then rewrite the planned sites with Coccinelle on a new "
+        "branch from HEAD, in a git worktree of nofsbot's own (your work tree and index are "
+        "never touched), one commit per file and class with a message draft that states the "
+        "class and the evidence. Flag conversions only, for now: redundant, unneeded, mixed "
+        "and no-op sites; needs-scope and KM_NOFS sites are listed as not rewritten.",
+    )
+    r.add_argument("paths", nargs="+", metavar="PATH", help="files or directories in the tree")
+    r.add_argument(
+        "--tree", metavar="DIR", help="kernel tree, a git repository (default: $NOFSBOT_TREE or .)"
+    )
+    r.add_argument(
+        "--branch", metavar="NAME", help="branch to create (default: nofsbot/nofs-PATHS-BASE)"
+    )
+    r.add_argument(
+        "--worktree",
+        metavar="DIR",
+        help="where the worktree goes (default: under $XDG_CACHE_HOME/nofsbot)",
+    )
+    r.add_argument(
+        "--group",
+        choices=("file", "function"),
+        default="file",
+        help="one commit per file and class (default) or per function and class",
+    )
+    r.add_argument(
+        "--import",
+        dest="import_tree",
+        action="store_true",
+        help="if the tree is not a git repository, make one with a baseline commit",
+    )
+    r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N")
+    r.add_argument("--json", action="store_true", help="print the result as JSON")
+    r.set_defaults(func=cmd_rewrite)
 
     k = sub.add_parser(
         "kernel",

@@ -57,6 +57,9 @@ def make_tree(root: Path, files: dict[str, str]) -> Path:
         (root / marker).write_text("")
     (root / "include" / "linux").mkdir(parents=True, exist_ok=True)
     (root / "scripts").mkdir(exist_ok=True)
+    # git keeps no empty directory: a worktree of this tree needs files there
+    (root / "include" / "linux" / ".gitkeep").write_text("")
+    (root / "scripts" / ".gitkeep").write_text("")
     for rel, text in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -60,7 +60,9 @@ def covered(
             fn.path,
             fn.facts.line,
             fn.name,
-            f"every one of its {len(callers)} call sites is inside a scope",
+            "its only call site is inside a scope"
+            if len(callers) == 1
+            else f"every one of its {len(callers)} call sites is inside a scope",
         )
     )
     for c, ci in callers[:MAX_CALLERS]:

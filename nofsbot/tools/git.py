@@ -94,3 +94,55 @@ def import_tree(path: Path, message: str) -> str:
     sha = head(path)
     assert sha is not None
     return sha
+
+
+def status(path: Path) -> str:
+    """`git status --porcelain=v1` of the work tree (tracked and untracked)."""
+    return run(["git", "status", "--porcelain=v1", "-uall"], cwd=path, timeout=600).stdout
+
+
+def branch_exists(repo: Path, name: str) -> bool:
+    res = run(
+        ["git", "rev-parse", "--verify", "-q", f"refs/heads/{name}"],
+        cwd=repo,
+        timeout=60,
+        check=False,
+    )
+    return res.returncode == 0
+
+
+def worktree_add(repo: Path, dest: Path, branch: str, base: str) -> None:
+    """A new worktree at DEST on a new BRANCH starting at BASE; the user's own
+    work tree and index are not touched."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run(["git", "worktree", "add", "-q", "-b", branch, str(dest), base], cwd=repo, timeout=1800)
+
+
+def worktree_remove(repo: Path, dest: Path) -> None:
+    run(["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False)
+
+
+def commit_all(worktree: Path, paths: list[str], message: str) -> str:
+    """Commit PATHS in WORKTREE with MESSAGE, as the user's git identity (or
+    nofsbot's when none is configured); return the new commit."""
+    run(["git", "add", "-f", "--", *paths], cwd=worktree, timeout=600)
+    env = {}
+    for var, key in (("GIT_AUTHOR_NAME", "user.name"), ("GIT_AUTHOR_EMAIL", "user.email")):
+        if not run(["git", "config", key], cwd=worktree, timeout=60, check=False).stdout.strip():
+            env[var] = IDENTITY[var]
+            env[var.replace("AUTHOR", "COMMITTER")] = IDENTITY[var]
+    run(
+        ["git", "commit", "-q", "--no-verify", "-F", "-"],
+        cwd=worktree,
+        timeout=600,
+        input=message,
+        env=env,
+    )
+    sha = head(worktree)
+    assert sha is not None
+    return sha
+
+
+def diff_names(worktree: Path, base: str) -> list[str]:
+    out = run(["git", "diff", "--name-only", base, "HEAD"], cwd=worktree, timeout=600).stdout
+    return sorted(out.splitlines())

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from nofsbot.tools.proc import run
 
 
 def version() -> str:
+    """spatch's own version ("spatch version 1.1.1 compiled with OCaml version ...")."""
     out = run(["spatch", "--version"], cwd=Path.cwd(), timeout=60).stdout
-    first = out.splitlines()[0] if out else ""
-    return first.split("version")[-1].split()[0] if "version" in first else first
+    m = re.search(r"spatch version (\S+)", out)
+    return m.group(1) if m else out.strip().split("\n")[0]
 
 
 def patch(

@@ -1,0 +1,230 @@
+"""The rewrite stage: carry out the plan with spatch, in nofsbot's own worktree.
+
+`rewrite(opts, cfg)` makes a git worktree on a new branch from the tree's
+HEAD (the user's work tree and index are never touched), analyses the
+committed code there, applies the semantic patches to the planned
+positions, checks that every planned site was rewritten (spatch silently
+skips functions it cannot parse), and commits one logical change at a time
+with a message draft stating the class and the evidence.
+
+Today the flags rule (cocci/nofs_flags.cocci) is applied: redundant,
+unneeded, mixed and no-op sites. needs-scope sites and XFS's KM_NOFS
+wrappers are reported as not rewritten.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import re
+import tempfile
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nofsbot import __version__, discover, kernels
+from nofsbot.analyse import Options, analyse
+from nofsbot.config import Config
+from nofsbot.edits import flag_edits, sites_json
+from nofsbot.errors import NofsbotError, TreeError
+from nofsbot.model import Class, Finding
+from nofsbot.plan import plan
+from nofsbot.tools import git
+from nofsbot.tools import spatch as coccinelle
+
+log = logging.getLogger(__name__)
+
+RULES = Path(__file__).resolve().parent.parent / "cocci"
+FLAGS_RULE = "nofs_flags.cocci"
+
+_KM_CLASSES = (Class.REDUNDANT, Class.UNNEEDED, Class.MIXED)
+_SUBJECTS = {
+    Class.REDUNDANT: "use GFP_KERNEL in {where}, already in a NOFS scope",
+    Class.UNNEEDED: "use GFP_KERNEL in {where}",
+    Class.MIXED: "use __GFP_NOLOCKDEP instead of GFP_NOFS in {where}",
+    Class.NOOP_MASK: "drop the no-op GFP_NOFS in {where}",
+}
+
+_WHY = {
+    Class.REDUNDANT: "Every path to {it} already runs inside a NOFS scope, so GFP_NOFS adds "
+    "nothing; use GFP_KERNEL and keep the other flags.",
+    Class.UNNEEDED: "{It} never runs inside a NOFS scope and no lock that memory reclaim also "
+    "takes can be held there, so it does not need GFP_NOFS; use GFP_KERNEL.",
+    Class.MIXED: "{It} runs inside a NOFS scope on some paths; on the others no lock that "
+    "memory reclaim also takes is held, so GFP_NOFS only keeps lockdep quiet. Say that with "
+    "__GFP_NOLOCKDEP instead.",
+    Class.NOOP_MASK: "GFP_NOFS has no flag that GFP_KERNEL lacks, so GFP_KERNEL | GFP_NOFS is "
+    "GFP_KERNEL.",
+}
+
+
+@dataclass(frozen=True)
+class RewriteOptions:
+    tree: Path
+    paths: tuple[str, ...]
+    branch: str | None = None
+    worktree: Path | None = None
+    group: str = "file"  # one commit per file and class, or per function and class
+    jobs: int = 1
+    import_tree: bool = False
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    subject: str
+    files: tuple[str, ...]
+    sites: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class RewriteResult:
+    base: str
+    branch: str
+    worktree: str
+    planned: int
+    commits: tuple[Commit, ...]
+    not_rewritten: tuple[tuple[str, int, str], ...]  # (path, line, why)
+
+
+def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
+    tree = discover.check_tree(opts.tree)
+    if not git.is_repo(tree):
+        if not opts.import_tree:
+            raise TreeError(
+                f"{tree} is not a git repository: nofsbot commits its changes on a "
+                "branch of its own; pass --import to commit the tree as it is first"
+            )
+        git.import_tree(tree, "Baseline for nofsbot")
+    base = git.head(tree)
+    if base is None:
+        raise TreeError(f"{tree} has no commit to start from")
+    paths = tuple(sorted({discover.normalise(tree, p) for p in opts.paths}))
+    branch = opts.branch or f"nofsbot/nofs-{_slug(paths)}-{base[:8]}"
+    if git.branch_exists(tree, branch):
+        raise NofsbotError(f"branch {branch} exists already; pass --branch NAME")
+    worktree = opts.worktree or _worktree_dir(tree, branch)
+    if worktree.exists():
+        raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
+    git.worktree_add(tree, worktree, branch, base)
+    log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
+
+    analysis = analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs))
+    edits = flag_edits(plan(analysis.placed))
+    commits: list[Commit] = []
+    missed: list[tuple[str, int, str]] = []
+    for key, group in _groups(edits, opts.group):
+        done, skipped = _apply(worktree, group)
+        missed += skipped
+        if not done:
+            continue
+        subject, body = _message(key[0], group)
+        sha = git.commit_all(worktree, [key[0]], f"{subject}\n\n{body}")
+        commits.append(
+            Commit(sha, subject, (key[0],), tuple((f.site.path, f.site.line) for f in done))
+        )
+    for f in plan(analysis.placed):
+        if f.klass is Class.NEEDS_SCOPE:
+            missed.append(
+                (f.site.path, f.site.line, "needs-scope: scope insertion is not done yet")
+            )
+        elif (
+            f.klass in (Class.REDUNDANT, Class.UNNEEDED, Class.MIXED) and f.site.token == "KM_NOFS"
+        ):
+            missed.append(
+                (f.site.path, f.site.line, "KM_NOFS: the kmem_* conversion is not done yet")
+            )
+    return RewriteResult(
+        base, branch, str(worktree), len(edits), tuple(commits), tuple(sorted(set(missed)))
+    )
+
+
+def _slug(paths: Iterable[str]) -> str:
+    s = "-".join(p.replace("/", "_") for p in paths) or "tree"
+    return re.sub(r"[^A-Za-z0-9_.-]", "", s)[:40]
+
+
+def _worktree_dir(tree: Path, branch: str) -> Path:
+    tag = hashlib.blake2b(str(tree).encode(), digest_size=6).hexdigest()
+    return kernels.cache_root() / "worktrees" / f"{tag}-{branch.replace('/', '-')}"
+
+
+def _groups(edits: list[Finding], how: str) -> list[tuple[tuple[str, str, str], list[Finding]]]:
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in edits:
+        fn = f.site.function or "" if how == "function" else ""
+        groups.setdefault((f.site.path, fn, str(f.klass)), []).append(f)
+    return sorted(groups.items())
+
+
+def _apply(
+    worktree: Path, group: list[Finding]
+) -> tuple[list[Finding], list[tuple[str, int, str]]]:
+    """Run the flags rule on one group; return the sites rewritten and the others."""
+    path = group[0].site.path
+    before = (worktree / path).read_text(errors="surrogateescape").splitlines()
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as tf:
+        tf.write(sites_json(group))
+        tf.flush()
+        coccinelle.patch(
+            RULES / FLAGS_RULE, [path], cwd=worktree, sites=Path(tf.name), in_place=True
+        )
+    after = (worktree / path).read_text(errors="surrogateescape").splitlines()
+    changed: set[int] = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(
+        a=before, b=after, autojunk=False
+    ).get_opcodes():
+        if tag != "equal":
+            changed.update(range(i1 + 1, i2 + 1))
+    done = [f for f in group if f.site.line in changed]
+    skipped = [
+        (f.site.path, f.site.line, "spatch did not rewrite it (it could not parse the function)")
+        for f in group
+        if f.site.line not in changed
+    ]
+    return done, skipped
+
+
+def _prefix(path: str) -> str:
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] in ("fs", "mm", "net", "drivers") else parts[0]
+
+
+def _message(path: str, group: list[Finding]) -> tuple[str, str]:
+    klass = group[0].klass
+    funcs = sorted({f.site.function or "?" for f in group})
+    where = f"{funcs[0]}()" if len(funcs) == 1 else f"{len(funcs)} functions"
+    subject = f"{_prefix(path)}: {_SUBJECTS[klass].format(where=where)}"
+    if len(subject) > 75:
+        subject = f"{_prefix(path)}: {_SUBJECTS[klass].format(where=path.rsplit('/', 1)[-1])}"
+    paras = []
+    for fn in funcs:
+        sites = [f for f in group if (f.site.function or "?") == fn]
+        it = f"the allocation in {fn}()" if len(sites) == 1 else f"the allocations in {fn}()"
+        paras.append(_wrap(_WHY[klass].format(it=it, It=it[0].upper() + it[1:])))
+        steps = [e for f in sites for e in f.evidence][:8]
+        if steps:
+            paras.append(
+                "\n".join(
+                    textwrap.fill(
+                        f"{e.function or '?'}(): {e.note}",
+                        75,
+                        initial_indent="  ",
+                        subsequent_indent="    ",
+                    )
+                    for e in steps
+                )
+            )
+    paras.append(
+        _wrap(
+            f"Generated by nofsbot {__version__} with cocci/{FLAGS_RULE} "
+            f"(spatch {coccinelle.version()})."
+        )
+    )
+    return subject, "\n\n".join(paras)
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, 75)
