@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import nofsbot.tools.git as gitcli
+import nofsbot.tools.spatch as coccinelle
 from nofsbot import __version__, discover, kernels
 from nofsbot.analyse import Options, analyse
 from nofsbot.config import Config
@@ -31,8 +33,6 @@ from nofsbot.edits import flag_edits, sites_json
 from nofsbot.errors import NofsbotError, TreeError
 from nofsbot.model import Class, Finding
 from nofsbot.plan import plan
-from nofsbot.tools import git
-from nofsbot.tools import spatch as coccinelle
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +91,24 @@ class RewriteResult:
 
 def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     tree = discover.check_tree(opts.tree)
-    if not git.is_repo(tree):
+    if not gitcli.is_repo(tree):
         if not opts.import_tree:
             raise TreeError(
                 f"{tree} is not a git repository: nofsbot commits its changes on a "
                 "branch of its own; pass --import to commit the tree as it is first"
             )
-        git.import_tree(tree, "Baseline for nofsbot")
-    base = git.head(tree)
+        gitcli.import_tree(tree, "Baseline for nofsbot")
+    base = gitcli.head(tree)
     if base is None:
         raise TreeError(f"{tree} has no commit to start from")
     paths = tuple(sorted({discover.normalise(tree, p) for p in opts.paths}))
     branch = opts.branch or f"nofsbot/nofs-{_slug(paths)}-{base[:8]}"
-    if git.branch_exists(tree, branch):
+    if gitcli.branch_exists(tree, branch):
         raise NofsbotError(f"branch {branch} exists already; pass --branch NAME")
     worktree = opts.worktree or _worktree_dir(tree, branch)
     if worktree.exists():
         raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
-    git.worktree_add(tree, worktree, branch, base)
+    gitcli.worktree_add(tree, worktree, branch, base)
     log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
 
     analysis = analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs))
@@ -121,7 +121,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         if not done:
             continue
         subject, body = _message(key[0], group)
-        sha = git.commit_all(worktree, [key[0]], f"{subject}\n\n{body}")
+        sha = gitcli.commit_all(worktree, [key[0]], f"{subject}\n\n{body}")
         commits.append(
             Commit(sha, subject, (key[0],), tuple((f.site.path, f.site.line) for f in done))
         )

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import nofsbot.tools.git as gitcli
 from nofsbot import discover
 from nofsbot.analyse import outside
 from nofsbot.analyse.facts import FileFacts
@@ -26,7 +27,6 @@ from nofsbot.cache import Store, key
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, Hazard, Occurrence
 from nofsbot.runner import Progress, map_items
-from nofsbot.tools import git
 
 __all__ = ["Analysis", "Options", "Placed", "Reclaim", "analyse"]
 
@@ -235,7 +235,7 @@ def _account(
     tree: Path, rel: tuple[str, ...], facts: list[FileFacts], placed: list[Placed]
 ) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...]]:
     """Match every `git grep -w GFP_NOFS/KM_NOFS` hit to a site or a reason."""
-    hits = git.grep_words(tree, ["GFP_NOFS", "KM_NOFS"], list(rel) or ["."])
+    hits = gitcli.grep_words(tree, ["GFP_NOFS", "KM_NOFS"], list(rel) or ["."])
     site_lines = {(p.site.path, p.site.line) for p in placed}
     occ: dict[tuple[str, int], Occurrence] = {}
     for f in facts:

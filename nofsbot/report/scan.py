@@ -75,14 +75,20 @@ def finding_json(f: Finding) -> dict[str, object]:
     }
 
 
-def to_json(r: ScanResult) -> str:
-    a = r.analysis
-    doc = {
+def _header(r: ScanResult) -> dict[str, object]:
+    return {
         "tool": "nofsbot",
         "version": __version__,
         "schema": JSON_SCHEMA_VERSION,
-        "tree": a.tree,
-        "paths": list(a.paths),
+        "tree": r.analysis.tree,
+        "paths": list(r.analysis.paths),
+    }
+
+
+def to_json(r: ScanResult) -> str:
+    a = r.analysis
+    doc = {
+        **_header(r),
         "summary": r.summary(),
         "sites": [finding_json(f) for f in r.findings],
         "accounted": [
@@ -98,11 +104,7 @@ def to_json(r: ScanResult) -> str:
 def hazards_json(r: ScanResult) -> str:
     a = r.analysis
     doc = {
-        "tool": "nofsbot",
-        "version": __version__,
-        "schema": JSON_SCHEMA_VERSION,
-        "tree": a.tree,
-        "paths": list(a.paths),
+        **_header(r),
         "summary": {
             "hazards": len(a.hazards),
             "kinds": dict(sorted(Counter(h.kind for h in a.hazards).items())),

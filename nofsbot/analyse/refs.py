@@ -1,0 +1,102 @@
+"""Where a function is used as a value rather than called.
+
+A function passed to INIT_WORK runs later with an empty scope; one stored in
+an ops table or passed as a callback may be called from anywhere; one stored
+in a configured scoped ops field (rpc_call_ops, ->readahead) runs in a scope.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tree_sitter import Node
+
+from nofsbot.analyse import syntax
+from nofsbot.analyse.facts import Ref
+
+
+def references(
+    caps: dict[str, list[Node]],
+    outer: list[Node],
+    func_of: Callable[[int], int],
+    work: dict[str, int],
+    ignore_callee: re.Pattern[str],
+    scoped_ops: set[tuple[str, str]],
+) -> tuple[Ref, ...]:
+    """Functions used as values: queued as work, stored in ops tables or struct
+    fields, passed to calls. CAPS are the extractor's query captures."""
+    seen: dict[tuple[str, str, str], Ref] = {}
+
+    def fname(n: Node) -> str | None:
+        fi = func_of(n.start_byte)
+        return syntax.decl_name(syntax.function_declarator(outer[fi])) if fi >= 0 else None
+
+    # Functions passed as arguments: the detail (which call, which
+    # argument) only for the first use of each name in the file, except
+    # for the calls that queue work, which are looked at one by one.
+    first: dict[str, Node] = {}
+    for n in caps.get("arg", []):
+        name = (n.text or b"").decode()
+        if name and not name.isupper() and name not in first:
+            first[name] = n
+    for callee_node in caps.get("callee", []):
+        idx = work.get((callee_node.text or b"").decode())
+        if idx is None or callee_node.parent is None:
+            continue
+        args = callee_node.parent.child_by_field_name("arguments")
+        named = [a for a in args.named_children if a.type != "comment"] if args else []
+        if idx < len(named):
+            a = named[idx]
+            if a.type == "pointer_expression" and a.named_children:
+                a = a.named_children[-1]
+            if a.type == "identifier" and a.text:
+                name = a.text.decode()
+                detail = f"{callee_node.text.decode()}#{idx}"  # type: ignore[union-attr]
+                target = syntax.work_field(callee_node.parent) if idx > 0 else ""
+                seen.setdefault(
+                    (name, "work", detail),
+                    Ref(name, a.start_point[0] + 1, "work", detail, fname(a), target),
+                )
+    for name, n in first.items():
+        a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
+        arglist = a.parent
+        if arglist is None or arglist.parent is None:
+            continue
+        callee = syntax.callee_name(arglist.parent)
+        idx = syntax.arg_index(arglist, a)
+        if work.get(callee) == idx or ignore_callee.match(callee):
+            continue
+        detail = f"{callee}#{idx}"
+        seen.setdefault(
+            (name, "arg", detail), Ref(name, n.start_point[0] + 1, "arg", detail, fname(n))
+        )
+    for n in caps.get("init", []):
+        name = (n.text or b"").decode()
+        if not name or name.isupper():
+            continue
+        pair = n.parent
+        while pair is not None and pair.type != "initializer_pair":
+            pair = pair.parent
+        if pair is None:
+            continue
+        des = pair.named_children[0] if pair.named_children else None
+        fld = syntax.fold(des.text).lstrip(".") if des is not None else ""
+        struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
+        role = "scoped-ops" if (struct, fld) in scoped_ops else "ops"
+        key = (name, role, f"{struct}.{fld}")
+        if key not in seen:
+            seen[key] = Ref(name, n.start_point[0] + 1, role, f"{struct}.{fld}", fname(n))
+    for n in caps.get("assign", []):
+        name = (n.text or b"").decode()
+        if not name or name.isupper() or n.parent is None:
+            continue
+        left = n.parent.child_by_field_name("left")
+        if left is None or left.type != "field_expression":
+            continue
+        target = syntax.fold(left.text)
+        field = left.child_by_field_name("field")
+        key = (name, "ops", syntax.fold(field.text) if field is not None else "")
+        if key not in seen:
+            seen[key] = Ref(name, n.start_point[0] + 1, "ops", target, fname(n))
+    return tuple(sorted(seen.values(), key=lambda r: (r.name, r.line, r.role, r.detail)))
