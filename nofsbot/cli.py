@@ -140,6 +140,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
                 for c in r.commits
             ],
             "not_rewritten": [{"path": p, "line": n, "why": w} for p, n, w in r.not_rewritten],
+            "unbalanced": [{"path": p, "line": n, "message": m} for p, n, m in r.unbalanced],
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return EXIT_OK
@@ -152,7 +153,13 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     )
     for p, n, w in r.not_rewritten:
         print(f"  not rewritten: {p}:{n}: {w}")
-    return EXIT_OK
+    print(
+        f"scope balance checker on {len({f for c in r.commits for f in c.files})} touched "
+        f"files: {len(r.unbalanced)} findings"
+    )
+    for p, n, m in r.unbalanced:
+        print(f"  unbalanced: {p}:{n}: {m}")
+    return EXIT_FINDINGS if r.unbalanced else EXIT_OK
 
 
 def cmd_kernel(args: argparse.Namespace) -> int:

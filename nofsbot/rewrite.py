@@ -4,8 +4,9 @@
 HEAD (the user's work tree and index are never touched), analyses the
 committed code there, applies the semantic patches to the planned
 positions, checks that every planned site was rewritten (spatch silently
-skips functions it cannot parse), and commits one logical change at a time
-with a message draft stating the class and the evidence.
+skips functions it cannot parse), commits one logical change at a time
+with a message draft stating the class and the evidence, and runs the scope
+balance checker (cocci/nofs_scope_balance.cocci) on every file it touched.
 
 Today the flags rule (cocci/nofs_flags.cocci) is applied: redundant,
 unneeded, mixed and no-op sites. needs-scope sites and XFS's KM_NOFS
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 RULES = Path(__file__).resolve().parent.parent / "cocci"
 FLAGS_RULE = "nofs_flags.cocci"
+BALANCE_RULE = "nofs_scope_balance.cocci"
 
 _KM_CLASSES = (Class.REDUNDANT, Class.UNNEEDED, Class.MIXED)
 _SUBJECTS = {
@@ -87,6 +89,7 @@ class RewriteResult:
     planned: int
     commits: tuple[Commit, ...]
     not_rewritten: tuple[tuple[str, int, str], ...]  # (path, line, why)
+    unbalanced: tuple[tuple[str, int, str], ...]  # scope balance checker findings
 
 
 def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
@@ -136,8 +139,16 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
             missed.append(
                 (f.site.path, f.site.line, "KM_NOFS: the kmem_* conversion is not done yet")
             )
+    touched = sorted({p for c in commits for p in c.files})
+    unbalanced = coccinelle.report(RULES / BALANCE_RULE, touched, cwd=worktree)
     return RewriteResult(
-        base, branch, str(worktree), len(edits), tuple(commits), tuple(sorted(set(missed)))
+        base,
+        branch,
+        str(worktree),
+        len(edits),
+        tuple(commits),
+        tuple(sorted(set(missed))),
+        tuple(unbalanced),
     )
 
 

@@ -93,6 +93,7 @@ def test_rewrite_commits_on_its_own_branch(
     ]
     assert sum(len(c["sites"]) for c in r["commits"]) == r["planned"] == 4
     assert r["not_rewritten"] == []
+    assert r["unbalanced"] == []
     # the branch holds exactly the expected files
     for name in ("scoped", "mixed"):
         assert (
@@ -146,3 +147,41 @@ def test_not_a_git_tree_needs_import(tmp_path: Path, spatch: str) -> None:
     )
     assert r.returncode == 1 and "not a git repository" in r.stderr and "--import" in r.stderr
     assert not (tree / ".git").exists()
+
+
+def test_checker_reports_a_leak_in_a_touched_file(
+    tmp_path: Path, spatch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = """int f(int err)
+{
+	unsigned int nofs = memalloc_nofs_save();
+
+	p = kmalloc(8, GFP_NOFS);
+	if (err)
+		return err;
+	memalloc_nofs_restore(nofs);
+	return 0;
+}
+"""
+    tree = make_tree(tmp_path / "linux", {"fs/case/leak.c": src})
+    git(tree, "init", "-q", "-b", "master")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "base")
+    code = main(
+        [
+            "rewrite",
+            "--tree",
+            str(tree),
+            "fs/case",
+            "--branch",
+            "b",
+            "--worktree",
+            str(tmp_path / "wt"),
+            "-j",
+            "1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "unbalanced: fs/case/leak.c:7: returns without restoring" in out
+    assert "1 commits, 1 of 1 planned flag edits made" in out

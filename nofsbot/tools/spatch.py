@@ -47,3 +47,29 @@ def patch(
     return run(
         [*argv, *files], cwd=cwd, timeout=timeout, env={"NOFSBOT_SITES": str(sites.resolve())}
     ).stdout
+
+
+_REPORT_RE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):\d+-\d+: (?P<msg>.*)$", re.M)
+
+
+def report(
+    sp_file: Path, files: list[str], *, cwd: Path, timeout: float = 1800
+) -> list[tuple[str, int, str]]:
+    """Run SP_FILE in report mode on FILES; its findings as (path, line, message)."""
+    if not files:
+        return []
+    argv = [
+        "spatch",
+        "--sp-file",
+        str(sp_file.resolve()),
+        "-D",
+        "report",
+        "--very-quiet",
+        "--no-includes",
+        "--include-headers",
+        *files,
+    ]
+    out = run(argv, cwd=cwd, timeout=timeout).stdout
+    return sorted(
+        {(m["path"].removeprefix("./"), int(m["line"]), m["msg"]) for m in _REPORT_RE.finditer(out)}
+    )

@@ -69,6 +69,7 @@ def test_rewrite_xfs_touches_only_planned_sites(
         ("fs/xfs/xfs_inode_item.c", 48),
     }
     assert r["planned"] == 3 and len(r["commits"]) == 3
+    assert r["unbalanced"] == []  # the checker ran on the touched files
     # needs-scope and KM_NOFS sites are reported, not silently dropped
     whys = {w["why"].split(":")[0] for w in r["not_rewritten"]}
     assert whys == {"needs-scope", "KM_NOFS"}
