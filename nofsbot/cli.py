@@ -149,7 +149,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
         print(f"  {c.sha[:12]} {c.subject}")
     print(
         f"{len(r.commits)} commits, {sum(len(c.sites) for c in r.commits)} of {r.planned} "
-        f"planned flag edits made; {len(r.not_rewritten)} sites not rewritten"
+        f"planned edits made; {len(r.not_rewritten)} sites not rewritten"
     )
     for p, n, w in r.not_rewritten:
         print(f"  not rewritten: {p}:{n}: {w}")

@@ -1,15 +1,16 @@
 """Which findings become edits, and how spatch is told about them.
 
-Only the classes with a mask rewrite are edited (redundant, unneeded, mixed,
-noop-mask) and only GFP_NOFS and ~__GFP_FS sites; XFS's KM_NOFS wrappers and
-scope insertion (needs-scope) have semantic patches of their own.
+The flags rule edits the classes with a mask rewrite (redundant, unneeded,
+mixed, noop-mask), GFP_NOFS and ~__GFP_FS sites only. The scope rule opens a
+scope at each needs-scope boundary; the sites it covers are then converted
+only if a new analysis proves them always scoped.
 """
 
 from __future__ import annotations
 
 import json
 
-from nofsbot.model import Class, Finding
+from nofsbot.model import Boundary, Class, Finding
 
 FLAG_CLASSES = {Class.REDUNDANT, Class.UNNEEDED, Class.MIXED, Class.NOOP_MASK}
 FLAG_TOKENS = {"GFP_NOFS", "__GFP_FS"}
@@ -18,6 +19,35 @@ FLAG_TOKENS = {"GFP_NOFS", "__GFP_FS"}
 def flag_edits(findings: tuple[Finding, ...]) -> list[Finding]:
     """The findings the flags semantic patch (cocci/nofs_flags.cocci) converts."""
     return [f for f in findings if f.klass in FLAG_CLASSES and f.site.token in FLAG_TOKENS]
+
+
+def scope_edits(findings: tuple[Finding, ...]) -> dict[Boundary, list[Finding]]:
+    """needs-scope findings grouped by the boundary of the scope they need."""
+    out: dict[Boundary, list[Finding]] = {}
+    for f in findings:
+        if f.klass is Class.NEEDS_SCOPE and f.boundary is not None:
+            out.setdefault(f.boundary, []).append(f)
+    return dict(sorted(out.items()))
+
+
+def scopes_json(boundaries: list[Boundary]) -> str:
+    """The boundaries file cocci/nofs_scope.cocci reads through $NOFSBOT_SCOPES."""
+    return (
+        json.dumps(
+            [
+                {
+                    "path": b.path,
+                    "function": b.function,
+                    "line": b.line,
+                    "exits": list(b.exits),
+                    "lock": b.lock,
+                }
+                for b in sorted(set(boundaries))
+            ],
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def sites_json(findings: list[Finding]) -> str:

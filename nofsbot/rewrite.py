@@ -8,9 +8,11 @@ skips functions it cannot parse), commits one logical change at a time
 with a message draft stating the class and the evidence, and runs the scope
 balance checker (cocci/nofs_scope_balance.cocci) on every file it touched.
 
-Today the flags rule (cocci/nofs_flags.cocci) is applied: redundant,
-unneeded, mixed and no-op sites. needs-scope sites and XFS's KM_NOFS
-wrappers are reported as not rewritten.
+First each needs-scope boundary gets its scope (cocci/nofs_scope.cocci),
+one commit each; then a new analysis sees which sites those scopes cover on
+every path, and the flags rule (cocci/nofs_flags.cocci) converts redundant,
+unneeded, mixed and no-op sites. XFS's KM_NOFS wrappers are reported as not
+rewritten.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ import nofsbot.tools.spatch as coccinelle
 from nofsbot import __version__, discover, kernels
 from nofsbot.analyse import Options, analyse
 from nofsbot.config import Config
-from nofsbot.edits import flag_edits, sites_json
+from nofsbot.edits import flag_edits, scope_edits, scopes_json, sites_json
 from nofsbot.errors import NofsbotError, TreeError
-from nofsbot.model import Class, Finding
+from nofsbot.model import Boundary, Class, Evidence, Finding
 from nofsbot.plan import plan
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 RULES = Path(__file__).resolve().parent.parent / "cocci"
 FLAGS_RULE = "nofs_flags.cocci"
 BALANCE_RULE = "nofs_scope_balance.cocci"
+SCOPE_RULE = "nofs_scope.cocci"
 
 _KM_CLASSES = (Class.REDUNDANT, Class.UNNEEDED, Class.MIXED)
 _SUBJECTS = {
@@ -114,10 +117,32 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     gitcli.worktree_add(tree, worktree, branch, base)
     log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
 
-    analysis = analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs))
-    edits = flag_edits(plan(analysis.placed))
+    findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
     commits: list[Commit] = []
     missed: list[tuple[str, int, str]] = []
+    # 1. scopes at the planned critical sections; adding a scope only adds NOFS
+    scopes = scope_edits(findings)
+    for boundary, covered in scopes.items():
+        if _apply_scope(worktree, boundary):
+            subject, body = _scope_message(boundary, covered)
+            sha = gitcli.commit_all(worktree, [boundary.path], f"{subject}\n\n{body}")
+            commits.append(
+                Commit(sha, subject, (boundary.path,), ((boundary.path, boundary.line),))
+            )
+        else:
+            missed += [
+                (
+                    f.site.path,
+                    f.site.line,
+                    "needs-scope: the scope rule did not match "
+                    "(a path leaves the critical section without a planned exit)",
+                )
+                for f in covered
+            ]
+    # 2. a new plan: sites the new scopes cover on every path are now redundant
+    if commits:
+        findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    edits = flag_edits(findings)
     for key, group in _groups(edits, opts.group):
         done, skipped = _apply(worktree, group)
         missed += skipped
@@ -128,14 +153,22 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         commits.append(
             Commit(sha, subject, (key[0],), tuple((f.site.path, f.site.line) for f in done))
         )
-    for f in plan(analysis.placed):
-        if f.klass is Class.NEEDS_SCOPE:
-            missed.append(
-                (f.site.path, f.site.line, "needs-scope: scope insertion is not done yet")
-            )
-        elif (
-            f.klass in (Class.REDUNDANT, Class.UNNEEDED, Class.MIXED) and f.site.token == "KM_NOFS"
+    inserted = {c.sites[0] for c in commits if "open a NOFS scope" in c.subject}
+    for f in findings:
+        if (
+            f.klass is Class.NEEDS_SCOPE
+            and f.boundary is not None
+            and ((f.boundary.path, f.boundary.line) not in inserted)
         ):
+            missed.append(
+                (
+                    f.site.path,
+                    f.site.line,
+                    "needs-scope: another critical section "
+                    f"({f.boundary.function}()) needs a scope; run rewrite again",
+                )
+            )
+        if f.klass in _KM_CLASSES and f.site.token == "KM_NOFS":
             missed.append(
                 (f.site.path, f.site.line, "KM_NOFS: the kmem_* conversion is not done yet")
             )
@@ -145,7 +178,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         base,
         branch,
         str(worktree),
-        len(edits),
+        len(edits) + len(scopes),
         tuple(commits),
         tuple(sorted(set(missed))),
         tuple(unbalanced),
@@ -196,6 +229,66 @@ def _apply(
         if f.site.line not in changed
     ]
     return done, skipped
+
+
+def _apply_scope(worktree: Path, boundary: Boundary) -> bool:
+    """Open the scope of one boundary; whether the rule matched."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as tf:
+        tf.write(scopes_json([boundary]))
+        tf.flush()
+        diff = coccinelle.patch(
+            RULES / SCOPE_RULE,
+            [boundary.path],
+            cwd=worktree,
+            sites=Path(tf.name),
+            in_place=True,
+            env_name="NOFSBOT_SCOPES",
+        )
+    return "memalloc_nofs_save" in diff
+
+
+def _scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
+    subject = f"{_prefix(b.path)}: open a NOFS scope in {b.function}() while {b.lock} is held"
+    if len(subject) > 75:
+        subject = f"{_prefix(b.path)}: open a NOFS scope in {b.function}()"
+    sites = sorted({f"{f.site.function or '?'}()" for f in covered})
+    paras = [
+        _wrap(
+            f"{b.function}() takes {b.lock} and allocates with GFP_NOFS under it, in "
+            f"{', '.join(sites)}. Memory reclaim takes the same lock:"
+        ),
+        "\n".join(
+            textwrap.fill(
+                f"{e.function or '?'}(): {e.note}",
+                75,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+            for e in _reclaim_steps(covered)
+        ),
+        _wrap(
+            "so the allocations under it must not enter filesystem reclaim. Say so once, "
+            "with a NOFS scope from where the lock is taken to where it is released, "
+            "instead of relying on each allocation's flags."
+        ),
+        _wrap(
+            f"Generated by nofsbot {__version__} with cocci/{SCOPE_RULE} "
+            f"(spatch {coccinelle.version()})."
+        ),
+    ]
+    return subject, "\n\n".join(p for p in paras if p)
+
+
+def _reclaim_steps(covered: list[Finding]) -> list[Evidence]:
+    """The evidence from where the lock is taken to the reclaim entry point."""
+    for f in covered:
+        start = next(
+            (i for i, e in enumerate(f.evidence) if e.note.endswith("which reclaim also takes")),
+            None,
+        )
+        if start is not None:
+            return list(f.evidence[start : start + 10])
+    return []
 
 
 def _prefix(path: str) -> str:

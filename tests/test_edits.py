@@ -14,7 +14,7 @@ import pytest
 
 from nofsbot import config
 from nofsbot.analyse import Options, analyse
-from nofsbot.edits import flag_edits, sites_json
+from nofsbot.edits import flag_edits, scope_edits, scopes_json, sites_json
 from nofsbot.plan import plan
 from nofsbot.tools import spatch as coccinelle
 from tests.conftest import make_tree
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.spatch
 
 ROOT = Path(__file__).parent.parent
 CASES = sorted((Path(__file__).parent / "cases" / "nofs_flags").glob("*.before.c"))
+SCOPE_CASES = sorted((Path(__file__).parent / "cases" / "nofs_scope").glob("*.before.c"))
 
 
 def planned(tree: Path) -> str:
@@ -44,3 +45,30 @@ def test_case(before: Path, tmp_path: Path, spatch: str) -> None:
     assert coccinelle.patch(rule, [rel], cwd=tree, sites=sites) == ""
     # ... and after.c has nothing left to convert
     assert planned(tree) == "[]\n"
+
+
+@pytest.mark.parametrize("before", SCOPE_CASES, ids=lambda p: p.name.split(".")[0])
+def test_scope_case(before: Path, tmp_path: Path, spatch: str) -> None:
+    after = before.with_name(before.name.replace(".before.c", ".after.c"))
+    rel = "fs/case/case.c"
+    tree = make_tree(tmp_path / "tree", {rel: before.read_text()})
+
+    def boundaries() -> list[object]:
+        a = analyse(tree, ["fs/case"], config.load(), Options(jobs=1, cache=False))
+        return list(scope_edits(plan(a.placed)))
+
+    planned = boundaries()
+    assert planned
+    scopes = tmp_path / "scopes.json"
+    scopes.write_text(scopes_json(planned))  # type: ignore[arg-type]
+    coccinelle.patch(
+        ROOT / "cocci" / "nofs_scope.cocci",
+        [rel],
+        cwd=tree,
+        sites=scopes,
+        in_place=True,
+        env_name="NOFSBOT_SCOPES",
+    )
+    assert (tree / rel).read_text() == after.read_text()
+    # idempotent: after.c needs no further scope
+    assert boundaries() == []

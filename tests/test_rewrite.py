@@ -184,4 +184,43 @@ def test_checker_reports_a_leak_in_a_touched_file(
     out = capsys.readouterr().out
     assert code == 1
     assert "unbalanced: fs/case/leak.c:7: returns without restoring" in out
-    assert "1 commits, 1 of 1 planned flag edits made" in out
+    assert "1 commits, 1 of 1 planned edits made" in out
+
+
+def test_rewrite_opens_the_scope_then_converts_what_it_covers(
+    tmp_path: Path, spatch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = Path(__file__).parent / "cases" / "nofs_scope"
+    tree = make_tree(
+        tmp_path / "linux", {"fs/case/fill.c": (cases / "multi_exit.before.c").read_text()}
+    )
+    git(tree, "init", "-q", "-b", "master")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "base")
+    assert (
+        main(
+            [
+                "rewrite",
+                "--tree",
+                str(tree),
+                "fs/case",
+                "--branch",
+                "b",
+                "--worktree",
+                str(tmp_path / "wt"),
+                "--json",
+                "-j",
+                "1",
+            ]
+        )
+        == 0
+    )
+    r = json.loads(capsys.readouterr().out)
+    assert [c["subject"] for c in r["commits"]] == [
+        "case: open a NOFS scope in fill() while cache.lock is held",
+        "case: use GFP_KERNEL in fill(), already in a NOFS scope",
+    ]
+    final = git(tree, "show", "b:fs/case/fill.c")
+    # the scope as the scope rule makes it, and both allocations now plain GFP_KERNEL
+    assert final == (cases / "multi_exit.after.c").read_text().replace("GFP_NOFS", "GFP_KERNEL")
+    assert r["unbalanced"] == [] and r["not_rewritten"] == []

@@ -235,16 +235,17 @@ def acquire_site(
         line = fn.facts.calls[event][1]
 
 
-def exits(m: Model, fn: Fn, after: int, cls: str) -> tuple[int, ...]:
-    """Where a scope opened after line AFTER for lock CLS must be restored:
-    the releases of CLS after it, and the returns reached with CLS held."""
-    out = {
+def exits(m: Model, fn: Fn, after: int, cls: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """For a scope opened after line AFTER for lock CLS: the releases of CLS after
+    it (where the restore goes), and the returns reached with CLS still held
+    (where the critical section outlives the function)."""
+    releases = {
         fn.facts.calls[ci][1]
         for ci, op, c in m.classes.get(fn.id, ())
         if op == RELEASE and c == cls and fn.facts.calls[ci][1] > after
     }
-    out |= {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
-    return tuple(sorted(out))
+    held = {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
+    return tuple(sorted(releases)), tuple(sorted(held))
 
 
 def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) -> list[Evidence]:

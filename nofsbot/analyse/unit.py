@@ -112,16 +112,19 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None:
             continue
-        exits = reclaim.exits(model, owner, aline, cls)
+        releases, held_at_return = reclaim.exits(model, owner, aline, cls)
         if OUT not in prog.elems(owner, owner.state_at(ci)):
             unproven = (
                 f"{owner.name}() takes {cls} at line {aline}, but no known path "
                 "reaches it outside a scope (its callers cannot all be seen)"
             )
-        elif not exits:
-            unproven = f"{cls} taken by {owner.name}() is released in another function"
+        elif held_at_return or not releases:
+            unproven = (
+                f"{cls} taken by {owner.name}() is still held when it returns on some "
+                "path: the critical section does not end in that function"
+            )
         else:
-            boundary = Boundary(owner.path, owner.name, aline, cls, exits)
+            boundary = Boundary(owner.path, owner.name, aline, cls, releases)
     return Reclaim(shared, unresolved, on_path, boundary, tuple(ev), unproven, tuple(sorted(held)))
 
 

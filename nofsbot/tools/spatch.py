@@ -24,10 +24,12 @@ def patch(
     jobs: int = 1,
     in_place: bool = False,
     timeout: float = 1800,
+    env_name: str = "NOFSBOT_SITES",
 ) -> str:
     """Apply SP_FILE to FILES (paths relative to CWD) with the planned positions in
-    the JSON file SITES. Returns spatch's unified diff; with IN_PLACE the files
-    are also rewritten (only ever in nofsbot's own worktree or a test tree)."""
+    the JSON file SITES, named to the rule by the environment variable ENV_NAME.
+    Returns spatch's unified diff; with IN_PLACE the files are also rewritten
+    (only ever in nofsbot's own worktree or a test tree)."""
     if not files:
         return ""
     argv = [
@@ -45,7 +47,7 @@ def patch(
     if in_place:
         argv.append("--in-place")
     return run(
-        [*argv, *files], cwd=cwd, timeout=timeout, env={"NOFSBOT_SITES": str(sites.resolve())}
+        [*argv, *files], cwd=cwd, timeout=timeout, env={env_name: str(sites.resolve())}
     ).stdout
 
 

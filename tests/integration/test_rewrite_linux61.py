@@ -60,28 +60,45 @@ def test_rewrite_xfs_touches_only_planned_sites(
         == 0
     )
     r = json.loads(capsys.readouterr().out)
-    planned = {(s["path"], s["line"]) for c in r["commits"] for s in c["sites"]}
+    subjects = [c["subject"] for c in r["commits"]]
+    # first the scope at the ILOCK section of xfs_qm_dqattach() (see
+    # test_scan_linux61.py), then the flag conversions
+    assert (
+        subjects[0] == "xfs: open a NOFS scope in xfs_qm_dqattach() while xfs_inode.i_lock is held"
+    )
+    flags = {(s["path"], s["line"]) for c in r["commits"][1:] for s in c["sites"]}
     # the redundant xfs_attr_intent_init and __xfs_bmap_add, the no-op mask in
-    # xfs_inode_item_precommit_check (see test_scan_linux61.py)
-    assert planned == {
+    # xfs_inode_item_precommit_check
+    assert flags == {
         ("fs/xfs/libxfs/xfs_attr.c", 891),
         ("fs/xfs/libxfs/xfs_bmap.c", 6163),
         ("fs/xfs/xfs_inode_item.c", 48),
     }
-    assert r["planned"] == 3 and len(r["commits"]) == 3
+    assert r["planned"] == 4 and len(r["commits"]) == 4
     assert r["unbalanced"] == []  # the checker ran on the touched files
-    # needs-scope and KM_NOFS sites are reported, not silently dropped
-    whys = {w["why"].split(":")[0] for w in r["not_rewritten"]}
-    assert whys == {"needs-scope", "KM_NOFS"}
+    # what is left is said: here only KM_NOFS sites (the kmem_* conversion)
+    assert {w["why"].split(":")[0] for w in r["not_rewritten"]} == {"KM_NOFS"}
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
+    patch = PatchSet(diff)
     removed = {
         (pf.source_file.removeprefix("a/"), ln.source_line_no)
-        for pf in PatchSet(diff)
+        for pf in patch
         for h in pf
         for ln in h
         if ln.is_removed
     }
-    assert removed == planned
+    assert removed == flags  # the scope only adds lines
+    # never the anti-pattern: each save opens right after a lock is taken and
+    # each restore comes right before that lock is released
+    for pf in patch:
+        for h in pf:
+            lines = list(h)
+            for i, ln in enumerate(lines):
+                if ln.is_added and "memalloc_nofs_save" in ln.value:
+                    taken = [x.value for x in lines[:i] if not x.is_added][-1]
+                    assert "xfs_ilock(" in taken
+                if ln.is_added and "memalloc_nofs_restore" in ln.value:
+                    assert "xfs_iunlock(" in lines[i + 1].value
     assert git(linux61, "status", "--porcelain=v1") == status
     assert git(linux61, "rev-parse", "HEAD").strip() == r["base"]
 

@@ -46,7 +46,9 @@ def test_every_grep_hit_is_a_site_or_accounted(scans: dict[str, dict[str, object
 
 def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     counts = {k: Counter(s["class"] for s in v["sites"]) for k, v in scans.items()}  # type: ignore[attr-defined]
-    assert counts["fs/xfs"] == {"redundant": 7, "needs-scope": 5, "noop-mask": 1, "keep": 45}
+    # xlog_discard_busy_extents() is kept: the iclog's ic_sema it may run under
+    # is still held when xlog_write_iclog() returns (released at I/O completion)
+    assert counts["fs/xfs"] == {"redundant": 7, "needs-scope": 4, "noop-mask": 1, "keep": 46}
     assert counts["fs/ext4"] == {"needs-scope": 1, "keep": 65}
     assert counts["fs/quota"] == {"keep": 16}
 
