@@ -231,9 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="carry out the plan on a new branch in nofsbot's own git worktree",
         description="Scan PATH..., then rewrite the planned sites with Coccinelle on a new "
         "branch from HEAD, in a git worktree of nofsbot's own (your work tree and index are "
-        "never touched), one commit per file and class with a message draft that states the "
-        "class and the evidence. Flag conversions only, for now: redundant, unneeded, mixed "
-        "and no-op sites; needs-scope and KM_NOFS sites are listed as not rewritten.",
+        "never touched): first a NOFS scope at each needs-scope critical section (one commit "
+        "each), then, after a new analysis, the flag conversions (one commit per file and "
+        "class), each with a message draft that states the class and the evidence. KM_NOFS "
+        "sites are listed as not rewritten. The scope balance checker runs on every touched "
+        "file; a finding makes the exit code 1.",
     )
     r.add_argument("paths", nargs="+", metavar="PATH", help="files or directories in the tree")
     r.add_argument(
