@@ -1,7 +1,10 @@
 /// Convert the GFP_NOFS sites nofsbot planned: redundant and unneeded ones
 /// to GFP_KERNEL, mixed ones to GFP_KERNEL | __GFP_NOLOCKDEP, no-op masks
 /// (GFP_KERNEL | GFP_NOFS) to GFP_KERNEL, and computed masks (gfp & ~__GFP_FS)
-/// to the mask itself. Every other bit of the mask is kept.
+/// to the mask itself. Every other bit of the mask is kept. XFS 6.1's
+/// kmem_alloc/kmem_zalloc(.., KM_NOFS) become kmalloc/kzalloc with the
+/// semantics of kmem_flags_convert(): without KM_MAYFAIL kmem_alloc never
+/// fails (__GFP_NOFAIL), with it __GFP_RETRY_MAYFAIL.
 ///
 /// Only the positions listed in the JSON file named by $NOFSBOT_SITES are
 /// touched ([{"path", "line", "column", "class"}], column 1-based); the
@@ -40,7 +43,7 @@ position pk : script:python() { planned(pk, "redundant", "unneeded") };
 position pm : script:python() { planned(pm, "mixed") };
 position pn : script:python() { planned(pn, "noop-mask") };
 position pc : script:python() { planned(pc, "redundant", "unneeded") };
-expression E;
+expression E, S;
 @@
 (
 - GFP_KERNEL | GFP_NOFS@pn
@@ -57,6 +60,30 @@ expression E;
 |
 - E & ~__GFP_FS@pc
 + E
+|
+- kmem_alloc(S, KM_NOFS@pk)
++ kmalloc(S, GFP_KERNEL | __GFP_NOFAIL)
+|
+- kmem_alloc(S, KM_NOFS@pk | KM_MAYFAIL)
++ kmalloc(S, GFP_KERNEL | __GFP_RETRY_MAYFAIL)
+|
+- kmem_zalloc(S, KM_NOFS@pk)
++ kzalloc(S, GFP_KERNEL | __GFP_NOFAIL)
+|
+- kmem_zalloc(S, KM_NOFS@pk | KM_MAYFAIL)
++ kzalloc(S, GFP_KERNEL | __GFP_RETRY_MAYFAIL)
+|
+- kmem_alloc(S, KM_NOFS@pm)
++ kmalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL)
+|
+- kmem_alloc(S, KM_NOFS@pm | KM_MAYFAIL)
++ kmalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_RETRY_MAYFAIL)
+|
+- kmem_zalloc(S, KM_NOFS@pm)
++ kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL)
+|
+- kmem_zalloc(S, KM_NOFS@pm | KM_MAYFAIL)
++ kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_RETRY_MAYFAIL)
 )
 
 @found depends on report || org || context@

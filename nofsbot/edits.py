@@ -1,7 +1,8 @@
 """Which findings become edits, and how spatch is told about them.
 
 The flags rule edits the classes with a mask rewrite (redundant, unneeded,
-mixed, noop-mask), GFP_NOFS and ~__GFP_FS sites only. The scope rule opens a
+mixed, noop-mask): GFP_NOFS and ~__GFP_FS sites, and XFS's kmem_* calls with
+KM_NOFS (which become kmalloc/kzalloc). The scope rule opens a
 scope at each needs-scope boundary; the sites it covers are then converted
 only if a new analysis proves them always scoped.
 """
@@ -10,15 +11,24 @@ from __future__ import annotations
 
 import json
 
-from nofsbot.model import Boundary, Class, Finding
+from nofsbot.model import Boundary, Class, Finding, Kind
 
 FLAG_CLASSES = {Class.REDUNDANT, Class.UNNEEDED, Class.MIXED, Class.NOOP_MASK}
 FLAG_TOKENS = {"GFP_NOFS", "__GFP_FS"}
 
 
 def flag_edits(findings: tuple[Finding, ...]) -> list[Finding]:
-    """The findings the flags semantic patch (cocci/nofs_flags.cocci) converts."""
-    return [f for f in findings if f.klass in FLAG_CLASSES and f.site.token in FLAG_TOKENS]
+    """The findings the flags semantic patch (cocci/nofs_flags.cocci) converts:
+    masks, and XFS's kmem_alloc/kmem_zalloc(.., KM_NOFS) calls."""
+    return [
+        f
+        for f in findings
+        if f.klass in FLAG_CLASSES
+        and (
+            f.site.token in FLAG_TOKENS
+            or (f.site.token == "KM_NOFS" and f.site.kind is Kind.KMEM_ARG)
+        )
+    ]
 
 
 def scope_edits(findings: tuple[Finding, ...]) -> dict[Boundary, list[Finding]]:

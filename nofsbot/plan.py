@@ -19,7 +19,7 @@ import dataclasses
 import re
 
 from nofsbot.analyse import Placed
-from nofsbot.model import Class, Context, Finding, Kind
+from nofsbot.model import Class, Context, Finding, Kind, Site
 
 _NOOP_RE = re.compile(r"^\(?\s*(GFP_KERNEL\s*\|\s*GFP_NOFS|GFP_NOFS\s*\|\s*GFP_KERNEL)\s*\)?$")
 
@@ -46,6 +46,24 @@ def suggest(expression: str, token: str, replacement: str) -> str:
     if token == "KM_NOFS":  # no KM flag left is 0; 0 | KM_MAYFAIL is KM_MAYFAIL
         out = re.sub(r"^0\s*\|\s*|\s*\|\s*0$", "", out.strip()) or "0"
     return out
+
+
+_KMEM_TO = {"kmem_alloc": "kmalloc", "kmem_zalloc": "kzalloc"}
+
+
+def suggest_kmem(s: Site, extra: str = "") -> str:
+    """XFS 6.1: kmem_zalloc(.., KM_NOFS [| KM_MAYFAIL]) as kzalloc with the flags
+    kmem_flags_convert() gives: never failing without KM_MAYFAIL."""
+    fail = "__GFP_RETRY_MAYFAIL" if "KM_MAYFAIL" in s.expression else "__GFP_NOFAIL"
+    callee = _KMEM_TO.get(s.callee or "", s.callee or "kmalloc")
+    return f"{callee}(.., GFP_KERNEL{extra} | {fail})"
+
+
+def _suggestion(s: Site, *, mixed: bool = False) -> str:
+    """The mask (or, for XFS kmem_* calls, the call) to use instead."""
+    if s.token == "KM_NOFS" and s.kind is Kind.KMEM_ARG:
+        return suggest_kmem(s, " | __GFP_NOLOCKDEP" if mixed else "")
+    return suggest(s.expression, s.token, "GFP_KERNEL | __GFP_NOLOCKDEP" if mixed else "GFP_KERNEL")
 
 
 def _keep(p: Placed, reason: str) -> Finding:
@@ -102,7 +120,6 @@ def classify(p: Placed) -> Finding:
         return _keep(p, f"mapping-wide mask: {p.mapping}")
     if s.kind in _KEEP_KINDS:
         return _keep(p, _KEEP_KINDS[s.kind].format(detail=detail))
-    kernel = "GFP_KERNEL" if s.token != "KM_NOFS" else "0"
     if _NOOP_RE.match(s.expression):
         return Finding(
             s,
@@ -119,7 +136,7 @@ def classify(p: Placed) -> Finding:
             Class.REDUNDANT,
             "every path to this allocation is inside a NOFS scope",
             p.evidence,
-            suggestion=suggest(s.expression, s.token, kernel),
+            suggestion=_suggestion(s),
         )
     r = p.reclaim
     if r.shared and r.boundary is not None:
@@ -131,7 +148,7 @@ def classify(p: Placed) -> Finding:
             f"{b.lock} may be held here and reclaim takes it too: open a scope after it is "
             f"taken ({b.function}() line {b.line}) and restore it where it is released",
             p.evidence + r.evidence,
-            suggestion=suggest(s.expression, s.token, kernel),
+            suggestion=_suggestion(s),
             boundary=b,
         )
     if r.shared:
@@ -153,7 +170,7 @@ def classify(p: Placed) -> Finding:
             f"{b.lock}: work does not inherit the waiter's scope, so it needs its own "
             f"from the top of {b.function}()",
             p.evidence,
-            suggestion=suggest(s.expression, s.token, kernel),
+            suggestion=_suggestion(s),
             boundary=b,
         )
     if p.context is Context.UNKNOWN:
@@ -161,7 +178,6 @@ def classify(p: Placed) -> Finding:
     if r.on_reclaim_path:
         return _keep(p, f"runs on a reclaim path: {r.on_reclaim_path}")
     if p.context is Context.SOMETIMES:
-        mixed = "GFP_KERNEL | __GFP_NOLOCKDEP" if s.token != "KM_NOFS" else "KM_NOLOCKDEP"
         return Finding(
             s,
             p.context,
@@ -169,7 +185,7 @@ def classify(p: Placed) -> Finding:
             "inside a scope on some paths; on the others no lock that reclaim "
             "takes is held, so NOFS only silences lockdep",
             p.evidence,
-            suggestion=suggest(s.expression, s.token, mixed),
+            suggestion=_suggestion(s, mixed=True),
         )
     return Finding(
         s,
@@ -177,7 +193,7 @@ def classify(p: Placed) -> Finding:
         Class.UNNEEDED,
         "never inside a scope, no lock that reclaim takes is held, and not on a reclaim path",
         p.evidence,
-        suggestion=suggest(s.expression, s.token, kernel),
+        suggestion=_suggestion(s),
     )
 
 

@@ -24,12 +24,19 @@ def test_flags_rule_changes_exactly_the_planned_sites(
 ) -> None:
     a = analyse(linux61, ["fs/xfs", "fs/ext4", "fs/quota"], config.load(), Options(jobs=2))
     edits = flag_edits(plan(a.placed))
-    # redundant xfs_attr_intent_init / __xfs_bmap_add, and the no-op mask in
-    # xfs_inode_item_precommit_check (see test_scan_linux61.py)
+    # redundant xfs_attr_intent_init / __xfs_bmap_add, the no-op mask in
+    # xfs_inode_item_precommit_check, and the redundant kmem_* calls in
+    # xfs_dir_init/createname/removename/replace and xfs_defer_ops_capture
+    # (see test_scan_linux61.py)
     assert {(f.site.path, f.site.line) for f in edits} == {
         ("fs/xfs/libxfs/xfs_attr.c", 891),
         ("fs/xfs/libxfs/xfs_bmap.c", 6163),
         ("fs/xfs/xfs_inode_item.c", 48),
+        ("fs/xfs/libxfs/xfs_dir2.c", 238),
+        ("fs/xfs/libxfs/xfs_dir2.c", 275),
+        ("fs/xfs/libxfs/xfs_dir2.c", 443),
+        ("fs/xfs/libxfs/xfs_dir2.c", 504),
+        ("fs/xfs/libxfs/xfs_defer.c", 720),
     }
     sites = tmp_path / "sites.json"
     sites.write_text(sites_json(edits))
@@ -46,7 +53,11 @@ def test_flags_rule_changes_exactly_the_planned_sites(
     added = "".join(
         line.value for pf in PatchSet(diff) for hunk in pf for line in hunk if line.is_added
     )
-    assert "GFP_NOFS" not in added and added.count("GFP_KERNEL") == 3
+    assert "GFP_NOFS" not in added and "KM_NOFS" not in added
+    assert added.count("GFP_KERNEL") == 8
+    # the five kmem_zalloc(.., KM_NOFS) calls become never-failing kzalloc()s
+    assert added.count("kzalloc(sizeof(*args), GFP_KERNEL | __GFP_NOFAIL)") == 4
+    assert "dfc = kzalloc(sizeof(*dfc), GFP_KERNEL | __GFP_NOFAIL)" in added
     # the tree itself is untouched
     status = subprocess.run(
         ["git", "status", "--porcelain"], cwd=linux61, capture_output=True, text=True, check=True

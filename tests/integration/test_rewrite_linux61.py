@@ -68,16 +68,22 @@ def test_rewrite_xfs_touches_only_planned_sites(
     )
     flags = {(s["path"], s["line"]) for c in r["commits"][1:] for s in c["sites"]}
     # the redundant xfs_attr_intent_init and __xfs_bmap_add, the no-op mask in
-    # xfs_inode_item_precommit_check
+    # xfs_inode_item_precommit_check, the redundant kmem_zalloc(.., KM_NOFS)
+    # in xfs_dir_init/createname/removename/replace and xfs_defer_ops_capture
     assert flags == {
         ("fs/xfs/libxfs/xfs_attr.c", 891),
         ("fs/xfs/libxfs/xfs_bmap.c", 6163),
         ("fs/xfs/xfs_inode_item.c", 48),
+        ("fs/xfs/libxfs/xfs_dir2.c", 238),
+        ("fs/xfs/libxfs/xfs_dir2.c", 275),
+        ("fs/xfs/libxfs/xfs_dir2.c", 443),
+        ("fs/xfs/libxfs/xfs_dir2.c", 504),
+        ("fs/xfs/libxfs/xfs_defer.c", 720),
     }
-    assert r["planned"] == 4 and len(r["commits"]) == 4
+    # one commit for the scope, then one per file and class
+    assert r["planned"] == 9 and len(r["commits"]) == 6
     assert r["unbalanced"] == []  # the checker ran on the touched files
-    # what is left is said: here only KM_NOFS sites (the kmem_* conversion)
-    assert {w["why"].split(":")[0] for w in r["not_rewritten"]} == {"KM_NOFS"}
+    assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
     patch = PatchSet(diff)
     removed = {

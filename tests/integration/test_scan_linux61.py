@@ -139,7 +139,8 @@ def test_xfs_dqattach_needs_a_scope_around_the_ilock(scans: dict[str, dict[str, 
         "lock": "xfs_inode.i_lock",
         "exits": [371],
     }
-    assert s["suggestion"] == "0"  # KM_NOFS -> no KM flag once the scope is there
+    # kmem_zalloc(.., KM_NOFS) never fails: kzalloc with __GFP_NOFAIL
+    assert s["suggestion"] == "kzalloc(.., GFP_KERNEL | __GFP_NOFAIL)"
 
 
 def test_ext4_lazyinit_needs_a_scope_around_alloc_sem(scans: dict[str, dict[str, object]]) -> None:
