@@ -108,6 +108,12 @@ def test_rewrite_xfs_touches_only_planned_sites(
     assert git(linux61, "status", "--porcelain=v1") == status
     assert git(linux61, "rev-parse", "HEAD").strip() == r["base"]
 
+    # every touched file still parses: no function gained a parse error
+    for pf in patch:
+        before = git(linux61, "show", f"{r['base']}:{pf.path}")
+        after = git(linux61, "show", f"nofs-xfs-test:{pf.path}")
+        assert _functions_with_errors(after, pf.path) <= _functions_with_errors(before, pf.path)
+
     # rewriting the result again plans nothing
     git(wt, "checkout", "-q", "--detach")
     wt2 = tmp_path / "wt2"
@@ -130,3 +136,57 @@ def test_rewrite_xfs_touches_only_planned_sites(
     )
     again = json.loads(capsys.readouterr().out)
     assert again["planned"] == 0 and again["commits"] == []
+
+
+def _functions_with_errors(text: str, path: str) -> set[str]:
+    from nofsbot import config
+    from nofsbot.analyse.extract import Extractor
+
+    facts = Extractor(config.load()).extract(path, text.encode())
+    return {fn.name for fn in facts.functions if fn.error}
+
+
+def test_rewrite_ext4_and_quota(
+    linux61: Path,
+    spatch: str,
+    tmp_path: Path,
+    branches: list[tuple[str, Path]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    wt = tmp_path / "wt"
+    branches.append(("nofs-ext4-quota-test", wt))
+    assert (
+        main(
+            [
+                "rewrite",
+                "--tree",
+                str(linux61),
+                "fs/ext4",
+                "fs/quota",
+                "--branch",
+                "nofs-ext4-quota-test",
+                "--worktree",
+                str(wt),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    r = json.loads(capsys.readouterr().out)
+    # ext4_init_inode_table() gets its scope after down_write(&grp->alloc_sem)
+    # (line 1564, see test_scan_linux61.py), restored before up_write(), and
+    # its sb_issue_zeroout(.., GFP_NOFS), now always scoped, becomes
+    # GFP_KERNEL; fs/quota has nothing to rewrite (all its sites are kept)
+    assert [c["subject"] for c in r["commits"]] == [
+        "ext4: open a NOFS scope in ext4_init_inode_table()",
+        "ext4: use GFP_KERNEL in ext4_init_inode_table(), already in a NOFS scope",
+    ]
+    assert r["commits"][0]["sites"] == [{"path": "fs/ext4/ialloc.c", "line": 1564}]
+    assert r["planned"] == 2 and r["not_rewritten"] == [] and r["unbalanced"] == []
+    diff = git(linux61, "diff", f"{r['base']}..nofs-ext4-quota-test")
+    assert {pf.path for pf in PatchSet(diff)} == {"fs/ext4/ialloc.c"}
+    # every touched file still parses: no function gained a parse error
+    for path in {pf.path for pf in PatchSet(diff)}:
+        before = git(linux61, "show", f"{r['base']}:{path}")
+        after = git(linux61, "show", f"nofs-ext4-quota-test:{path}")
+        assert _functions_with_errors(after, path) <= _functions_with_errors(before, path)
