@@ -1,7 +1,8 @@
 """The rewrite stage: carry out the plan with spatch, in nofsbot's own worktree.
 
 `rewrite(opts, cfg)` makes a git worktree on a new branch from the tree's
-HEAD (the user's work tree and index are never touched), analyses the
+HEAD (the user's work tree and index are never touched; only what the
+analysis reads is checked out, the index holds the whole tree), analyses the
 committed code there, applies the semantic patches to the planned
 positions, checks that every planned site was rewritten (spatch silently
 skips functions it cannot parse), commits one logical change at a time
@@ -112,7 +113,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     worktree = opts.worktree or _worktree_dir(tree, branch)
     if worktree.exists():
         raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
-    gitcli.worktree_add(tree, worktree, branch, base)
+    gitcli.worktree_add(tree, worktree, branch, base, only=_checkout(tree, paths))
     log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
 
     findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
@@ -177,6 +178,22 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         tuple(sorted(set(missed))),
         tuple(unbalanced),
     )
+
+
+def _checkout(tree: Path, paths: tuple[str, ...]) -> list[str]:
+    """What the analysis and the rewrite read: the subsystems of PATHS, the
+    headers of their parent directories, include/ and arch/*/include/, and
+    the top-level files that make it a kernel tree (plus scripts/)."""
+    specs = {"MAINTAINERS", "Makefile", "Kconfig", "scripts", "include", ":(glob)arch/*/include/**"}
+    for p in paths:
+        root, recursive = discover.analysis_root(p)
+        if not root:
+            return ["."]
+        specs.add(root if recursive else f":(glob){root}/*.[ch]")
+        parts = root.split("/")
+        for i in range(1, len(parts)):
+            specs.add(":(glob)" + "/".join(parts[:i]) + "/*.h")
+    return sorted(specs)
 
 
 def _slug(paths: Iterable[str]) -> str:

@@ -111,11 +111,26 @@ def branch_exists(repo: Path, name: str) -> bool:
     return res.returncode == 0
 
 
-def worktree_add(repo: Path, dest: Path, branch: str, base: str) -> None:
+def worktree_add(
+    repo: Path, dest: Path, branch: str, base: str, only: list[str] | None = None
+) -> None:
     """A new worktree at DEST on a new BRANCH starting at BASE; the user's own
-    work tree and index are not touched."""
+    work tree and index are not touched. With ONLY (pathspecs), the index holds
+    the whole tree but only those paths are checked out, which takes seconds
+    instead of most of a minute on a kernel tree."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    run(["git", "worktree", "add", "-q", "-b", branch, str(dest), base], cwd=repo, timeout=1800)
+    if only is None:
+        run(["git", "worktree", "add", "-q", "-b", branch, str(dest), base], cwd=repo, timeout=1800)
+        return
+    run(
+        ["git", "worktree", "add", "-q", "--no-checkout", "-b", branch, str(dest), base],
+        cwd=repo,
+        timeout=1800,
+    )
+    run(["git", "read-tree", "HEAD"], cwd=dest, timeout=600)
+    # ls-files takes pathspecs that match nothing (no arch/ in a small tree)
+    files = run(["git", "ls-files", "-z", "--", *only], cwd=dest, timeout=600).stdout
+    run(["git", "checkout-index", "-f", "-z", "--stdin"], cwd=dest, timeout=1800, input=files)
 
 
 def worktree_remove(repo: Path, dest: Path) -> None:

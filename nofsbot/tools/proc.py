@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,7 @@ def run(
     if env:
         full_env.update(env)
     log.debug("run %s (cwd=%s)", " ".join(argv), cwd)
+    started = time.monotonic()
     try:
         proc = subprocess.run(
             argv,
@@ -75,6 +77,7 @@ def run(
         )
     except subprocess.TimeoutExpired as e:
         raise ToolError(argv, -1, f"timed out after {timeout:.0f}s") from e
+    log.debug("ran %s in %.2fs", argv[0], time.monotonic() - started)
     result = Result(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode not in ok_codes:
         raise ToolError(argv, proc.returncode, proc.stderr or proc.stdout)
