@@ -190,3 +190,26 @@ def test_rewrite_ext4_and_quota(
         before = git(linux61, "show", f"{r['base']}:{path}")
         after = git(linux61, "show", f"nofs-ext4-quota-test:{path}")
         assert _functions_with_errors(after, path) <= _functions_with_errors(before, path)
+    # rewriting the result again plans nothing
+    git(wt, "checkout", "-q", "--detach")
+    wt2 = tmp_path / "wt2"
+    branches.append(("nofs-ext4-quota-again", wt2))
+    assert (
+        main(
+            [
+                "rewrite",
+                "--tree",
+                str(wt),
+                "fs/ext4",
+                "fs/quota",
+                "--branch",
+                "nofs-ext4-quota-again",
+                "--worktree",
+                str(wt2),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    again = json.loads(capsys.readouterr().out)
+    assert again["planned"] == 0 and again["commits"] == []
