@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nofsbot.analyse import ir
-from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program
+from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
 from nofsbot.model import Context, Evidence
 
 MAX_CALLERS = 6
@@ -50,9 +50,8 @@ def covered(
         return out
     # covered because the function is always entered inside a scope
     root = fn.why.get(IN)
-    if root and root[0] == "root":
-        _, path, rline, note = root
-        out.append(Evidence(str(path), int(rline), fn.name, str(note)))  # type: ignore[call-overload]
+    if isinstance(root, RootWitness):
+        out.append(Evidence(root.path, root.line, fn.name, root.note))
         return out
     callers = sorted({(c, ci) for c, ci in fn.callers}, key=lambda x: (prog.fns[x[0]].path, x[1]))
     out.append(
@@ -109,14 +108,12 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
         w = cur.why.get(elem)
         if w is None:
             break
-        if w[0] == "root":
-            _, path, line, note = w
-            out.append(Evidence(str(path), int(line), cur.name, str(note)))  # type: ignore[call-overload]
+        if isinstance(w, RootWitness):
+            out.append(Evidence(w.path, w.line, cur.name, w.note))
             break
-        _, cid, ci = w
-        g = prog.fns[int(cid)]  # type: ignore[call-overload]
-        callee, cline = g.facts.calls[int(ci)]  # type: ignore[call-overload]
-        st = g.state_at(int(ci))  # type: ignore[call-overload]
+        g = prog.fns[w.caller]
+        callee, cline = g.facts.calls[w.call]
+        st = g.state_at(w.call)
         if elem == IN and any(s >= 1 for s in st):
             ev = _opener(prog, g, cline)
             out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside a scope"))

@@ -93,7 +93,8 @@ class Extractor:
                 continue
             name = (callee.text or b"").decode()
             if name in self.flags_save or name in self.flags_restore:
-                args = syntax.fold(call.child_by_field_name("arguments").text)  # type: ignore[union-attr]
+                arglist = call.child_by_field_name("arguments")
+                args = syntax.fold(arglist.text if arglist is not None else b"")
                 if name in self.flags_restore or any(b in args for b in self.flag_bits):
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))

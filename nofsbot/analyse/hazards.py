@@ -50,9 +50,9 @@ def find(prog: Program, model: reclaim.Model) -> list[Hazard]:
     return sorted(set(out), key=lambda h: (h.path, h.line, h.kind, h.message))
 
 
-def _named_indexes(f: object) -> list[int]:
+def _named_indexes(f: FileFacts) -> list[int]:
     """Indexes (into the file's functions) of the functions the program kept."""
-    return [i for i, fn in enumerate(f.functions) if fn.name]  # type: ignore[attr-defined]
+    return [i for i, fn in enumerate(f.functions) if fn.name]
 
 
 def _outside_scope(prog: Program, fn: Fn, event: int) -> bool:

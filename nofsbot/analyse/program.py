@@ -30,6 +30,23 @@ log = logging.getLogger(__name__)
 IN, OUT, UNK = "in", "out", "unk"
 
 
+@dataclass(frozen=True)
+class RootWitness:
+    """Where an entry context comes from outside the call graph."""
+
+    path: str
+    line: int
+    note: str
+
+
+@dataclass(frozen=True)
+class CallWitness:
+    """A call that brings an entry context into its callee."""
+
+    caller: int
+    call: int
+
+
 @dataclass
 class Fn:
     id: int
@@ -40,9 +57,8 @@ class Fn:
     at: dict[int, frozenset[int]] | None = None  # walk states per event
     summary: frozenset[int] = frozenset({0})
     entry: set[str] = field(default_factory=set)
-    # first witness for each entry element: ("call", caller id, call index)
-    # or ("root", path, line, note)
-    why: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    # the first witness for each entry element
+    why: dict[str, RootWitness | CallWitness] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -238,7 +254,7 @@ class Program:
     def _root(self, fn: Fn, elem: str, path: str, line: int, note: str) -> None:
         if elem not in fn.entry:
             fn.entry.add(elem)
-            fn.why[elem] = ("root", path, line, note)
+            fn.why[elem] = RootWitness(path, line, note)
 
     def contexts(self) -> None:
         cfg = self.cfg
@@ -336,7 +352,7 @@ class Program:
                         continue
                     for e in new:
                         callee.entry.add(e)
-                        callee.why[e] = ("call", g.id, ci)
+                        callee.why[e] = CallWitness(g.id, ci)
                     if t not in queued:
                         work.append(t)
                         queued.add(t)

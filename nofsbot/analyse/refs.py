@@ -52,7 +52,7 @@ def references(
                 a = a.named_children[-1]
             if a.type == "identifier" and a.text:
                 name = a.text.decode()
-                detail = f"{callee_node.text.decode()}#{idx}"  # type: ignore[union-attr]
+                detail = f"{syntax.fold(callee_node.text)}#{idx}"
                 target = syntax.work_field(callee_node.parent) if idx > 0 else ""
                 seen.setdefault(
                     (name, "work", detail),

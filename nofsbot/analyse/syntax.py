@@ -7,7 +7,7 @@ import re
 from tree_sitter import Node
 
 from nofsbot.analyse.facts import Alloc
-from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY
+from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY, Region
 
 WS_RE = re.compile(r"\s+")
 
@@ -86,18 +86,19 @@ def callee_name(call: Node) -> str:
     return fold(fn.text) if fn is not None else ""
 
 
-def region_category(regions: tuple[object, ...], offset: int, token: str) -> str | None:
+def region_category(regions: tuple[Region, ...], offset: int, token: str) -> str | None:
+    """The blanked region (directive, macro body, #if 0) OFFSET lies in, if any;
+    the definition of TOKEN itself is reported as such."""
     best = None
     for r in regions:
-        if r.start > offset:  # type: ignore[attr-defined]
+        if r.start > offset:
             break
-        if r.start <= offset < r.end:  # type: ignore[attr-defined]
-            cat = r.category  # type: ignore[attr-defined]
-            if cat == DISABLED:
+        if r.start <= offset < r.end:
+            if r.category == DISABLED:
                 return DISABLED
-            if cat == MACRO_BODY:
-                best = DEFINITION if r.name == token else MACRO_BODY  # type: ignore[attr-defined]
-            elif cat == DIRECTIVE and best is None:
+            if r.category == MACRO_BODY:
+                best = DEFINITION if r.name == token else MACRO_BODY
+            elif r.category == DIRECTIVE and best is None:
                 best = DIRECTIVE
     return best
 

@@ -158,7 +158,8 @@ def to_text(r: ScanResult, *, evidence: bool = True) -> str:
                 out += [f"           {e}" for e in f.evidence]
         out.append("")
     sm = r.summary()
-    classes = ", ".join(f"{k} {v}" for k, v in sm["classes"].items())  # type: ignore[attr-defined]
+    counts = Counter(str(f.klass) for f in r.findings)
+    classes = ", ".join(f"{c} {counts.get(str(c), 0)}" for c in Class)
     out.append(
         f"{sm['sites']} sites in {len(by_file)} files ({classes}); "
         f"{sm['files_analysed']} files and {sm['functions']} functions analysed"
