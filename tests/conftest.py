@@ -86,6 +86,12 @@ def linux61() -> Path:
 
 
 @pytest.fixture(scope="session")
+def linux612() -> Path:
+    need("the 6.12 kernel tree (run `nofsbot kernel 6.12`)", kernels.is_provisioned("6.12"))
+    return kernels.tree_path("6.12")
+
+
+@pytest.fixture(scope="session")
 def spatch() -> str:
     path = shutil.which("spatch")
     need("spatch (apt-get install coccinelle)", path is not None)

@@ -30,8 +30,7 @@ def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
     callee, cline = op
     note = prog.cfg.provider_note(callee)
     _eff, pair = prog.cfg.scope_effect(callee)
-    what = pair.name if pair else "scope"
-    text = f"{callee}() opens a NOFS scope ({what})"
+    text = f"{callee}() opens a NOFS scope" + (f" ({pair.name})" if pair else "")
     if pair and pair.conditional:
         text += f"; conditional: {note}"
     return Evidence(fn.path, cline, fn.name, text)
