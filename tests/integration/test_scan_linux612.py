@@ -26,7 +26,8 @@ def test_xfs_and_bcachefs_on_612(linux612: Path, tmp_path: Path) -> None:
     s = sites[("fs/xfs/xfs_discard.c", 499)]
     assert s["class"] == "redundant"
     assert ("fs/xfs/xfs_discard.c", 593) in {(e["path"], e["line"]) for e in s["evidence"]}
-    # btree_bounce_alloc() calls memalloc_nofs_save() itself right before its
-    # kvmalloc(.., GFP_NOFS): the inner flag is belt and braces
+    # btree_bounce_alloc() opens its own scope (memalloc_nofs_save(), line 118)
+    # around both allocations, so the GFP_NOFS of its mempool_alloc()
+    # fallback is belt and braces
     s = sites[("fs/bcachefs/btree_io.c", 127)]
     assert (s["class"], s["context"]) == ("redundant", "always")
