@@ -23,19 +23,24 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+def committed(root: Path, files: dict[str, str]) -> Path:
+    """A kernel-shaped tree with FILES, committed in a new git repository."""
+    tree = make_tree(root, files)
+    git(tree, "init", "-q", "-b", "master")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "base")
+    return tree
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    tree = make_tree(
+    return committed(
         tmp_path / "linux",
         {
             "fs/case/scoped.c": (CASES / "scoped.before.c").read_text(),
             "fs/case/mixed.c": (CASES / "mixed.before.c").read_text(),
         },
     )
-    git(tree, "init", "-q", "-b", "master")
-    git(tree, "add", "-A")
-    git(tree, "commit", "-q", "-m", "base")
-    return tree
 
 
 def test_rewrite_commits_on_its_own_branch(
@@ -163,10 +168,7 @@ def test_checker_reports_a_leak_in_a_touched_file(
 	return 0;
 }
 """
-    tree = make_tree(tmp_path / "linux", {"fs/case/leak.c": src})
-    git(tree, "init", "-q", "-b", "master")
-    git(tree, "add", "-A")
-    git(tree, "commit", "-q", "-m", "base")
+    tree = committed(tmp_path / "linux", {"fs/case/leak.c": src})
     code = main(
         [
             "rewrite",
@@ -191,12 +193,9 @@ def test_rewrite_opens_the_scope_then_converts_what_it_covers(
     tmp_path: Path, spatch: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cases = Path(__file__).parent / "cases" / "nofs_scope"
-    tree = make_tree(
+    tree = committed(
         tmp_path / "linux", {"fs/case/fill.c": (cases / "multi_exit.before.c").read_text()}
     )
-    git(tree, "init", "-q", "-b", "master")
-    git(tree, "add", "-A")
-    git(tree, "commit", "-q", "-m", "base")
     assert (
         main(
             [

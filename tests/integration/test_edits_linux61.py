@@ -14,6 +14,7 @@ from nofsbot.analyse import Options, analyse
 from nofsbot.edits import flag_edits, sites_json
 from nofsbot.plan import plan
 from nofsbot.tools import spatch as coccinelle
+from tests.integration.test_rewrite_linux61 import XFS_FLAG_EDITS
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 ROOT = Path(__file__).parent.parent.parent
@@ -24,20 +25,7 @@ def test_flags_rule_changes_exactly_the_planned_sites(
 ) -> None:
     a = analyse(linux61, ["fs/xfs", "fs/ext4", "fs/quota"], config.load(), Options(jobs=2))
     edits = flag_edits(plan(a.placed))
-    # redundant xfs_attr_intent_init / __xfs_bmap_add, the no-op mask in
-    # xfs_inode_item_precommit_check, and the redundant kmem_* calls in
-    # xfs_dir_init/createname/removename/replace and xfs_defer_ops_capture
-    # (see test_scan_linux61.py)
-    assert {(f.site.path, f.site.line) for f in edits} == {
-        ("fs/xfs/libxfs/xfs_attr.c", 891),
-        ("fs/xfs/libxfs/xfs_bmap.c", 6163),
-        ("fs/xfs/xfs_inode_item.c", 48),
-        ("fs/xfs/libxfs/xfs_dir2.c", 238),
-        ("fs/xfs/libxfs/xfs_dir2.c", 275),
-        ("fs/xfs/libxfs/xfs_dir2.c", 443),
-        ("fs/xfs/libxfs/xfs_dir2.c", 504),
-        ("fs/xfs/libxfs/xfs_defer.c", 720),
-    }
+    assert {(f.site.path, f.site.line) for f in edits} == XFS_FLAG_EDITS
     sites = tmp_path / "sites.json"
     sites.write_text(sites_json(edits))
     files = sorted({f.site.path for f in edits})

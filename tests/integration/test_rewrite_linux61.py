@@ -14,6 +14,21 @@ from nofsbot.cli import main
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
+# The flag edits planned for 6.1 fs/xfs (see test_scan_linux61.py): the
+# redundant xfs_attr_intent_init and __xfs_bmap_add, the no-op mask in
+# xfs_inode_item_precommit_check, and the redundant kmem_zalloc(.., KM_NOFS)
+# in xfs_dir_init/createname/removename/replace and xfs_defer_ops_capture.
+XFS_FLAG_EDITS = {
+    ("fs/xfs/libxfs/xfs_attr.c", 891),
+    ("fs/xfs/libxfs/xfs_bmap.c", 6163),
+    ("fs/xfs/xfs_inode_item.c", 48),
+    ("fs/xfs/libxfs/xfs_dir2.c", 238),
+    ("fs/xfs/libxfs/xfs_dir2.c", 275),
+    ("fs/xfs/libxfs/xfs_dir2.c", 443),
+    ("fs/xfs/libxfs/xfs_dir2.c", 504),
+    ("fs/xfs/libxfs/xfs_defer.c", 720),
+}
+
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
@@ -67,19 +82,7 @@ def test_rewrite_xfs_touches_only_planned_sites(
         subjects[0] == "xfs: open a NOFS scope in xfs_qm_dqattach() while xfs_inode.i_lock is held"
     )
     flags = {(s["path"], s["line"]) for c in r["commits"][1:] for s in c["sites"]}
-    # the redundant xfs_attr_intent_init and __xfs_bmap_add, the no-op mask in
-    # xfs_inode_item_precommit_check, the redundant kmem_zalloc(.., KM_NOFS)
-    # in xfs_dir_init/createname/removename/replace and xfs_defer_ops_capture
-    assert flags == {
-        ("fs/xfs/libxfs/xfs_attr.c", 891),
-        ("fs/xfs/libxfs/xfs_bmap.c", 6163),
-        ("fs/xfs/xfs_inode_item.c", 48),
-        ("fs/xfs/libxfs/xfs_dir2.c", 238),
-        ("fs/xfs/libxfs/xfs_dir2.c", 275),
-        ("fs/xfs/libxfs/xfs_dir2.c", 443),
-        ("fs/xfs/libxfs/xfs_dir2.c", 504),
-        ("fs/xfs/libxfs/xfs_defer.c", 720),
-    }
+    assert flags == XFS_FLAG_EDITS
     # one commit for the scope, then one per file and class
     assert r["planned"] == 9 and len(r["commits"]) == 6
     assert r["unbalanced"] == []  # the checker ran on the touched files
@@ -115,18 +118,30 @@ def test_rewrite_xfs_touches_only_planned_sites(
         assert _functions_with_errors(after, pf.path) <= _functions_with_errors(before, pf.path)
 
     # rewriting the result again plans nothing
+    assert rewrite_again(wt, ["fs/xfs"], "nofs-xfs-again", tmp_path, branches, capsys) == (0, 0)
+
+
+def rewrite_again(
+    wt: Path,
+    paths: list[str],
+    branch: str,
+    tmp_path: Path,
+    branches: list[tuple[str, Path]],
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, int]:
+    """Rewrite the result of a rewrite again: (edits planned, commits made)."""
     git(wt, "checkout", "-q", "--detach")
-    wt2 = tmp_path / "wt2"
-    branches.append(("nofs-xfs-again", wt2))
+    wt2 = tmp_path / f"{branch}-wt"
+    branches.append((branch, wt2))
     assert (
         main(
             [
                 "rewrite",
                 "--tree",
                 str(wt),
-                "fs/xfs",
+                *paths,
                 "--branch",
-                "nofs-xfs-again",
+                branch,
                 "--worktree",
                 str(wt2),
                 "--json",
@@ -135,7 +150,7 @@ def test_rewrite_xfs_touches_only_planned_sites(
         == 0
     )
     again = json.loads(capsys.readouterr().out)
-    assert again["planned"] == 0 and again["commits"] == []
+    return int(again["planned"]), len(again["commits"])
 
 
 def _functions_with_errors(text: str, path: str) -> set[str]:
@@ -191,25 +206,7 @@ def test_rewrite_ext4_and_quota(
         after = git(linux61, "show", f"nofs-ext4-quota-test:{path}")
         assert _functions_with_errors(after, path) <= _functions_with_errors(before, path)
     # rewriting the result again plans nothing
-    git(wt, "checkout", "-q", "--detach")
-    wt2 = tmp_path / "wt2"
-    branches.append(("nofs-ext4-quota-again", wt2))
-    assert (
-        main(
-            [
-                "rewrite",
-                "--tree",
-                str(wt),
-                "fs/ext4",
-                "fs/quota",
-                "--branch",
-                "nofs-ext4-quota-again",
-                "--worktree",
-                str(wt2),
-                "--json",
-            ]
-        )
-        == 0
+    again = rewrite_again(
+        wt, ["fs/ext4", "fs/quota"], "nofs-ext4-quota-again", tmp_path, branches, capsys
     )
-    again = json.loads(capsys.readouterr().out)
-    assert again["planned"] == 0 and again["commits"] == []
+    assert again == (0, 0)
