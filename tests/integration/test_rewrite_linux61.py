@@ -36,16 +36,31 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+STALE = ("nofs-xfs-test", "nofs-xfs-again", "nofs-ext4-quota-test", "nofs-ext4-quota-again")
+
+
+def _drop(repo: Path, branch: str) -> None:
+    subprocess.run(["git", "branch", "-D", branch], cwd=repo, check=False, capture_output=True)
+
+
 @pytest.fixture
 def branches(linux61: Path) -> Iterator[list[tuple[str, Path]]]:
-    """Branches and worktrees a test makes in the cached tree, removed afterwards."""
+    """Branches and worktrees a test makes in the cached tree, removed afterwards
+    (and before, in case an interrupted run left them behind)."""
+    subprocess.run(["git", "worktree", "prune"], cwd=linux61, check=False)
+    for branch in STALE:
+        _drop(linux61, branch)
     made: list[tuple[str, Path]] = []
     yield made
     for branch, wt in made:
-        subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=linux61, check=False)
         subprocess.run(
-            ["git", "branch", "-D", branch], cwd=linux61, check=False, capture_output=True
+            ["git", "worktree", "remove", "--force", str(wt)],
+            cwd=linux61,
+            check=False,
+            capture_output=True,
         )
+        _drop(linux61, branch)
+    subprocess.run(["git", "worktree", "prune"], cwd=linux61, check=False)
 
 
 def test_rewrite_xfs_touches_only_planned_sites(
