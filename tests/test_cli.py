@@ -115,3 +115,13 @@ def test_hazards_json_and_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_bad_fail_on_is_a_usage_error(tree: Path) -> None:
     assert main(["scan", "--tree", str(tree), "fs", "--fail-on", "nonsense"]) == 2
+
+
+def test_text_shows_suggestion_and_scope_boundary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    t = make_tree(tmp_path / "t", {"fs/fx/r.c": (DATA / "scan" / "reclaim_classes.c").read_text()})
+    assert main(["scan", "--tree", str(t), "fs/fx", "--brief"]) == 0
+    out = capsys.readouterr().out
+    assert "suggestion: GFP_KERNEL" in out
+    assert "scope: after line 35 of fill_worker() (fs/fx/r.c), restored before line 37" in out

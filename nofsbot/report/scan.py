@@ -154,6 +154,15 @@ def to_text(r: ScanResult, *, evidence: bool = True) -> str:
                 f"{f.context!s:<9} {s.kind!s:<12} {s.expression}"
             )
             out.append(f"         {f.reason}")
+            if f.suggestion:
+                out.append(f"         suggestion: {f.suggestion}")
+            if f.boundary is not None:
+                b = f.boundary
+                exits = ", ".join(str(n) for n in b.exits)
+                out.append(
+                    f"         scope: after line {b.line} of {b.function}() ({b.path}), "
+                    f"restored before line {exits}"
+                )
             if evidence:
                 out += [f"           {e}" for e in f.evidence]
         out.append("")
