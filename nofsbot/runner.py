@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -77,7 +77,3 @@ def map_items(
             if progress:
                 progress.step(len(c))
     return out
-
-
-def flatten(xs: Iterable[list[R]]) -> list[R]:
-    return [x for xs_ in xs for x in xs_]

@@ -162,7 +162,7 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))
     ]
     roots = [u for u in units if any(outside.in_unit(h, u) for h in hits)]
-    files = discover.source_files(tree, roots)
+    files = sorted(p for p in contents if any(outside.in_unit(p, u) for u in roots))
     contents = {p: contents[p] for p in files}
     store = Store(opts.cache_dir, enabled=opts.cache)
 

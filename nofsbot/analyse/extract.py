@@ -55,10 +55,6 @@ class Extractor:
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
 
-    def parse(self, src: bytes) -> tuple[Node, bytes]:
-        prepared = self.pp.prepare(src)
-        return self.parser.parse(prepared.text).root_node, prepared.text
-
     def extract(self, path: str, src: bytes) -> FileFacts:
         prepared = self.pp.prepare(src)
         root = self.parser.parse(prepared.text).root_node

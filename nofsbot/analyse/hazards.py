@@ -46,7 +46,7 @@ def find(prog: Program, model: reclaim.Model) -> list[Hazard]:
         out += _stored(prog, model, f, named, nsites)
     for fn in prog.fns:
         out += _unbalanced(prog, fn)
-        out += _waits(prog, fn)
+    out += _waits(prog, scoped_waits(prog))
     return sorted(set(out), key=lambda h: (h.path, h.line, h.kind, h.message))
 
 
@@ -211,50 +211,53 @@ def _configured(prog: Program, name: str) -> bool:
     return any(name in f.functions for f in cfg.providers.functions)
 
 
-def _waits(prog: Program, fn: Fn) -> list[Hazard]:
-    if not fn.facts.waits:
-        return []
+def _waits(prog: Program, waits: list[tuple[Fn, int, str, Fn]]) -> list[Hazard]:
     out = []
-    for ci, field in fn.facts.waits:
-        if not field or prog.elems(fn, fn.state_at(ci)) != {IN}:
+    for fn, ci, field, worker in waits:
+        f = prog.files[worker.path]
+        named = [i for i, ff in enumerate(f.functions) if ff is worker.facts]
+        if not named:
             continue
-        for worker in work_functions(prog, field):
-            f = prog.files[worker.path]
-            named = [i for i, ff in enumerate(f.functions) if ff is worker.facts]
-            if not named:
+        for alloc, fi in zip(f.allocs, f.alloc_funcs, strict=True):
+            if fi != named[0]:
                 continue
-            for alloc, fi in zip(f.allocs, f.alloc_funcs, strict=True):
-                if fi == named[0]:
-                    wait_call, line = fn.facts.calls[ci]
-                    out.append(
-                        Hazard(
-                            "work-waited-in-scope",
-                            fn.path,
-                            line,
-                            fn.name,
-                            f"{wait_call}() waits inside a NOFS scope for work {worker.name}(), "
-                            f"which allocates with {alloc.expression}: work does not inherit the "
-                            "scope; the work function needs its own",
-                            (
-                                Evidence(
-                                    fn.path, line, fn.name, f"waits for .{field} inside a scope"
-                                ),
-                                Evidence(
-                                    worker.path,
-                                    alloc.line,
-                                    worker.name,
-                                    f"{alloc.callee}(.., {alloc.expression})",
-                                ),
-                            ),
-                        )
-                    )
+            wait_call, line = fn.facts.calls[ci]
+            out.append(
+                Hazard(
+                    "work-waited-in-scope",
+                    fn.path,
+                    line,
+                    fn.name,
+                    f"{wait_call}() waits inside a NOFS scope for work {worker.name}(), which "
+                    f"allocates with {alloc.expression}: work does not inherit the scope; the "
+                    "work function needs its own",
+                    (
+                        Evidence(fn.path, line, fn.name, f"waits for .{field} inside a scope"),
+                        Evidence(
+                            worker.path,
+                            alloc.line,
+                            worker.name,
+                            f"{alloc.callee}(.., {alloc.expression})",
+                        ),
+                    ),
+                )
+            )
     return out
 
 
-def work_functions(prog: Program, field: str) -> list[Fn]:
-    out = []
+def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
+    """Each wait (flush_work, ...) made inside a scope, with the work function
+    queued on the same field: (waiter, call index, field, work function)."""
+    workers: dict[str, list[Fn]] = {}
     for f in prog.files.values():
         for r in f.refs:
-            if r.role == "work" and r.target == field:
-                out += [prog.fns[t] for t in prog.resolve(f.path, r.name, 1)]
+            if r.role == "work" and r.target:
+                workers.setdefault(r.target, []).extend(
+                    prog.fns[t] for t in prog.resolve(f.path, r.name, 1)
+                )
+    out = []
+    for fn in prog.fns:
+        for ci, field in fn.facts.waits:
+            if field in workers and prog.elems(fn, fn.state_at(ci)) == {IN}:
+                out += [(fn, ci, field, w) for w in workers[field]]
     return out

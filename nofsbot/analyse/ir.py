@@ -103,8 +103,8 @@ class _Builder:
             body = node.child_by_field_name("body")
             cases: list[IRNode] = []
             has_default = False
-            pre: list[IRNode] = []
             if body is not None:
+                # statements before the first case label cannot run
                 for c in body.named_children:
                     if c.type == "case_statement":
                         if c.child_by_field_name("value") is None:
@@ -115,8 +115,6 @@ class _Builder:
                             if s.type != "comment" and s != c.child_by_field_name("value")
                         ]
                         cases.append((SEQ, tuple(stmts)))
-                    elif c.type != "comment":
-                        pre.append(self.stmt(c))
             return (
                 SWITCH,
                 self.node_events(node.child_by_field_name("condition")),

@@ -53,12 +53,6 @@ class Prepared:
     # function-like macros: name -> identifiers called in the body
     macro_calls: dict[str, tuple[str, ...]]
 
-    def region_at(self, offset: int) -> Region | None:
-        for r in self.regions:
-            if r.start <= offset < r.end:
-                return r
-        return None
-
 
 class Preprocessor:
     """Compiled rewrites for one Macros configuration (built once per worker)."""

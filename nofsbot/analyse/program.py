@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import posixpath
 from collections import deque
@@ -446,7 +445,3 @@ def _summary(exits: frozenset[int]) -> frozenset[int]:
     if all(s >= 1 for s in exits):
         return frozenset({1})
     return frozenset(min(s, 0) for s in exits)
-
-
-def fnmatch_any(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)

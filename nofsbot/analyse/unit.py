@@ -132,25 +132,20 @@ def _waited_work(prog: Program) -> dict[int, Boundary]:
     """Work functions that a caller waits for inside a scope: the work runs
     in another task without that scope, so it needs its own, from its top."""
     out: dict[int, Boundary] = {}
-    for fn in prog.fns:
-        for ci, field in fn.facts.waits:
-            if not field or prog.elems(fn, fn.state_at(ci)) != {IN}:
-                continue
-            wait_call, line = fn.facts.calls[ci]
-            for worker in hazards.work_functions(prog, field):
-                if worker.id in out or worker.facts.ir is None:
-                    continue
-                w = ir.Walk(lambda _ci, s: s)
-                w.run(worker.facts.ir)
-                exits = tuple(sorted({*w.returns, worker.facts.end_line}))
-                out[worker.id] = Boundary(
-                    worker.path,
-                    worker.name,
-                    worker.facts.line,
-                    f"work waited for by {fn.name}() ({fn.path}:{line}, {wait_call}) "
-                    "inside a scope",
-                    exits,
-                )
+    for fn, ci, _, worker in hazards.scoped_waits(prog):
+        if worker.id in out or worker.facts.ir is None:
+            continue
+        wait_call, line = fn.facts.calls[ci]
+        w = ir.Walk(lambda _ci, s: s)
+        w.run(worker.facts.ir)
+        exits = tuple(sorted({*w.returns, worker.facts.end_line}))
+        out[worker.id] = Boundary(
+            worker.path,
+            worker.name,
+            worker.facts.line,
+            f"work waited for by {fn.name}() ({fn.path}:{line}, {wait_call}) inside a scope",
+            exits,
+        )
     return out
 
 

@@ -55,28 +55,6 @@ def grep_words(
     return sorted(hits, key=lambda h: (h.path, h.line))
 
 
-def grep_word_files(
-    tree: Path, words_file: Path, pathspecs: Iterable[str], *, rev: str | None = None
-) -> dict[str, set[str]]:
-    """For each file matching a word listed in WORDS_FILE, the words it mentions.
-
-    With REV, the committed tree at REV is searched instead of the work tree.
-    """
-    argv = ["git", "grep", "-o", "-I", "--no-color", "-w", "-F", "-f", str(words_file)]
-    if rev:
-        argv.append(rev)
-    elif not is_repo(tree):
-        argv.insert(2, "--no-index")
-    argv += ["--", *pathspecs]
-    res = run(argv, cwd=tree, timeout=600, ok_codes=(0, 1))
-    found: dict[str, set[str]] = {}
-    prefix = f"{rev}:" if rev else ""
-    for raw in res.stdout.splitlines():
-        path, _, word = raw.rpartition(":")
-        found.setdefault(path.removeprefix(prefix), set()).add(word)
-    return found
-
-
 def import_tree(path: Path, message: str) -> str:
     """Make PATH a git repository with one commit holding every file in it.
 
@@ -94,11 +72,6 @@ def import_tree(path: Path, message: str) -> str:
     sha = head(path)
     assert sha is not None
     return sha
-
-
-def status(path: Path) -> str:
-    """`git status --porcelain=v1` of the work tree (tracked and untracked)."""
-    return run(["git", "status", "--porcelain=v1", "-uall"], cwd=path, timeout=600).stdout
 
 
 def branch_exists(repo: Path, name: str) -> bool:
@@ -133,10 +106,6 @@ def worktree_add(
     run(["git", "checkout-index", "-f", "-z", "--stdin"], cwd=dest, timeout=1800, input=files)
 
 
-def worktree_remove(repo: Path, dest: Path) -> None:
-    run(["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False)
-
-
 def commit_all(worktree: Path, paths: list[str], message: str) -> str:
     """Commit PATHS in WORKTREE with MESSAGE, as the user's git identity (or
     nofsbot's when none is configured); return the new commit."""
@@ -156,8 +125,3 @@ def commit_all(worktree: Path, paths: list[str], message: str) -> str:
     sha = head(worktree)
     assert sha is not None
     return sha
-
-
-def diff_names(worktree: Path, base: str) -> list[str]:
-    out = run(["git", "diff", "--name-only", base, "HEAD"], cwd=worktree, timeout=600).stdout
-    return sorted(out.splitlines())
