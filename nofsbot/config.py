@@ -128,6 +128,7 @@ class Reclaim:
     page_release: frozenset[str]
     fs_masks: frozenset[str]
     pagecache: dict[str, int]
+    pagecache_gfp: dict[str, int]
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -371,6 +372,7 @@ def _reclaim(path: Path) -> Reclaim:
             "page_locks": dict,
             "alloc": dict,
             "pagecache": dict,
+            "pagecache_gfp": dict,
         },
     )
     entry_keys = {"name": str, "struct": str, "fields": tuple, "gated": str, "note": str}
@@ -415,4 +417,5 @@ def _reclaim(path: Path) -> Reclaim:
         page_release=frozenset(page.get("release", ())),
         fs_masks=frozenset(alloc.get("fs_masks", ())),
         pagecache=_int_table(data.get("pagecache", {}), path, "pagecache"),
+        pagecache_gfp=_int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from nofsbot.model import Boundary, Class, Finding, Kind
+from nofsbot.model import Boundary, ChokePoint, Class, Finding, Kind
 
 FLAG_CLASSES = {Class.REDUNDANT, Class.UNNEEDED, Class.MIXED, Class.NOOP_MASK}
 FLAG_TOKENS = {"GFP_NOFS", "__GFP_FS"}
@@ -40,6 +40,16 @@ def scope_edits(findings: tuple[Finding, ...]) -> dict[Boundary, list[Finding]]:
     return dict(sorted(out.items()))
 
 
+def choke_edits(findings: tuple[Finding, ...]) -> list[tuple[ChokePoint, list[Finding]]]:
+    """Mapping masks that move to a scope at their choke point, by choke point
+    (masks on two mappings one function allocates for share it: gfs2_getbuf)."""
+    out: dict[tuple[str, str, tuple[int, ...]], list[Finding]] = {}
+    for f in findings:
+        if f.klass is Class.NEEDS_SCOPE and f.choke is not None:
+            out.setdefault((f.choke.path, f.choke.function, f.choke.calls), []).append(f)
+    return [(group[0].choke, group) for _, group in sorted(out.items()) if group[0].choke]
+
+
 def scopes_json(boundaries: list[Boundary]) -> str:
     """The boundaries file cocci/nofs_scope.cocci reads through $NOFSBOT_SCOPES."""
     return (
@@ -60,9 +70,12 @@ def scopes_json(boundaries: list[Boundary]) -> str:
     )
 
 
-def sites_json(findings: list[Finding]) -> str:
-    """The positions file cocci/nofs_flags.cocci reads through $NOFSBOT_SITES."""
-    rows = sorted({(f.site.path, f.site.line, f.site.col, str(f.klass)) for f in findings})
+def sites_json(findings: list[Finding], as_class: Class | None = None) -> str:
+    """The positions file cocci/nofs_flags.cocci reads through $NOFSBOT_SITES;
+    AS_CLASS, when given, stands for every finding's own class."""
+    rows = sorted(
+        {(f.site.path, f.site.line, f.site.col, str(as_class or f.klass)) for f in findings}
+    )
     return (
         json.dumps(
             [{"path": p, "line": line, "column": col, "class": k} for p, line, col, k in rows],

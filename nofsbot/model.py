@@ -98,6 +98,18 @@ class Boundary:
 
 
 @dataclass(frozen=True)
+class ChokePoint:
+    """The one function that allocates page cache on a mapping whose mask
+    clears __GFP_FS: the mask can become a scope around these calls."""
+
+    path: str
+    function: str
+    mapping: str  # the mapping expression at the mask site
+    calls: tuple[int, ...]  # lines of the page-cache allocations to wrap
+    scoped: bool  # every one of them already runs inside a NOFS scope
+
+
+@dataclass(frozen=True)
 class Finding:
     """A site with its scope context and class: one row of `nofsbot scan`."""
 
@@ -108,6 +120,7 @@ class Finding:
     evidence: tuple[Evidence, ...]
     suggestion: str | None = None  # the mask to use instead, when the class has one
     boundary: Boundary | None = None  # for needs-scope
+    choke: ChokePoint | None = None  # for a mapping mask that can become a scope
     locks_held: tuple[str, ...] = ()  # lock classes that may be held at the site
     reclaim_shared: tuple[str, ...] = ()  # those of them that reclaim also takes
 

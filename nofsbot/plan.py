@@ -19,7 +19,8 @@ import dataclasses
 import re
 
 from nofsbot.analyse import Placed
-from nofsbot.model import Class, Context, Finding, Kind, Site
+from nofsbot.analyse.mapping import MappingVerdict
+from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
 
 _NOOP_RE = re.compile(r"^\(?\s*(GFP_KERNEL\s*\|\s*GFP_NOFS|GFP_NOFS\s*\|\s*GFP_KERNEL)\s*\)?$")
 
@@ -117,7 +118,7 @@ def classify(p: Placed) -> Finding:
                 "so the stored mask decides for them",
             )
     if s.kind is Kind.MAPPING and p.mapping:
-        return _keep(p, f"mapping-wide mask: {p.mapping}")
+        return _mapping(p, p.mapping)
     if s.kind in _KEEP_KINDS:
         return _keep(p, _KEEP_KINDS[s.kind].format(detail=detail))
     if _NOOP_RE.match(s.expression):
@@ -194,6 +195,46 @@ def classify(p: Placed) -> Finding:
         "never inside a scope, no lock that reclaim takes is held, and not on a reclaim path",
         p.evidence,
         suggestion=_suggestion(s),
+    )
+
+
+def _mapping(p: Placed, verdict: MappingVerdict) -> Finding:
+    """A mapping-wide mask: a scope at its choke point, or keep (domain.md 6)."""
+    c = verdict.choke
+    if c is None:
+        return _keep(p, f"mapping-wide mask: {verdict.reason}")
+    where = ", ".join(str(line) for line in c.calls)
+    ev = (
+        *p.evidence,
+        Evidence(
+            c.path,
+            c.calls[0],
+            c.function,
+            f"the only page-cache allocation on {c.mapping} (line {where})"
+            + (", inside a NOFS scope" if c.scoped else ""),
+        ),
+    )
+    suggestion = suggest(p.site.expression, p.site.token, "GFP_KERNEL")
+    if c.scoped:
+        return Finding(
+            p.site,
+            p.context,
+            Class.REDUNDANT,
+            f"mapping-wide mask: {c.function}() is the only page-cache allocation on the "
+            "mapping and already runs inside a NOFS scope",
+            ev,
+            suggestion=suggestion,
+            choke=c,
+        )
+    return Finding(
+        p.site,
+        p.context,
+        Class.NEEDS_SCOPE,
+        f"mapping-wide mask: {c.function}() is the only page-cache allocation on the "
+        "mapping: a scope around it there says the same for that mapping alone",
+        ev,
+        suggestion=suggestion,
+        choke=c,
     )
 
 

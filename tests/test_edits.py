@@ -14,8 +14,10 @@ import pytest
 
 from nofsbot import config
 from nofsbot.analyse import Options, analyse
-from nofsbot.edits import flag_edits, scope_edits, scopes_json, sites_json
+from nofsbot.edits import choke_edits, flag_edits, scope_edits, scopes_json, sites_json
+from nofsbot.model import Class, Finding
 from nofsbot.plan import plan
+from nofsbot.rewrite import apply
 from nofsbot.tools import spatch as coccinelle
 from tests.conftest import make_tree
 
@@ -24,11 +26,15 @@ pytestmark = pytest.mark.spatch
 ROOT = Path(__file__).parent.parent
 CASES = sorted((Path(__file__).parent / "cases" / "nofs_flags").glob("*.before.c"))
 SCOPE_CASES = sorted((Path(__file__).parent / "cases" / "nofs_scope").glob("*.before.c"))
+CHOKE_CASES = sorted((Path(__file__).parent / "cases" / "nofs_choke").glob("*.before.c"))
 
 
-def planned(tree: Path) -> str:
-    a = analyse(tree, ["fs/case"], config.load(), Options(jobs=1, cache=False))
-    return sites_json(flag_edits(plan(a.placed)))
+def findings(tree: Path) -> tuple[Finding, ...]:
+    return plan(analyse(tree, ["fs/case"], config.load(), Options(jobs=1, cache=False)).placed)
+
+
+def planned_flags(tree: Path) -> str:
+    return sites_json(flag_edits(findings(tree)))
 
 
 @pytest.mark.parametrize("before", CASES, ids=lambda p: p.name.split(".")[0])
@@ -37,14 +43,14 @@ def test_case(before: Path, tmp_path: Path, spatch: str) -> None:
     rel = "fs/case/case.c"
     tree = make_tree(tmp_path / "tree", {rel: before.read_text()})
     sites = tmp_path / "sites.json"
-    sites.write_text(planned(tree))
+    sites.write_text(planned_flags(tree))
     rule = ROOT / "cocci" / "nofs_flags.cocci"
     coccinelle.patch(rule, [rel], cwd=tree, sites=sites, in_place=True)
     assert (tree / rel).read_text() == after.read_text()
     # idempotent: the same positions change nothing in after.c ...
     assert coccinelle.patch(rule, [rel], cwd=tree, sites=sites) == ""
     # ... and after.c has nothing left to convert
-    assert planned(tree) == "[]\n"
+    assert planned_flags(tree) == "[]\n"
 
 
 @pytest.mark.parametrize("before", SCOPE_CASES, ids=lambda p: p.name.split(".")[0])
@@ -54,8 +60,7 @@ def test_scope_case(before: Path, tmp_path: Path, spatch: str) -> None:
     tree = make_tree(tmp_path / "tree", {rel: before.read_text()})
 
     def boundaries() -> list[object]:
-        a = analyse(tree, ["fs/case"], config.load(), Options(jobs=1, cache=False))
-        return list(scope_edits(plan(a.placed)))
+        return list(scope_edits(findings(tree)))
 
     planned = boundaries()
     assert planned
@@ -72,3 +77,23 @@ def test_scope_case(before: Path, tmp_path: Path, spatch: str) -> None:
     assert (tree / rel).read_text() == after.read_text()
     # idempotent: after.c needs no further scope
     assert boundaries() == []
+
+
+@pytest.mark.parametrize("before", CHOKE_CASES, ids=lambda p: p.name.split(".")[0])
+def test_choke_case(before: Path, tmp_path: Path, spatch: str) -> None:
+    """A mapping mask moves to a scope around the choke point's page-cache
+    calls (cocci/nofs_choke.cocci), the mask itself becoming GFP_KERNEL."""
+    after = before.with_name(before.name.replace(".before.c", ".after.c"))
+    rel = "fs/case/case.c"
+    tree = make_tree(tmp_path / "tree", {rel: before.read_text()})
+
+    planned = choke_edits(findings(tree))
+    assert len(planned) == 1
+    choke, masks = planned[0]
+    done, missed = apply.flags(tree, masks, Class.UNNEEDED)
+    assert missed == [] and done == masks
+    assert apply.choke(tree, choke)
+    assert (tree / rel).read_text() == after.read_text()
+    # idempotent: after.c has no mask left to move and nothing else to convert
+    assert choke_edits(findings(tree)) == []
+    assert planned_flags(tree) == "[]\n"

@@ -52,6 +52,7 @@ class Extractor:
         self.wait_names = set(cfg.roots.wait)
         self.fs_masks = cfg.reclaim.fs_masks
         self.pagecache = cfg.reclaim.pagecache
+        self.pagecache_gfp = cfg.reclaim.pagecache_gfp
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
 
@@ -395,7 +396,13 @@ class Extractor:
             if c[2] in users
         )
         pagecache = tuple(
-            (ci, syntax.resolve_local(fnode, syntax.arg_text(c[4], self.pagecache[c[2]]), c[0]))
+            (
+                ci,
+                syntax.resolve_local(fnode, syntax.arg_text(c[4], self.pagecache[c[2]]), c[0]),
+                syntax.arg_text(c[4], self.pagecache_gfp[c[2]])
+                if c[2] in self.pagecache_gfp
+                else "",
+            )
             for ci, c in enumerate(calls)
             if c[2] in self.pagecache
         )

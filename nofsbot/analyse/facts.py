@@ -48,7 +48,8 @@ class FuncFacts:
     tests_fs: tuple[str, ...] = ()  # operands tested against __GFP_FS (sc->gfp_mask)
     waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
-    pagecache: tuple[tuple[int, str], ...] = ()  # (call index, mapping it allocates in)
+    # page-cache allocations: (call index, mapping, the gfp argument or '' if none)
+    pagecache: tuple[tuple[int, str, str], ...] = ()
     store_uses: tuple[tuple[int, str], ...] = ()  # (call index, stored object): radix_tree_insert
 
 

@@ -1,26 +1,58 @@
-"""Whether a mapping-wide mask can become a scope at one choke point."""
+"""Whether a mapping-wide mask can become a scope at one choke point.
+
+domain.md section 6: a mask that clears __GFP_FS on a private metadata
+mapping whose page cache is allocated in exactly one function can move to a
+scope around those allocations (the model upstream: XFS scrub's xfile with a
+GFP_KERNEL mapping mask and a scope around shmem_get_folio). A mask on a
+mapping the generic read/write paths allocate, or one several functions
+allocate on, stays.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from nofsbot.analyse.program import Program
+from nofsbot.analyse.program import IN, Program
+from nofsbot.model import ChokePoint
 
-# (path, function, line, mapping expression) of a page-cache allocation
-PageCacheCall = tuple[str, str, int, str]
+
+@dataclass(frozen=True, order=True)
+class PageCacheCall:
+    path: str
+    function: str
+    line: int
+    mapping: str  # the mapping argument, locals resolved
+    gfp: str  # the call's own gfp argument, '' when it takes the mapping's mask
+    scoped: bool  # inside a NOFS scope on every path
+
+
+@dataclass(frozen=True)
+class MappingVerdict:
+    reason: str
+    choke: ChokePoint | None  # set when the mask can be localised
 
 
 def pagecache_calls(prog: Program) -> list[PageCacheCall]:
     """Every page-cache allocation call in the program."""
     return sorted(
-        (fn.path, fn.name, fn.facts.calls[ci][1], mapping)
+        PageCacheCall(
+            fn.path,
+            fn.name,
+            fn.facts.calls[ci][1],
+            mapping,
+            gfp,
+            prog.elems(fn, fn.state_at(ci)) == {IN},
+        )
         for fn in prog.fns
-        for ci, mapping in fn.facts.pagecache
+        for ci, mapping, gfp in fn.facts.pagecache
     )
 
 
-def choke_point(index: list[PageCacheCall], expr: str, keys: tuple[str, ...]) -> str:
-    """Whether a mapping-wide mask on EXPR can become a scope at one choke point.
+def choke_point(
+    index: list[PageCacheCall], expr: str, keys: tuple[str, ...], mask: str
+) -> MappingVerdict:
+    """Whether a mapping-wide MASK on EXPR can become a scope at one choke point.
 
     KEYS name the mapping's owner: the struct field a private inode is kept
     in, else the inode variable itself. The page-cache allocations on it in
@@ -29,20 +61,39 @@ def choke_point(index: list[PageCacheCall], expr: str, keys: tuple[str, ...]) ->
     filesystem); several mean the mask cannot be localised.
     """
     words = [k for k in keys if k]
-    hits = [
-        (p, f, line)
-        for p, f, line, m in index
-        if any(re.search(rf"\b{re.escape(k)}\b", m) for k in words)
-    ]
-    fns = sorted({(p, f) for p, f, _ in hits})
-    if len(fns) == 1:
-        p, f = fns[0]
-        lines = ", ".join(str(line) for q, g, line in hits if (q, g) == (p, f))
-        return f"localisable: {f}() ({p}, line {lines}) is the only page-cache allocation on it"
+    hits = [c for c in index if any(re.search(rf"\b{re.escape(k)}\b", c.mapping) for k in words)]
+    fns = sorted({(c.path, c.function) for c in hits})
     if not fns:
-        return (
+        return MappingVerdict(
             f"cannot be localised: no page-cache allocation on {expr} in the analysed code "
-            "(the generic read/write paths allocate it)"
+            "(the generic read/write paths allocate it)",
+            None,
         )
-    where = ", ".join(f"{f}()" for _, f in fns[:4]) + (" ..." if len(fns) > 4 else "")
-    return f"cannot be localised: {len(fns)} functions allocate page cache on it ({where})"
+    if len(fns) > 1:
+        where = ", ".join(f"{f}()" for _, f in fns[:4]) + (" ..." if len(fns) > 4 else "")
+        return MappingVerdict(
+            f"cannot be localised: {len(fns)} functions allocate page cache on it ({where})",
+            None,
+        )
+    path, function = fns[0]
+    lines = ", ".join(str(c.line) for c in hits)
+    own = [c for c in hits if c.gfp]
+    if own:
+        return MappingVerdict(
+            f"cannot be localised: {function}() ({path}, line {lines}) allocates its page "
+            f"cache with its own gfp ({own[0].gfp}), so the mask only decides for the "
+            "generic paths",
+            None,
+        )
+    if mask.strip("() ") != "GFP_NOFS":
+        return MappingVerdict(
+            f"{function}() ({path}, line {lines}) is the only page-cache allocation on it, "
+            f"but the mask `{mask}` is not GFP_NOFS: nofsbot does not rewrite it",
+            None,
+        )
+    scoped = all(c.scoped for c in hits)
+    return MappingVerdict(
+        f"localisable: {function}() ({path}, line {lines}) is the only page-cache "
+        "allocation on it" + (", and already inside a NOFS scope" if scoped else ""),
+        ChokePoint(path, function, expr, tuple(c.line for c in hits), scoped),
+    )

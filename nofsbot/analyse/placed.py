@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nofsbot.analyse.mapping import MappingVerdict
 from nofsbot.model import Boundary, Context, Evidence, Site
 
 
@@ -38,6 +39,6 @@ class Placed:
     evidence: tuple[Evidence, ...]
     signal: str | None  # why the mask is read as a signal, if it is
     reclaim: Reclaim = Reclaim()
-    mapping: str | None = None  # for mapping masks: the choke point, or why there is none
+    mapping: MappingVerdict | None = None  # for mapping masks: the choke point, or why not
     later: Later | None = None  # for stored masks: where they are used
     waited: Boundary | None = None  # in work a scoped caller waits for: its own scope

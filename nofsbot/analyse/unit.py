@@ -77,7 +77,12 @@ def analyse_unit(
                 )
             rec = _reclaim(prog, model, fn, -1 - si, site.line) if fn is not None else Reclaim()
             mapping = next(
-                (choke_point(index, expr, keys) for i, expr, keys in f.mappings if i == si), None
+                (
+                    choke_point(index, expr, keys, site.expression)
+                    for i, expr, keys in f.mappings
+                    if i == si
+                ),
+                None,
             )
             later = next(
                 (_later(prog, model, uses.get(obj, [])) for i, obj in f.stores if i == si and obj),

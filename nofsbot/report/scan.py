@@ -71,6 +71,15 @@ def finding_json(f: Finding) -> dict[str, object]:
             "lock": f.boundary.lock,
             "exits": list(f.boundary.exits),
         },
+        "choke": None
+        if f.choke is None
+        else {
+            "path": f.choke.path,
+            "function": f.choke.function,
+            "mapping": f.choke.mapping,
+            "calls": list(f.choke.calls),
+            "scoped": f.choke.scoped,
+        },
         "evidence": evidence_json(f.evidence),
     }
 
@@ -162,6 +171,13 @@ def to_text(r: ScanResult, *, evidence: bool = True) -> str:
                 out.append(
                     f"         scope: after line {b.line} of {b.function}() ({b.path}), "
                     f"restored before line {exits}"
+                )
+            if f.choke is not None and not f.choke.scoped:
+                c = f.choke
+                calls = ", ".join(str(n) for n in c.calls)
+                out.append(
+                    f"         scope: around the page-cache call at line {calls} of "
+                    f"{c.function}() ({c.path})"
                 )
             if evidence:
                 out += [f"           {e}" for e in f.evidence]

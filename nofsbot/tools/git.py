@@ -125,3 +125,8 @@ def commit_all(worktree: Path, paths: list[str], message: str) -> str:
     sha = head(worktree)
     assert sha is not None
     return sha
+
+
+def restore(worktree: Path, paths: list[str]) -> None:
+    """Throw away uncommitted changes to PATHS in nofsbot's own WORKTREE."""
+    run(["git", "checkout", "-q", "HEAD", "--", *paths], cwd=worktree, timeout=600)

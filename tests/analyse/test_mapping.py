@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse.mapping import choke_point as _choke_point
+from nofsbot.analyse.mapping import PageCacheCall, choke_point
 
 INDEX = [
-    ("fs/j/meta.c", "get_metapage", 10, "JFS_SBI(sb)->direct_inode->i_mapping | inode->i_mapping"),
-    ("fs/j/file.c", "read_dir_page", 20, "dir->i_mapping"),
-    ("fs/j/file.c", "grab_page", 30, "inode->i_mapping"),
+    PageCacheCall(
+        "fs/j/meta.c",
+        "get_metapage",
+        10,
+        "JFS_SBI(sb)->direct_inode->i_mapping | inode->i_mapping",
+        "",
+        False,
+    ),
+    PageCacheCall(
+        "fs/j/meta.c", "get_metapage", 14, "JFS_SBI(sb)->direct_inode->i_mapping", "", False
+    ),
+    PageCacheCall("fs/j/file.c", "read_dir_page", 20, "dir->i_mapping", "", False),
+    PageCacheCall("fs/j/file.c", "grab_page", 30, "inode->i_mapping", "", False),
+    PageCacheCall("fs/b/eb.c", "alloc_eb", 40, "btree_inode->i_mapping", "GFP_NOFS", False),
+    PageCacheCall("fs/e/data.c", "bread", 50, "sbi->anon_inode->i_mapping", "", True),
 ]
 
 
 def test_private_inode_with_one_choke_point() -> None:
-    got = _choke_point(INDEX, "inode->i_mapping", ("direct_inode",))
-    assert got.startswith("localisable: get_metapage()")
+    got = choke_point(INDEX, "inode->i_mapping", ("direct_inode",), "GFP_NOFS")
+    assert got.choke is not None
+    assert (got.choke.path, got.choke.function, got.choke.calls) == (
+        "fs/j/meta.c",
+        "get_metapage",
+        (10, 14),
+    )
+    assert not got.choke.scoped
+
+
+def test_choke_point_already_scoped() -> None:
+    got = choke_point(INDEX, "inode->i_mapping", ("anon_inode",), "GFP_NOFS")
+    assert got.choke is not None and got.choke.scoped
 
 
 def test_mask_on_data_inodes_is_not_localisable() -> None:
-    assert _choke_point(INDEX, "inode->i_mapping", ("inode",)).startswith(
-        "cannot be localised: 2 functions"
+    several = choke_point(INDEX, "inode->i_mapping", ("inode",), "GFP_NOFS")
+    assert several.choke is None and "2 functions" in several.reason
+    none = choke_point(INDEX, "ip->i_mapping", ("ip",), "GFP_NOFS")
+    assert none.choke is None and "generic read/write paths" in none.reason
+
+
+def test_choke_point_with_its_own_gfp_is_not_localisable() -> None:
+    # the call passes its own gfp: the mapping mask does not decide that allocation
+    got = choke_point(INDEX, "btree_inode->i_mapping", ("btree_inode",), "GFP_NOFS")
+    assert got.choke is None and "its own gfp" in got.reason
+
+
+def test_only_a_plain_gfp_nofs_mask_moves() -> None:
+    got = choke_point(
+        INDEX, "inode->i_mapping", ("direct_inode",), "mapping_gfp_constraint(m, ~__GFP_FS)"
     )
-    assert "generic read/write paths" in _choke_point(INDEX, "ip->i_mapping", ("ip",))
+    assert got.choke is None
 
 
 def test_keys_prefer_the_field_a_private_inode_is_kept_in() -> None:

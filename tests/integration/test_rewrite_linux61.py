@@ -36,7 +36,14 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-STALE = ("nofs-xfs-test", "nofs-xfs-again", "nofs-ext4-quota-test", "nofs-ext4-quota-again")
+STALE = (
+    "nofs-xfs-test",
+    "nofs-xfs-again",
+    "nofs-ext4-quota-test",
+    "nofs-ext4-quota-again",
+    "nofs-mapping-test",
+    "nofs-mapping-again",
+)
 
 
 def _drop(repo: Path, branch: str) -> None:
@@ -126,11 +133,7 @@ def test_rewrite_xfs_touches_only_planned_sites(
     assert git(linux61, "status", "--porcelain=v1") == status
     assert git(linux61, "rev-parse", "HEAD").strip() == r["base"]
 
-    # every touched file still parses: no function gained a parse error
-    for pf in patch:
-        before = git(linux61, "show", f"{r['base']}:{pf.path}")
-        after = git(linux61, "show", f"nofs-xfs-test:{pf.path}")
-        assert _functions_with_errors(after, pf.path) <= _functions_with_errors(before, pf.path)
+    still_parses(linux61, r["base"], "nofs-xfs-test", patch)
 
     # rewriting the result again plans nothing
     assert rewrite_again(wt, ["fs/xfs"], "nofs-xfs-again", tmp_path, branches, capsys) == (0, 0)
@@ -166,6 +169,14 @@ def rewrite_again(
     )
     again = json.loads(capsys.readouterr().out)
     return int(again["planned"]), len(again["commits"])
+
+
+def still_parses(repo: Path, base: str, branch: str, patch: PatchSet) -> None:
+    """Every touched file still parses: no function gained a parse error."""
+    for pf in patch:
+        before = git(repo, "show", f"{base}:{pf.path}")
+        after = git(repo, "show", f"{branch}:{pf.path}")
+        assert _functions_with_errors(after, pf.path) <= _functions_with_errors(before, pf.path)
 
 
 def _functions_with_errors(text: str, path: str) -> set[str]:
@@ -215,13 +226,66 @@ def test_rewrite_ext4_and_quota(
     assert r["planned"] == 2 and r["not_rewritten"] == [] and r["unbalanced"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-ext4-quota-test")
     assert {pf.path for pf in PatchSet(diff)} == {"fs/ext4/ialloc.c"}
-    # every touched file still parses: no function gained a parse error
-    for path in {pf.path for pf in PatchSet(diff)}:
-        before = git(linux61, "show", f"{r['base']}:{path}")
-        after = git(linux61, "show", f"nofs-ext4-quota-test:{path}")
-        assert _functions_with_errors(after, path) <= _functions_with_errors(before, path)
+    still_parses(linux61, r["base"], "nofs-ext4-quota-test", PatchSet(diff))
     # rewriting the result again plans nothing
     again = rewrite_again(
         wt, ["fs/ext4", "fs/quota"], "nofs-ext4-quota-again", tmp_path, branches, capsys
+    )
+    assert again == (0, 0)
+
+
+def test_rewrite_moves_mapping_masks_to_their_choke_points(
+    linux61: Path,
+    spatch: str,
+    tmp_path: Path,
+    branches: list[tuple[str, Path]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """domain.md section 6: jfs's direct_inode mapping only gets page cache in
+    __get_metapage() (grab_cache_page at line 613, read_mapping_page at 620);
+    reiserfs sets the mask on an xattr directory right before the only
+    read_mapping_page() on it (line 442). Each mask becomes GFP_KERNEL and
+    those calls get a scope, in one commit per choke point."""
+    wt = tmp_path / "wt"
+    branches.append(("nofs-mapping-test", wt))
+    argv = ["rewrite", "--tree", str(linux61), "fs/jfs", "fs/reiserfs"]
+    assert main([*argv, "--branch", "nofs-mapping-test", "--worktree", str(wt), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert [(c["subject"], sorted(c["files"])) for c in r["commits"]] == [
+        (
+            "jfs: allocate __get_metapage() page cache in a NOFS scope",
+            ["fs/jfs/jfs_metapage.c", "fs/jfs/super.c"],
+        ),
+        (
+            "reiserfs: allocate reiserfs_get_page() page cache in a NOFS scope",
+            ["fs/reiserfs/xattr.c"],
+        ),
+    ]
+    assert r["planned"] == 2 and r["not_rewritten"] == [] and r["unbalanced"] == []
+    patch = PatchSet(git(linux61, "diff", f"{r['base']}..nofs-mapping-test"))
+    removed = {
+        (pf.path, ln.source_line_no, ln.value.strip())
+        for pf in patch
+        for h in pf
+        for ln in h
+        if ln.is_removed
+    }
+    # only the masks change; everything else is added around the choke calls
+    assert removed == {
+        ("fs/jfs/super.c", 553, "mapping_set_gfp_mask(inode->i_mapping, GFP_NOFS);"),
+        ("fs/reiserfs/xattr.c", 441, "mapping_set_gfp_mask(mapping, GFP_NOFS);"),
+    }
+    for pf in patch:
+        for h in pf:
+            lines = list(h)
+            for i, ln in enumerate(lines):
+                # each save opens right before a page-cache call and closes after it
+                if ln.is_added and "memalloc_nofs_save" in ln.value:
+                    call = lines[i + 1]
+                    assert not call.is_added and call.source_line_no in {613, 620, 442}
+                    assert "memalloc_nofs_restore" in lines[i + 2].value
+    still_parses(linux61, r["base"], "nofs-mapping-test", patch)
+    again = rewrite_again(
+        wt, ["fs/jfs", "fs/reiserfs"], "nofs-mapping-again", tmp_path, branches, capsys
     )
     assert again == (0, 0)

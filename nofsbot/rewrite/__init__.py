@@ -1,0 +1,221 @@
+"""The rewrite stage: carry out the plan with spatch, in nofsbot's own worktree.
+
+`rewrite(opts, cfg)` makes a git worktree on a new branch from the tree's
+HEAD (the user's work tree and index are never touched; only what the
+analysis reads is checked out, the index holds the whole tree), analyses the
+committed code there, applies the semantic patches to the planned
+positions, checks that every planned site was rewritten (spatch silently
+skips functions it cannot parse), commits one logical change at a time
+with a message draft stating the class and the evidence, and runs the scope
+balance checker (cocci/nofs_scope_balance.cocci) on every file it touched.
+
+First each needs-scope boundary gets its scope (cocci/nofs_scope.cocci),
+one commit each; a mapping mask with a choke point moves to a scope around
+the page-cache calls there (cocci/nofs_choke.cocci, the mask becoming
+GFP_KERNEL in the same commit); then a new analysis sees which sites those scopes cover on
+every path, and the flags rule (cocci/nofs_flags.cocci) converts redundant,
+unneeded, mixed and no-op sites, XFS's kmem_*(.., KM_NOFS) calls included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nofsbot.tools.git as gitcli
+import nofsbot.tools.spatch as coccinelle
+from nofsbot import discover, kernels
+from nofsbot.analyse import Options, analyse
+from nofsbot.config import Config
+from nofsbot.edits import choke_edits, flag_edits, scope_edits
+from nofsbot.errors import NofsbotError, TreeError
+from nofsbot.model import Boundary, ChokePoint, Class, Finding
+from nofsbot.plan import plan
+from nofsbot.rewrite import apply, messages
+from nofsbot.rewrite.apply import Missed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RewriteOptions:
+    tree: Path
+    paths: tuple[str, ...]
+    branch: str | None = None
+    worktree: Path | None = None
+    group: str = "file"  # one commit per file and class, or per function and class
+    jobs: int = 1
+    import_tree: bool = False
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    subject: str
+    files: tuple[str, ...]
+    sites: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class RewriteResult:
+    base: str
+    branch: str
+    worktree: str
+    planned: int
+    commits: tuple[Commit, ...]
+    not_rewritten: tuple[tuple[str, int, str], ...]  # (path, line, why)
+    unbalanced: tuple[tuple[str, int, str], ...]  # scope balance checker findings
+
+
+def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
+    tree = discover.check_tree(opts.tree)
+    if not gitcli.is_repo(tree):
+        if not opts.import_tree:
+            raise TreeError(
+                f"{tree} is not a git repository: nofsbot commits its changes on a "
+                "branch of its own; pass --import to commit the tree as it is first"
+            )
+        gitcli.import_tree(tree, "Baseline for nofsbot")
+    base = gitcli.head(tree)
+    if base is None:
+        raise TreeError(f"{tree} has no commit to start from")
+    paths = tuple(sorted({discover.normalise(tree, p) for p in opts.paths}))
+    branch = opts.branch or f"nofsbot/nofs-{_slug(paths)}-{base[:8]}"
+    if gitcli.branch_exists(tree, branch):
+        raise NofsbotError(f"branch {branch} exists already; pass --branch NAME")
+    worktree = opts.worktree or _worktree_dir(tree, branch)
+    if worktree.exists():
+        raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
+    gitcli.worktree_add(tree, worktree, branch, base, only=_checkout(tree, paths))
+    log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
+
+    findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    commits: list[Commit] = []
+    missed: list[Missed] = []
+    # 1. scopes at the planned critical sections; adding a scope only adds NOFS
+    scopes = scope_edits(findings)
+    inserted: set[Boundary] = set()
+    for boundary, covered in scopes.items():
+        if apply.scope(worktree, boundary):
+            inserted.add(boundary)
+            subject, body = messages.scope_message(boundary, covered)
+            sha = gitcli.commit_all(worktree, [boundary.path], f"{subject}\n\n{body}")
+            commits.append(
+                Commit(sha, subject, (boundary.path,), ((boundary.path, boundary.line),))
+            )
+        else:
+            missed += [
+                (
+                    f.site.path,
+                    f.site.line,
+                    "needs-scope: the scope rule did not match "
+                    "(a path leaves the critical section without a planned exit)",
+                )
+                for f in covered
+            ]
+    # 2. mapping masks that move to a scope at their choke point
+    chokes = choke_edits(findings)
+    for c, masks in chokes:
+        commit, skipped = _move_mask(worktree, c, masks)
+        missed += skipped
+        commits += [commit] if commit else []
+    # 3. a new plan: sites the new scopes cover on every path are now redundant
+    if commits:
+        findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    edits = flag_edits(findings)
+    for key, group in _groups(edits, opts.group):
+        done, skipped = apply.flags(worktree, group)
+        missed += skipped
+        if not done:
+            continue
+        subject, body = messages.message(key[0], group)
+        sha = gitcli.commit_all(worktree, [key[0]], f"{subject}\n\n{body}")
+        commits.append(
+            Commit(sha, subject, (key[0],), tuple((f.site.path, f.site.line) for f in done))
+        )
+    for f in findings:
+        # a boundary the scope rule refused is reported above already
+        if f.klass is Class.NEEDS_SCOPE and f.boundary is not None and f.boundary not in scopes:
+            missed.append(
+                (
+                    f.site.path,
+                    f.site.line,
+                    "needs-scope: another critical section "
+                    f"({f.boundary.function}()) needs a scope; run rewrite again",
+                )
+            )
+    touched = sorted({p for c in commits for p in c.files})
+    unbalanced = coccinelle.report(apply.RULES / apply.BALANCE_RULE, touched, cwd=worktree)
+    return RewriteResult(
+        base,
+        branch,
+        str(worktree),
+        len(edits) + len(scopes) + sum(len(masks) for _, masks in chokes),
+        tuple(commits),
+        tuple(sorted(set(missed))),
+        tuple(unbalanced),
+    )
+
+
+def _move_mask(
+    worktree: Path, c: ChokePoint, masks: list[Finding]
+) -> tuple[Commit | None, list[Missed]]:
+    """One commit: every mask on the mapping becomes GFP_KERNEL and the choke
+    point's page-cache calls get a scope, or nothing changes at all."""
+    files = sorted({c.path, *(f.site.path for f in masks)})
+    by_file: dict[str, list[Finding]] = {}
+    for f in masks:
+        by_file.setdefault(f.site.path, []).append(f)
+    done: list[Finding] = []
+    skipped: list[Missed] = []
+    # the masks first: the flags rule changes no line count, the choke rule does
+    for group in by_file.values():
+        d, s = apply.flags(worktree, group, Class.UNNEEDED)
+        done += d
+        skipped += s
+    if skipped or not apply.choke(worktree, c):
+        gitcli.restore(worktree, files)
+        why = f"mapping mask: the choke point {c.function}() could not be rewritten as planned"
+        return None, [(f.site.path, f.site.line, why) for f in masks]
+    subject, body = messages.choke_message(c, masks)
+    sha = gitcli.commit_all(worktree, files, f"{subject}\n\n{body}")
+    sites = tuple(sorted((f.site.path, f.site.line) for f in done))
+    return Commit(sha, subject, tuple(files), sites), []
+
+
+def _checkout(tree: Path, paths: tuple[str, ...]) -> list[str]:
+    """What the analysis and the rewrite read: the subsystems of PATHS, the
+    headers of their parent directories, include/ and arch/*/include/, and
+    the top-level files that make it a kernel tree (plus scripts/)."""
+    specs = {"MAINTAINERS", "Makefile", "Kconfig", "scripts", "include", ":(glob)arch/*/include/**"}
+    for p in paths:
+        root, recursive = discover.analysis_root(p)
+        if not root:
+            return ["."]
+        specs.add(root if recursive else f":(glob){root}/*.[ch]")
+        parts = root.split("/")
+        for i in range(1, len(parts)):
+            specs.add(":(glob)" + "/".join(parts[:i]) + "/*.h")
+    return sorted(specs)
+
+
+def _slug(paths: Iterable[str]) -> str:
+    s = "-".join(p.replace("/", "_") for p in paths) or "tree"
+    return re.sub(r"[^A-Za-z0-9_.-]", "", s)[:40]
+
+
+def _worktree_dir(tree: Path, branch: str) -> Path:
+    tag = hashlib.blake2b(str(tree).encode(), digest_size=6).hexdigest()
+    return kernels.cache_root() / "worktrees" / f"{tag}-{branch.replace('/', '-')}"
+
+
+def _groups(edits: list[Finding], how: str) -> list[tuple[tuple[str, str, str], list[Finding]]]:
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in edits:
+        fn = f.site.function or "" if how == "function" else ""
+        groups.setdefault((f.site.path, fn, str(f.klass)), []).append(f)
+    return sorted(groups.items())
