@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import __version__, config
+from nofsbot import __version__, cli_publish, config
 from nofsbot.errors import NofsbotError
 from nofsbot.model import Class
 from nofsbot.runner import default_jobs
@@ -264,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N")
     r.add_argument("--json", action="store_true", help="print the result as JSON")
     r.set_defaults(func=cmd_rewrite)
+
+    cli_publish.add_commands(sub)
 
     k = sub.add_parser(
         "kernel",

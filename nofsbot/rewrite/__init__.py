@@ -31,6 +31,7 @@ import nofsbot.tools.spatch as coccinelle
 from nofsbot import discover, kernels
 from nofsbot.analyse import Options, analyse
 from nofsbot.config import Config
+from nofsbot.drafts import draft_message
 from nofsbot.edits import choke_edits, flag_edits, scope_edits
 from nofsbot.errors import NofsbotError, TreeError
 from nofsbot.model import Boundary, ChokePoint, Class, Finding
@@ -103,7 +104,8 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         if apply.scope(worktree, boundary):
             inserted.add(boundary)
             subject, body = messages.scope_message(boundary, covered)
-            sha = gitcli.commit_all(worktree, [boundary.path], f"{subject}\n\n{body}")
+            msg = draft_message(subject, body, str(Class.NEEDS_SCOPE), apply.SCOPE_RULE)
+            sha = gitcli.commit_all(worktree, [boundary.path], msg)
             commits.append(
                 Commit(sha, subject, (boundary.path,), ((boundary.path, boundary.line),))
             )
@@ -133,7 +135,8 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         if not done:
             continue
         subject, body = messages.message(key[0], group)
-        sha = gitcli.commit_all(worktree, [key[0]], f"{subject}\n\n{body}")
+        msg = draft_message(subject, body, key[2], apply.FLAGS_RULE)
+        sha = gitcli.commit_all(worktree, [key[0]], msg)
         commits.append(
             Commit(sha, subject, (key[0],), tuple((f.site.path, f.site.line) for f in done))
         )
@@ -182,7 +185,10 @@ def _move_mask(
         why = f"mapping mask: the choke point {c.function}() could not be rewritten as planned"
         return None, [(f.site.path, f.site.line, why) for f in masks]
     subject, body = messages.choke_message(c, masks)
-    sha = gitcli.commit_all(worktree, files, f"{subject}\n\n{body}")
+    rules = f"{apply.CHOKE_RULE} {apply.FLAGS_RULE}"
+    sha = gitcli.commit_all(
+        worktree, files, draft_message(subject, body, str(Class.NEEDS_SCOPE), rules)
+    )
     sites = tuple(sorted((f.site.path, f.site.line) for f in done))
     return Commit(sha, subject, tuple(files), sites), []
 

@@ -114,11 +114,9 @@ def message(path: str, group: list[Finding]) -> tuple[str, str]:
 
 def steps(evidence: list[Evidence]) -> str:
     """Evidence as an indented list of `function(): note` lines."""
+    entries = dict.fromkeys(f"{e.function or '?'}(): {e.note}" for e in evidence)
     return "\n".join(
-        textwrap.fill(
-            f"{e.function or '?'}(): {e.note}", 75, initial_indent="  ", subsequent_indent="    "
-        )
-        for e in evidence
+        textwrap.fill(e, 75, initial_indent="  ", subsequent_indent="    ") for e in entries
     )
 
 

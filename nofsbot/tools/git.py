@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,3 +131,149 @@ def commit_all(worktree: Path, paths: list[str], message: str) -> str:
 def restore(worktree: Path, paths: list[str]) -> None:
     """Throw away uncommitted changes to PATHS in nofsbot's own WORKTREE."""
     run(["git", "checkout", "-q", "HEAD", "--", *paths], cwd=worktree, timeout=600)
+
+
+# -- series: commits, messages, patches -------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parent: str
+    tree: str
+    subject: str
+    body: str  # the message after the subject line, stripped
+    files: tuple[str, ...]
+
+
+def rev_list(repo: Path, rev_range: str) -> list[str]:
+    """The commits of REV_RANGE (base..tip), oldest first, merges excluded."""
+    out = run(["git", "rev-list", "--reverse", "--no-merges", rev_range], cwd=repo, timeout=600)
+    return out.stdout.split()
+
+
+def rev_parse(repo: Path, rev: str) -> str:
+    return run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=repo, timeout=60
+    ).stdout.strip()
+
+
+def commit_info(repo: Path, sha: str) -> CommitInfo:
+    fmt = "%H%x00%P%x00%T%x00%s%x00%b"
+    out = run(["git", "show", "-s", f"--format={fmt}", sha], cwd=repo, timeout=60).stdout
+    full, parents, tree, subject, body = out.split("\0", 4)
+    files = run(
+        ["git", "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", sha],
+        cwd=repo,
+        timeout=60,
+    ).stdout
+    return CommitInfo(
+        full.strip(),
+        parents.split()[0] if parents.split() else "",
+        tree,
+        subject,
+        body.strip(),
+        tuple(sorted(p for p in files.split("\0") if p)),
+    )
+
+
+def config_value(repo: Path, key: str) -> str | None:
+    res = run(["git", "config", "--get", key], cwd=repo, timeout=60, check=False)
+    return res.stdout.strip() or None
+
+
+def identity(repo: Path) -> tuple[str, str]:
+    """The user's git identity (name, email), or nofsbot's when none is set."""
+    name = config_value(repo, "user.name") or IDENTITY["GIT_AUTHOR_NAME"]
+    email = config_value(repo, "user.email") or IDENTITY["GIT_AUTHOR_EMAIL"]
+    return name, email
+
+
+def commit_tree(repo: Path, tree: str, parent: str, message: str) -> str:
+    """A new commit with TREE on PARENT and MESSAGE, as the user's identity
+    (the tree is reused as it is: no checkout, no index)."""
+    name, email = identity(repo)
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+    argv = ["git", "commit-tree", tree, "-p", parent, "-F", "-"]
+    return run(argv, cwd=repo, timeout=60, input=message, env=env).stdout.strip()
+
+
+def update_ref(repo: Path, ref: str, sha: str) -> None:
+    run(["git", "update-ref", ref, sha], cwd=repo, timeout=60)
+
+
+def ref_exists(repo: Path, ref: str) -> bool:
+    res = run(["git", "rev-parse", "--verify", "-q", ref], cwd=repo, timeout=60, check=False)
+    return res.returncode == 0
+
+
+def log_subjects(repo: Path, paths: Iterable[str], limit: int = 200) -> list[str]:
+    """Subjects of the last LIMIT non-merge commits touching PATHS."""
+    argv = ["git", "log", "--no-merges", f"-n{limit}", "--format=%s", "--", *paths]
+    return run(argv, cwd=repo, timeout=600).stdout.splitlines()
+
+
+def patch_id(repo: Path, sha: str) -> str:
+    """The stable patch-id of one commit: the same change on another base
+    or with another message has the same id."""
+    diff = run(["git", "show", "--format=", "-p", sha], cwd=repo, timeout=600).stdout
+    out = run(["git", "patch-id", "--stable"], cwd=repo, timeout=600, input=diff).stdout
+    return out.split()[0] if out.split() else ""
+
+
+def format_patch(
+    repo: Path,
+    base: str,
+    tip: str,
+    outdir: Path,
+    *,
+    version: int,
+    to: Iterable[str],
+    cc: Iterable[str],
+    range_diff: str | None = None,
+) -> list[Path]:
+    """git format-patch base..tip with a cover letter, shallow threading
+    (every patch answers the cover letter), base-commit, To and Cc."""
+    argv = [
+        "git",
+        "format-patch",
+        "--cover-letter",
+        "--thread=shallow",
+        "--numbered",
+        "--no-signature",
+        f"--base={base}",
+        f"-o{outdir}",
+    ]
+    if version > 1:
+        argv.append(f"-v{version}")
+    if range_diff:
+        argv.append(f"--range-diff={range_diff}")
+    argv += [f"--to={a}" for a in to] + [f"--cc={a}" for a in cc]
+    argv.append(f"{base}..{tip}")
+    out = run(argv, cwd=repo, timeout=600).stdout
+    return [Path(p) for p in out.splitlines() if p.endswith(".patch")]
+
+
+def apply_onto(repo: Path, parent: str, sha: str) -> str | None:
+    """The tree of PARENT with the change of commit SHA applied, made in a
+    private index (no work tree is touched); None if it does not apply."""
+    diff = run(["git", "show", "--format=", "--binary", "-p", sha], cwd=repo, timeout=600).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        run(["git", "read-tree", parent], cwd=repo, timeout=600, env=env)
+        res = run(
+            ["git", "apply", "--cached", "-"],
+            cwd=repo,
+            timeout=600,
+            env=env,
+            input=diff,
+            check=False,
+        )
+        if res.returncode != 0:
+            return None
+        return run(["git", "write-tree"], cwd=repo, timeout=600, env=env).stdout.strip()

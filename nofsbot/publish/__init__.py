@@ -1,0 +1,322 @@
+"""The publish stage: turn a branch of nofsbot commits into series a
+maintainer can apply with `b4 am`.
+
+`publish(opts)` splits the commits by maintainer tree (the MAINTAINERS
+section whose `F:` pattern matches their files most specifically), at most
+15 patches a series; rewrites each commit message into its final form
+(publish/messages.py) on commits made afresh onto the base, so every series
+applies on its own; asks get_maintainer.pl who gets it (To: maintainers and
+the section's lists, Cc: reviewers and the rest) and checks that every
+touched file's maintainers and lists are addressed; and writes, per series,
+numbered patches with a cover letter (per-class summary, diffstat,
+`base-commit:`, `change-id:`), one mbox and `series.json`. Publishing again
+into the same directory makes the next version, with a changelog and a
+range-diff against the previous one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nofsbot.tools.git as gitcli
+import nofsbot.tools.spatch as coccinelle
+from nofsbot import __version__
+from nofsbot.drafts import parse_draft
+from nofsbot.errors import PublishError
+from nofsbot.publish import cover, messages, sections
+from nofsbot.tools.maintainers import Recipient, recipients
+
+log = logging.getLogger(__name__)
+
+MAX_PATCHES = 15
+_TO_ROLES = ("maintainer", "supporter", "odd fixer", "chief penguin")
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    tree: Path  # a git repository of the kernel holding the commits
+    base: str
+    commits: tuple[str, ...]  # oldest first
+    out: Path
+    verified: tuple[tuple[str, str], ...] = ()  # (commit, how it was verified)
+    version: int | None = None  # default: one more than the last in OUT, else 1
+    signoff: str | None = None  # "Name <mail>"; default: git's user.name/email
+    max_patches: int = MAX_PATCHES
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Series:
+    directory: str
+    section: str
+    change_id: str
+    version: int
+    subject: str  # of the cover letter, without [PATCH ..]
+    files: tuple[str, ...]  # cover letter first
+    mbox: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    missing: tuple[str, ...]  # maintainers or lists of a touched file not addressed
+    base: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    series: tuple[Series, ...]
+
+
+@dataclass(frozen=True)
+class _Patch:
+    info: gitcli.CommitInfo
+    subject: str
+    klass: str
+    message: str
+
+
+def publish(opts: PublishOptions) -> PublishResult:
+    if not opts.commits:
+        raise PublishError("no commits to publish")
+    if opts.max_patches < 1:
+        raise PublishError("a series needs room for at least one patch")
+    infos = [gitcli.commit_info(opts.tree, c) for c in opts.commits]
+    table = sections.load(opts.tree)
+    groups: dict[str, list[gitcli.CommitInfo]] = {}
+    for info in infos:
+        if not info.files:
+            log.info("skipping %s: it changes no file", info.sha[:12])
+            continue
+        sec = sections.section_for(table, info.files[0])
+        groups.setdefault(sec.name if sec else "", []).append(info)
+    verified = dict(opts.verified)
+    signoff = opts.signoff or "{} <{}>".format(*gitcli.identity(opts.tree))
+    out: list[Series] = []
+    for name, members in groups.items():
+        chunks = [
+            members[i : i + opts.max_patches] for i in range(0, len(members), opts.max_patches)
+        ]
+        for part, chunk in enumerate(chunks, 1):
+            slug = _slug(chunk[0].files[0], part if len(chunks) > 1 else 0)
+            out.append(_series(opts, name, slug, chunk, verified, signoff))
+    return PublishResult(tuple(out))
+
+
+def _slug(path: str, part: int) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", messages.path_prefix(path).lower()).strip("-")
+    return f"{s}-{part}" if part else s
+
+
+def _series(
+    opts: PublishOptions,
+    section: str,
+    slug: str,
+    chunk: list[gitcli.CommitInfo],
+    verified: dict[str, str],
+    signoff: str,
+) -> Series:
+    directory = opts.out / slug
+    directory.mkdir(parents=True, exist_ok=True)
+    state_file = directory / "series.json"
+    previous = json.loads(state_file.read_text()) if state_file.exists() else None
+    version = opts.version or (int(previous["version"]) + 1 if previous else 1)
+    if previous and version <= int(previous["version"]):
+        raise PublishError(
+            f"{directory} holds v{previous['version']} already: publish v"
+            f"{int(previous['version']) + 1} or use another --out"
+        )
+    change_id = previous["change_id"] if previous else _change_id(slug, opts.base)
+    dirs = sorted({f.rsplit("/", 1)[0] for c in chunk for f in c.files})
+    prefix = messages.subsystem_prefix(
+        gitcli.log_subjects(opts.tree, dirs), messages.path_prefix(chunk[0].files[0])
+    )
+    patches = _final(opts, chunk, prefix, verified, signoff)
+    made = _recommit(opts.tree, opts.base, patches)
+    tip = made[-1]
+    gitcli.update_ref(opts.tree, f"refs/nofsbot/series/{change_id}/v{version}", tip)
+
+    files = sorted({f for c in chunk for f in c.files})
+    found = recipients(opts.tree, files)
+    to, cc = _split(found, section)
+    to = _dedupe([*to, *opts.to])
+    cc = [a for a in _dedupe([*cc, *opts.cc]) if a not in to]
+    missing = _missing(opts.tree, files, {*to, *cc})
+
+    records = [
+        cover.PatchRecord(p.subject, gitcli.patch_id(opts.tree, sha))
+        for (p, _), sha in zip(patches, made, strict=True)
+    ]
+    range_diff = None
+    log_lines: list[str] = []
+    if previous:
+        old = [cover.PatchRecord(p["subject"], p["patch_id"]) for p in previous["patches"]]
+        range_diff = f"{previous['base']}..{previous['tip']}"
+        link = f"https://lore.kernel.org/r/{previous['message_id'].strip('<>')}"
+        log_lines = cover.changelog(version, old, records, previous["base"], opts.base, link)
+    for stale in directory.glob(_glob(version)):
+        stale.unlink()
+    written = gitcli.format_patch(
+        opts.tree,
+        opts.base,
+        tip,
+        directory,
+        version=version,
+        to=to,
+        cc=cc,
+        range_diff=range_diff
+        if range_diff and gitcli.ref_exists(opts.tree, previous["tip"] if previous else "")
+        else None,
+    )
+    written = sorted(written)
+    checks = sorted({v for p, _ in patches if (v := verified.get(p.info.sha, ""))})
+    subject = cover.subject(prefix)
+    text = cover.blurb(
+        section,
+        [p.klass for p, _ in patches],
+        checks[0] if len(checks) == 1 else "",
+        f"Generated by nofsbot {__version__} with spatch {coccinelle.version()}; "
+        f"semantic patches: {_rules(chunk)}.",
+        log_lines,
+    )
+    message_id = _fill_cover(written[0], subject, text, change_id)
+    mbox = directory / (f"v{version}.mbox")
+    mbox.write_text("".join(p.read_text() for p in written))
+    state = {
+        "change_id": change_id,
+        "version": version,
+        "section": section,
+        "base": opts.base,
+        "tip": tip,
+        "message_id": message_id,
+        "patches": [{"subject": r.subject, "patch_id": r.patch_id} for r in records],
+        "files": [p.name for p in written],
+        "mbox": mbox.name,
+        "to": to,
+        "cc": cc,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "sent": previous.get("sent", []) if previous else [],
+    }
+    state_file.write_text(json.dumps(state, indent=1) + "\n")
+    return Series(
+        str(directory),
+        section,
+        change_id,
+        version,
+        subject,
+        tuple(str(p) for p in written),
+        str(mbox),
+        tuple(to),
+        tuple(cc),
+        tuple(missing),
+        opts.base,
+        tip,
+    )
+
+
+def _glob(version: int) -> str:
+    return f"v{version}-*.patch" if version > 1 else "0*.patch"
+
+
+def _change_id(slug: str, base: str) -> str:
+    """b4's form: date, a slug, twelve hex digits."""
+    day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
+    digest = hashlib.sha1(f"{slug}\0{base}".encode()).hexdigest()[:12]
+    return f"{day}-nofs-{slug}-{digest}"
+
+
+def _final(
+    opts: PublishOptions,
+    chunk: list[gitcli.CommitInfo],
+    prefix: str,
+    verified: dict[str, str],
+    signoff: str,
+) -> list[tuple[_Patch, gitcli.CommitInfo]]:
+    drafts = [parse_draft(c.subject, c.body) for c in chunk]
+    subjects = messages.unique_subjects(
+        [messages.strip_lines(messages.retitle(d.subject, prefix)) for d in drafts],
+        [c.files for c in chunk],
+    )
+    return [
+        (
+            _Patch(c, s, d.klass, messages.final_message(s, d, verified.get(c.sha, ""), signoff)),
+            c,
+        )
+        for c, d, s in zip(chunk, drafts, subjects, strict=True)
+    ]
+
+
+def _recommit(repo: Path, base: str, patches: list[tuple[_Patch, gitcli.CommitInfo]]) -> list[str]:
+    """The patches as new commits on BASE, in order; a patch that no longer
+    applies there (it needed a commit of another series) is an error."""
+    parent = base
+    made = []
+    for p, c in patches:
+        tree = gitcli.apply_onto(repo, parent, c.sha)
+        if tree is None:
+            raise PublishError(
+                f"{c.sha[:12]} ({c.subject}) does not apply to {base[:12]} without the "
+                "commits before it in another series"
+            )
+        parent = gitcli.commit_tree(repo, tree, parent, p.message)
+        made.append(parent)
+    return made
+
+
+def _dedupe(addresses: list[str]) -> list[str]:
+    return list(dict.fromkeys(addresses))
+
+
+def _split(found: list[Recipient], section: str) -> tuple[list[str], list[str]]:
+    """To: the section's maintainers and its lists (every section's, when the
+    series has none); Cc: reviewers, catch-all lists and the rest."""
+    to: list[str] = []
+    cc: list[str] = []
+    for r in found:
+        own = not section or r.section == section
+        if own and (r.role in _TO_ROLES or (r.is_list and r.section)):
+            to.append(r.address)
+        else:
+            cc.append(r.address)
+    return _dedupe(to), [a for a in _dedupe(cc) if a not in to]
+
+
+def _missing(tree: Path, files: list[str], addressed: set[str]) -> list[str]:
+    """Maintainers and lists get_maintainer.pl names for each file alone that
+    the series does not address."""
+    out = []
+    for f in files:
+        for r in recipients(tree, [f]):
+            if (r.role in _TO_ROLES or r.is_list) and r.address not in addressed:
+                out.append(f"{f}: {r.address} ({r.role})")
+    return sorted(set(out))
+
+
+def _rules(chunk: list[gitcli.CommitInfo]) -> str:
+    rules = sorted(
+        {
+            f"cocci/{r}"
+            for c in chunk
+            for r in parse_draft(c.subject, c.body).rule.split()
+            if r.endswith(".cocci")
+        }
+    )
+    return ", ".join(rules) or "none"
+
+
+def _fill_cover(path: Path, subject: str, text: str, change_id: str) -> str:
+    """Put the subject, the text and the change-id into git's cover letter
+    template; return its Message-ID."""
+    raw = path.read_text()
+    if "*** SUBJECT HERE ***" not in raw or "*** BLURB HERE ***" not in raw:
+        raise PublishError(f"{path}: not a git format-patch cover letter template")
+    raw = raw.replace("*** SUBJECT HERE ***", subject, 1).replace("*** BLURB HERE ***", text, 1)
+    raw = re.sub(r"^(base-commit: [0-9a-f]+)$", rf"\1\nchange-id: {change_id}", raw, flags=re.M)
+    path.write_text(raw)
+    m = re.search(r"^Message-I[dD]: (<[^>]+>)", raw, re.M)
+    return m.group(1) if m else ""

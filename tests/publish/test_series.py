@@ -1,0 +1,157 @@
+"""`nofsbot series` and `nofsbot send` on a small committed tree: final
+messages, a cover letter, v2 with a changelog, recipients from
+get_maintainer.pl, and the mail a real SMTP server receives.
+
+Golden files in tests/data/golden/ are compared after normalising dates,
+Message-IDs, commit ids and tool versions; NOFSBOT_REGEN_GOLDEN=1
+rewrites them (review the diff like code).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nofsbot.cli import main
+from tests.conftest import DATA, committed, git, need
+from tests.publish.smtp import smtp_server
+
+pytestmark = pytest.mark.spatch
+
+CASES = Path(__file__).parent.parent / "cases"
+GOLDEN = DATA / "golden"
+MAINTAINERS = """\
+CASE FILESYSTEM
+M:	Case Maintainer <case@example.org>
+R:	Case Reviewer <reviewer@example.org>
+L:	linux-case@example.org
+S:	Maintained
+F:	fs/case/
+
+THE REST
+M:	Linus Torvalds <torvalds@linux-foundation.org>
+L:	linux-kernel@vger.kernel.org
+S:	Buried alive in reporters
+F:	*
+F:	*/
+"""
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"^Date: .*$", "Date: DATE", text, flags=re.M)
+    msgid = r"^(Message-I[dD]|In-Reply-To|References): <.*>$"
+    text = re.sub(msgid, r"\1: <MSGID>", text, flags=re.M)
+    text = re.sub(r"change-id: \d{8}-", "change-id: DATE-", text)
+    text = re.sub(r"\b[0-9a-f]{7,40}\b", "HEX", text)
+    text = re.sub(r"spatch \d+(\.\d+)*", "spatch VERSION", text)
+    return re.sub(r"lore\.kernel\.org/r/\S+", "lore.kernel.org/r/MSGID", text)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    text = normalise(text)
+    if os.environ.get("NOFSBOT_REGEN_GOLDEN") == "1":
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.fixture
+def branch(tmp_path: Path, spatch: str, linux61: Path) -> tuple[Path, str]:
+    """A tree with MAINTAINERS and the kernel's get_maintainer.pl, and a
+    nofsbot rewrite branch `b` on it (two commits)."""
+    need("perl", shutil.which("perl") is not None)
+    tree = committed(
+        tmp_path / "linux",
+        {
+            "MAINTAINERS": MAINTAINERS,
+            "scripts/get_maintainer.pl": (linux61 / "scripts/get_maintainer.pl").read_text(),
+            "fs/case/scoped.c": (CASES / "nofs_flags/scoped.before.c").read_text(),
+            "fs/case/fill.c": (CASES / "nofs_scope/multi_exit.before.c").read_text(),
+        },
+    )
+    git(tree, "config", "user.name", "A U Thor")
+    git(tree, "config", "user.email", "author@example.org")
+    argv = ["rewrite", "--tree", str(tree), "fs/case", "--branch", "b"]
+    assert main([*argv, "--worktree", str(tmp_path / "wt"), "-j", "1"]) == 0
+    return tree, git(tree, "rev-parse", "HEAD").strip()
+
+
+def series(tree: Path, rev: str, out: Path, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
+    capsys.readouterr()
+    assert main(["series", "--tree", str(tree), rev, "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["series"]) == 1
+    return doc["series"][0]  # type: ignore[no-any-return]
+
+
+def test_series_v1_v2_and_send(
+    branch: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree, base = branch
+    out = tmp_path / "out"
+    s = series(tree, f"{base}..b", out, capsys)
+    assert s["version"] == 1 and s["section"] == "CASE FILESYSTEM"
+    # To: the section's maintainer and list; Cc: its reviewer and the catch-all list
+    assert s["to"] == ["Case Maintainer <case@example.org>", "linux-case@example.org"]
+    assert s["cc"] == ["Case Reviewer <reviewer@example.org>", "linux-kernel@vger.kernel.org"]
+    assert s["missing"] == []
+    files = [Path(f) for f in s["files"]]
+    assert [f.name for f in files] == [
+        "0000-cover-letter.patch",
+        "0001-case-open-a-NOFS-scope-in-fill-while-cache.lock-is-h.patch",
+        "0002-case-use-GFP_KERNEL-in-fill-already-in-a-NOFS-scope.patch",
+        "0003-case-drop-the-no-op-GFP_NOFS-in-op.patch",
+        "0004-case-use-GFP_KERNEL-in-2-functions-already-in-a-NOFS.patch",
+    ]
+    check_golden("cover-v1.txt", files[0].read_text())
+    patch1 = files[1].read_text()
+    message = patch1[patch1.index("\n\n") + 2 : patch1.index("\n---\n")]
+    check_golden("commit-message.txt", message)
+    assert Path(s["mbox"]).read_text() == "".join(f.read_text() for f in files)
+    # the patches apply with git am on the base, and give the branch's tree
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tree), str(clone))
+    git(clone, "checkout", "-q", base)
+    git(clone, "am", "-q", *map(str, files[1:]))
+    assert git(clone, "rev-parse", "HEAD^{tree}") == git(tree, "rev-parse", "b^{tree}")
+
+    # v2 without the last patch: a changelog and a range-diff against v1
+    s2 = series(tree, f"{base}..b~1", out, capsys)
+    assert s2["version"] == 2 and s2["change_id"] == s["change_id"]
+    cover2 = Path(s2["files"][0]).read_text()
+    assert "Subject: [PATCH v2 0/3]" in cover2 and "Range-diff against v1:" in cover2
+    check_golden("changelog-v2.txt", cover2[cover2.index("Changes in v2:") :].split("\n\n")[0])
+
+    # send: a dry run first (nothing leaves), then for real, once
+    with smtp_server() as inbox:
+        smtp = ["--smtp-server", "127.0.0.1", "--smtp-port", str(inbox.port)]
+        assert main(["send", s2["directory"], *smtp]) == 0
+        assert inbox.received == []
+        assert main(["send", s2["directory"], *smtp, "--send"]) == 0
+        assert main(["send", s2["directory"], *smtp, "--send"]) == 1  # not twice
+        got = inbox.received
+    assert len(got) == 4
+    cover_id = got[0][1]["Message-ID"]
+    for rcpt, msg in got:
+        assert sorted(rcpt) == sorted(
+            [
+                "case@example.org",
+                "linux-case@example.org",
+                "reviewer@example.org",
+                "linux-kernel@vger.kernel.org",
+            ]
+        )
+        assert "case@example.org" in msg["To"] and "reviewer@example.org" in msg["Cc"]
+    for _, msg in got[1:]:
+        assert msg["In-Reply-To"] == cover_id and msg["References"] == cover_id
+    assert [m["Subject"] for _, m in got] == [
+        "[PATCH v2 0/3] case: use the scoped NOFS API instead of GFP_NOFS",
+        "[PATCH v2 1/3] case: open a NOFS scope in fill() while cache.lock is held",
+        "[PATCH v2 2/3] case: use GFP_KERNEL in fill(), already in a NOFS scope",
+        "[PATCH v2 3/3] case: drop the no-op GFP_NOFS in op()",
+    ]
