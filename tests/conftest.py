@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -65,6 +66,21 @@ def make_tree(root: Path, files: dict[str, str]) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     return root
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def committed(root: Path, files: dict[str, str]) -> Path:
+    """A kernel-shaped tree with FILES, committed in a new git repository."""
+    tree = make_tree(root, files)
+    git(tree, "init", "-q", "-b", "master")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "base")
+    return tree
 
 
 @pytest.fixture

@@ -10,26 +10,11 @@ from pathlib import Path
 import pytest
 
 from nofsbot.cli import main
-from tests.conftest import DATA, make_tree
+from tests.conftest import DATA, committed, git, make_tree
 
 pytestmark = pytest.mark.spatch
 
 CASES = Path(__file__).parent / "cases" / "nofs_flags"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout
-
-
-def committed(root: Path, files: dict[str, str]) -> Path:
-    """A kernel-shaped tree with FILES, committed in a new git repository."""
-    tree = make_tree(root, files)
-    git(tree, "init", "-q", "-b", "master")
-    git(tree, "add", "-A")
-    git(tree, "commit", "-q", "-m", "base")
-    return tree
 
 
 @pytest.fixture

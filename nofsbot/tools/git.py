@@ -85,18 +85,20 @@ def branch_exists(repo: Path, name: str) -> bool:
 
 
 def worktree_add(
-    repo: Path, dest: Path, branch: str, base: str, only: list[str] | None = None
+    repo: Path, dest: Path, branch: str | None, base: str, only: list[str] | None = None
 ) -> None:
-    """A new worktree at DEST on a new BRANCH starting at BASE; the user's own
-    work tree and index are not touched. With ONLY (pathspecs), the index holds
-    the whole tree but only those paths are checked out, which takes seconds
-    instead of most of a minute on a kernel tree."""
+    """A new worktree at DEST on a new BRANCH (detached at BASE without one)
+    starting at BASE; the user's own work tree and index are not touched. With
+    ONLY (pathspecs), the index holds the whole tree but only those paths are
+    checked out, which takes seconds instead of most of a minute on a kernel
+    tree."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    on = ["-b", branch] if branch else ["--detach"]
     if only is None:
-        run(["git", "worktree", "add", "-q", "-b", branch, str(dest), base], cwd=repo, timeout=1800)
+        run(["git", "worktree", "add", "-q", *on, str(dest), base], cwd=repo, timeout=1800)
         return
     run(
-        ["git", "worktree", "add", "-q", "--no-checkout", "-b", branch, str(dest), base],
+        ["git", "worktree", "add", "-q", "--no-checkout", *on, str(dest), base],
         cwd=repo,
         timeout=1800,
     )
@@ -125,3 +127,82 @@ def commit_all(worktree: Path, paths: list[str], message: str) -> str:
     sha = head(worktree)
     assert sha is not None
     return sha
+
+
+# -- review: a series applied in a worktree of its own -------------------------
+
+
+def commit_of(repo: Path, rev: str) -> str | None:
+    """The commit REV names in REPO, or None."""
+    res = run(
+        ["git", "rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"],
+        cwd=repo,
+        timeout=60,
+        check=False,
+    )
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def range_commits(repo: Path, rev_range: str) -> list[str] | None:
+    """The non-merge commits of REV_RANGE, oldest first; None if git does not
+    take it as a range."""
+    res = run(
+        ["git", "rev-list", "--reverse", "--topo-order", "--no-merges", rev_range, "--"],
+        cwd=repo,
+        timeout=600,
+        check=False,
+    )
+    return res.stdout.split() if res.returncode == 0 else None
+
+
+def format_patch(repo: Path, rev_range: str) -> str:
+    """The commits of REV_RANGE as an mbox, as `git format-patch --stdout` writes it."""
+    return run(
+        ["git", "format-patch", "--stdout", "--numbered", "--no-signature", rev_range, "--"],
+        cwd=repo,
+        timeout=600,
+    ).stdout
+
+
+def apply_index(worktree: Path, diff: str) -> None:
+    """Apply DIFF to the work tree and index of WORKTREE (git apply --index);
+    ToolError when it does not apply."""
+    run(
+        ["git", "apply", "--index", "--whitespace=nowarn", "-"],
+        cwd=worktree,
+        timeout=600,
+        input=diff,
+    )
+
+
+def write_tree(worktree: Path) -> str:
+    return run(["git", "write-tree"], cwd=worktree, timeout=600).stdout.strip()
+
+
+def diff_trees(worktree: Path, old: str, new: str) -> str:
+    """The diff from tree OLD to tree NEW without context lines, renames found."""
+    return run(
+        ["git", "diff-tree", "-p", "-U0", "-M", "--no-color", "--no-ext-diff", old, new],
+        cwd=worktree,
+        timeout=600,
+    ).stdout
+
+
+def tree_stamp(repo: Path, rev: str, paths: list[str]) -> str:
+    """The object ids of PATHS at REV, one string: changes when any of them does."""
+    specs = [f"{rev}:{p}" for p in paths]
+    res = run(["git", "rev-parse", *specs], cwd=repo, timeout=60, check=False)
+    return f"git:{rev}" if res.returncode else "git:" + " ".join(res.stdout.split())
+
+
+def worktree_remove(repo: Path, dest: Path) -> None:
+    """Remove the worktree at DEST (and what git keeps about it in REPO)."""
+    run(["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False)
+    run(["git", "worktree", "prune"], cwd=repo, timeout=600, check=False)
+
+
+def identity(repo: Path) -> str | None:
+    """The user's git identity in REPO as `Name <email>`, if configured."""
+    name = run(["git", "config", "user.name"], cwd=repo, timeout=60, check=False).stdout.strip()
+    email = run(["git", "config", "user.email"], cwd=repo, timeout=60, check=False).stdout.strip()
+    return f"{name} <{email}>" if name and email else None
