@@ -105,7 +105,7 @@ def worktree_add(
     run(["git", "read-tree", "HEAD"], cwd=dest, timeout=600)
     # ls-files takes pathspecs that match nothing (no arch/ in a small tree)
     files = run(["git", "ls-files", "-z", "--", *only], cwd=dest, timeout=600).stdout
-    run(["git", "checkout-index", "-f", "-z", "--stdin"], cwd=dest, timeout=1800, input=files)
+    run(["git", "checkout-index", "-f", "-u", "-z", "--stdin"], cwd=dest, timeout=1800, input=files)
 
 
 def commit_all(worktree: Path, paths: list[str], message: str) -> str:
