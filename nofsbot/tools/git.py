@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot.tools.proc import run
+
+log = logging.getLogger(__name__)
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "nofsbot",
@@ -196,9 +199,13 @@ def tree_stamp(repo: Path, rev: str, paths: list[str]) -> str:
 
 
 def worktree_remove(repo: Path, dest: Path) -> None:
-    """Remove the worktree at DEST (and what git keeps about it in REPO)."""
-    run(["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False)
-    run(["git", "worktree", "prune"], cwd=repo, timeout=600, check=False)
+    """Remove the worktree at DEST and what git keeps about it in REPO
+    (a failure is logged: this runs on the way out of other errors)."""
+    res = run(
+        ["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False
+    )
+    if res.returncode:
+        log.warning("could not remove the worktree %s: %s", dest, res.stderr.strip())
 
 
 def identity(repo: Path) -> str | None:
