@@ -147,7 +147,7 @@ def _read(opts: ReviewOptions, tree: Path) -> Series:
         m = _PULL.match(opts.github)
         if m is None:
             raise PatchError(f"--github {opts.github}: expected OWNER/REPO#NUMBER")
-        pull = fetch_pull(m.group(1), int(m.group(2)), base_url=opts.github_url, token=opts.token)
+        pull = fetch_pull(m.group(1), int(m.group(2)), base_url=opts.github_url, token=_token(opts))
         return inputs.from_pull(pull)
     files = [Path(a) for a in opts.inputs]
     if all(f.is_file() for f in files):

@@ -115,6 +115,7 @@ def _split(text: str, source: str) -> list[EmailMessage | str]:
             raise PatchError(f"{source}: not an mbox, a mail or a diff")
     elif starts[0] != 0 and any(ln.strip() for ln in lines[: starts[0]]):
         raise PatchError(f"{source}: malformed mbox: text before the first message")
+    _check_count(len(starts) - 1)  # a cover letter may come with the patches
     out: list[EmailMessage | str] = []
     for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
         msg = email.message_from_string("".join(lines[a + 1 : b]), policy=email.policy.default)
