@@ -30,7 +30,7 @@ def test_warm_equals_cold_and_edits_invalidate(tmp_path: Path) -> None:
     ].count("always") + 1
 
 
-def test_git_tree_stamp_serves_another_checkout_of_the_same_commit(
+def test_a_given_stamp_serves_another_checkout_of_the_same_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a review applies each series in a new worktree: the header stamp comes
@@ -39,7 +39,7 @@ def test_git_tree_stamp_serves_another_checkout_of_the_same_commit(
     repo = committed(tmp_path / "repo", {"fs/fx/a.c": src, "include/linux/fx.h": "int fx(void);\n"})
     head = git(repo, "rev-parse", "HEAD").strip()
     cfg = config.load()
-    opts = Options(jobs=1, cache=True, cache_dir=tmp_path / "cache", git_tree=head)
+    opts = Options(jobs=1, cache=True, cache_dir=tmp_path / "cache", stamp=head)
     first = analyse(Path(_clone(repo, tmp_path / "one")), ["fs/fx"], cfg, opts)
 
     def no_extraction(*args: object) -> None:

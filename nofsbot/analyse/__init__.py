@@ -45,10 +45,11 @@ class Options:
     every_unit: bool = False
     # with hazards: also __GFP_FS allocations under locks only gated reclaim takes
     gated: bool = False
-    # a git tree object the files on disk match exactly (a review worktree):
-    # the stamp of the headers searched for outside callers comes from it, so
-    # a new checkout of the same content still hits the cache
-    git_tree: str | None = None
+    # what the tree's content is known to be (a review worktree: its commit and
+    # the series on it): the stamp of the headers searched for outside callers,
+    # instead of their sizes and times, so a new checkout of the same content
+    # still hits the cache
+    stamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,9 +183,8 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     )
     contents.update({h: (tree / h).read_bytes() for h in headers})
     where = outside.headers(tree, roots)
-    if opts.git_tree:
-        stamp = gitcli.tree_stamp(tree, opts.git_tree, [*where[0], *where[1]])
-        where = (where[0], where[1], stamp)
+    if opts.stamp:
+        where = (where[0], where[1], f"given:{opts.stamp}")
     whole = key(
         "analysis",
         cfg.digest,

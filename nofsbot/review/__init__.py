@@ -58,8 +58,8 @@ def review(opts: ReviewOptions, cfg: Config) -> ReviewResult:
         raise TreeError(f"{tree} is not a git repository: nofsbot applies the series in a worktree")
     series = _read(opts, tree)
     base = _base(opts, series, tree)
-    touched = sorted({p for patch in series.patches for p in patch.paths})
-    reviewed = [p for p in touched if _reviewable(p)]
+    touched = {p for patch in series.patches for p in patch.paths}
+    reviewed = sorted(p for p in touched if _reviewable(p))
     log.info(
         "%d patches touching %d files, on %s; reviewing %d C files",
         len(series.patches),
@@ -69,9 +69,7 @@ def review(opts: ReviewOptions, cfg: Config) -> ReviewResult:
     )
     with tempfile.TemporaryDirectory(prefix="nofsbot-review-") as tmp:
         wt = Path(tmp) / "tree"
-        gitcli.worktree_add(
-            tree, wt, None, base, only=sorted({*discover.checkout_specs(reviewed), *touched})
-        )
+        gitcli.worktree_add(tree, wt, None, base, only=discover.checkout_specs(reviewed))
         try:
             return _review_in(wt, series, base, reviewed, opts, cfg)
         finally:
@@ -81,22 +79,29 @@ def review(opts: ReviewOptions, cfg: Config) -> ReviewResult:
 def _review_in(
     wt: Path, series: Series, base: str, reviewed: list[str], opts: ReviewOptions, cfg: Config
 ) -> ReviewResult:
-    trees = [gitcli.write_tree(wt)]
-    pre = _image(wt, [p for p in reviewed if (wt / p).is_file()], trees[0], opts, cfg)
+    # the series goes into an index of its own holding only the files it
+    # touches; the analysis of the base runs on the checkout meanwhile
+    index = wt.parent / "series.index"
+    touched = sorted({p for patch in series.patches for p in patch.paths})
+    gitcli.index_of(wt, base, touched, index)
+    trees = [gitcli.write_tree(wt, index)]
     for patch in series.patches:
         try:
-            gitcli.apply_index(wt, patch.diff)
+            gitcli.apply_cached(wt, patch.diff, index)
         except ToolError as e:
             why = "\n".join(e.output.strip().splitlines()[-6:])
             raise PatchError(
                 f"patch {patch.index}/{len(series.patches)} '{patch.subject}' does not apply "
                 f"to {base[:12]}:\n{why}"
             ) from e
-        trees.append(gitcli.write_tree(wt))
-    diffs = [gitcli.diff_trees(wt, a, b) for a, b in itertools.pairwise(trees)]
-    lines = changes(diffs)
-    after = sorted(p for p in lines.paths() if _reviewable(p) and (wt / p).is_file())
-    post = _image(wt, after, trees[-1], opts, cfg, full=True)
+        trees.append(gitcli.write_tree(wt, index))
+    pre = _image(wt, [p for p in reviewed if (wt / p).is_file()], base, opts, cfg)
+    lines = changes(gitcli.diff_trees(wt, a, b) for a, b in itertools.pairwise(trees))
+    kept = set(gitcli.checkout_all(wt, index))
+    for gone in set(touched) - kept:
+        (wt / gone).unlink(missing_ok=True)
+    after = sorted(p for p in lines.paths() if _reviewable(p) and p in kept)
+    post = _image(wt, after, f"{base}+{trees[-1]}", opts, cfg, full=True)
     found = compare(pre, post, lines, cfg)
     return ReviewResult(series, base, tuple(after), tuple(found), gitcli.identity(wt))
 
@@ -104,7 +109,7 @@ def _review_in(
 def _image(
     wt: Path,
     paths: list[str],
-    tree_id: str,
+    stamp: str,
     opts: ReviewOptions,
     cfg: Config,
     *,
@@ -118,7 +123,7 @@ def _image(
         hazards=True,
         every_unit=True,
         gated=True,
-        git_tree=tree_id,
+        stamp=stamp,
     )
     a = analyse(wt, paths, cfg, aopts)
     if not full:

@@ -108,7 +108,7 @@ def worktree_add(
     run(["git", "read-tree", "HEAD"], cwd=dest, timeout=600)
     # ls-files takes pathspecs that match nothing (no arch/ in a small tree)
     files = run(["git", "ls-files", "-z", "--", *only], cwd=dest, timeout=600).stdout
-    run(["git", "checkout-index", "-f", "-u", "-z", "--stdin"], cwd=dest, timeout=1800, input=files)
+    run(["git", "checkout-index", "-f", "-z", "--stdin"], cwd=dest, timeout=1800, input=files)
 
 
 def commit_all(worktree: Path, paths: list[str], message: str) -> str:
@@ -167,19 +167,43 @@ def format_patch(repo: Path, rev_range: str) -> str:
     ).stdout
 
 
-def apply_index(worktree: Path, diff: str) -> None:
-    """Apply DIFF to the work tree and index of WORKTREE (git apply --index);
-    ToolError when it does not apply."""
+def index_of(worktree: Path, rev: str, paths: list[str], index: Path) -> None:
+    """A separate index file INDEX holding only PATHS as they are at REV: a
+    series applied there costs little (the tree's index has ~75,000 entries)."""
+    listed = run(["git", "ls-tree", "-r", "-z", rev, "--", *paths], cwd=worktree, timeout=600)
+    env = {"GIT_INDEX_FILE": str(index)}
     run(
-        ["git", "apply", "--index", "--whitespace=nowarn", "-"],
+        ["git", "update-index", "-z", "--index-info"],
         cwd=worktree,
         timeout=600,
-        input=diff,
+        input=listed.stdout,
+        env=env,
     )
 
 
-def write_tree(worktree: Path) -> str:
-    return run(["git", "write-tree"], cwd=worktree, timeout=600).stdout.strip()
+def apply_cached(worktree: Path, diff: str, index: Path) -> None:
+    """Apply DIFF to the index file INDEX only (git apply --cached); ToolError
+    when it does not apply."""
+    run(
+        ["git", "apply", "--cached", "--whitespace=nowarn", "-"],
+        cwd=worktree,
+        timeout=600,
+        input=diff,
+        env={"GIT_INDEX_FILE": str(index)},
+    )
+
+
+def write_tree(worktree: Path, index: Path) -> str:
+    env = {"GIT_INDEX_FILE": str(index)}
+    return run(["git", "write-tree"], cwd=worktree, timeout=600, env=env).stdout.strip()
+
+
+def checkout_all(worktree: Path, index: Path) -> list[str]:
+    """Write every file of the index file INDEX into WORKTREE; its paths."""
+    env = {"GIT_INDEX_FILE": str(index)}
+    run(["git", "checkout-index", "-f", "-a"], cwd=worktree, timeout=600, env=env)
+    listed = run(["git", "ls-files", "-z"], cwd=worktree, timeout=600, env=env).stdout
+    return [p for p in listed.split("\0") if p]
 
 
 def diff_trees(worktree: Path, old: str, new: str) -> str:
@@ -189,13 +213,6 @@ def diff_trees(worktree: Path, old: str, new: str) -> str:
         cwd=worktree,
         timeout=600,
     ).stdout
-
-
-def tree_stamp(repo: Path, rev: str, paths: list[str]) -> str:
-    """The object ids of PATHS at REV, one string: changes when any of them does."""
-    specs = [f"{rev}:{p}" for p in paths]
-    res = run(["git", "rev-parse", *specs], cwd=repo, timeout=60, check=False)
-    return f"git:{rev}" if res.returncode else "git:" + " ".join(res.stdout.split())
 
 
 def worktree_remove(repo: Path, dest: Path) -> None:
