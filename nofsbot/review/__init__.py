@@ -159,13 +159,19 @@ def _read(opts: ReviewOptions, tree: Path) -> Series:
         return inputs.read_files(files)
     if len(opts.inputs) == 1 and not files[0].exists():
         return inputs.read_range(tree, opts.inputs[0])
-    missing = next(f for f in files if not f.is_file())
-    raise PatchError(f"{missing}: no such file")
+    bad = next(f for f in files if not f.is_file())
+    raise PatchError(f"{bad}: {'not a file' if bad.exists() else 'no such file'}")
 
 
 def _base(opts: ReviewOptions, series: Series, tree: Path) -> str:
     rev = opts.base or series.base or "HEAD"
     sha = gitcli.commit_of(tree, rev)
+    pull = series.pull
+    if sha is not None and pull is not None and not opts.base:
+        # GitHub diffs a pull request against the merge base of its branches;
+        # with its head fetched, apply it there, so lines match the head's
+        head = gitcli.commit_of(tree, pull.head)
+        sha = (gitcli.merge_base(tree, sha, head) if head else None) or sha
     if sha is not None:
         return sha
     if opts.base:

@@ -34,6 +34,7 @@ _HEADER = re.compile(r"^[A-Za-z0-9-]+:")
 _NUMBER = re.compile(r"^\[[^\]]*?(\d+)/(\d+)\s*\]")
 _BASE = re.compile(r"^base-commit:\s*([0-9a-f]{7,40})\s*$", re.M)
 _MSGID = re.compile(r"<[^<>\s]+>")
+_SYMLINK = re.compile(r"^(?:new file |deleted file |new |old )mode 120000$", re.M)
 
 
 def read_files(paths: list[Path]) -> Series:
@@ -193,14 +194,19 @@ def _check_count(n: int) -> None:
 
 
 def _body(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain",))
-    if part is None:
-        return ""
-    try:
-        content = part.get_content()
-    except (LookupError, ValueError) as e:
-        raise PatchError(f"'{msg['Subject']}': cannot decode the body: {e}") from e
-    return content if isinstance(content, str) else ""
+    """The text of MSG: its text parts in order (a diff may come attached as
+    text/x-patch)."""
+    out = []
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_maintype() != "text":
+            continue
+        try:
+            content = part.get_content()
+        except (LookupError, ValueError) as e:
+            raise PatchError(f"'{msg['Subject']}': cannot decode the body: {e}") from e
+        if isinstance(content, str):
+            out.append(content)
+    return "\n".join(out)
 
 
 def _diff(body: str) -> str | None:
@@ -229,6 +235,8 @@ def _paths(diff: str, name: str) -> tuple[str, ...]:
         raise PatchError(f"{name}: malformed diff: {e}") from e
     if not len(patch):
         raise PatchError(f"{name}: no diff in it")
+    if _SYMLINK.search(diff):
+        raise PatchError(f"{name}: a symbolic link; nofsbot reviews regular files only")
     out: set[str] = set()
     for pf in patch:
         if pf.is_binary_file or "GIT binary patch" in str(pf):

@@ -146,6 +146,11 @@ def commit_of(repo: Path, rev: str) -> str | None:
     return res.stdout.strip() if res.returncode == 0 else None
 
 
+def merge_base(repo: Path, a: str, b: str) -> str | None:
+    res = run(["git", "merge-base", a, b], cwd=repo, timeout=60, check=False)
+    return res.stdout.strip() or None
+
+
 def range_commits(repo: Path, rev_range: str) -> list[str] | None:
     """The non-merge commits of REV_RANGE, oldest first; None if git does not
     take it as a range."""

@@ -192,3 +192,29 @@ def test_no_post_and_errors(
     assert "GitHub: o/linux#8: 404 Not Found" in capsys.readouterr().err
     assert main([*argv, "linux#8"]) == 1
     assert "expected OWNER/REPO#NUMBER" in capsys.readouterr().err
+
+
+def test_a_fetched_head_puts_the_pull_request_on_its_merge_base(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the base branch moved on (two lines on top of classes.c) after the
+    # pull request branched off; with its head fetched, the diff goes onto
+    # the merge base, as GitHub made it, and keeps the head's line numbers
+    repo = fixture_repo(tmp_path, "classes.c")
+    fork = git(repo, "rev-parse", "HEAD").strip()
+    pull_request(github, repo, REDUNDANT)
+    path = repo / "fs/rv/classes.c"
+    text = path.read_text()
+    path.write_text(text.replace(*REDUNDANT["fs/rv/classes.c"]))
+    git(repo, "checkout", "-q", "-b", "topic")
+    git(repo, "commit", "-qam", "rv: the pull request")
+    github.pull["head"] = {"sha": git(repo, "rev-parse", "HEAD").strip(), "ref": "topic"}
+    git(repo, "checkout", "-q", "master")
+    path.write_text("/* moved on */\n\n" + text)
+    git(repo, "commit", "-qam", "rv: the base branch moves on")
+    github.pull["base"] = {"sha": git(repo, "rev-parse", "HEAD").strip(), "ref": "master"}
+    argv = ["review", "--tree", str(repo), "--github-url", github.url, "--github", "o/linux#7"]
+    assert main([*argv, "--no-post", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["base"] == fork
+    assert [(f["kind"], f["line"]) for f in doc["findings"]] == [("redundant-nofs", 13)]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from nofsbot.errors import PatchError
 from nofsbot.review.inputs import MAX_PATCHES, read_files, read_range
-from tests.conftest import committed, git
+from nofsbot.tools.proc import run
+from tests.conftest import committed, git, need
 
 DIFF = """diff --git a/fs/x/a.c b/fs/x/a.c
 --- a/fs/x/a.c
@@ -47,6 +50,35 @@ def test_format_patch_series_with_cover_letter(repo: Path, tmp_path: Path) -> No
     again = read_files(files[1:])
     assert [p.diff for p in again.patches] == [p.diff for p in s.patches]
     assert all(p.author and p.author.startswith("Test Author") for p in s.patches)
+
+
+def test_what_b4_am_writes(repo: Path, tmp_path: Path) -> None:
+    # b4 am writes the patches to an .mbx and the cover letter (with the
+    # base-commit: line) to a .cover next to it; nofsbot reads both
+    need("b4 (pip install b4)", shutil.which("b4") is not None)
+    out = tmp_path / "out"
+    git(
+        repo,
+        "format-patch",
+        "-q",
+        "--thread",
+        "--cover-letter",
+        "--base=HEAD~2",
+        "-o",
+        str(out),
+        "HEAD~2",
+    )
+    thread = tmp_path / "thread.mbox"
+    thread.write_text("".join(f.read_text() for f in sorted(out.iterdir())))
+    cover = next(out.glob("0000-*")).read_text()
+    found = re.search(r"^Message-Id: <(.+)>$", cover, re.M | re.I)
+    assert found is not None
+    am = tmp_path / "am"
+    run(["b4", "am", "-m", str(thread), "-o", str(am), found.group(1)], cwd=tmp_path, timeout=120)
+    s = read_files([next(am.glob("*.cover")), next(am.glob("*.mbx"))])
+    assert [p.subject for p in s.patches] == ["[PATCH 1/2] x: first", "[PATCH 2/2] x: second"]
+    assert s.base == git(repo, "rev-parse", "HEAD~2").strip()
+    assert all(p.message_id for p in s.patches)
 
 
 def test_range_bare_diff_and_mail_headers(repo: Path, tmp_path: Path) -> None:
@@ -92,6 +124,11 @@ def test_range_bare_diff_and_mail_headers(repo: Path, tmp_path: Path) -> None:
         (DIFF.replace("a/fs/x/a.c", "a/../../etc/passwd"), "leaves the tree"),
         ("--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n", "absolute path"),
         (DIFF.replace("@@ -1 +1 @@", "@@ -1 +1 @@\n-int x;\n-int y;"), "malformed diff"),
+        (
+            "diff --git a/fs/x/l.c b/fs/x/l.c\nnew file mode 120000\n--- /dev/null\n"
+            "+++ b/fs/x/l.c\n@@ -0,0 +1 @@\n+/etc/shadow\n\\ No newline at end of file\n",
+            "symbolic link",
+        ),
     ],
 )
 def test_bad_input_is_refused(tmp_path: Path, text: str, says: str) -> None:
@@ -118,3 +155,14 @@ def test_not_a_range(repo: Path) -> None:
         read_range(repo, "no-such-branch..HEAD")
     with pytest.raises(PatchError, match="no commits"):
         read_range(repo, "HEAD..HEAD")
+
+
+def test_a_diff_attached_to_the_mail(tmp_path: Path) -> None:
+    f = tmp_path / "attached.eml"
+    f.write_text(
+        "From: Dev <dev@example.org>\nSubject: [PATCH] x: one\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n'
+        'Why.\n--b\nContent-Type: text/x-patch; name="x.patch"\n'
+        "Content-Disposition: attachment\n\n" + DIFF + "--b--\n"
+    )
+    assert read_files([f]).patches[0].paths == ("fs/x/a.c",)
