@@ -13,15 +13,18 @@ from nofsbot.tools.github import LineComment
 JSON_SCHEMA_VERSION = 1
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'es' if word.endswith('ch') else 's'}" if count != 1 else f"1 {word}"
+
+
 def summary_line(r: ReviewResult) -> str:
     n = len(r.findings)
     if not n:
-        return f"clean: no findings in {len(r.series.patches)} patches"
+        return f"clean: no findings in {_n(len(r.series.patches), 'patch')}"
     touched = len({f.patch for f in r.findings})
     return (
-        f"{n} finding{'s' * (n != 1)} ({r.errors} error{'s' * (r.errors != 1)}, "
-        f"{r.warnings} warning{'s' * (r.warnings != 1)}) in {touched} of "
-        f"{len(r.series.patches)} patches"
+        f"{_n(n, 'finding')} ({_n(r.errors, 'error')}, {_n(r.warnings, 'warning')}) "
+        f"in {touched} of {_n(len(r.series.patches), 'patch')}"
     )
 
 
@@ -38,8 +41,8 @@ def finding_text(f: ReviewFinding, *, indent: str = "", place: bool = True) -> l
 
 def to_text(r: ReviewResult) -> str:
     out = [
-        f"review of {r.series.source}: {len(r.series.patches)} patches on {r.base[:12]}, "
-        f"{len(r.analysed)} C files analysed"
+        f"review of {r.series.source}: {_n(len(r.series.patches), 'patch')} on "
+        f"{r.base[:12]}, {_n(len(r.analysed), 'C file')} analysed"
     ]
     for p in r.series.patches:
         mine = [f for f in r.findings if f.patch == p.index]

@@ -156,7 +156,7 @@ def test_one_review_with_line_comments(
         body["body"]
         .splitlines()[0]
         .endswith(
-            "2 findings (1 error, 1 warning) in 1 of 1 patches (base "
+            "2 findings (1 error, 1 warning) in 1 of 1 patch (base "
             f"{git(repo, 'rev-parse', 'HEAD').strip()[:12]})."
         )
     )
