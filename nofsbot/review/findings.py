@@ -144,7 +144,7 @@ def _sites(pre: Image, post: Image, changes: Changes) -> list[ReviewFinding]:
         touch = added or _function_touch(post, changes, s.path, s.function, s.line)
         if touch is None:
             continue
-        own = added.own if added else None
+        own = changes.back(s.path, s.line, touch.patch)
         if _is_signal(p) and added:
             out.append(
                 ReviewFinding(
@@ -277,7 +277,7 @@ def _hazards(pre: Image, post: Image, changes: Changes) -> list[ReviewFinding]:
                 h.message,
                 _HAZARD_FIX.get(h.kind),
                 h.evidence,
-                at.own if at is not None and at.added else None,
+                changes.back(h.path, h.line, touch.patch),
             )
         )
     return out

@@ -110,6 +110,21 @@ class Changes:
             path = fd.new
         return path, line, removed_by
 
+    def back(self, path: str, line: int, patch: int) -> int | None:
+        """PATH:LINE of the tree after the series, in the post-image of PATCH
+        (1-based); None when a later patch added it."""
+        for j in range(len(self.diffs) - 1, patch - 1, -1):
+            fd = next((f for f in self.diffs[j].values() if f.new == path), None)
+            if fd is None:
+                continue
+            if fd.old is None:
+                return None
+            line, added = _shift(tuple((t0, tl, s0, sl) for s0, sl, t0, tl in fd.hunks), line)
+            if added:
+                return None
+            path = fd.old
+        return line
+
     def touch(self, path: str, line: int) -> Touch | None:
         """The patch that added PATH:LINE, or removed lines right before it."""
         return self.added.get((path, line)) or self.anchors.get((path, line))

@@ -68,19 +68,20 @@ def _body(p: Patch, findings: list[ReviewFinding]) -> str:
     for pf in PatchSet(p.diff):
         path = strip_prefix(pf.target_file) or strip_prefix(pf.source_file) or pf.path
         here = {f.own_line: f for f in findings if f.path == path and f.own_line is not None}
-        hunks = [h for h in pf if any(ln.target_line_no in here for ln in h if ln.is_added)]
+        hunks = [h for h in pf if any(ln.target_line_no in here for ln in h)]
         if not hunks:
             continue
         out += [f"> diff --git a/{pf.path} b/{path}", f"> --- {pf.source_file}"]
         out.append(f"> +++ {pf.target_file}")
         for h in hunks:
             lines = list(h)
-            last = max(i for i, ln in enumerate(lines) if ln.is_added and ln.target_line_no in here)
+            last = max(i for i, ln in enumerate(lines) if ln.target_line_no in here)
             out.append(_quote(str(h).splitlines()[0]))
             for ln in lines[: last + 1]:
                 out.append(_quote(f"{ln.line_type}{ln.value.rstrip(chr(10))}"))
                 for f in findings:
-                    if ln.is_added and f.path == path and f.own_line == ln.target_line_no:
+                    on_line = ln.target_line_no is not None and f.own_line == ln.target_line_no
+                    if f.path == path and on_line:
                         out += ["", *finding_text(f, place=False), ""]
                         placed.add(f)
             if last + 1 < len(lines):

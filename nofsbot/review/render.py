@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from unidiff.patch import PatchSet
+
 from nofsbot import __version__
+from nofsbot.review.lines import strip_prefix
 from nofsbot.review.series import ReviewFinding, ReviewResult
 from nofsbot.tools.github import LineComment
 
@@ -100,12 +103,20 @@ def to_json(r: ReviewResult) -> str:
 
 def pull_review(r: ReviewResult) -> tuple[str, list[LineComment]]:
     """The body and line comments of the one review a pull request gets. A
-    finding on a line the diff shows becomes a comment there; the others go
-    in the body."""
+    finding on a line the diff shows (added or context) becomes a comment
+    there; the others go in the body."""
+    shown = {
+        (strip_prefix(pf.target_file), ln.target_line_no)
+        for p in r.series.patches
+        for pf in PatchSet(p.diff)
+        for h in pf
+        for ln in h
+        if not ln.is_removed
+    }
     comments = []
     rest = []
     for f in r.findings:
-        if f.own_line is not None:
+        if f.own_line is not None and (f.path, f.own_line) in shown:
             body = "\n".join(finding_text(f, place=False))
             comments.append(LineComment(f.path, f.own_line, body))
         else:

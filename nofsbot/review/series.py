@@ -60,8 +60,8 @@ class ReviewFinding:
     message: str
     suggestion: str | None = None
     evidence: tuple[Evidence, ...] = ()
-    # the line in the patch's own post-image when it is one of the patch's
-    # lines (its own numbering, for quoting it), else None
+    # the same line in the post-image of the patch (its own numbering, to
+    # quote its hunk or comment on it), None when a later patch added it
     own_line: int | None = None
 
 

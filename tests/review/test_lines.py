@@ -44,6 +44,9 @@ def test_added_lines_and_removals_are_carried_through_later_patches(tmp_path: Pa
     assert c.carry("f.c", 3) == ("f.c", 2, 1)  # l3: replaced by patch 1
     assert c.carry("f.c", 10) == ("f.c", 10, 0)  # l10: kept
     assert {t.line for t in c.within("f.c", 5, 8)} == {6, 7}
+    # and back: l7 (line 7 after the series) was line 9 after patch 1; tail
+    # (11) did not exist before patch 2
+    assert (c.back("f.c", 7, 1), c.back("f.c", 7, 2), c.back("f.c", 11, 1)) == (9, 7, None)
 
 
 def test_renames_and_deletions(tmp_path: Path) -> None:

@@ -103,6 +103,37 @@ def test_email_replies_under_the_line(
     assert [p.name for p in out_dir.iterdir()] == ["0002-re-rv-change-2.eml"]
 
 
+def test_email_comments_under_a_context_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the goto skips the new restore: the leak is at `return err;`, a line
+    # the patch does not change but quotes as context
+    src = (DATA / "review" / "scopes.c").read_text()
+    repo = committed(tmp_path / "linux", {"fs/rv/scopes.c": src})
+    git(repo, "checkout", "-q", "--detach")
+    (repo / "fs/rv/scopes.c").write_text(
+        src.replace(
+            "\tmutex_lock(&f->lock);\n",
+            "\tmutex_lock(&f->lock);\n\tunsigned int nofs = memalloc_nofs_save();\n",
+        ).replace(
+            "\tf->c = kmalloc(8, GFP_KERNEL);\n",
+            "\tf->c = kmalloc(8, GFP_KERNEL);\n\tmemalloc_nofs_restore(nofs);\n",
+        )
+    )
+    git(repo, "commit", "-qam", "rv: scope the section")
+    assert main(["review", "--tree", str(repo), "HEAD^!", "--format", "email"]) == 1
+    body = capsys.readouterr().out.split("\n\n", 1)[1].splitlines()
+    at = body.index(">  \treturn err;")
+    assert body[at - 3 : at] == [
+        "> +\tmemalloc_nofs_restore(nofs);",
+        ">  out:",
+        ">  \tmutex_unlock(&f->lock);",
+    ]
+    assert body[at + 1] == ""
+    assert body[at + 2].startswith("error: unbalanced-scope: returns with the NOFS scope")
+    assert "And in the code this patch changes:" not in body
+
+
 def test_usage(repo: Path, tmp_path: Path) -> None:
     assert main(["review", "--tree", str(repo)]) == 2
     assert main(["review", "--tree", str(repo), "x.mbox", "--github", "o/r#1"]) == 2
