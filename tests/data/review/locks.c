@@ -35,5 +35,6 @@ static void lk_fill(struct work_struct *work)
 
 void lk_setup(struct cache *c)
 {
+	INIT_RADIX_TREE(&c->tree, GFP_KERNEL);
 	INIT_WORK(&c->work, lk_fill);
 }
