@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "inputs",
         nargs="*",
-        metavar="MBOX | PATCH... | REV-RANGE",
+        metavar="INPUT",
         help="an mbox (b4 am, git format-patch --stdout), .patch files, or a revision "
         "range of the tree (A..B)",
     )

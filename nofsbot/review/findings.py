@@ -60,6 +60,7 @@ class Image:
 
 
 def compare(pre: Image, post: Image, changes: Changes, cfg: Config) -> list[ReviewFinding]:
+    """The findings on what CHANGES does between PRE and POST, sorted."""
     out = _sites(pre, post, changes)
     out += _vanished_signals(pre, post, changes)
     out += _hazards(pre, post, changes)
@@ -107,10 +108,6 @@ def _leftover(before: Iterable[Hashable], after: Sequence[tuple[Hashable, bool]]
     return sorted(left)
 
 
-def _carried(changes: Changes, path: str, line: int) -> tuple[str, int, int] | None:
-    return changes.carry(path, line)
-
-
 def _function_touch(
     post: Image, changes: Changes, path: str, function: str | None, line: int
 ) -> Touch | None:
@@ -130,7 +127,7 @@ def _sites(pre: Image, post: Image, changes: Changes) -> list[ReviewFinding]:
     before = [
         _site_key(f, c[0])
         for f in pre.findings
-        if (c := _carried(changes, f.site.path, f.site.line)) is not None
+        if (c := changes.carry(f.site.path, f.site.line)) is not None
     ]
     after = [
         (_site_key(f, f.site.path), (f.site.path, f.site.line) in changes.added)
@@ -203,7 +200,7 @@ def _vanished_signals(pre: Image, post: Image, changes: Changes) -> list[ReviewF
     after = Counter(_site_key(f, f.site.path, with_class=False) for f in post.findings)
     out = []
     for f, p in zip(pre.findings, pre.placed, strict=True):
-        carried = _carried(changes, f.site.path, f.site.line)
+        carried = changes.carry(f.site.path, f.site.line)
         if not _is_signal(p) or carried is None:
             continue
         path, line, removed_by = carried
@@ -248,7 +245,7 @@ def _hazards(pre: Image, post: Image, changes: Changes) -> list[ReviewFinding]:
     before = [
         _hazard_key(h, c[0])
         for h in pre.hazards
-        if h.kind in HAZARDS and (c := _carried(changes, h.path, h.line)) is not None
+        if h.kind in HAZARDS and (c := changes.carry(h.path, h.line)) is not None
     ]
     found = [h for h in post.hazards if h.kind in HAZARDS]
     after = [(_hazard_key(h, h.path), changes.touch(h.path, h.line) is not None) for h in found]
