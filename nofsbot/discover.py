@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterable
 from pathlib import Path
 
 from nofsbot.errors import TreeError
@@ -98,3 +99,19 @@ def source_files(tree: Path, roots: list[tuple[str, bool]]) -> list[str]:
 
 def in_paths(path: str, paths: tuple[str, ...]) -> bool:
     return any(not p or path == p or path.startswith(p.rstrip("/") + "/") for p in paths)
+
+
+def checkout_specs(paths: Iterable[str]) -> list[str]:
+    """What the analysis and the rewrite read: the subsystems of PATHS, the
+    headers of their parent directories, include/ and arch/*/include/, and
+    the top-level files that make it a kernel tree (plus scripts/)."""
+    specs = {"MAINTAINERS", "Makefile", "Kconfig", "scripts", "include", ":(glob)arch/*/include/**"}
+    for p in paths:
+        root, recursive = analysis_root(p)
+        if not root:
+            return ["."]
+        specs.add(root if recursive else f":(glob){root}/*.[ch]")
+        parts = root.split("/")
+        for i in range(1, len(parts)):
+            specs.add(":(glob)" + "/".join(parts[:i]) + "/*.h")
+    return sorted(specs)

@@ -43,3 +43,8 @@ class ParseError(NofsbotError):
 
 class PublishError(NofsbotError):
     pass
+
+
+class PatchError(NofsbotError):
+    """A series nofsbot cannot review: not mail or a diff, a binary diff, a
+    path that leaves the tree, a patch that does not apply, too many patches."""

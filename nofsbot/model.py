@@ -164,3 +164,13 @@ class ScanReport:
     problems: tuple[FileProblem, ...]
     files_analysed: int
     functions: int
+
+
+@dataclass(frozen=True, order=True)
+class FunctionSpan:
+    """A function definition: where it starts and ends."""
+
+    path: str
+    line: int
+    end_line: int
+    name: str

@@ -25,10 +25,10 @@ from nofsbot.analyse.placed import Placed, Reclaim
 from nofsbot.analyse.unit import analyse_unit, prepare_unit
 from nofsbot.cache import Store, key
 from nofsbot.config import Config
-from nofsbot.model import FileProblem, Hazard, Occurrence
+from nofsbot.model import FileProblem, FunctionSpan, Hazard, Occurrence
 from nofsbot.runner import Progress, map_items
 
-__all__ = ["Analysis", "Options", "Placed", "Reclaim", "analyse"]
+__all__ = ["Analysis", "Options", "Placed", "Reclaim", "analyse", "functions"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,16 @@ class Options:
     cache_dir: Path | None = None
     progress: bool | None = None
     hazards: bool = False
+    # analyse every subsystem of PATHS, also one whose files hold no NOFS token
+    # (review: a series may add a GFP_KERNEL allocation or a scope anywhere)
+    every_unit: bool = False
+    # with hazards: also __GFP_FS allocations under locks only gated reclaim takes
+    gated: bool = False
+    # what the tree's content is known to be (a review worktree: its commit and
+    # the series on it): the stamp of the headers searched for outside callers,
+    # instead of their sizes and times, so a new checkout of the same content
+    # still hits the cache
+    stamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         for p, src in contents.items()
         if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))
     ]
-    roots = [u for u in units if any(outside.in_unit(h, u) for h in hits)]
+    roots = [u for u in units if opts.every_unit or any(outside.in_unit(h, u) for h in hits)]
     files = sorted(p for p in contents if any(outside.in_unit(p, u) for u in roots))
     contents = {p: contents[p] for p in files}
     store = Store(opts.cache_dir, enabled=opts.cache)
@@ -173,12 +183,15 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     )
     contents.update({h: (tree / h).read_bytes() for h in headers})
     where = outside.headers(tree, roots)
+    if opts.stamp:
+        where = (where[0], where[1], f"given:{opts.stamp}")
     whole = key(
         "analysis",
         cfg.digest,
         "\n".join(rel),
         where[2],
         str(opts.hazards),
+        str(opts.gated),
         *(key(p, contents[p]) for p in files + headers),
     )
     clock.lap("read files")
@@ -207,7 +220,13 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     found: list[Hazard] = []
     nfunctions = 0
     for unit, prog in programs:
-        r = analyse_unit(prog, outside.external_to(unit, mentioned), rel, with_hazards=opts.hazards)
+        r = analyse_unit(
+            prog,
+            outside.external_to(unit, mentioned),
+            rel,
+            with_hazards=opts.hazards,
+            gated=opts.gated,
+        )
         placed += r.placed
         found += r.hazards
         problems += r.problems
@@ -229,6 +248,22 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     store.put(whole, result)
     clock.lap("result cached")
     return result
+
+
+def functions(tree: Path, path: str, cfg: Config, opts: Options) -> tuple[FunctionSpan, ...]:
+    """The functions defined in PATH (relative to TREE), from its cached facts."""
+    from nofsbot.analyse.extract import Extractor
+
+    src = (tree / path).read_bytes()
+    store = Store(opts.cache_dir, enabled=opts.cache)
+    k = _file_key(cfg.digest, path, src)
+    facts = store.get(k)
+    if not isinstance(facts, FileFacts):
+        facts = Extractor(cfg).extract(path, src)
+        store.put(k, facts)
+    return tuple(
+        sorted(FunctionSpan(path, f.line, f.end_line, f.name) for f in facts.functions if f.name)
+    )
 
 
 def _account(

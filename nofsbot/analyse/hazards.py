@@ -9,15 +9,20 @@
 - work-waited-in-scope: a scoped caller waits for work whose function
   allocates with __GFP_FS: the work does not inherit the scope.
 - unbalanced-scope: an explicit memalloc_*_save() with no restore on some
-  path.
+  path, or a restore that some path reaches without the save.
 - stored-gfp-under-lock: a mask with __GFP_FS stored for later
   (INIT_RADIX_TREE) used by radix_tree_insert() outside any scope while
   holding a lock an ungated reclaim path takes.
+- fs-alloc-under-shared-lock (only with gated=True, for review): an
+  allocation that may enter FS reclaim outside any scope while holding a
+  lock that only gated reclaim paths take (the superblock shrinker's evict):
+  the allocation needs NOFS, best as a scope where the lock is taken. scan
+  reports these as sites' classes instead, so it leaves them out.
 """
 
 from __future__ import annotations
 
-from nofsbot.analyse import reclaim
+from nofsbot.analyse import ir, reclaim
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
@@ -26,7 +31,7 @@ from nofsbot.model import Evidence, Hazard
 SCOPE = "<nofs scope>"
 
 
-def find(prog: Program, model: reclaim.Model) -> list[Hazard]:
+def find(prog: Program, model: reclaim.Model, *, gated: bool = False) -> list[Hazard]:
     out: list[Hazard] = []
     for f in sorted(prog.files.values(), key=lambda f: f.path):
         fns = {fid: prog.fns[fid] for fid in prog.by_file.get(f.path, ())}
@@ -37,7 +42,12 @@ def find(prog: Program, model: reclaim.Model) -> list[Hazard]:
             fn = named.get(fi)
             if fn is not None:
                 out += _fs_alloc(
-                    prog, model, fn, -1 - (nsites + j), alloc.line, alloc.expression, alloc.callee
+                    prog,
+                    model,
+                    fn,
+                    -1 - (nsites + j),
+                    (alloc.line, alloc.expression, alloc.callee),
+                    gated=gated,
                 )
         for si, (site, fi) in enumerate(zip(f.sites, f.site_funcs, strict=True)):
             fn = named.get(fi)
@@ -60,30 +70,47 @@ def _outside_scope(prog: Program, fn: Fn, event: int) -> bool:
 
 
 def _fs_alloc(
-    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, expr: str, callee: str
+    prog: Program,
+    model: reclaim.Model,
+    fn: Fn,
+    event: int,
+    alloc: tuple[int, str, str],
+    *,
+    gated: bool,
 ) -> list[Hazard]:
+    """ALLOC (line, mask, callee) may enter FS reclaim under a lock reclaim takes."""
     if not _outside_scope(prog, fn, event):
         return []
+    line, expr, callee = alloc
+    held = model.held(fn.id, event)
+    kinds = [(cls, True) for cls in sorted(held & set(model.shared_ungated))]
+    if gated:
+        kinds += [
+            (cls, False) for cls in sorted(held & set(model.shared) - set(model.shared_ungated))
+        ]
     out = []
-    for cls in sorted(model.held(fn.id, event) & set(model.shared_ungated)):
+    for cls, ungated in kinds:
         ev = [Evidence(fn.path, line, fn.name, f"{callee}(.., {expr}) may enter FS reclaim")]
         acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
         if acq is not None:
             owner, _, aline = acq
             ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}"))
-        ev += reclaim.reclaim_path(prog, model, cls, ungated=True)
-        out.append(
-            Hazard(
-                "fs-reclaim-under-lock",
-                fn.path,
-                line,
-                fn.name,
+        ev += reclaim.reclaim_path(prog, model, cls, ungated=ungated)
+        if ungated:
+            kind = "fs-reclaim-under-lock"
+            message = (
                 f"{callee}() with {expr} while holding {cls}, which an ungated "
                 "reclaim path also takes: a NOFS scope would not help either, "
-                "reclaim must not take it",
-                tuple(ev),
+                "reclaim must not take it"
             )
-        )
+        else:
+            kind = "fs-alloc-under-shared-lock"
+            message = (
+                f"{callee}() with {expr} outside any NOFS scope while holding {cls}, "
+                "which reclaim also takes: the allocation may recurse into the "
+                "filesystem and deadlock on it"
+            )
+        out.append(Hazard(kind, fn.path, line, fn.name, message, tuple(ev)))
     return out
 
 
@@ -159,7 +186,8 @@ def _folio(
 
 
 def _unbalanced(prog: Program, fn: Fn) -> list[Hazard]:
-    """An explicit save that some path leaves without its restore.
+    """An explicit save that some path leaves without its restore, or a
+    restore that some path reaches without the save.
 
     The walk treats the scope like a lock (save takes it, restore drops it),
     with the same condition correlation (`if (nofs) save ... if (nofs)
@@ -185,7 +213,8 @@ def _unbalanced(prog: Program, fn: Fn) -> list[Hazard]:
     w.run(fn.facts.ir)
     leaked = sorted(line for line, facts in w.returns.items() if any(f[0] == SCOPE for f in facts))
     save_line = calls[saves[0]][1]
-    return [
+    opened = Evidence(fn.path, save_line, fn.name, "the scope is opened here")
+    out = [
         Hazard(
             "unbalanced-scope",
             fn.path,
@@ -193,13 +222,71 @@ def _unbalanced(prog: Program, fn: Fn) -> list[Hazard]:
             fn.name,
             "returns with the NOFS scope still open on some path (no restore): the task "
             "keeps PF_MEMALLOC_NOFS after it returns",
-            (
-                Evidence(fn.path, save_line, fn.name, "the scope is opened here"),
-                Evidence(fn.path, line, fn.name, "returns without memalloc_*_restore()"),
-            ),
+            (opened, Evidence(fn.path, line, fn.name, "returns without memalloc_*_restore()")),
         )
         for line in leaked
     ]
+    explicit_restores = set(prog.cfg.providers.explicit.restore)
+    for line in _restored_unopened(fn, set(saves), explicit_restores):
+        out.append(
+            Hazard(
+                "unbalanced-scope",
+                fn.path,
+                line,
+                fn.name,
+                "restores a NOFS scope that is not open on some path (no save before it): "
+                "the cookie it restores was never set there",
+                (opened, Evidence(fn.path, line, fn.name, "restores without a save on some path")),
+            )
+        )
+    return out
+
+
+_NO_SCOPE = "<no nofs scope>"
+
+
+def _restored_unopened(fn: Fn, saves: set[int], restores: set[str]) -> list[int]:
+    """Lines of explicit restores that some path reaches with no scope open.
+
+    A may-walk with a fact for "no scope open". `if (c) save ... if (c)
+    restore` is correlated: entering a branch on c where the scope was
+    opened under the same c drops the "no scope" fact. Functions that nest
+    their own scopes are left alone (restore closes only the inner one).
+    """
+    Fact = tuple[str, tuple[str, bool] | None]
+    nested = False
+
+    def transfer(ci: int, state: frozenset[Fact]) -> frozenset[Fact]:
+        nonlocal nested
+        callee = fn.facts.calls[ci][0]
+        if ci in saves:
+            nested |= any(f[0] == SCOPE for f in state)
+            cond = w.conds[-1] if w.conds else None
+            return frozenset(f for f in state if f[0] != _NO_SCOPE) | {(SCOPE, cond)}
+        if callee in restores:
+            return frozenset(f for f in state if f[0] != SCOPE) | {(_NO_SCOPE, None)}
+        return state
+
+    def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:
+        cond, holds = key
+        state = frozenset(f for f in state if f[1] != (cond, not holds))
+        if (SCOPE, key) in state:
+            state = frozenset(f for f in state if f[0] != _NO_SCOPE)
+        return state
+
+    w = ir.Walk(transfer, frozenset({(_NO_SCOPE, None)}), branch)
+    assert fn.facts.ir is not None
+    w.run(fn.facts.ir)
+    if nested:
+        return []
+    calls = fn.facts.calls
+    return sorted(
+        {
+            calls[ci][1]
+            for ci in range(len(calls))
+            if calls[ci][0] in restores and any(f[0] == _NO_SCOPE for f in w.at.get(ci, ()))
+        }
+    )
 
 
 def _configured(prog: Program, name: str) -> bool:

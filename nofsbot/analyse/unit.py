@@ -44,6 +44,7 @@ def analyse_unit(
     rel: tuple[str, ...],
     *,
     with_hazards: bool,
+    gated: bool = False,
 ) -> UnitResult:
     """Entry contexts (with the outside callers), reclaim, hazards and sites."""
     facts = list(prog.files.values())
@@ -51,7 +52,7 @@ def analyse_unit(
     prog.contexts()
     model = reclaim.build(prog)
     found = (
-        tuple(h for h in hazards.find(prog, model) if discover.in_paths(h.path, rel))
+        tuple(h for h in hazards.find(prog, model, gated=gated) if discover.in_paths(h.path, rel))
         if with_hazards
         else ()
     )

@@ -91,7 +91,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     worktree = opts.worktree or _worktree_dir(tree, branch)
     if worktree.exists():
         raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
-    gitcli.worktree_add(tree, worktree, branch, base, only=_checkout(tree, paths))
+    gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
     log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
 
     findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
@@ -191,22 +191,6 @@ def _move_mask(
     )
     sites = tuple(sorted((f.site.path, f.site.line) for f in done))
     return Commit(sha, subject, tuple(files), sites), []
-
-
-def _checkout(tree: Path, paths: tuple[str, ...]) -> list[str]:
-    """What the analysis and the rewrite read: the subsystems of PATHS, the
-    headers of their parent directories, include/ and arch/*/include/, and
-    the top-level files that make it a kernel tree (plus scripts/)."""
-    specs = {"MAINTAINERS", "Makefile", "Kconfig", "scripts", "include", ":(glob)arch/*/include/**"}
-    for p in paths:
-        root, recursive = discover.analysis_root(p)
-        if not root:
-            return ["."]
-        specs.add(root if recursive else f":(glob){root}/*.[ch]")
-        parts = root.split("/")
-        for i in range(1, len(parts)):
-            specs.add(":(glob)" + "/".join(parts[:i]) + "/*.h")
-    return sorted(specs)
 
 
 def _slug(paths: Iterable[str]) -> str:

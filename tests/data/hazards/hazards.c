@@ -32,7 +32,7 @@ static void worker(struct work_struct *work)
 	mutex_unlock(&c->lock);
 	p = kmalloc(8, GFP_KERNEL);			/* lock released: quiet */
 	mutex_lock(&g->lock);
-	p = kmalloc(8, GFP_KERNEL);			/* gated shrinker: quiet */
+	p = kmalloc(8, GFP_KERNEL);			/* review: fs-alloc-under-shared-lock */
 	mutex_unlock(&g->lock);
 }
 
@@ -90,5 +90,28 @@ int balanced(int err)
 		return err;
 	}
 	memalloc_nofs_restore(nofs);
+	return 0;
+}
+
+int restore_unopened(int want)
+{
+	unsigned int nofs;
+
+	if (want)
+		nofs = memalloc_nofs_save();
+	p = kmalloc(8, GFP_KERNEL);
+	memalloc_nofs_restore(nofs);			/* hazard: unbalanced-scope */
+	return 0;
+}
+
+int restore_correlated(int want)
+{
+	unsigned int nofs;
+
+	if (want)
+		nofs = memalloc_nofs_save();
+	p = kmalloc(8, GFP_KERNEL);
+	if (want)
+		memalloc_nofs_restore(nofs);		/* same condition: quiet */
 	return 0;
 }
