@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import __version__, cli_publish, config
+from nofsbot import __version__, cli_bot, cli_publish, config
 from nofsbot.errors import NofsbotError
 from nofsbot.model import Class
 from nofsbot.runner import default_jobs
@@ -266,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rewrite)
 
     cli_publish.add_commands(sub)
+    cli_bot.add_commands(sub)
 
     k = sub.add_parser(
         "kernel",
