@@ -108,11 +108,10 @@ def _print_run(r: RunResult) -> None:
         print("no new tag")
     for t in r.tags:
         since = f"since {t.previous}: {t.changed} files changed" if t.previous else "baseline"
-        what = (
-            f"analysed {', '.join(t.analysed)} in {t.seconds:.1f}s"
-            if t.analysed
-            else "nothing to analyse again"
+        shown = ", ".join(t.analysed[:4]) + (
+            f", ... ({len(t.analysed)} paths)" if len(t.analysed) > 4 else ""
         )
+        what = f"analysed {shown} in {t.seconds:.1f}s" if t.analysed else "nothing to analyse again"
         print(f"{t.tag} ({since}; {what}): {len(t.new)} new sites, {len(t.gone)} gone")
         for reg in t.regressions:
             print(f"  regression: {line(reg)}")
