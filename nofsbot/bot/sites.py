@@ -96,7 +96,7 @@ def to_analyse(tree: Path, paths: tuple[str, ...], changed: list[str] | None) ->
     units = [x for p in paths for x in _units(tree, p)]
     every = [u for u, _ in units]
     if changed is None or any(_reads_header(c, every) for c in changed):
-        return tuple(sorted({p for _, ps in units for p in ps}))
+        return tuple(sorted(set(paths)))
     hit = {u for u in every if any(in_unit(c, u) for c in changed)}
     return tuple(sorted({p for u, ps in units if u in hit for p in ps}))
 
