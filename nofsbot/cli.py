@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import __version__, cli_publish, config
+from nofsbot import __version__, cli_bot, cli_publish, config
 from nofsbot.errors import NofsbotError
 from nofsbot.model import Class
 from nofsbot.runner import default_jobs
@@ -362,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N")
     v.add_argument("--no-cache", action="store_true", help="ignore and do not fill the cache")
     v.set_defaults(func=cmd_review)
+    cli_bot.add_commands(sub)
 
     k = sub.add_parser(
         "kernel",

@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Coccinelle, the kernel sources, what Kbuild needs to build
-# the touched objects, git send-email, sparse, and GNU grep.
+# the touched objects, git send-email, sparse, GNU grep, and Chromium (the
+# tests render the bot's HTML report in it, headless).
 PKGS=(coccinelle linux-source-6.1 linux-source-6.12 gcc make flex bison libelf-dev
-      libssl-dev bc perl git git-email sparse xz-utils grep)
+      libssl-dev bc perl git git-email sparse xz-utils grep chromium)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

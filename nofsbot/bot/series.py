@@ -1,0 +1,198 @@
+"""New conversion opportunities become series: rewrite the files that hold
+them at the tag, keep the commits for sites no series has taken yet, and
+publish those within the limits.
+
+Limits, per maintainer section (MAINTAINERS): at most limits.in_flight
+series sending, sent or sent? at once; none within limits.cool_down_days
+of the last one sent; none at all during a pause (tags.paused). A site
+some series in flight or rejected covers is never proposed again, and
+neither is a patch whose patch-id such a series, or an applied one, holds. An older
+draft (never mailed) of the same section is superseded by a new one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nofsbot.tools.git as gitcli
+from nofsbot.analyse import Options, analyse
+from nofsbot.bot.config import BotConfig
+from nofsbot.bot.sites import identities
+from nofsbot.bot.state import IN_FLIGHT, SETTLED, SeriesRow, State, now, with_status
+from nofsbot.config import Config
+from nofsbot.errors import NofsbotError
+from nofsbot.model import Class, Finding
+from nofsbot.plan import plan
+from nofsbot.publish import PublishOptions, publish
+from nofsbot.publish import sections as maintainers
+from nofsbot.rewrite import Commit, RewriteOptions, rewrite
+
+log = logging.getLogger(__name__)
+
+ACTIONABLE = {str(c) for c in Class} - {str(Class.KEEP)}
+UNVERIFIED = "Not build-tested by nofsbot: published without its verify stage."
+
+
+@dataclass(frozen=True)
+class Drafted:
+    series: tuple[SeriesRow, ...]
+    notes: tuple[str, ...]  # why some or all opportunities wait
+
+
+def verify_hook(
+    tree: Path, base: str, commits: tuple[str, ...], enabled: bool
+) -> tuple[tuple[str, str], ...]:
+    """How each commit was verified, for its message. With policy.verify the
+    verify stage (nofsbot.verify: builds and checkpatch) runs here, and a
+    commit it fails raises; without it the series says it was not built."""
+    if not enabled:
+        return tuple((c, UNVERIFIED) for c in commits)
+    try:
+        stage = importlib.import_module("nofsbot.verify")
+    except ImportError as e:
+        raise NofsbotError(
+            "policy.verify = true needs nofsbot's verify stage (nofsbot.verify), which this "
+            "installation lacks; set policy.verify = false"
+        ) from e
+    run: Callable[[Path, str, tuple[str, ...]], tuple[tuple[str, str], ...]] = stage.verify_commits
+    return run(tree, base, commits)
+
+
+def old_line(hunks: list[tuple[int, int, int, int]], line: int) -> int | None:
+    """LINE of the new side of HUNKS (git diff -U0) on the old side; None
+    for a line the diff added or changed."""
+    delta = 0
+    for ostart, ocount, nstart, ncount in hunks:
+        new_end = nstart + ncount if ncount else nstart + 1
+        old_end = ostart + ocount if ocount else ostart + 1
+        if line < (nstart if ncount else nstart + 1):
+            break
+        if ncount and line < new_end:
+            return None
+        delta = old_end - new_end
+    return line + delta
+
+
+def limited(cfg: BotConfig, state: State, section: str, today: datetime.date) -> str | None:
+    """Why SECTION gets no new series today, or None."""
+    mine = [s for s in state.series(IN_FLIGHT) if s.section == section]
+    if len(mine) >= cfg.limits.in_flight:
+        return f"{len(mine)} series in flight (limits.in_flight = {cfg.limits.in_flight})"
+    sent = [s.sent_at for s in state.series() if s.section == section and s.sent_at]
+    if sent and cfg.limits.cool_down_days:
+        last = datetime.datetime.fromisoformat(max(sent)).date()
+        until = last + datetime.timedelta(days=cfg.limits.cool_down_days)
+        if today < until:
+            return f"cooling down until {until} after the series of {last}"
+    return None
+
+
+def draft(
+    cfg: BotConfig, rules: Config, state: State, tag: str, base: str, today: datetime.date
+) -> Drafted:
+    clone = cfg.tree.clone
+    taken = state.taken()
+    table = maintainers.load(clone)
+    notes: list[str] = []
+    allowed: dict[str, list[str]] = {}  # section -> identities
+    for s in state.sites():
+        if s.klass not in ACTIONABLE or s.identity in taken:
+            continue
+        sec = maintainers.section_for(table, s.path)
+        name = sec.name if sec else ""
+        why = limited(cfg, state, name, today)
+        if why:
+            notes.append(f"{name or s.subsystem}: {s.path}:{s.line}: {why}")
+        else:
+            allowed.setdefault(name, []).append(s.identity)
+    if not allowed:
+        return Drafted((), tuple(sorted(set(notes))))
+    wanted = {i for ids in allowed.values() for i in ids}
+    files = tuple(sorted({s.path for s in state.sites() if s.identity in wanted}))
+    branch = f"nofsbot/bot-{tag}"
+    wt = cfg.work_dir / "worktrees" / tag
+    gitcli.worktree_remove(clone, wt, branch)  # what a crashed run may have left
+    try:
+        r = rewrite(RewriteOptions(clone, files, branch, wt, jobs=cfg.jobs), rules)
+        found = identities(plan(analyse(clone, list(files), rules, Options(jobs=cfg.jobs)).placed))
+        known = {p for s in state.series(SETTLED) for p in s.patch_ids}
+        keep: list[str] = []
+        ids_of: dict[str, set[str]] = {}
+        parent = base
+        for c in r.commits:
+            ids = _commit_ids(clone, base, parent, c, found)
+            parent = c.sha
+            pid = gitcli.patch_id(clone, c.sha)
+            sec = maintainers.section_for(table, c.files[0])
+            if pid in known or (sec.name if sec else "") not in allowed or not ids & wanted:
+                log.info("not proposing %s: taken, limited or not new", c.subject)
+                continue
+            keep.append(c.sha)
+            ids_of[pid] = ids
+        if not keep:
+            return Drafted((), tuple(sorted(set(notes))))
+        commits = tuple(keep)
+        result = publish(
+            PublishOptions(
+                tree=clone,
+                base=base,
+                commits=commits,
+                out=cfg.work_dir / "series" / tag,
+                verified=verify_hook(clone, base, commits, cfg.policy.verify),
+                signoff=str(cfg.identity),
+                max_patches=cfg.limits.max_patches,
+            )
+        )
+    finally:
+        gitcli.worktree_remove(clone, wt, branch)
+    out = []
+    for made in result.series:
+        doc = json.loads((Path(made.directory) / "series.json").read_text())
+        pids = tuple(p["patch_id"] for p in doc["patches"])
+        note = f"superseded by {made.change_id}"
+        for old in state.series(("drafted",)):
+            if old.section == made.section:
+                state.put_series(with_status(old, "superseded", note))
+        row = SeriesRow(
+            made.change_id, made.version, made.section, made.directory, tag, base, made.subject,
+            made.files, pids, (), (*made.to, *made.cc),
+            tuple(message_id(Path(f)) for f in made.files), "drafted", now(), None, None, now(), "",
+        )  # fmt: skip
+        state.put_series(row, {i for p in pids for i in ids_of.get(p, set())})
+        out.append(row)
+    return Drafted(tuple(out), tuple(sorted(set(notes))))
+
+
+def _commit_ids(
+    clone: Path, base: str, parent: str, c: Commit, found: list[tuple[str, Finding]]
+) -> set[str]:
+    """The sites a rewrite commit changes: those covered by the boundary it
+    opens a scope at, or those on its lines as of BASE."""
+    ids: set[str] = set()
+    for path, line in c.sites:
+        scoped = {
+            i
+            for i, f in found
+            if f.boundary is not None and (f.boundary.path, f.boundary.line) == (path, line)
+        }
+        if scoped:
+            ids |= scoped
+            continue
+        old = old_line(gitcli.diff_hunks(clone, base, parent, path), line)
+        ids |= {i for i, f in found if (f.site.path, f.site.line) == (path, old)}
+    return ids
+
+
+_MSGID_RE = re.compile(r"^Message-I[dD]: *(<[^>]+>)", re.M)
+
+
+def message_id(path: Path) -> str:
+    m = _MSGID_RE.search(path.read_text(errors="replace"))
+    return m.group(1) if m else ""
