@@ -162,6 +162,62 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if r.unbalanced else EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    import nofsbot.tools.git as gitcli
+    from nofsbot.verify import VerifyOptions, verify
+
+    base_rev, sep, tip_rev = args.range.partition("..")
+    if not sep or not base_rev or not tip_rev or tip_rev.startswith("."):
+        raise UsageError(f"REV-RANGE must look like BASE..TIP, not {args.range!r}")
+    tree = _tree(args.tree)
+    base = gitcli.rev_parse(tree, base_rev)
+    commits = tuple(gitcli.rev_list(tree, base, tip_rev))
+    if not commits:
+        raise UsageError(f"{args.range} holds no commit")
+    name = args.name or (tip_rev if gitcli.branch_exists(tree, tip_rev) else commits[-1][:12])
+    opts = VerifyOptions(
+        tree=tree,
+        base=base,
+        commits=commits,
+        name=name,
+        sparse=args.sparse,
+        checkpatch=not args.no_checkpatch,
+        jobs=args.jobs,
+    )
+    cfg = config.load(Path(args.config_dir) if args.config_dir else None)
+    r = verify(opts, cfg)
+    status = EXIT_FINDINGS if r.dropped or not r.kept else EXIT_OK
+    if args.json:
+        sys.stdout.write(json.dumps(asdict(r), indent=2) + "\n")
+        return status
+    for v in r.verdicts:
+        verdict = "ok" if v.ok else f"dropped: {v.reason}"
+        built = ", ".join(v.built) or "nothing recompiled"
+        print(f"{v.original[:12]} {v.subject}\n    {verdict} (built: {built})")
+        for o, why in v.unbuildable:
+            print(f"    not built: {o}: {why}")
+        for f in v.checkpatch:
+            print(f"    checkpatch {f.severity}:{f.type}: {f.path or 'message'}: {f.message}")
+    for d in r.dropped:
+        if not any(v.original == d.commit for v in r.verdicts):
+            print(f"{d.commit[:12]} {d.subject}\n    dropped: {d.reason}")
+    print(f"config: defconfig + {' '.join('CONFIG_' + s for s in r.symbols) or 'nothing'}")
+    print(f"build dir: {r.build_dir}{' (reused)' if r.cached else ''}")
+    t = r.timings
+    print(
+        f"time: worktree {t.worktree:.1f}s, config {t.config:.1f}s, prepare {t.prepare:.1f}s, "
+        f"baseline {t.baseline:.1f}s, builds {t.builds:.1f}s, checkpatch {t.checkpatch:.1f}s"
+    )
+    print(
+        f"{len(r.kept)} of {len(commits)} patches kept, {len(r.dropped)} dropped"
+        + (f"; kept series at {r.ref}" if r.ref else "")
+    )
+    return status
+
+
 def cmd_kernel(args: argparse.Namespace) -> int:
     from nofsbot import kernels
 
@@ -264,6 +320,28 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N")
     r.add_argument("--json", action="store_true", help="print the result as JSON")
     r.set_defaults(func=cmd_rewrite)
+
+    v = sub.add_parser(
+        "verify",
+        help="build every prefix of a series and checkpatch each patch; drop failing ones",
+        description="Build the objects a series touches at its base and after each patch "
+        "(W=1, a config derived from the Kbuild Makefiles, in a full worktree and a cached "
+        "build directory of nofsbot's own), run checkpatch --strict on each patch, and drop "
+        "a patch that does not build, adds a warning or adds a checkpatch error or warning; "
+        "the rest is cherry-picked again and verified on. Exit 1 if a patch was dropped.",
+    )
+    v.add_argument("range", metavar="REV-RANGE", help="BASE..TIP, e.g. master..nofsbot/nofs-fs_xfs")
+    v.add_argument(
+        "--tree", metavar="DIR", help="kernel tree, a git repository (default: $NOFSBOT_TREE or .)"
+    )
+    v.add_argument(
+        "--name", help="the kept series goes to refs/nofsbot/verified/NAME (default: TIP)"
+    )
+    v.add_argument("--sparse", action="store_true", help="also run sparse (make C=1)")
+    v.add_argument("--no-checkpatch", action="store_true", help="build only")
+    v.add_argument("-j", "--jobs", type=int, default=min(2, default_jobs()), metavar="N")
+    v.add_argument("--json", action="store_true", help="print the result as JSON")
+    v.set_defaults(func=cmd_verify)
 
     k = sub.add_parser(
         "kernel",
