@@ -126,3 +126,10 @@ def test_checkpatch_findings_of_the_pre_image_are_not_blamed() -> None:
     # CHECKs are reported, not fatal; commit message findings only when asked
     assert [f.type for f in checks.blamed(new, messages=False)] == ["SPACING", "LONG_LINE"]
     assert len(checks.blamed(new, messages=True)) == 3
+
+
+def test_cli_wants_a_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from nofsbot.cli import main
+
+    assert main(["verify", "--tree", str(tmp_path), "master"]) == 2
+    assert "BASE..TIP" in capsys.readouterr().err

@@ -111,7 +111,8 @@ def build_objects(
     if sparse and shutil.which("sparse") is None:
         raise ToolMissingError("sparse", "apt-get install sparse")
     objs = sorted(set(objects))
-    argv = ["make", f"-j{max(1, jobs)}", "-Otarget", f"O={build}", "W=1"]
+    # -k: every object is tried, so one error does not hide the others
+    argv = ["make", f"-j{max(1, jobs)}", "-k", "-Otarget", f"O={build}", "W=1"]
     argv += ["C=1"] if sparse else []
     started = time.monotonic()
     res = run([*argv, *objs], cwd=src, timeout=BUILD_TIMEOUT, check=False)

@@ -118,7 +118,8 @@ class _Patch:
 
 def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
     tree = opts.tree
-    patches = [_patch(tree, c, c) for c in opts.commits]
+    ref = f"refs/nofsbot/verified/{_refname(opts.name)}"
+    patches = [_patch(tree, c) for c in opts.commits]
     tip = opts.commits[-1] if opts.commits else opts.base
     objects = sorted({o for p in patches for o in p.objects})
     read = functools.cache(lambda path: gitcli.show_file(tree, tip, path))
@@ -141,9 +142,7 @@ def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
         baseline = _baseline(src, build, objects, unbuildable, opts, clock)
         run = _Run(opts, src, build, baseline, unbuildable, clock)
         kept, verdicts, dropped = run.series(patches)
-    ref = None
     if kept:
-        ref = f"refs/nofsbot/verified/{_refname(opts.name)}"
         gitcli.update_ref(tree, ref, kept[-1])
     t = clock.spent
     return VerifyResult(
@@ -154,7 +153,7 @@ def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
         conf.cached,
         tuple(verdicts),
         tuple(kept),
-        ref,
+        ref if kept else None,
         tuple(dropped),
         Timings(
             t.get("worktree", 0.0),
@@ -167,12 +166,12 @@ def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
     )
 
 
-def _patch(repo: Path, commit: str, original: str) -> _Patch:
+def _patch(repo: Path, commit: str) -> _Patch:
     files = tuple(gitcli.changed_files(repo, commit))
     kept = gitcli.changed_files(repo, commit, deleted=False)
     objects = tuple(sorted({o for f in kept if (o := makefiles.object_of(f))}))
     headers = tuple(f for f in files if f.endswith(".h"))
-    return _Patch(commit, original, gitcli.subject(repo, commit), files, objects, headers)
+    return _Patch(commit, commit, gitcli.subject(repo, commit), files, objects, headers)
 
 
 def _baseline(
