@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nofsbot.config import Config
 from nofsbot.tools.checkpatch import Finding
 from nofsbot.tools.kbuild import Diagnostic
 from nofsbot.verify import checks, makefiles
@@ -133,3 +134,87 @@ def test_cli_wants_a_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
     assert main(["verify", "--tree", str(tmp_path), "master"]) == 2
     assert "BASE..TIP" in capsys.readouterr().err
+
+
+def _git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _commit(repo: Path, path: str, text: str, message: str) -> str:
+    (repo / path).write_text(text)
+    _git(repo, "add", path)
+    _git(repo, "commit", "-q", "-m", message)
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Config
+) -> None:
+    """The series logic on a small repository, make replaced by a fake that
+    fails while fs/x/b.c says BROKEN: the broken patch is dropped, the one
+    that edits its line no longer applies and is dropped, the rest is
+    cherry-picked onto the last good patch and built at each step."""
+    from nofsbot.tools import kbuild
+    from nofsbot.verify import VerifyOptions, verify, workspace
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    repo = tmp_path / "repo"
+    (repo / "fs" / "x").mkdir(parents=True)
+    (repo / "Makefile").write_text("")
+    (repo / "fs" / "Makefile").write_text("obj-y += x/\n")
+    (repo / "fs" / "x" / "Makefile").write_text("obj-$(CONFIG_X) += a.o b.o\n")
+    (repo / "fs" / "x" / "a.c").write_text("int a;\n")
+    (repo / "fs" / "x" / "b.c").write_text("int b;\n")
+    _git(repo, "init", "-q", "-b", "master")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    good1 = _commit(repo, "fs/x/a.c", "int a1;\n", "x: good one")
+    bad = _commit(repo, "fs/x/b.c", "BROKEN\n", "x: broken")
+    needs_bad = _commit(repo, "fs/x/b.c", "BROKEN again\n", "x: builds on the broken one")
+    good2 = _commit(repo, "fs/x/a.c", "int a2;\n", "x: good two")
+
+    builds: list[tuple[str, tuple[str, ...]]] = []
+
+    def fake_build(src: Path, build: Path, objects: list[str], **_: object) -> kbuild.Build:
+        text = (src / "fs/x/b.c").read_text()
+        builds.append((_git(src, "log", "-1", "--format=%s"), tuple(objects)))
+        diags = ()
+        if "BROKEN" in text:
+            diags = (kbuild.Diagnostic("fs/x/b.c", 1, 1, "error", "expected ';'", None),)
+        return kbuild.Build(tuple(objects), 2 if diags else 0, tuple(objects), diags, 0.0, "")
+
+    def fake_configure(
+        src: Path, build: Path, symbols: tuple[str, ...], jobs: int
+    ) -> workspace.Config:
+        return workspace.Config(symbols, {}, 0.0, 0.0, True)
+
+    monkeypatch.setattr(kbuild, "build_objects", fake_build)
+    monkeypatch.setattr(workspace, "configure", fake_configure)
+    opts = VerifyOptions(repo, base, (good1, bad, needs_bad, good2), "series", checkpatch=False)
+    r = verify(opts, cfg)
+
+    assert r.symbols == ("X",)
+    assert [(d.commit, d.subject) for d in r.dropped] == [
+        (bad, "x: broken"),
+        (needs_bad, "x: builds on the broken one"),
+    ]
+    assert r.dropped[0].reason == "does not build: fs/x/b.c:1:1: error: expected ';'"
+    assert r.dropped[1].reason.startswith("does not apply without the dropped patches: x: broken")
+    assert r.kept[0] == good1 and len(r.kept) == 2 and r.kept[1] != good2
+    assert _git(repo, "log", "-1", "--format=%s", r.kept[1]) == "x: good two"
+    assert _git(repo, "rev-parse", "refs/nofsbot/verified/series") == r.kept[1]
+    assert [v.ok for v in r.verdicts] == [True, False, True]
+    # the base, then each patch with the objects touched so far
+    assert builds == [
+        ("base", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: good one", ("fs/x/a.o",)),
+        ("x: broken", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: good two", ("fs/x/a.o",)),
+    ]
+    # the user's checkout is where it was
+    assert _git(repo, "rev-parse", "HEAD") == good2
