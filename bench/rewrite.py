@@ -43,6 +43,7 @@ def one_run(tree: Path, path: str, cache: Path, tag: str) -> dict[str, object]:
         "nofsbot",
         "-vv",
         "rewrite",
+        "--no-publish",
         "--tree",
         str(tree),
         path,

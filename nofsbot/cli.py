@@ -124,6 +124,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     )
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     r = rewrite(opts, cfg)
+    shipped = cli_publish.ship(r, args, cfg) if r.commits and not args.no_publish else None
     if args.json:
         doc = {
             "base": r.base,
@@ -141,9 +142,10 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
             ],
             "not_rewritten": [{"path": p, "line": n, "why": w} for p, n, w in r.not_rewritten],
             "unbalanced": [{"path": p, "line": n, "message": m} for p, n, m in r.unbalanced],
+            **(shipped.doc if shipped else {"verify": None, "series": []}),
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        return EXIT_OK
+        return EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK
     print(f"branch {r.branch} (from {r.base[:12]}) in worktree {r.worktree}")
     for c in r.commits:
         print(f"  {c.sha[:12]} {c.subject}")
@@ -159,7 +161,9 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     )
     for p, n, m in r.unbalanced:
         print(f"  unbalanced: {p}:{n}: {m}")
-    return EXIT_FINDINGS if r.unbalanced else EXIT_OK
+    if shipped:
+        print("\n".join(shipped.lines))
+    return EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -305,6 +309,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="if the tree is not a git repository, make one with a baseline commit",
     )
     r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N")
+    r.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="publish without building and checkpatching each patch (nofsbot verify)",
+    )
+    r.add_argument(
+        "--no-publish", action="store_true", help="stop at the branch: no verify, no series"
+    )
+    r.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where the series go (default: $XDG_CACHE_HOME/nofsbot/series/BRANCH)",
+    )
     r.add_argument("--json", action="store_true", help="print the result as JSON")
     r.set_defaults(func=cmd_rewrite)
 

@@ -6,16 +6,74 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from nofsbot import kernels, pipeline
+from nofsbot.config import Config
 from nofsbot.publish import PublishOptions, PublishResult, publish
 from nofsbot.publish.send import SendOptions, send
+from nofsbot.rewrite import RewriteResult
 from nofsbot.tools import git as gitcli
 from nofsbot.tools.mail import Smtp
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-UNVERIFIED = "Not build-tested by nofsbot: published without its verify stage."
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """What `nofsbot rewrite` did after the branch: verify and publish."""
+
+    dropped: tuple[tuple[str, str, str], ...]
+    doc: dict[str, object]  # for --json
+    lines: tuple[str, ...]  # for the terminal
+
+
+def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
+    """Verify the rewrite's branch (unless --no-verify) and publish what is
+    kept as series (into --out, or the cache)."""
+    tree = Path(r.worktree)
+    commits = tuple(c.sha for c in r.commits)
+    name = r.branch.replace("/", "-")
+    if args.no_verify:
+        checked = pipeline.unverified(commits)
+    else:
+        checked = pipeline.check(tree, r.base, commits, name, cfg, jobs=min(2, args.jobs))
+    lines = []
+    if checked.result is not None:
+        v = checked.result
+        lines.append(
+            f"verify: {len(checked.commits)} of {len(commits)} patches kept "
+            f"(defconfig + {' '.join('CONFIG_' + s for s in v.symbols) or 'nothing'}, "
+            f"build dir {v.build_dir})"
+        )
+    for sha, subject, why in checked.dropped:
+        lines.append(f"  dropped: {sha[:12]} {subject}: {why}")
+    out = Path(args.out) if args.out else kernels.cache_root() / "series" / name
+    result = (
+        publish(PublishOptions(tree=tree, base=r.base, commits=checked.commits, out=out,
+                               verified=checked.verified))
+        if checked.commits
+        else PublishResult(())
+    )  # fmt: skip
+    for s in result.series:
+        n = len(s.files) - 1
+        lines.append(f"series: {s.directory} (v{s.version}, {n} patch{'es' if n != 1 else ''})")
+        lines.append(f"  mbox {s.mbox}; send with: nofsbot send {s.directory} --send")
+    doc: dict[str, object] = {
+        "verify": None
+        if checked.result is None
+        else {
+            "kept": list(checked.commits),
+            "symbols": list(checked.result.symbols),
+            "build_dir": checked.result.build_dir,
+        },
+        "dropped": [{"commit": c, "subject": s, "why": w} for c, s, w in checked.dropped],
+        "series": series_json(result),
+    }
+    return Shipped(checked.dropped, doc, tuple(lines))
 
 
 class RangeError(Exception):
@@ -62,6 +120,28 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     m.add_argument("--json", action="store_true", help="print the result as JSON")
     m.set_defaults(func=cmd_send)
 
+    v = sub.add_parser(
+        "verify",
+        help="build every prefix of a series and checkpatch each patch; drop failing ones",
+        description="Build the objects a series touches at its base and after each patch "
+        "(W=1, a config derived from the Kbuild Makefiles, in a full worktree and a cached "
+        "build directory of nofsbot's own), run checkpatch --strict on each patch, and drop "
+        "a patch that does not build, adds a warning or adds a checkpatch error or warning; "
+        "the rest is cherry-picked again and verified on. Exit 1 if a patch was dropped.",
+    )
+    v.add_argument("range", metavar="REV-RANGE", help="BASE..TIP, e.g. master..nofsbot/nofs-fs_xfs")
+    v.add_argument(
+        "--tree", metavar="DIR", help="kernel tree, a git repository (default: $NOFSBOT_TREE or .)"
+    )
+    v.add_argument(
+        "--name", help="the kept series goes to refs/nofsbot/verified/NAME (default: TIP)"
+    )
+    v.add_argument("--sparse", action="store_true", help="also run sparse (make C=1)")
+    v.add_argument("--no-checkpatch", action="store_true", help="build only")
+    v.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N")
+    v.add_argument("--json", action="store_true", help="print the result as JSON")
+    v.set_defaults(func=cmd_verify)
+
 
 def series_range(tree: Path, rev_range: str) -> tuple[str, tuple[str, ...]]:
     base, sep, tip = rev_range.partition("..")
@@ -87,7 +167,7 @@ def cmd_series(args: argparse.Namespace) -> int:
             base=base,
             commits=commits,
             out=Path(args.out),
-            verified=tuple((c, UNVERIFIED) for c in commits),
+            verified=pipeline.unverified(commits).verified,
             version=args.reroll_count,
             signoff=args.signoff,
             max_patches=args.max_patches,
@@ -163,3 +243,59 @@ def cmd_send(args: argparse.Namespace) -> int:
         if s.result.dry_run:
             sys.stdout.write(s.result.log)
     return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from nofsbot import config
+    from nofsbot.cli import UsageError, _tree
+    from nofsbot.verify import VerifyOptions, verify
+
+    base_rev, sep, tip_rev = args.range.partition("..")
+    if not sep or not base_rev or not tip_rev or tip_rev.startswith("."):
+        raise UsageError(f"REV-RANGE must look like BASE..TIP, not {args.range!r}")
+    tree = _tree(args.tree)
+    base = gitcli.rev_parse(tree, base_rev)
+    commits = tuple(gitcli.commits_between(tree, base, tip_rev))
+    if not commits:
+        raise UsageError(f"{args.range} holds no commit")
+    name = args.name or (tip_rev if gitcli.branch_exists(tree, tip_rev) else commits[-1][:12])
+    opts = VerifyOptions(
+        tree=tree,
+        base=base,
+        commits=commits,
+        name=name,
+        sparse=args.sparse,
+        checkpatch=not args.no_checkpatch,
+        jobs=args.jobs,
+    )
+    cfg = config.load(Path(args.config_dir) if args.config_dir else None)
+    r = verify(opts, cfg)
+    status = EXIT_FINDINGS if r.dropped or not r.kept else EXIT_OK
+    if args.json:
+        sys.stdout.write(json.dumps(asdict(r), indent=2) + "\n")
+        return status
+    for v in r.verdicts:
+        verdict = "ok" if v.ok else f"dropped: {v.reason}"
+        built = ", ".join(v.built) or "nothing recompiled"
+        print(f"{v.original[:12]} {v.subject}\n    {verdict} (built: {built})")
+        for o, why in v.unbuildable:
+            print(f"    not built: {o}: {why}")
+        for f in v.checkpatch:
+            print(f"    checkpatch {f.severity}:{f.type}: {f.path or 'message'}: {f.message}")
+    for d in r.dropped:
+        if not any(v.original == d.commit for v in r.verdicts):
+            print(f"{d.commit[:12]} {d.subject}\n    dropped: {d.reason}")
+    print(f"config: defconfig + {' '.join('CONFIG_' + s for s in r.symbols) or 'nothing'}")
+    print(f"build dir: {r.build_dir}{' (reused)' if r.cached else ''}")
+    t = r.timings
+    print(
+        f"time: worktree {t.worktree:.1f}s, config {t.config:.1f}s, prepare {t.prepare:.1f}s, "
+        f"baseline {t.baseline:.1f}s, builds {t.builds:.1f}s, checkpatch {t.checkpatch:.1f}s"
+    )
+    print(
+        f"{len(r.kept)} of {len(commits)} patches kept, {len(r.dropped)} dropped"
+        + (f"; kept series at {r.ref}" if r.ref else "")
+    )
+    return status

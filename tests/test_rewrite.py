@@ -49,6 +49,7 @@ def test_rewrite_commits_on_its_own_branch(
         main(
             [
                 "rewrite",
+                "--no-publish",
                 "--tree",
                 str(repo),
                 "fs/case",
@@ -99,6 +100,7 @@ def test_rewrite_commits_on_its_own_branch(
         main(
             [
                 "rewrite",
+                "--no-publish",
                 "--tree",
                 str(wt),
                 "fs/case",
@@ -126,6 +128,7 @@ def test_not_a_git_tree_needs_import(tmp_path: Path, spatch: str) -> None:
             "-m",
             "nofsbot",
             "rewrite",
+            "--no-publish",
             "--tree",
             str(tree),
             "fs/case",
@@ -157,6 +160,7 @@ def test_checker_reports_a_leak_in_a_touched_file(
     code = main(
         [
             "rewrite",
+            "--no-publish",
             "--tree",
             str(tree),
             "fs/case",
@@ -185,6 +189,7 @@ def test_rewrite_opens_the_scope_then_converts_what_it_covers(
         main(
             [
                 "rewrite",
+                "--no-publish",
                 "--tree",
                 str(tree),
                 "fs/case",

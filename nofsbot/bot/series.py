@@ -13,21 +13,19 @@ draft (never mailed) of the same section is superseded by a new one.
 from __future__ import annotations
 
 import datetime
-import importlib
 import json
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nofsbot.tools.git as gitcli
+from nofsbot import pipeline
 from nofsbot.analyse import Options, analyse
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.sites import identities
 from nofsbot.bot.state import IN_FLIGHT, SETTLED, SeriesRow, State, now, with_status
 from nofsbot.config import Config
-from nofsbot.errors import NofsbotError
 from nofsbot.model import Class, Finding
 from nofsbot.plan import plan
 from nofsbot.publish import PublishOptions, publish
@@ -37,32 +35,12 @@ from nofsbot.rewrite import Commit, RewriteOptions, rewrite
 log = logging.getLogger(__name__)
 
 ACTIONABLE = {str(c) for c in Class} - {str(Class.KEEP)}
-UNVERIFIED = "Not build-tested by nofsbot: published without its verify stage."
 
 
 @dataclass(frozen=True)
 class Drafted:
     series: tuple[SeriesRow, ...]
     notes: tuple[str, ...]  # why some or all opportunities wait
-
-
-def verify_hook(
-    tree: Path, base: str, commits: tuple[str, ...], enabled: bool
-) -> tuple[tuple[str, str], ...]:
-    """How each commit was verified, for its message. With policy.verify the
-    verify stage (nofsbot.verify: builds and checkpatch) runs here, and a
-    commit it fails raises; without it the series says it was not built."""
-    if not enabled:
-        return tuple((c, UNVERIFIED) for c in commits)
-    try:
-        stage = importlib.import_module("nofsbot.verify")
-    except ImportError as e:
-        raise NofsbotError(
-            "policy.verify = true needs nofsbot's verify stage (nofsbot.verify), which this "
-            "installation lacks; set policy.verify = false"
-        ) from e
-    run: Callable[[Path, str, tuple[str, ...]], tuple[tuple[str, str], ...]] = stage.verify_commits
-    return run(tree, base, commits)
 
 
 def old_line(hunks: list[tuple[int, int, int, int]], line: int) -> int | None:
@@ -139,13 +117,21 @@ def draft(
         if not keep:
             return Drafted((), tuple(sorted(set(notes))))
         commits = tuple(keep)
+        checked = (
+            pipeline.check(clone, base, commits, f"bot-{tag}", rules, jobs=cfg.jobs)
+            if cfg.policy.verify
+            else pipeline.unverified(commits)
+        )
+        notes += [f"verify dropped {subj}: {why}" for _, subj, why in checked.dropped]
+        if not checked.commits:
+            return Drafted((), tuple(sorted(set(notes))))
         result = publish(
             PublishOptions(
                 tree=clone,
                 base=base,
-                commits=commits,
+                commits=checked.commits,
                 out=cfg.work_dir / "series" / tag,
-                verified=verify_hook(clone, base, commits, cfg.policy.verify),
+                verified=checked.verified,
                 signoff=str(cfg.identity),
                 max_patches=cfg.limits.max_patches,
             )

@@ -422,10 +422,6 @@ def tags(repo: Path) -> list[str]:
     return out.split()
 
 
-def checkout_detached(repo: Path, rev: str) -> None:
-    run(["git", "checkout", "-q", "--detach", rev], cwd=repo, timeout=1800)
-
-
 def changed_files(repo: Path, old: str, new: str) -> list[str]:
     """Paths that differ between the trees of OLD and NEW, sorted."""
     out = run(["git", "diff", "--name-only", "-z", old, new], cwd=repo, timeout=1800).stdout
@@ -483,3 +479,75 @@ def diff_hunks(repo: Path, old: str, new: str, path: str) -> list[tuple[int, int
 
 
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
+
+
+# -- verify: a full worktree of nofsbot's own, switched between commits --------
+
+
+def common_dir(repo: Path) -> Path:
+    """The .git directory that REPO's worktrees share: the repository's identity."""
+    out = run(["git", "rev-parse", "--git-common-dir"], cwd=repo, timeout=60).stdout.strip()
+    return (repo / out).resolve()
+
+
+def commits_between(repo: Path, base: str, tip: str) -> list[str]:
+    """The commits in BASE..TIP, oldest first."""
+    argv = ["git", "rev-list", "--reverse", "--topo-order", f"{base}..{tip}"]
+    return run(argv, cwd=repo, timeout=600).stdout.split()
+
+
+def subject(repo: Path, commit: str) -> str:
+    return run(["git", "log", "-1", "--format=%s", commit], cwd=repo, timeout=60).stdout.strip()
+
+
+def commit_files(repo: Path, commit: str, *, deleted: bool = True) -> list[str]:
+    """Paths COMMIT adds, changes or (unless not DELETED) removes relative to
+    its first parent."""
+    argv = ["git", "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", "--root", commit]
+    argv += [] if deleted else ["--diff-filter=d"]
+    return sorted(p for p in run(argv, cwd=repo, timeout=600).stdout.split("\0") if p)
+
+
+def show_file(repo: Path, commit: str, path: str) -> str | None:
+    """The text of PATH at COMMIT, or None when it has no such file."""
+    res = run(["git", "show", f"{commit}:{path}"], cwd=repo, timeout=60, check=False)
+    return res.stdout if res.returncode == 0 else None
+
+
+def format_one(repo: Path, commit: str) -> str:
+    """One commit as a patch, as `git format-patch -1 --stdout` writes it."""
+    argv = ["git", "format-patch", "-1", "--stdout", "--no-signature", commit]
+    return run(argv, cwd=repo, timeout=600).stdout
+
+
+def worktree_add_detached(repo: Path, dest: Path, commit: str) -> None:
+    """A full worktree at DEST with a detached HEAD at COMMIT."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run(["git", "worktree", "prune"], cwd=repo, timeout=600)
+    run(["git", "worktree", "add", "-q", "--detach", str(dest), commit], cwd=repo, timeout=1800)
+
+
+def checkout_detached(worktree: Path, commit: str) -> None:
+    """Switch nofsbot's own WORKTREE to COMMIT, discarding any local change;
+    only files that differ get written (and a new mtime)."""
+    run(["git", "checkout", "-q", "-f", "--detach", commit], cwd=worktree, timeout=1800)
+
+
+def cherry_pick(worktree: Path, commit: str) -> str | None:
+    """Apply COMMIT on top of WORKTREE's HEAD; the new commit, or None (and
+    nothing changed) when it does not apply."""
+    env = {}
+    if not run(["git", "config", "user.email"], cwd=worktree, timeout=60, check=False).stdout:
+        env = dict(IDENTITY)
+    res = run(
+        ["git", "cherry-pick", "--allow-empty", commit],
+        cwd=worktree,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    if res.returncode != 0:
+        run(["git", "cherry-pick", "--abort"], cwd=worktree, timeout=600, check=False)
+        run(["git", "reset", "-q", "--hard"], cwd=worktree, timeout=600)
+        return None
+    return head(worktree)

@@ -190,7 +190,15 @@ def test_rewrite_series_reviews_clean(
     _drop(linux61, "nofs-xfs-review")
     wt = tmp_path / "wt"
     branches.append(("nofs-xfs-review", wt))
-    argv = ["rewrite", "--tree", str(linux61), "fs/xfs", "--branch", "nofs-xfs-review"]
+    argv = [
+        "rewrite",
+        "--no-publish",
+        "--tree",
+        str(linux61),
+        "fs/xfs",
+        "--branch",
+        "nofs-xfs-review",
+    ]
     assert main([*argv, "--worktree", str(wt), "--json"]) == 0
     base = json.loads(capsys.readouterr().out)["base"]
     status = git(linux61, "status", "--porcelain=v1")

@@ -84,6 +84,7 @@ def test_rewrite_xfs_touches_only_planned_sites(
         main(
             [
                 "rewrite",
+                "--no-publish",
                 "--tree",
                 str(linux61),
                 "fs/xfs",
@@ -155,6 +156,7 @@ def rewrite_again(
         main(
             [
                 "rewrite",
+                "--no-publish",
                 "--tree",
                 str(wt),
                 *paths,
@@ -200,6 +202,7 @@ def test_rewrite_ext4_and_quota(
         main(
             [
                 "rewrite",
+                "--no-publish",
                 "--tree",
                 str(linux61),
                 "fs/ext4",
@@ -248,7 +251,7 @@ def test_rewrite_moves_mapping_masks_to_their_choke_points(
     those calls get a scope, in one commit per choke point."""
     wt = tmp_path / "wt"
     branches.append(("nofs-mapping-test", wt))
-    argv = ["rewrite", "--tree", str(linux61), "fs/jfs", "fs/reiserfs"]
+    argv = ["rewrite", "--no-publish", "--tree", str(linux61), "fs/jfs", "fs/reiserfs"]
     assert main([*argv, "--branch", "nofs-mapping-test", "--worktree", str(wt), "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert [(c["subject"], sorted(c["files"])) for c in r["commits"]] == [

@@ -76,7 +76,7 @@ def branch(tmp_path: Path, spatch: str, linux61: Path) -> tuple[Path, str]:
     )
     git(tree, "config", "user.name", "A U Thor")
     git(tree, "config", "user.email", "author@example.org")
-    argv = ["rewrite", "--tree", str(tree), "fs/case", "--branch", "b"]
+    argv = ["rewrite", "--no-publish", "--tree", str(tree), "fs/case", "--branch", "b"]
     assert main([*argv, "--worktree", str(tmp_path / "wt"), "-j", "1"]) == 0
     return tree, git(tree, "rev-parse", "HEAD").strip()
 

@@ -1,0 +1,310 @@
+"""The verify stage: every prefix of a series builds, each patch checkpatch-clean.
+
+`verify(opts, cfg)` takes a base commit and a series of commits on it (oldest
+first). It derives a config that builds every object the series touches
+(defconfig plus the CONFIG symbols the Kbuild Makefiles up each path need,
+then olddefconfig), builds those objects at the base with W=1 (the baseline
+warnings), then checks out each patch in turn and builds the objects touched
+so far: make recompiles what the patch changed, and any warning not in the
+baseline (compared without line numbers) or any error fails the patch. Each
+patch also goes through checkpatch --strict, findings already present in
+the files it touches before it not counted. A failing patch is dropped: the
+patches after it are cherry-picked onto the last good one (one that no longer
+applies is dropped too) and verification goes on from there, so every prefix
+of the series that is kept has been built. The kept commits get the ref
+refs/nofsbot/verified/<name>.
+
+Builds happen in a full worktree of nofsbot's own and a cached build
+directory (see workspace.py); the user's work tree is never touched.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nofsbot.tools.git as gitcli
+from nofsbot.config import Config
+from nofsbot.errors import NofsbotError
+from nofsbot.tools import checkpatch, kbuild
+from nofsbot.tools.checkpatch import Finding
+from nofsbot.verify import checks, makefiles, workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    tree: Path
+    base: str
+    commits: tuple[str, ...]  # the series, oldest first
+    name: str  # the kept series goes to refs/nofsbot/verified/<name>
+    sparse: bool = False
+    checkpatch: bool = True
+    codespell: bool = True
+    messages: bool = False  # commit message findings fail a patch too
+    jobs: int = 2
+
+
+@dataclass(frozen=True)
+class Verdict:
+    commit: str  # as verified (a cherry-pick after a drop has a new sha)
+    original: str  # as given
+    subject: str
+    files: tuple[str, ...]
+    objects: tuple[str, ...]  # objects of the .c/.S files it touches
+    headers: tuple[str, ...]  # headers it touches (their users are built when touched)
+    built: tuple[str, ...]  # objects make compiled at this patch
+    unbuildable: tuple[tuple[str, str], ...]  # (object, why)
+    new_warnings: tuple[str, ...]
+    errors: tuple[str, ...]
+    checkpatch: tuple[Finding, ...]  # findings the pre-image does not have
+    ok: bool
+    reason: str  # why it was dropped; "" when ok
+
+
+@dataclass(frozen=True)
+class Dropped:
+    commit: str  # the original commit
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Timings:
+    worktree: float = 0.0
+    config: float = 0.0
+    prepare: float = 0.0
+    baseline: float = 0.0
+    builds: float = 0.0
+    checkpatch: float = 0.0
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    base: str
+    symbols: tuple[str, ...]  # CONFIG symbols turned on, without CONFIG_
+    build_dir: str
+    source: str  # the full worktree builds ran in
+    cached: bool  # the build directory was configured and prepared already
+    verdicts: tuple[Verdict, ...]  # in the order verified; dropped ones included
+    kept: tuple[str, ...]  # the final series, oldest first
+    ref: str | None  # the ref holding the kept series
+    dropped: tuple[Dropped, ...]
+    timings: Timings
+
+
+@dataclass
+class _Clock:
+    spent: dict[str, float] = field(default_factory=dict)
+
+    def add(self, step: str, started: float) -> None:
+        self.spent[step] = self.spent.get(step, 0.0) + time.monotonic() - started
+
+
+@dataclass(frozen=True)
+class _Patch:
+    commit: str
+    original: str
+    subject: str
+    files: tuple[str, ...]
+    objects: tuple[str, ...]
+    headers: tuple[str, ...]
+
+
+def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
+    tree = opts.tree
+    ref = f"refs/nofsbot/verified/{_refname(opts.name)}"
+    patches = [_patch(tree, c) for c in opts.commits]
+    tip = opts.commits[-1] if opts.commits else opts.base
+    objects = sorted({o for p in patches for o in p.objects})
+    read = functools.cache(lambda path: gitcli.show_file(tree, tip, path))
+    reqs = {o: makefiles.requirement(o, read) for o in objects}
+    symbols = tuple(sorted({s for r in reqs.values() for s in r.symbols}))
+    clock = _Clock()
+    with workspace.locked(tree):
+        started = time.monotonic()
+        src = workspace.source_worktree(tree, opts.base)
+        clock.add("worktree", started)
+        build = workspace.build_dir(tree, symbols)
+        conf = workspace.configure(src, build, symbols, opts.jobs)
+        clock.spent["config"] = conf.config_seconds
+        clock.spent["prepare"] = conf.prepare_seconds
+        unbuildable = {o: r.problem for o, r in reqs.items() if r.problem}
+        for o, r in reqs.items():
+            off = [f"CONFIG_{s}={conf.missing[s] or 'n'}" for s in r.symbols if s in conf.missing]
+            if off and o not in unbuildable:
+                unbuildable[o] = f"needs {', '.join(off)} after olddefconfig: a dependency is off"
+        baseline = _baseline(src, build, objects, unbuildable, opts, clock)
+        run = _Run(opts, src, build, baseline, unbuildable, clock)
+        kept, verdicts, dropped = run.series(patches)
+    if kept:
+        gitcli.update_ref(tree, ref, kept[-1])
+    t = clock.spent
+    return VerifyResult(
+        opts.base,
+        symbols,
+        str(build),
+        str(src),
+        conf.cached,
+        tuple(verdicts),
+        tuple(kept),
+        ref if kept else None,
+        tuple(dropped),
+        Timings(
+            t.get("worktree", 0.0),
+            t.get("config", 0.0),
+            t.get("prepare", 0.0),
+            t.get("baseline", 0.0),
+            t.get("builds", 0.0),
+            t.get("checkpatch", 0.0),
+        ),
+    )
+
+
+def _patch(repo: Path, commit: str) -> _Patch:
+    files = tuple(gitcli.commit_files(repo, commit))
+    kept = gitcli.commit_files(repo, commit, deleted=False)
+    objects = tuple(sorted({o for f in kept if (o := makefiles.object_of(f))}))
+    headers = tuple(f for f in files if f.endswith(".h"))
+    return _Patch(commit, commit, gitcli.subject(repo, commit), files, objects, headers)
+
+
+def _baseline(
+    src: Path,
+    build: Path,
+    objects: list[str],
+    unbuildable: dict[str, str],
+    opts: VerifyOptions,
+    clock: _Clock,
+) -> set[str]:
+    """The warnings of every buildable touched object at the base, compiled
+    afresh; an object that does not build at the base is marked unbuildable."""
+    started = time.monotonic()
+    todo = [o for o in objects if o not in unbuildable]
+    workspace.forget(build, todo)
+    res = kbuild.build_objects(src, build, todo, jobs=opts.jobs, sparse=opts.sparse)
+    clock.add("baseline", started)
+    if not res.ok:
+        for o in todo:
+            if not (build / o).is_file():
+                unbuildable[o] = "does not build at the base commit"
+    return checks.warnings(res.diagnostics)
+
+
+class _Run:
+    """Verifying a series patch by patch, dropping the ones that fail."""
+
+    def __init__(
+        self,
+        opts: VerifyOptions,
+        src: Path,
+        build: Path,
+        baseline: set[str],
+        unbuildable: dict[str, str],
+        clock: _Clock,
+    ) -> None:
+        self.opts, self.src, self.build = opts, src, build
+        self.baseline, self.unbuildable, self.clock = baseline, unbuildable, clock
+
+    def series(self, patches: list[_Patch]) -> tuple[list[str], list[Verdict], list[Dropped]]:
+        kept: list[_Patch] = []
+        verdicts: list[Verdict] = []
+        dropped: list[Dropped] = []
+        todo = list(patches)
+        while todo:
+            p = todo.pop(0)
+            v = self._check(p, kept)
+            verdicts.append(v)
+            if v.ok:
+                kept.append(p)
+                continue
+            dropped.append(Dropped(p.original, p.subject, v.reason))
+            todo = self._repick(kept[-1].commit if kept else self.opts.base, todo, dropped)
+        return [p.commit for p in kept], verdicts, dropped
+
+    def _repick(self, onto: str, rest: list[_Patch], dropped: list[Dropped]) -> list[_Patch]:
+        """REST cherry-picked onto ONTO; one that does not apply is dropped."""
+        started = time.monotonic()
+        gitcli.checkout_detached(self.src, onto)
+        picked: list[_Patch] = []
+        for p in rest:
+            new = gitcli.cherry_pick(self.src, p.commit)
+            if new is None:
+                why = "does not apply without the dropped patches: " + "; ".join(
+                    d.subject for d in dropped
+                )
+                dropped.append(Dropped(p.original, p.subject, why))
+                continue
+            picked.append(_Patch(new, p.original, p.subject, p.files, p.objects, p.headers))
+        self.clock.add("worktree", started)
+        return picked
+
+    def _check(self, p: _Patch, kept: list[_Patch]) -> Verdict:
+        parent = kept[-1].commit if kept else self.opts.base
+        started = time.monotonic()
+        gitcli.checkout_detached(self.src, parent)
+        self.clock.add("worktree", started)
+        findings: list[Finding] = []
+        if self.opts.checkpatch:
+            findings = self._checkpatch(p)
+        started = time.monotonic()
+        gitcli.checkout_detached(self.src, p.commit)
+        self.clock.add("worktree", started)
+        wanted = sorted({o for q in [*kept, p] for o in q.objects} - set(self.unbuildable))
+        started = time.monotonic()
+        res = kbuild.build_objects(
+            self.src, self.build, wanted, jobs=self.opts.jobs, sparse=self.opts.sparse
+        )
+        self.clock.add("builds", started)
+        warnings = checks.new_warnings(res.diagnostics, self.baseline)
+        errors = checks.errors(res.diagnostics)
+        if res.returncode != 0 and not errors:
+            errors = [f"make exited with {res.returncode}: {res.output[-300:]}".strip()]
+        fatal = checks.blamed(findings, messages=self.opts.messages)
+        reasons = []
+        if errors:
+            reasons.append(f"does not build: {errors[0]}")
+        if warnings:
+            reasons.append(f"new warning: {warnings[0]}")
+        if fatal:
+            reasons.append(f"checkpatch: {checks.describe(fatal[0])}")
+        return Verdict(
+            p.commit,
+            p.original,
+            p.subject,
+            p.files,
+            p.objects,
+            p.headers,
+            res.compiled,
+            tuple((o, self.unbuildable[o]) for o in p.objects if o in self.unbuildable),
+            tuple(warnings),
+            tuple(errors),
+            tuple(findings),
+            not reasons,
+            "; ".join(reasons),
+        )
+
+    def _checkpatch(self, p: _Patch) -> list[Finding]:
+        """New findings on P; the worktree holds P's parent. The pre-image is
+        checked (whole files, slow on big ones) only for files with findings."""
+        started = time.monotonic()
+        text = gitcli.format_one(self.src, p.commit)
+        found = checkpatch.check_patch(
+            self.src, text, codespell=self.opts.codespell, signoff=self.opts.messages
+        )
+        paths = sorted({f.path for f in found if f.path and (self.src / f.path).is_file()})
+        pre = checkpatch.check_files(self.src, paths, codespell=self.opts.codespell)
+        self.clock.add("checkpatch", started)
+        return checks.new_findings(found, pre)
+
+
+def _refname(name: str) -> str:
+    clean = re.sub(r"[^A-Za-z0-9._/-]+", "-", name).strip("/.-")
+    if not clean:
+        raise NofsbotError(f"{name!r} makes no ref name")
+    return clean
