@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +124,9 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
         import_tree=args.import_tree,
     )
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
+    started = time.monotonic()
     r = rewrite(opts, cfg)
+    spent = time.monotonic() - started
     shipped = cli_publish.ship(r, args, cfg) if r.commits and not args.no_publish else None
     if args.json:
         doc = {
@@ -142,7 +145,8 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
             ],
             "not_rewritten": [{"path": p, "line": n, "why": w} for p, n, w in r.not_rewritten],
             "unbalanced": [{"path": p, "line": n, "message": m} for p, n, m in r.unbalanced],
-            **(shipped.doc if shipped else {"verify": None, "series": []}),
+            **(shipped.doc if shipped else {"verify": None, "dropped": [], "series": []}),
+            "timings": {"rewrite": round(spent, 2), **(shipped.timings if shipped else {})},
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK

@@ -5,9 +5,11 @@ the publishing tail of `rewrite`. cli.py owns error handling and exit codes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ class Shipped:
     dropped: tuple[tuple[str, str, str], ...]
     doc: dict[str, object]  # for --json
     lines: tuple[str, ...]  # for the terminal
+    timings: dict[str, object]  # seconds per stage (verify's by step)
 
 
 def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
@@ -37,10 +40,12 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
     tree = Path(r.worktree)
     commits = tuple(c.sha for c in r.commits)
     name = r.branch.replace("/", "-")
+    started = time.monotonic()
     if args.no_verify:
         checked = pipeline.unverified(commits)
     else:
         checked = pipeline.check(tree, r.base, commits, name, cfg, jobs=min(2, args.jobs))
+    verified_at = time.monotonic()
     lines = []
     if checked.result is not None:
         v = checked.result
@@ -69,11 +74,20 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
             "kept": list(checked.commits),
             "symbols": list(checked.result.symbols),
             "build_dir": checked.result.build_dir,
+            "source": checked.result.source,
         },
         "dropped": [{"commit": c, "subject": s, "why": w} for c, s, w in checked.dropped],
         "series": series_json(result),
     }
-    return Shipped(checked.dropped, doc, tuple(lines))
+    timings: dict[str, object] = {
+        "verify": round(verified_at - started, 2),
+        "publish": round(time.monotonic() - verified_at, 2),
+    }
+    if checked.result is not None:
+        steps = dataclasses.asdict(checked.result.timings)
+        timings["verify_steps"] = {k: round(v, 2) for k, v in steps.items()}
+        timings["build_dir_reused"] = checked.result.cached
+    return Shipped(checked.dropped, doc, tuple(lines), timings)
 
 
 class RangeError(Exception):

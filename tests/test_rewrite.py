@@ -213,3 +213,20 @@ def test_rewrite_opens_the_scope_then_converts_what_it_covers(
     # the scope as the scope rule makes it, and both allocations now plain GFP_KERNEL
     assert final == (cases / "multi_exit.after.c").read_text().replace("GFP_NOFS", "GFP_KERNEL")
     assert r["unbalanced"] == [] and r["not_rewritten"] == []
+
+
+def test_a_second_run_gets_a_branch_of_its_own(
+    repo: Path, tmp_path: Path, spatch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --branch, running rewrite again (the README's main job) makes
+    a new branch and worktree instead of failing on the earlier run's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    argv = ["rewrite", "--no-publish", "--tree", str(repo), "fs/case", "-j", "1"]
+    assert main(argv) == 0
+    assert main(argv) == 0
+    branches = git(repo, "branch", "--format=%(refname:short)").split()
+    base = git(repo, "rev-parse", "HEAD").strip()[:8]
+    assert sorted(b for b in branches if b.startswith("nofsbot/")) == [
+        f"nofsbot/nofs-fs_case-{base}",
+        f"nofsbot/nofs-fs_case-{base}-2",
+    ]

@@ -85,7 +85,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     if base is None:
         raise TreeError(f"{tree} has no commit to start from")
     paths = tuple(sorted({discover.normalise(tree, p) for p in opts.paths}))
-    branch = opts.branch or f"nofsbot/nofs-{_slug(paths)}-{base[:8]}"
+    branch = opts.branch or _free_branch(tree, f"nofsbot/nofs-{_slug(paths)}-{base[:8]}")
     if gitcli.branch_exists(tree, branch):
         raise NofsbotError(f"branch {branch} exists already; pass --branch NAME")
     worktree = opts.worktree or _worktree_dir(tree, branch)
@@ -191,6 +191,16 @@ def _move_mask(
     )
     sites = tuple(sorted((f.site.path, f.site.line) for f in done))
     return Commit(sha, subject, tuple(files), sites), []
+
+
+def _free_branch(tree: Path, name: str) -> str:
+    """NAME, or NAME-2, NAME-3, ... when an earlier run's branch is still there
+    (and its worktree: the default worktree directory follows the branch)."""
+    candidate, n = name, 1
+    while gitcli.branch_exists(tree, candidate) or _worktree_dir(tree, candidate).exists():
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
 
 
 def _slug(paths: Iterable[str]) -> str:
