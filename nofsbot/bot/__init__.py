@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 import nofsbot.tools.git as gitcli
+import nofsbot.tools.githistory as githistory
 from nofsbot.bot import lock, mailer, notify, series, sites, tags
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.mailer import Mailed
@@ -70,7 +71,7 @@ def _run(cfg: BotConfig, rules: Config, state: State, day: datetime.date) -> Run
     reconciled = mailer.reconcile(state)
     tags.update(cfg)
     clone = cfg.tree.clone
-    all_tags = gitcli.tags(clone)
+    all_tags = githistory.tags(clone)
     done = state.tags()
     last = done[-1] if done else None
     todo = tags.new_tags(
@@ -105,7 +106,7 @@ def _process(
     clone = cfg.tree.clone
     gitcli.checkout_detached(clone, tag)
     sha = gitcli.rev_parse(clone, tag)
-    changed = gitcli.changed_files(clone, last.sha, sha) if last else None
+    changed = githistory.changed_files(clone, last.sha, sha) if last else None
     seen = sites.observe(state, clone, tag, cfg.tree.paths, changed, rules, cfg.jobs)
     applied = _applied(cfg, state, last.sha if last else None, sha) if last else []
     state.add_tag(
@@ -147,7 +148,7 @@ def _applied(cfg: BotConfig, state: State, old: str | None, new: str) -> list[Se
     alive = state.series(ALIVE)
     if not alive or old is None:
         return []
-    found = gitcli.patch_ids_in(cfg.tree.clone, f"{old}..{new}", cfg.tree.paths)
+    found = githistory.patch_ids_in(cfg.tree.clone, f"{old}..{new}", cfg.tree.paths)
     status = {s.identity: s.status for s in state.sites(None)}
     out = []
     for row in alive:

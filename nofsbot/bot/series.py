@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nofsbot.tools.git as gitcli
+import nofsbot.tools.githistory as githistory
 from nofsbot import pipeline
 from nofsbot.analyse import Options, analyse
 from nofsbot.bot.config import BotConfig
@@ -171,7 +172,7 @@ def _commit_ids(
         if scoped:
             ids |= scoped
             continue
-        old = old_line(gitcli.diff_hunks(clone, base, parent, path), line)
+        old = old_line(githistory.diff_hunks(clone, base, parent, path), line)
         ids |= {i for i, f in found if (f.site.path, f.site.line) == (path, old)}
     return ids
 

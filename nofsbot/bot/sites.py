@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nofsbot.tools.git as gitcli
+import nofsbot.tools.githistory as githistory
 from nofsbot import discover
 from nofsbot.analyse import Options, analyse
 from nofsbot.analyse.outside import Unit, in_unit
@@ -201,7 +201,7 @@ def _hazards(
 def _regression(
     tree: Path, tag: str, what: str, ident: str, path: str, line: int, function: str, detail: str
 ) -> Regression:
-    b = gitcli.blame_line(tree, tag, path, line)
+    b = githistory.blame_line(tree, tag, path, line)
     if b is None:
         return Regression(tag, what, ident, path, line, function, detail, "", "unknown", "")
     return Regression(tag, what, ident, path, line, function, detail, b.sha, b.author, b.summary)

@@ -17,7 +17,7 @@ import datetime
 import logging
 import re
 
-import nofsbot.tools.git as gitcli
+import nofsbot.tools.githistory as githistory
 from nofsbot import discover
 from nofsbot.bot.config import BotConfig, Limits, Tree
 
@@ -51,9 +51,9 @@ def update(cfg: BotConfig) -> None:
     clone = cfg.tree.clone
     if not (clone / ".git").exists():
         log.info("cloning %s into %s", cfg.tree.remote, clone)
-        gitcli.clone(cfg.tree.remote, clone)
-    gitcli.sparse_checkout(clone, sparse_patterns(cfg.tree.paths))
-    gitcli.fetch_tags(clone)
+        githistory.clone(cfg.tree.remote, clone)
+    githistory.sparse_checkout(clone, sparse_patterns(cfg.tree.paths))
+    githistory.fetch_tags(clone)
 
 
 def new_tags(

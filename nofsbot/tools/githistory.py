@@ -1,0 +1,96 @@
+"""git for the linux-next bot: its clone of a remote, tags, history and
+who introduced a line (tools.git has the rest)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nofsbot.tools.proc import run
+
+
+def clone(remote: str, dest: Path) -> None:
+    """Clone REMOTE into DEST without a checkout (the caller picks what to
+    check out: see sparse_checkout)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run(["git", "clone", "-q", "--no-checkout", remote, str(dest)], cwd=dest.parent, timeout=7200)
+
+
+def sparse_checkout(repo: Path, patterns: list[str]) -> None:
+    """Check out only what PATTERNS (gitignore syntax) match, from now on."""
+    run(
+        ["git", "sparse-checkout", "set", "--no-cone", "--stdin"],
+        cwd=repo,
+        timeout=1800,
+        input="".join(f"{p}\n" for p in patterns),
+    )
+
+
+def fetch_tags(repo: Path, remote: str = "origin") -> None:
+    run(["git", "fetch", "-q", "--tags", "--force", remote], cwd=repo, timeout=7200)
+
+
+def tags(repo: Path) -> list[str]:
+    out = run(["git", "tag", "--list"], cwd=repo, timeout=600).stdout
+    return out.split()
+
+
+def changed_files(repo: Path, old: str, new: str) -> list[str]:
+    """Paths that differ between the trees of OLD and NEW, sorted."""
+    out = run(["git", "diff", "--name-only", "-z", old, new], cwd=repo, timeout=1800).stdout
+    return sorted(p for p in out.split("\0") if p)
+
+
+@dataclass(frozen=True)
+class Blame:
+    sha: str
+    author: str  # "Name <mail>"
+    summary: str
+
+
+def blame_line(repo: Path, rev: str, path: str, line: int) -> Blame | None:
+    """The commit that last changed LINE of PATH as of REV (None if unknown)."""
+    res = run(
+        ["git", "blame", "--porcelain", "-L", f"{line},{line}", rev, "--", path],
+        cwd=repo,
+        timeout=600,
+        check=False,
+    )
+    if res.returncode != 0 or not res.stdout:
+        return None
+    lines = res.stdout.splitlines()
+    fields = dict(ln.split(" ", 1) for ln in lines[1:] if " " in ln and not ln.startswith("\t"))
+    return Blame(
+        lines[0].split()[0],
+        f"{fields.get('author', '?')} {fields.get('author-mail', '')}".strip(),
+        fields.get("summary", ""),
+    )
+
+
+def patch_ids_in(repo: Path, rev_range: str, paths: Iterable[str]) -> dict[str, str]:
+    """Stable patch-id -> commit for the non-merge commits of REV_RANGE that
+    touch PATHS."""
+    log = run(
+        ["git", "log", "-p", "--no-merges", "--format=commit %H", rev_range, "--", *paths],
+        cwd=repo,
+        timeout=1800,
+    ).stdout
+    if not log.strip():
+        return {}
+    out = run(["git", "patch-id", "--stable"], cwd=repo, timeout=1800, input=log).stdout
+    return {p: c for p, c in (ln.split() for ln in out.splitlines() if len(ln.split()) == 2)}
+
+
+def diff_hunks(repo: Path, old: str, new: str, path: str) -> list[tuple[int, int, int, int]]:
+    """The hunks of PATH from OLD to NEW as (old start, old count, new start, new count)."""
+    out = run(["git", "diff", "-U0", old, new, "--", path], cwd=repo, timeout=600).stdout
+    hunks = []
+    for m in _HUNK_RE.finditer(out):
+        a, b, c, d = m.groups()
+        hunks.append((int(a), int(b) if b is not None else 1, int(c), int(d) if d else 1))
+    return hunks
+
+
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
