@@ -104,7 +104,11 @@ def publish(opts: PublishOptions) -> PublishResult:
         ]
         for part, chunk in enumerate(chunks, 1):
             slug = _slug(chunk[0].files[0], part if len(chunks) > 1 else 0)
-            out.append(_series(opts, name, slug, chunk, verified, signoff))
+            # the chunks of one tree come from one branch: each goes on top
+            # of the one before (format-patch lists it as a prerequisite)
+            start = out[-1].tip if part > 1 else opts.base
+            prereq = f"{out[-1].change_id}:v{out[-1].version}" if part > 1 else ""
+            out.append(_series(opts, name, slug, chunk, verified, signoff, start, prereq))
     return PublishResult(tuple(out))
 
 
@@ -120,6 +124,8 @@ def _series(
     chunk: list[gitcli.CommitInfo],
     verified: dict[str, str],
     signoff: str,
+    start: str,
+    prereq: str,
 ) -> Series:
     directory = opts.out / slug
     directory.mkdir(parents=True, exist_ok=True)
@@ -137,7 +143,7 @@ def _series(
         gitcli.log_subjects(opts.tree, dirs), messages.path_prefix(chunk[0].files[0])
     )
     patches = _final(opts, chunk, prefix, verified, signoff)
-    made = _recommit(opts.tree, opts.base, patches)
+    made = _recommit(opts.tree, start, patches)
     tip = made[-1]
     gitcli.update_ref(opts.tree, f"refs/nofsbot/series/{change_id}/v{version}", tip)
 
@@ -156,7 +162,7 @@ def _series(
     log_lines: list[str] = []
     if previous:
         old = [cover.PatchRecord(p["subject"], p["patch_id"]) for p in previous["patches"]]
-        range_diff = f"{previous['base']}..{previous['tip']}"
+        range_diff = f"{previous.get('start', previous['base'])}..{previous['tip']}"
         link = f"https://lore.kernel.org/r/{previous['message_id'].strip('<>')}"
         log_lines = cover.changelog(version, old, records, previous["base"], opts.base, link)
     for stale in directory.glob(_glob(version)):
@@ -169,6 +175,7 @@ def _series(
         version=version,
         to=to,
         cc=cc,
+        start=start,
         range_diff=range_diff
         if range_diff and gitcli.ref_exists(opts.tree, previous["tip"] if previous else "")
         else None,
@@ -184,7 +191,7 @@ def _series(
         f"semantic patches: {_rules(chunk)}.",
         log_lines,
     )
-    message_id = _fill_cover(written[0], subject, text, change_id)
+    message_id = _fill_cover(written[0], subject, text, change_id, prereq)
     mbox = directory / (f"v{version}.mbox")
     mbox.write_text("".join(p.read_text() for p in written))
     state = {
@@ -192,6 +199,7 @@ def _series(
         "version": version,
         "section": section,
         "base": opts.base,
+        "start": start,
         "tip": tip,
         "message_id": message_id,
         "patches": [{"subject": r.subject, "patch_id": r.patch_id} for r in records],
@@ -309,14 +317,17 @@ def _rules(chunk: list[gitcli.CommitInfo]) -> str:
     return ", ".join(rules) or "none"
 
 
-def _fill_cover(path: Path, subject: str, text: str, change_id: str) -> str:
+def _fill_cover(path: Path, subject: str, text: str, change_id: str, prereq: str) -> str:
     """Put the subject, the text and the change-id into git's cover letter
     template; return its Message-ID."""
     raw = path.read_text()
     if "*** SUBJECT HERE ***" not in raw or "*** BLURB HERE ***" not in raw:
         raise PublishError(f"{path}: not a git format-patch cover letter template")
     raw = raw.replace("*** SUBJECT HERE ***", subject, 1).replace("*** BLURB HERE ***", text, 1)
-    raw = re.sub(r"^(base-commit: [0-9a-f]+)$", rf"\1\nchange-id: {change_id}", raw, flags=re.M)
+    extra = f"\nprerequisite-change-id: {prereq}" if prereq else ""
+    raw = re.sub(
+        r"^(base-commit: [0-9a-f]+)$", rf"\1\nchange-id: {change_id}{extra}", raw, flags=re.M
+    )
     path.write_text(raw)
     m = re.search(r"^Message-I[dD]: (<[^>]+>)", raw, re.M)
     return m.group(1) if m else ""

@@ -241,9 +241,11 @@ def format_patch(
     to: Iterable[str],
     cc: Iterable[str],
     range_diff: str | None = None,
+    start: str | None = None,
 ) -> list[Path]:
-    """git format-patch base..tip with a cover letter, shallow threading
-    (every patch answers the cover letter), base-commit, To and Cc."""
+    """git format-patch START..TIP (START defaults to BASE) with a cover
+    letter, shallow threading (every patch answers the cover letter),
+    base-commit (and prerequisite-patch-id for BASE..START), To and Cc."""
     argv = [
         "git",
         "format-patch",
@@ -259,7 +261,7 @@ def format_patch(
     if range_diff:
         argv.append(f"--range-diff={range_diff}")
     argv += [f"--to={a}" for a in to] + [f"--cc={a}" for a in cc]
-    argv.append(f"{base}..{tip}")
+    argv.append(f"{start or base}..{tip}")
     out = run(argv, cwd=repo, timeout=600).stdout
     return [Path(p) for p in out.splitlines() if p.endswith(".patch")]
 

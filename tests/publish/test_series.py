@@ -155,3 +155,30 @@ def test_series_v1_v2_and_send(
         "[PATCH v2 2/3] case: use GFP_KERNEL in fill(), already in a NOFS scope",
         "[PATCH v2 3/3] case: drop the no-op GFP_NOFS in op()",
     ]
+
+
+def test_long_series_are_split(
+    branch: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """More patches than --max-patches for one maintainer tree: several
+    series, each on top of the one before, as prerequisites."""
+    tree, base = branch
+    out = tmp_path / "out"
+    argv = ["series", "--tree", str(tree), f"{base}..b", "--out", str(out), "--json"]
+    assert main([*argv, "--max-patches", "3"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [(Path(s["directory"]).name, len(s["files"]) - 1) for s in doc["series"]] == [
+        ("case-1", 3),
+        ("case-2", 1),
+    ]
+    first, second = doc["series"]
+    assert first["change_id"] != second["change_id"]
+    # the second goes on top of the first, and its cover letter says so
+    cover = Path(second["files"][0]).read_text()
+    assert f"prerequisite-change-id: {first['change_id']}:v1" in cover
+    assert cover.count("prerequisite-patch-id: ") == 3
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tree), str(clone))
+    git(clone, "checkout", "-q", base)
+    git(clone, "am", "-q", *first["files"][1:], *second["files"][1:])
+    assert git(clone, "rev-parse", "HEAD^{tree}") == git(tree, "rev-parse", "b^{tree}")
