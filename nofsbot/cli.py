@@ -243,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="list NOFS sites with their scope context and class",
         description="List every GFP_NOFS / KM_NOFS / ~__GFP_FS site under PATH..., whether it "
         "runs inside a NOFS scope on every path (with the evidence), and its class: "
-        "redundant, noop-mask, keep (with the reason) or unscoped.",
+        "redundant, mixed, unneeded, needs-scope (with where the scope goes), noop-mask, "
+        "or keep (with the reason). --hazards lists likely bugs instead.",
     )
     s.add_argument("paths", nargs="+", metavar="PATH", help="files or directories in the tree")
     s.add_argument("--tree", metavar="DIR", help="kernel tree (default: $NOFSBOT_TREE or .)")
@@ -279,14 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "rewrite",
-        help="carry out the plan on a new branch in nofsbot's own git worktree",
+        help="carry out the plan on a new branch, verify it and publish it as series",
         description="Scan PATH..., then rewrite the planned sites with Coccinelle on a new "
         "branch from HEAD, in a git worktree of nofsbot's own (your work tree and index are "
-        "never touched): first a NOFS scope at each needs-scope critical section (one commit "
-        "each), then, after a new analysis, the flag conversions (one commit per file and "
-        "class), each with a message draft that states the class and the evidence. KM_NOFS "
-        "sites are listed as not rewritten. The scope balance checker runs on every touched "
-        "file; a finding makes the exit code 1.",
+        "never touched): a NOFS scope at each needs-scope critical section, mapping masks "
+        "moved to their choke points, then, after a new analysis, the flag conversions (one "
+        "commit per file and class), each with a message draft that states the class and the "
+        "evidence. The scope balance checker runs on every touched file. Then, unless told "
+        "otherwise, verify (build and checkpatch every patch, drop what fails) and series "
+        "(the series for each maintainer tree, nothing mailed). Exit 1 if the checker found "
+        "an unbalanced scope or verify dropped a patch.",
     )
     r.add_argument("paths", nargs="+", metavar="PATH", help="files or directories in the tree")
     r.add_argument(
