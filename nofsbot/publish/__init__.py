@@ -193,7 +193,7 @@ def _series(
     )
     message_id = _fill_cover(written[0], subject, text, change_id, prereq)
     mbox = directory / (f"v{version}.mbox")
-    mbox.write_text("".join(p.read_text() for p in written))
+    mbox.write_text(mbox_of(written))
     state = {
         "change_id": change_id,
         "version": version,
@@ -225,6 +225,13 @@ def _series(
         opts.base,
         tip,
     )
+
+
+def mbox_of(files: list[Path]) -> str:
+    """FILES (format-patch output) as one mbox: each message ends with an
+    empty line, so the `From ` line of the next starts a message for every
+    mbox reader (format-patch files end right after the diff)."""
+    return "".join(p.read_text().rstrip("\n") + "\n\n" for p in files)
 
 
 def _glob(version: int) -> str:

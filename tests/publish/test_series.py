@@ -112,7 +112,15 @@ def test_series_v1_v2_and_send(
     patch1 = files[1].read_text()
     message = patch1[patch1.index("\n\n") + 2 : patch1.index("\n---\n")]
     check_golden("commit-message.txt", message)
-    assert Path(s["mbox"]).read_text() == "".join(f.read_text() for f in files)
+    # the mbox holds the files, each message ended by an empty line
+    mbox = Path(s["mbox"]).read_text()
+    assert mbox == "".join(f.read_text().rstrip("\n") + "\n\n" for f in files)
+    assert len(re.findall(r"\n\nFrom [0-9a-f]{40} Mon Sep 17 00:00:00 2001\n", mbox)) == 4
+    # nofsbot review reads the mbox as a series of four, and finds it clean
+    capsys.readouterr()
+    assert main(["review", "--tree", str(tree), s["mbox"], "--json"]) == 0
+    review = json.loads(capsys.readouterr().out)
+    assert len(review["patches"]) == 4 and review["findings"] == []
     # the patches apply with git am on the base, and give the branch's tree
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(tree), str(clone))
