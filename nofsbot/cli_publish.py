@@ -13,13 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import kernels, pipeline
+from nofsbot import kernels, pipeline, ranges
 from nofsbot.config import Config
 from nofsbot.publish import PublishOptions, PublishResult, publish
-from nofsbot.publish.send import SendOptions, send
+from nofsbot.publish.send import SendOptions, Smtp, send
 from nofsbot.rewrite import RewriteResult
-from nofsbot.tools import git as gitcli
-from nofsbot.tools.mail import Smtp
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -90,10 +88,6 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
     return Shipped(checked.dropped, doc, tuple(lines), timings)
 
 
-class RangeError(Exception):
-    """A revision range that does not name a series."""
-
-
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser(
         "series",
@@ -157,24 +151,21 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     v.set_defaults(func=cmd_verify)
 
 
-def series_range(tree: Path, rev_range: str) -> tuple[str, tuple[str, ...]]:
-    base, sep, tip = rev_range.partition("..")
-    if not sep or not base or not tip or tip.startswith("."):
-        raise RangeError(f"{rev_range!r}: give a range BASE..TIP")
-    commits = tuple(gitcli.rev_list(tree, rev_range))
-    if not commits:
-        raise RangeError(f"{rev_range}: no commits")
-    return gitcli.rev_parse(tree, base), commits
+def _range(tree: Path, text: str) -> ranges.Range:
+    from nofsbot.cli import UsageError
+
+    try:
+        return ranges.resolve(tree, text)
+    except ranges.RangeError as e:
+        raise UsageError(str(e)) from e
 
 
 def cmd_series(args: argparse.Namespace) -> int:
-    from nofsbot.cli import UsageError, _tree
+    from nofsbot.cli import _tree
 
     tree = _tree(args.tree)
-    try:
-        base, commits = series_range(tree, args.range)
-    except RangeError as e:
-        raise UsageError(str(e)) from e
+    revs = _range(tree, args.range)
+    base, commits = revs.base, revs.commits
     result = publish(
         PublishOptions(
             tree=tree,
@@ -263,21 +254,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from nofsbot import config
-    from nofsbot.cli import UsageError, _tree
+    from nofsbot.cli import _tree
     from nofsbot.verify import VerifyOptions, verify
 
-    base_rev, sep, tip_rev = args.range.partition("..")
-    if not sep or not base_rev or not tip_rev or tip_rev.startswith("."):
-        raise UsageError(f"REV-RANGE must look like BASE..TIP, not {args.range!r}")
     tree = _tree(args.tree)
-    base = gitcli.rev_parse(tree, base_rev)
-    commits = tuple(gitcli.commits_between(tree, base, tip_rev))
-    if not commits:
-        raise UsageError(f"{args.range} holds no commit")
-    name = args.name or (tip_rev if gitcli.branch_exists(tree, tip_rev) else commits[-1][:12])
+    revs = _range(tree, args.range)
+    commits = revs.commits
+    name = args.name or (revs.tip if revs.branch else commits[-1][:12])
     opts = VerifyOptions(
         tree=tree,
-        base=base,
+        base=revs.base,
         commits=commits,
         name=name,
         sparse=args.sparse,

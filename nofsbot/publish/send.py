@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot.errors import PublishError
-from nofsbot.tools.mail import SendResult, Smtp, send_email
+from nofsbot.tools.mail import SendResult, send_email
+from nofsbot.tools.mail import Smtp as Smtp  # part of SendOptions
 
 
 @dataclass(frozen=True)

@@ -151,12 +151,6 @@ class CommitInfo:
     files: tuple[str, ...]
 
 
-def rev_list(repo: Path, rev_range: str) -> list[str]:
-    """The commits of REV_RANGE (base..tip), oldest first, merges excluded."""
-    out = run(["git", "rev-list", "--reverse", "--no-merges", rev_range], cwd=repo, timeout=600)
-    return out.stdout.split()
-
-
 def rev_parse(repo: Path, rev: str) -> str:
     return run(
         ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=repo, timeout=60
@@ -401,12 +395,6 @@ def common_dir(repo: Path) -> Path:
     """The .git directory that REPO's worktrees share: the repository's identity."""
     out = run(["git", "rev-parse", "--git-common-dir"], cwd=repo, timeout=60).stdout.strip()
     return (repo / out).resolve()
-
-
-def commits_between(repo: Path, base: str, tip: str) -> list[str]:
-    """The commits in BASE..TIP, oldest first."""
-    argv = ["git", "rev-list", "--reverse", "--topo-order", f"{base}..{tip}"]
-    return run(argv, cwd=repo, timeout=600).stdout.split()
 
 
 def subject(repo: Path, commit: str) -> str:
