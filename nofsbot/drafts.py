@@ -33,3 +33,12 @@ def parse_draft(subject: str, body: str) -> Draft:
     found = dict(_TRAILER_RE.findall(body))
     rest = _TRAILER_RE.sub("", body).strip()
     return Draft(subject, rest, found.get(TRAILER_CLASS, ""), found.get(TRAILER_RULE, ""))
+
+
+def path_prefix(path: str) -> str:
+    """The subject prefix a path gives when the subsystem's log gives none:
+    `fs/xfs/xfs_qm.c` -> `xfs`, `mm/filemap.c` -> `mm`."""
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] in ("fs", "mm", "net", "drivers", "block"):
+        return parts[1]
+    return parts[0] if len(parts) > 1 else path

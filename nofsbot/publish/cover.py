@@ -33,7 +33,7 @@ def blurb(
     classes: list[str],
     verified: str,
     generated: str,
-    changelog: list[str],
+    changelog: str,
 ) -> str:
     """The cover letter's text: why, a per-class summary, how it was made
     and checked, and for a new version what changed."""
@@ -71,7 +71,7 @@ def blurb(
         paras.append(fill(verified, WIDTH))
     paras.append(fill(generated, WIDTH))
     if changelog:
-        paras.append("\n".join(changelog))
+        paras.append(changelog)
     return "\n\n".join(paras)
 
 
@@ -82,7 +82,7 @@ def changelog(
     old_base: str,
     new_base: str,
     link: str,
-) -> list[str]:
+) -> str:
     """`Changes in vN:` as b4 writes it, from the previous version's patches."""
     lines = [f"Changes in v{version}:"]
     old_ids = {p.patch_id for p in old}
@@ -106,4 +106,4 @@ def changelog(
         lines.append("- No change to the patches.")
     text = "\n".join(fill(x, WIDTH, subsequent_indent="  ") for x in lines)
     # b4 keeps the link on one line, however long
-    return [f"{text}\n- Link to v{version - 1}: {link}"]
+    return f"{text}\n- Link to v{version - 1}: {link}"

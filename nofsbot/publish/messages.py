@@ -39,13 +39,6 @@ def subsystem_prefix(subjects: list[str], fallback: str) -> str:
     return fallback
 
 
-def path_prefix(path: str) -> str:
-    parts = path.split("/")
-    if len(parts) > 2 and parts[0] in ("fs", "mm", "net", "drivers", "block"):
-        return parts[1]
-    return parts[0] if len(parts) > 1 else path
-
-
 def retitle(subject: str, prefix: str) -> str:
     """SUBJECT with its prefix replaced by PREFIX."""
     rest = subject.split(": ", 1)[1] if ": " in subject else subject

@@ -6,6 +6,7 @@ import textwrap
 
 import nofsbot.tools.spatch as coccinelle
 from nofsbot import __version__
+from nofsbot.drafts import path_prefix
 from nofsbot.model import Boundary, ChokePoint, Class, Evidence, Finding
 from nofsbot.rewrite.apply import CHOKE_RULE, FLAGS_RULE, SCOPE_RULE
 
@@ -30,9 +31,9 @@ _WHY = {
 
 
 def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
-    subject = f"{prefix(b.path)}: open a NOFS scope in {b.function}() while {b.lock} is held"
+    subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}() while {b.lock} is held"
     if len(subject) > 75:
-        subject = f"{prefix(b.path)}: open a NOFS scope in {b.function}()"
+        subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}()"
     sites = sorted({f"{f.site.function or '?'}()" for f in covered})
     paras = [
         wrap(
@@ -65,18 +66,13 @@ def _reclaim_steps(covered: list[Finding]) -> list[Evidence]:
     return []
 
 
-def prefix(path: str) -> str:
-    parts = path.split("/")
-    return parts[1] if len(parts) > 2 and parts[0] in ("fs", "mm", "net", "drivers") else parts[0]
-
-
 def message(path: str, group: list[Finding]) -> tuple[str, str]:
     klass = group[0].klass
     funcs = sorted({f.site.function or "?" for f in group})
     where = f"{funcs[0]}()" if len(funcs) == 1 else f"{len(funcs)} functions"
-    subject = f"{prefix(path)}: {_SUBJECTS[klass].format(where=where)}"
+    subject = f"{path_prefix(path)}: {_SUBJECTS[klass].format(where=where)}"
     if len(subject) > 75:
-        subject = f"{prefix(path)}: {_SUBJECTS[klass].format(where=path.rsplit('/', 1)[-1])}"
+        subject = f"{path_prefix(path)}: {_SUBJECTS[klass].format(where=path.rsplit('/', 1)[-1])}"
     paras = []
     for fn in funcs:
         sites = [f for f in group if (f.site.function or "?") == fn]
@@ -126,9 +122,9 @@ def wrap(text: str) -> str:
 
 def choke_message(c: ChokePoint, masks: list[Finding]) -> tuple[str, str]:
     """A mapping mask (or several on the same mapping) moved to the choke point."""
-    subject = f"{prefix(c.path)}: allocate {c.function}() page cache in a NOFS scope"
+    subject = f"{path_prefix(c.path)}: allocate {c.function}() page cache in a NOFS scope"
     if len(subject) > 75:
-        subject = f"{prefix(c.path)}: move the NOFS mapping mask to a scope"
+        subject = f"{path_prefix(c.path)}: move the NOFS mapping mask to a scope"
     names = sorted({f"{f.site.function or '?'}()" for f in masks})
     setters = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     calls = "call" if len(c.calls) == 1 else "calls"

@@ -3,7 +3,7 @@ subjects of at most 75 columns, a body wrapped at 75."""
 
 from __future__ import annotations
 
-from nofsbot.drafts import draft_message, parse_draft
+from nofsbot.drafts import draft_message, parse_draft, path_prefix
 from nofsbot.publish import messages
 from nofsbot.publish.sections import parse, section_for
 
@@ -23,8 +23,8 @@ def test_prefix_comes_from_the_subsystem_log() -> None:
     assert messages.subsystem_prefix(log, "fs") == "xfs"
     # a log without a habit (a tree imported in one commit) falls back to the path
     assert messages.subsystem_prefix(["Import linux-source-6.1"], "jfs") == "jfs"
-    assert messages.path_prefix("fs/jfs/super.c") == "jfs"
-    assert messages.path_prefix("mm/filemap.c") == "mm"
+    assert path_prefix("fs/jfs/super.c") == "jfs"
+    assert path_prefix("mm/filemap.c") == "mm"
 
 
 def test_subjects_are_unique_and_short() -> None:
