@@ -80,7 +80,9 @@ class Roots:
 class Program:
     def __init__(self, files: list[FileFacts], cfg: Config, roots: Roots | None = None) -> None:
         self.cfg = cfg
-        self.files = {f.path: f for f in files}
+        # in path order: the first witness of a context must not depend on
+        # the order the facts came in (from the cache or from workers)
+        self.files = {f.path: f for f in sorted(files, key=lambda f: f.path)}
         self.fns: list[Fn] = []
         self.static: dict[tuple[str, str], list[int]] = {}
         self.globals: dict[str, list[int]] = {}
