@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -19,8 +19,11 @@ R = TypeVar("R")
 class Progress:
     """A one-line stderr bar: label, done/total, rate, ETA. Silent off a TTY."""
 
-    def __init__(self, label: str, total: int, *, enabled: bool | None = None) -> None:
+    def __init__(
+        self, label: str, total: int, *, enabled: bool | None = None, unit: str = "files"
+    ) -> None:
         self.label = label
+        self.unit = unit
         self.total = total
         self.done = 0
         self.start = time.monotonic()
@@ -36,7 +39,8 @@ class Progress:
             rate = self.done / elapsed if elapsed > 0 else 0.0
             eta = (self.total - self.done) / rate if rate > 0 else 0.0
             sys.stderr.write(
-                f"\r{self.label}: {self.done}/{self.total} files, {rate:.0f}/s, ETA {eta:.0f}s  "
+                f"\r{self.label}: {self.done}/{self.total} {self.unit}, "
+                f"{rate:.0f}/s, ETA {eta:.0f}s  "
             )
             sys.stderr.flush()
 
@@ -50,30 +54,67 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def map_items(
-    fn: Callable[[list[T]], list[R]],
-    items: list[T],
-    *,
-    jobs: int,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple[Any, ...] = (),
-    progress: Progress | None = None,
-    chunk: int = 16,
-) -> list[R]:
-    """FN maps a chunk of ITEMS to results; the results come back in order."""
-    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
-    out: list[R] = []
-    if jobs <= 1 or len(chunks) <= 1:
-        if initializer is not None:
-            initializer(*initargs)
-        for c in chunks:
-            out += fn(c)
-            if progress:
-                progress.step(len(c))
-        return out
-    with ProcessPoolExecutor(max_workers=jobs, initializer=initializer, initargs=initargs) as ex:
-        for c, res in zip(chunks, ex.map(fn, chunks), strict=True):
-            out += res
-            if progress:
-                progress.step(len(c))
-    return out
+def _ready() -> None:
+    """A task that does nothing: running it starts every worker."""
+
+
+class Workers:
+    """JOBS worker processes, each set up once by INITIALIZER, for several
+    rounds of `map`; with one job, the calling process does the work.
+
+    The processes start when the context is entered, so a thread the caller
+    starts afterwards is never copied into them by fork.
+    """
+
+    def __init__(
+        self,
+        jobs: int,
+        initializer: Callable[..., None],
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        self.jobs = jobs
+        self.initializer = initializer
+        self.initargs = initargs
+        self._ex: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        if self.jobs > 1:
+            self._ex = ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=self.initializer, initargs=self.initargs
+            )
+            self._ex.submit(_ready).result()
+        else:
+            self.initializer(*self.initargs)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ex is not None:
+            self._ex.shutdown(cancel_futures=True)
+            self._ex = None
+
+    def map(
+        self,
+        fn: Callable[[list[T]], list[R]],
+        items: list[T],
+        *,
+        chunk: int = 16,
+        progress: Progress | None = None,
+        size: Callable[[T], int] = lambda _: 1,
+    ) -> list[R]:
+        """FN maps a chunk of ITEMS to results; the results come back in the
+        order of ITEMS. PROGRESS steps by SIZE of each item done."""
+        chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+        out: list[list[R]] = [[] for _ in chunks]
+        if self._ex is None:
+            for i, c in enumerate(chunks):
+                out[i] = fn(c)
+                if progress:
+                    progress.step(sum(size(x) for x in c))
+        else:
+            pending = {self._ex.submit(fn, c): i for i, c in enumerate(chunks)}
+            for fut in as_completed(pending):
+                i = pending[fut]
+                out[i] = fut.result()
+                if progress:
+                    progress.step(sum(size(x) for x in chunks[i]))
+        return [r for rs in out for r in rs]

@@ -45,7 +45,7 @@ def test_a_given_stamp_serves_another_checkout_of_the_same_commit(
     def no_extraction(*args: object) -> None:
         raise AssertionError("the whole result should have come from the cache")
 
-    monkeypatch.setattr(analyse_module, "_extract", no_extraction)
+    monkeypatch.setattr(analyse_module, "_units", no_extraction)
     second = analyse(Path(_clone(repo, tmp_path / "two")), ["fs/fx"], cfg, opts)
     assert [p.site for p in second.placed] == [p.site for p in first.placed]
 

@@ -1,34 +1,39 @@
 """The analyse stage: sites, scopes and call graph over a set of kernel paths.
 
 `analyse(tree, paths, cfg, opts)` reads the subsystem directories of PATHS
-(plus the include/ headers they include), extracts per-file facts in
-parallel (cached by content), runs the whole-program scope analysis, and
-returns every NOFS site under PATHS placed in its scope context, plus the
-accounting of every grep hit that is not a site. Each subsystem is analysed
-on its own (unit.py); outside.py finds the callers outside it.
+(plus the include/ headers they include), extracts per-file facts in worker
+processes (cached by content), runs the whole-program scope analysis of each
+subsystem in a worker, and returns every NOFS site under PATHS placed in its
+scope context, plus the accounting of every grep hit that is not a site.
+Each subsystem is analysed on its own (unit.py); outside.py finds the
+callers outside it; work.py is what the workers do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
+import os
 import re
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import nofsbot.tools.git as gitcli
 from nofsbot import discover
-from nofsbot.analyse import outside
+from nofsbot.analyse import outside, work
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.placed import Placed, Reclaim
-from nofsbot.analyse.unit import analyse_unit, prepare_unit
 from nofsbot.cache import Store, key
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, FunctionSpan, Hazard, Occurrence
-from nofsbot.runner import Progress, map_items
+from nofsbot.runner import Progress, Workers
 
-__all__ = ["Analysis", "Options", "Placed", "Reclaim", "analyse", "functions"]
+__all__ = ["Analysis", "Options", "Placed", "Plan", "Reclaim", "analyse", "functions", "plan"]
 
 log = logging.getLogger(__name__)
 
@@ -65,82 +70,6 @@ class Analysis:
     hazards: tuple[Hazard, ...] = ()
 
 
-# -- per-file extraction, in worker processes ------------------------------
-
-_WORKER: dict[str, object] = {}
-
-
-def _init_worker(cfg: Config, tree: str, store: Store) -> None:
-    from nofsbot.analyse.extract import Extractor
-
-    _WORKER["extractor"] = Extractor(cfg)
-    _WORKER["tree"] = tree
-    _WORKER["store"] = store
-    _WORKER["digest"] = cfg.digest
-
-
-def _extract_chunk(items: list[str]) -> list[FileFacts | FileProblem]:
-    """Extract the facts of ITEMS and cache them (the worker writes its own entries)."""
-    from nofsbot.analyse.extract import Extractor
-
-    ex = _WORKER["extractor"]
-    store = _WORKER["store"]
-    assert isinstance(ex, Extractor) and isinstance(store, Store)
-    tree = Path(str(_WORKER["tree"]))
-    out: list[FileFacts | FileProblem] = []
-    for path in items:
-        try:
-            src = (tree / path).read_bytes()
-            facts = ex.extract(path, src)
-        except Exception as e:  # one bad file never stops the batch
-            log.debug("extracting %s failed", path, exc_info=True)
-            out.append(FileProblem(path, 0, f"could not analyse: {type(e).__name__}: {e}"))
-            continue
-        store.put(_file_key(str(_WORKER["digest"]), path, src), facts)
-        out.append(facts)
-    return out
-
-
-def _file_key(digest: str, path: str, content: bytes) -> str:
-    return key("facts", digest, path, content)
-
-
-def _extract(
-    tree: Path,
-    want: list[str],
-    contents: dict[str, bytes],
-    cfg: Config,
-    opts: Options,
-    store: Store,
-) -> tuple[list[FileFacts], list[FileProblem]]:
-    facts: list[FileFacts] = []
-    problems: list[FileProblem] = []
-    todo: list[str] = []
-    for path in sorted(want):
-        hit = store.get(_file_key(cfg.digest, path, contents[path]))
-        if isinstance(hit, FileFacts):
-            facts.append(hit)
-        else:
-            todo.append(path)
-    if todo:
-        bar = Progress("analysing", len(todo), enabled=opts.progress)
-        results = map_items(
-            _extract_chunk,
-            todo,
-            jobs=opts.jobs,
-            initializer=_init_worker,
-            initargs=(cfg, str(tree), store),
-            progress=bar,
-        )
-        bar.close()
-        for r in results:
-            if isinstance(r, FileFacts):
-                facts.append(r)
-            else:
-                problems.append(r)
-    return facts, problems
-
-
 # -- outside knowledge -------------------------------------------------------
 
 
@@ -159,8 +88,19 @@ class _Clock:
         self.last = now
 
 
-def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
-    clock = _Clock()
+@dataclass(frozen=True)
+class Plan:
+    """What an analysis of PATHS reads."""
+
+    tree: Path
+    rel: tuple[str, ...]  # the scanned paths, relative to the tree
+    roots: list[outside.Unit]  # the subsystems analysed
+    files: list[str]  # their files
+    headers: list[str]  # the include/ headers those include (one level)
+    contents: dict[str, bytes]  # of files and headers
+
+
+def plan(tree: Path, paths: list[str], *, every_unit: bool) -> Plan:
     tree = discover.check_tree(tree)
     rel = tuple(sorted({discover.normalise(tree, p) for p in paths}))
     units = sorted({u for p in rel for u in discover.subsystems(tree, *discover.analysis_root(p))})
@@ -171,17 +111,23 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         for p, src in contents.items()
         if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))
     ]
-    roots = [u for u in units if opts.every_unit or any(outside.in_unit(h, u) for h in hits)]
+    roots = [u for u in units if every_unit or any(outside.in_unit(h, u) for h in hits)]
     files = sorted(p for p in contents if any(outside.in_unit(p, u) for u in roots))
     contents = {p: contents[p] for p in files}
-    store = Store(opts.cache_dir, enabled=opts.cache)
-
-    # the include/ headers these files include (one level)
     incs = {m.decode() for p in files for m in _INCLUDE_RE.findall(contents[p])}
     headers = sorted(
         {f"include/{i}" for i in incs if (tree / "include" / i).is_file()} - set(files)
     )
     contents.update({h: (tree / h).read_bytes() for h in headers})
+    return Plan(tree, rel, roots, files, headers, contents)
+
+
+def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
+    clock = _Clock()
+    reads = plan(tree, paths, every_unit=opts.every_unit)
+    tree, rel, roots = reads.tree, reads.rel, reads.roots
+    files, headers, contents = reads.files, reads.headers, reads.contents
+    store = Store(opts.cache_dir, enabled=opts.cache)
     where = outside.headers(tree, roots)
     if opts.stamp:
         where = (where[0], where[1], f"given:{opts.stamp}")
@@ -200,39 +146,22 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         log.debug("whole-analysis cache hit")
         return hit
 
-    facts, problems = _extract(tree, files + headers, contents, cfg, opts, store)
-    clock.lap(f"facts of {len(facts)} files")
-    by_path = {f.path: f for f in facts}
-    programs = []
-    # the grep for outside callers (a subprocess) runs while the call graphs
-    # are built and walked, which need no outside knowledge
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(outside.mentions, tree, facts, where, store)
-        for unit in roots:
-            mine = [f for f in facts if outside.in_unit(f.path, unit)]
-            # the include/ headers this subsystem's own files include
-            used = sorted({f"include/{i}" for f in mine for i in f.includes} & set(by_path))
-            programs.append((unit, prepare_unit(mine + [by_path[h] for h in used], cfg)))
-        clock.lap("call graphs and scope walks")
-        mentioned = pending.result()
-    clock.lap("outside callers (grep)")
+    with _scratch(store) as shared:
+        outcomes, problems = _units(reads, cfg, opts, shared, where, clock)
     placed: list[Placed] = []
     found: list[Hazard] = []
+    occurrences: list[Occurrence] = []
+    analysed = set(files + headers) - {p.path for p in problems}
     nfunctions = 0
-    for unit, prog in programs:
-        r = analyse_unit(
-            prog,
-            outside.external_to(unit, mentioned),
-            rel,
-            with_hazards=opts.hazards,
-            gated=opts.gated,
-        )
-        placed += r.placed
-        found += r.hazards
-        problems += r.problems
-        nfunctions += r.functions
+    for o in outcomes:
+        assert o.result is not None
+        occurrences += o.occurrences
+        placed += o.result.placed
+        found += o.result.hazards
+        problems += o.result.problems
+        nfunctions += o.result.functions
     clock.lap("sites and evidence")
-    accounted, unaccounted = _account(tree, rel, facts, placed)
+    accounted, unaccounted = _account(tree, rel, analysed, occurrences, placed)
     clock.lap("grep accounting")
     result = Analysis(
         tree=str(tree),
@@ -241,7 +170,7 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
         accounted=accounted,
         unaccounted=unaccounted,
         problems=tuple(sorted(set(problems), key=lambda p: (p.path, p.line, p.message))),
-        files_analysed=len(facts),
+        files_analysed=len(analysed),
         functions=nfunctions,
         hazards=tuple(sorted(set(found), key=lambda h: (h.path, h.line, h.kind, h.message))),
     )
@@ -250,13 +179,114 @@ def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysi
     return result
 
 
+@contextlib.contextmanager
+def _scratch(store: Store) -> Iterator[Store]:
+    """Where workers share facts during one run: the cache, or, when it is
+    off, a temporary store that goes away afterwards."""
+    if store.enabled:
+        yield store
+        return
+    with tempfile.TemporaryDirectory(prefix="nofsbot-facts.") as tmp:
+        yield Store(Path(tmp))
+
+
+def _units(
+    reads: Plan,
+    cfg: Config,
+    opts: Options,
+    store: Store,
+    where: tuple[list[str], list[str], str],
+    clock: _Clock,
+) -> tuple[list[work.UnitOutcome], list[FileProblem]]:
+    """Extract the facts of every file, spread over the workers, while grep
+    looks for outside callers; then analyse each unit in one worker, the
+    largest first. Returns the units' outcomes and the files that could not
+    be analysed."""
+    tree, rel, roots, files, headers = (
+        reads.tree,
+        reads.rel,
+        reads.roots,
+        reads.files,
+        reads.headers,
+    )
+    names = {f: outside.defined_names(reads.contents[f]) for f in files if f.endswith(".c")}
+    members = {u: tuple(p for p in files if outside.in_unit(p, u)) for u in roots}
+    size = {u: sum(len(reads.contents[f]) for f in fs) for u, fs in members.items()}
+    parsing = Progress("parsing", len(files) + len(headers), enabled=opts.progress)
+    analysing = Progress("analysing", len(roots), enabled=opts.progress, unit="subsystems")
+    every = frozenset().union(*names.values())
+    shared = work.Shared(
+        cfg,
+        str(tree),
+        store,
+        frozenset(files) | frozenset(headers),
+        multiprocessing.get_context().Event(),
+        outside.mentions_key(every, where),
+        bool(every),
+        os.getpid(),
+    )
+
+    def grep() -> None:
+        try:
+            outside.mentions(tree, every, where, store)  # the answer goes into the store
+        finally:
+            shared.grepped.set()
+
+    def task(u: outside.Unit, extra: dict[str, tuple[str, ...]]) -> work.UnitTask:
+        unit_names = frozenset().union(*(names.get(p, frozenset()) for p in members[u]))
+        return work.UnitTask(u, members[u], unit_names, extra, rel, opts.hazards, opts.gated)
+
+    with Workers(opts.jobs, work.init, (shared,)) as pool, ThreadPoolExecutor(1) as thread:
+        grepping = thread.submit(grep)
+        extracted = pool.map(work.extract, headers + files, progress=parsing)
+        parsing.close()
+        clock.lap(f"facts of {len(headers) + len(files)} files")
+        todo = sorted(roots, key=lambda u: (-size[u], u))
+        try:
+            outcomes = pool.map(
+                work.analyse_units,
+                [task(u, {}) for u in todo],
+                chunk=1,
+                progress=analysing,
+            )
+        except work.NoMentions:
+            grepping.result()  # raises what went wrong
+            raise
+        grepping.result()
+        done = [o for o in outcomes if o.result is not None]
+        again = [o for o in outcomes if o.result is None]
+        if again:
+            # definitions the column-0 guess missed: grep for them too, and
+            # analyse those units again (their facts are in the store now)
+            extra = frozenset().union(*(o.missing for o in again))
+            log.debug("grep again for %d names: %s", len(extra), " ".join(sorted(extra)))
+            found = outside.mentions(tree, extra, where, store)
+            for o in again:
+                for p in members[o.unit]:
+                    if p.endswith(".c"):
+                        names[p] = names[p] | o.missing
+            analysing.total += len(again)
+            retried = pool.map(
+                work.analyse_units,
+                [task(o.unit, found) for o in again],
+                chunk=1,
+                progress=analysing,
+            )
+            if any(o.result is None for o in retried):
+                raise AssertionError("a unit still misses names after grepping for them")
+            done += retried
+    analysing.close()
+    clock.lap(f"facts and analysis of {len(roots)} units")
+    return done, [p for p in extracted if p is not None]
+
+
 def functions(tree: Path, path: str, cfg: Config, opts: Options) -> tuple[FunctionSpan, ...]:
     """The functions defined in PATH (relative to TREE), from its cached facts."""
     from nofsbot.analyse.extract import Extractor
 
     src = (tree / path).read_bytes()
     store = Store(opts.cache_dir, enabled=opts.cache)
-    k = _file_key(cfg.digest, path, src)
+    k = work.file_key(cfg.digest, path, src)
     facts = store.get(k)
     if not isinstance(facts, FileFacts):
         facts = Extractor(cfg).extract(path, src)
@@ -267,16 +297,18 @@ def functions(tree: Path, path: str, cfg: Config, opts: Options) -> tuple[Functi
 
 
 def _account(
-    tree: Path, rel: tuple[str, ...], facts: list[FileFacts], placed: list[Placed]
+    tree: Path,
+    rel: tuple[str, ...],
+    analysed: set[str],
+    occurrences: list[Occurrence],
+    placed: list[Placed],
 ) -> tuple[tuple[Occurrence, ...], tuple[Occurrence, ...]]:
     """Match every `git grep -w GFP_NOFS/KM_NOFS` hit to a site or a reason."""
     hits = gitcli.grep_words(tree, ["GFP_NOFS", "KM_NOFS"], list(rel) or ["."])
     site_lines = {(p.site.path, p.site.line) for p in placed}
     occ: dict[tuple[str, int], Occurrence] = {}
-    for f in facts:
-        for o in f.occurrences:
-            occ.setdefault((o.path, o.line), o)
-    analysed = {f.path for f in facts}
+    for o in occurrences:
+        occ.setdefault((o.path, o.line), o)
     accounted: list[Occurrence] = []
     unaccounted: list[Occurrence] = []
     for h in hits:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from nofsbot import discover
@@ -55,28 +57,59 @@ def headers(tree: Path, units: list[Unit]) -> tuple[list[str], list[str], str]:
     return sorted(set(targets)), sorted(loose), stamp.hexdigest()
 
 
-def mentions(
-    tree: Path, facts: list[FileFacts], where: tuple[list[str], list[str], str], store: Store
-) -> dict[str, tuple[str, ...]]:
-    """For each global function of the analysed .c files, the headers naming it."""
-    names = sorted(
-        {
+# The names of the global functions a file may define: the first `name(` on
+# a line that starts at column 0 (or after one space), where kernel style
+# puts the declarator of a definition (`int\nxfs_foo(...)\n{`), if a `{`
+# comes before any `;` (a prototype or a macro call). Lines starting with
+# `static` are left out, and so are names of one or two characters, which
+# only slow grep down. A superset in practice, known before the files are
+# parsed; the unit analysis checks it against the parsed definitions.
+_DEFINES_RE = re.compile(
+    rb"^ ?(?!static\b)(?=[A-Za-z_])[^\n(;{}=]*?\b([A-Za-z_]\w*)[ \t]*\((?=[^;{}]*\{)", re.M
+)
+
+
+def defined_names(src: bytes) -> frozenset[str]:
+    """The names of the global functions SRC may define."""
+    return frozenset(m.decode() for m in _DEFINES_RE.findall(src) if len(m) > 2)
+
+
+def missing_names(facts: list[FileFacts], names: frozenset[str]) -> frozenset[str]:
+    """The global functions of the .c files in FACTS that NAMES lacks."""
+    return (
+        frozenset(
             fn.name
             for f in facts
             if f.path.endswith(".c")
             for fn in f.functions
-            if fn.name and not fn.static
-        }
+            if fn.name and not fn.static and fn.name not in names
+        )
+        - names
     )
-    if not names:
-        return {}
+
+
+def mentions_key(names: Iterable[str], where: tuple[list[str], list[str], str]) -> str:
+    """Where `mentions` keeps its answer in the store."""
     targets, loose, stamp = where
-    k = key("mentions", "\n".join(names), "\n".join(targets + loose), stamp)
+    return key("mentions", "\n".join(sorted(set(names))), "\n".join(targets + loose), stamp)
+
+
+def mentions(
+    tree: Path, names: Iterable[str], where: tuple[list[str], list[str], str], store: Store
+) -> dict[str, tuple[str, ...]]:
+    """For each of NAMES (global functions of the analysed .c files), the
+    headers outside naming it. Extra names cost a little grep time and are
+    never looked up."""
+    words = sorted(set(names))
+    if not words:
+        return {}
+    targets, loose, _ = where
+    k = mentions_key(words, where)
     hit = store.get(k)
     if isinstance(hit, dict):
         return hit
     with tempfile.NamedTemporaryFile("w", suffix=".names") as tf:
-        tf.write("\n".join(names) + "\n")
+        tf.write("\n".join(words) + "\n")
         tf.flush()
         found = grep.words_in_files(tree, Path(tf.name), targets + loose, "*.h")
     out: dict[str, list[str]] = {}
