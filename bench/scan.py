@@ -1,11 +1,15 @@
 """Speed and memory of `nofsbot scan` against `git grep` and Coccinelle on one kernel path.
 
-Four commands run on the same tree and path (default: fs of the Debian 6.1
+Five commands run on the same tree and path (default: fs of the Debian 6.1
 tree that `nofsbot kernel 6.1` extracts):
 
   git grep      git grep -lw GFP_NOFS -- PATH         (the cheapest possible prefilter)
   spatch        spatch --sp-file cocci/nofs_sites.cocci -D report --dir PATH -j N
                        --no-includes --include-headers  (a bare site finder)
+  parse floor   bench/parse_floor.py --tree T PATH -j N: tree-sitter parsing, and
+                nothing else, of every file the scan reads (its subsystems and
+                their include/ headers), on N processes: what any cold
+                analysis built on tree-sitter spends before it analyses
   nofsbot cold  nofsbot scan --tree T PATH --json -o FILE -j N, with NOFSBOT_CACHE
                 pointed at a fresh empty directory
   nofsbot warm  the same command again with the same cache directory
@@ -59,7 +63,7 @@ from measure import Run, measure
 from source import REPO, Source, default_tree
 
 COCCI = REPO / "cocci" / "nofs_sites.cocci"
-COMMANDS = ("git grep", "spatch", "nofsbot cold", "nofsbot warm")
+COMMANDS = ("git grep", "spatch", "parse floor", "nofsbot cold", "nofsbot warm")
 TARGETS = (("nofsbot cold", 0.5), ("nofsbot warm", 0.1))  # seconds, as a fraction of spatch
 MIB = 1024 * 1024
 
@@ -143,6 +147,15 @@ def commands(
             "--no-includes",
             "--include-headers",
         ],
+        "parse floor": [
+            sys.executable,
+            str(REPO / "bench" / "parse_floor.py"),
+            "--tree",
+            str(tree),
+            path,
+            "-j",
+            str(jobs),
+        ],
         "nofsbot cold": scan,
         "nofsbot warm": scan,
     }
@@ -167,6 +180,8 @@ def one_round(setup: Setup, scratch: Path) -> Round:
         elif name == "spatch":
             reports = [ln for ln in outs[name].read_text().splitlines() if ": NOFS in " in ln]
             r.output[name] = f"{len(reports)} reports"
+        elif name == "parse floor":
+            r.output[name] = (outs[name].read_text().splitlines() or ["no output"])[0]
         else:
             doc = json_out.read_bytes()
             r.output[name] = f"{len(json.loads(doc)['sites'])} sites"
@@ -366,6 +381,11 @@ def table(fig: dict[str, Any]) -> str:
             f"{_x(t['ratio'])}  {'met' if t['met'] else 'not met'}"
             f"  (cpu seconds: {_x(t['cpu_ratio'])})"
         )
+    floor = next(r for r in fig["results"] if r["command"] == "parse floor")
+    out.append(
+        f"parse floor: parsing alone takes {_x(floor['seconds_vs_spatch'])} spatch's seconds "
+        f"({_x(floor['cpu_vs_spatch'])} its cpu seconds)"
+    )
     out += ["", "commands (cwd = tree):"]
     out += [f"  {name:<13} {argv}" for name, argv in fig["commands"].items()]
     return "\n".join(out) + "\n"
