@@ -28,6 +28,7 @@ from nofsbot import discover
 from nofsbot.analyse import outside, work
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.placed import Placed, Reclaim
+from nofsbot.analyse.preprocess import line_start_matches
 from nofsbot.cache import Store, key
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, FunctionSpan, Hazard, Occurrence
@@ -73,7 +74,7 @@ class Analysis:
 # -- outside knowledge -------------------------------------------------------
 
 
-_INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*<([^>]+)>", re.M)
+_INCLUDE_RE = re.compile(rb"#[ \t]*include[ \t]*<([^>]+)>")
 
 
 class _Clock:
@@ -111,10 +112,16 @@ def plan(tree: Path, paths: list[str], *, every_unit: bool) -> Plan:
         for p, src in contents.items()
         if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))
     ]
-    roots = [u for u in units if every_unit or any(outside.in_unit(h, u) for h in hits)]
-    files = sorted(p for p in contents if any(outside.in_unit(p, u) for u in roots))
+    every, hit = set(units), set()
+    for h in hits:
+        hit.add(outside.unit_of(h, every))
+    roots = [u for u in units if every_unit or u in hit]
+    chosen = set(roots)
+    files = sorted(p for p in contents if outside.unit_of(p, chosen) is not None)
     contents = {p: contents[p] for p in files}
-    incs = {m.decode() for p in files for m in _INCLUDE_RE.findall(contents[p])}
+    incs = {
+        m.group(1).decode() for p in files for _, m in line_start_matches(_INCLUDE_RE, contents[p])
+    }
     headers = sorted(
         {f"include/{i}" for i in incs if (tree / "include" / i).is_file()} - set(files)
     )
@@ -210,7 +217,11 @@ def _units(
         reads.headers,
     )
     names = {f: outside.defined_names(reads.contents[f]) for f in files if f.endswith(".c")}
-    members = {u: tuple(p for p in files if outside.in_unit(p, u)) for u in roots}
+    by_unit: dict[outside.Unit | None, list[str]] = {}
+    chosen = set(roots)
+    for f in files:
+        by_unit.setdefault(outside.unit_of(f, chosen), []).append(f)
+    members = {u: tuple(by_unit.get(u, ())) for u in roots}
     size = {u: sum(len(reads.contents[f]) for f in fs) for u, fs in members.items()}
     parsing = Progress("parsing", len(files) + len(headers), enabled=opts.progress)
     analysing = Progress("analysing", len(roots), enabled=opts.progress, unit="subsystems")

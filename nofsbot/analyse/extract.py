@@ -11,7 +11,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 from nofsbot.analyse import ir, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, Alloc, FileFacts, FuncFacts
 from nofsbot.analyse.locks import LockReader
-from nofsbot.analyse.preprocess import Preprocessor
+from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
@@ -20,7 +20,7 @@ NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
 _STRUCT_DEF_RE = re.compile(rb"\bstruct\s+\w+\s*\{")
 _TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
 _EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
-_INCLUDE_RE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]", re.M)
+_INCLUDE_RE = re.compile(rb"#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]")
 _QUERIES = """
 (function_definition) @func
 (call_expression function: (identifier) @callee) @call
@@ -167,7 +167,9 @@ class Extractor:
         )
         refs = references(caps, outer, func_of, self.work, self.ignore_callee, self.scoped_ops)
         exports = tuple(sorted({e.decode() for e in _EXPORT_RE.findall(src)}))
-        includes = tuple(sorted({i.decode() for i in _INCLUDE_RE.findall(src)}))
+        includes = tuple(
+            sorted({m.group(1).decode() for _, m in line_start_matches(_INCLUDE_RE, src)})
+        )
         return FileFacts(
             path=path,
             functions=tuple(functions),

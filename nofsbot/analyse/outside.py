@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import re
 import tempfile
 from collections.abc import Iterable
@@ -31,6 +32,20 @@ def in_unit(path: str, unit: Unit) -> bool:
     if recursive:
         return discover.in_paths(path, (root,))
     return os.path.dirname(path) == root
+
+
+def unit_of(path: str, units: set[Unit] | frozenset[Unit]) -> Unit | None:
+    """The unit of UNITS that PATH belongs to (units never nest: a recursive
+    one is a subsystem directory, a flat one the files right in a directory)."""
+    d = posixpath.dirname(path)
+    if (d, False) in units:
+        return (d, False)
+    while True:
+        if (d, True) in units:
+            return (d, True)
+        if not d:
+            return None
+        d = posixpath.dirname(d)
 
 
 def headers(tree: Path, units: list[Unit]) -> tuple[list[str], list[str], str]:

@@ -128,3 +128,23 @@ def test_workers_keep_the_order_of_the_items(jobs: int) -> None:
         items = list(range(50))
         assert pool.map(_square, items, chunk=3) == [x * x for x in items]
         assert pool.map(_square, [], chunk=3) == []
+
+
+def test_unit_of_agrees_with_in_unit() -> None:
+    units = {("fs", False), ("fs/xfs", True), ("fs/ext4", True), ("include/linux", True)}
+    paths = [
+        "fs/buffer.c",
+        "fs/internal.h",
+        "fs/xfs/xfs_inode.c",
+        "fs/xfs/libxfs/xfs_bmap.c",
+        "fs/ext4/super.c",
+        "fs/btrfs/ctree.c",
+        "include/linux/fs.h",
+        "include/linux/sched/mm.h",
+        "include/uapi/linux/fs.h",
+        "mm/vmscan.c",
+    ]
+    for p in paths:
+        expect = [u for u in units if outside.in_unit(p, u)]
+        assert len(expect) <= 1
+        assert outside.unit_of(p, units) == (expect[0] if expect else None), p
