@@ -148,3 +148,20 @@ def test_unit_of_agrees_with_in_unit() -> None:
         expect = [u for u in units if outside.in_unit(p, u)]
         assert len(expect) <= 1
         assert outside.unit_of(p, units) == (expect[0] if expect else None), p
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_grep_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    from nofsbot.errors import ToolError
+
+    def broken(*args: object) -> None:
+        raise ToolError(["grep"], 2, "grep: include: Permission denied")
+
+    monkeypatch.setattr(outside, "mentions", broken)
+    # no definition the guess misses: the unit asks for grep's answer
+    plain = FX.replace("int\n\tfx_odd(void)", "int fx_odd(void)")
+    tree = make_tree(tmp_path / "t", {"fs/fx/a.c": plain, "include/linux/fx.h": HEADER})
+    with pytest.raises(ToolError, match="Permission denied"):
+        analyse(tree, ["fs/fx"], config.load(), Options(jobs=jobs, cache=False))
