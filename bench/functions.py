@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from source import REPO, Source, default_tree
+from source import REPO, Source, add_scan_args, scan_target
 
 COCCI = REPO / "cocci" / "nofs_sites.cocci"
 TOKENS = ("GFP_NOFS", "KM_NOFS")
@@ -216,16 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Compare the enclosing function nofsbot scan gives each GFP_NOFS/KM_NOFS "
         "line with the one spatch (cocci/nofs_sites.cocci, p[0].current_element) gives.",
     )
-    p.add_argument("path", nargs="?", default="fs", help="path inside the tree (default: fs)")
-    p.add_argument("--tree", metavar="DIR", help="kernel tree (default: `nofsbot kernel 6.1`)")
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=2,
-        metavar="N",
-        help="parallel jobs for spatch and nofsbot (default: 2)",
-    )
+    add_scan_args(p, "parallel jobs for spatch and nofsbot (default: 2)")
     p.add_argument(
         "--spatch-report",
         metavar="FILE",
@@ -243,12 +234,6 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="list at most N lines of each kind (default: 30)",
     )
-    p.add_argument(
-        "--rev",
-        metavar="REV",
-        help="run the nofsbot of commit REV of this repository (a snapshot made with git "
-        "archive) instead of the working tree",
-    )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     args = p.parse_args(argv)
 
@@ -256,10 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("spatch not found on PATH (apt-get install coccinelle)")
     with tempfile.TemporaryDirectory(prefix="nofsbot-bench-") as tmp:
         scratch = Path(tmp)
-        source = Source.at(args.rev, scratch / "src") if args.rev else Source.working_tree()
-        tree = Path(args.tree).resolve() if args.tree else default_tree(source)
-        if not (tree / args.path).exists():
-            p.error(f"{args.path} does not exist in {tree}")
+        source, tree = scan_target(p, args, scratch)
         report = (
             Path(args.spatch_report).read_text()
             if args.spatch_report

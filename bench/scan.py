@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from measure import Run, measure
-from source import REPO, Source, default_tree
+from source import REPO, Source, add_scan_args, scan_target
 
 COCCI = REPO / "cocci" / "nofs_sites.cocci"
 COMMANDS = ("git grep", "spatch", "parse floor", "nofsbot cold", "nofsbot warm")
@@ -399,8 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Memory: 'peak MiB' sums VmRSS over the command's process tree (polled); "
         "'max proc MiB' is ru_maxrss of its largest single process.",
     )
-    p.add_argument("path", nargs="?", default="fs", help="path inside the tree (default: fs)")
-    p.add_argument("--tree", metavar="DIR", help="kernel tree (default: `nofsbot kernel 6.1`)")
+    add_scan_args(p, "parallel jobs for spatch and nofsbot (default: 2)")
     p.add_argument(
         "--repeat",
         type=int,
@@ -409,25 +408,11 @@ def main(argv: list[str] | None = None) -> int:
         help="rounds to run; figures are medians (default: 1)",
     )
     p.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=2,
-        metavar="N",
-        help="parallel jobs for spatch and nofsbot (default: 2)",
-    )
-    p.add_argument(
         "--interval",
         type=float,
         default=20.0,
         metavar="MS",
         help="memory polling interval in milliseconds (default: 20)",
-    )
-    p.add_argument(
-        "--rev",
-        metavar="REV",
-        help="run the nofsbot of commit REV of this repository (a snapshot made with git "
-        "archive) instead of the working tree, so edits made meanwhile do not mix in",
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args(argv)
@@ -439,10 +424,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="nofsbot-bench-") as tmp:
         scratch = Path(tmp)
-        source = Source.at(args.rev, scratch / "src") if args.rev else Source.working_tree()
-        tree = Path(args.tree).resolve() if args.tree else default_tree(source)
-        if not (tree / args.path).exists():
-            p.error(f"{args.path} does not exist in {tree}")
+        source, tree = scan_target(p, args, scratch)
         setup = Setup(
             tree,
             args.path,

@@ -9,6 +9,7 @@ pointing there, which wins over the editable install.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import os
@@ -89,3 +90,28 @@ def default_tree(source: Source) -> Path:
         env=source.environ(),
     )
     return Path(out.stdout.strip().splitlines()[-1])
+
+
+def add_scan_args(p: argparse.ArgumentParser, jobs_help: str) -> None:
+    """What a benchmark of `nofsbot scan` on one kernel path takes: the path,
+    --tree, -j/--jobs and --rev."""
+    p.add_argument("path", nargs="?", default="fs", help="path inside the tree (default: fs)")
+    p.add_argument("--tree", metavar="DIR", help="kernel tree (default: `nofsbot kernel 6.1`)")
+    p.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help=jobs_help)
+    p.add_argument(
+        "--rev",
+        metavar="REV",
+        help="run the nofsbot of commit REV of this repository (a snapshot made with git "
+        "archive) instead of the working tree, so edits made meanwhile do not mix in",
+    )
+
+
+def scan_target(
+    p: argparse.ArgumentParser, args: argparse.Namespace, scratch: Path
+) -> tuple[Source, Path]:
+    """The nofsbot (--rev or the working tree) and the kernel tree the arguments name."""
+    source = Source.at(args.rev, scratch / "src") if args.rev else Source.working_tree()
+    tree = Path(args.tree).resolve() if args.tree else default_tree(source)
+    if not (tree / args.path).exists():
+        p.error(f"{args.path} does not exist in {tree}")
+    return source, tree
