@@ -112,9 +112,8 @@ def plan(tree: Path, paths: list[str], *, every_unit: bool) -> Plan:
         for p, src in contents.items()
         if discover.in_paths(p, rel) and any(t in src for t in (b"NOFS", b"__GFP_FS"))
     ]
-    every, hit = set(units), set()
-    for h in hits:
-        hit.add(outside.unit_of(h, every))
+    known = set(units)
+    hit = {outside.unit_of(h, known) for h in hits}
     roots = [u for u in units if every_unit or u in hit]
     chosen = set(roots)
     files = sorted(p for p in contents if outside.unit_of(p, chosen) is not None)
@@ -209,13 +208,7 @@ def _units(
     looks for outside callers; then analyse each unit in one worker, the
     largest first. Returns the units' outcomes and the files that could not
     be analysed."""
-    tree, rel, roots, files, headers = (
-        reads.tree,
-        reads.rel,
-        reads.roots,
-        reads.files,
-        reads.headers,
-    )
+    tree, roots, files, headers = reads.tree, reads.roots, reads.files, reads.headers
     names = {f: outside.defined_names(reads.contents[f]) for f in files if f.endswith(".c")}
     by_unit: dict[outside.Unit | None, list[str]] = {}
     chosen = set(roots)
@@ -225,27 +218,33 @@ def _units(
     size = {u: sum(len(reads.contents[f]) for f in fs) for u, fs in members.items()}
     parsing = Progress("parsing", len(files) + len(headers), enabled=opts.progress)
     analysing = Progress("analysing", len(roots), enabled=opts.progress, unit="subsystems")
-    every = frozenset().union(*names.values())
+    guessed = frozenset().union(*names.values())
     shared = work.Shared(
         cfg,
         str(tree),
         store,
         frozenset(files) | frozenset(headers),
         multiprocessing.get_context().Event(),
-        outside.mentions_key(every, where),
-        bool(every),
+        outside.mentions_key(guessed, where),
+        bool(guessed),
         os.getpid(),
     )
 
     def grep() -> None:
         try:
-            outside.mentions(tree, every, where, store)  # the answer goes into the store
+            outside.mentions(tree, guessed, where, store)  # the answer goes into the store
         finally:
             shared.grepped.set()
 
-    def task(u: outside.Unit, extra: dict[str, tuple[str, ...]]) -> work.UnitTask:
-        unit_names = frozenset().union(*(names.get(p, frozenset()) for p in members[u]))
-        return work.UnitTask(u, members[u], unit_names, extra, rel, opts.hazards, opts.gated)
+    def task(
+        u: outside.Unit,
+        extra: dict[str, tuple[str, ...]] | None = None,
+        grepped: frozenset[str] = frozenset(),
+    ) -> work.UnitTask:
+        unit_names = grepped.union(*(names.get(p, frozenset()) for p in members[u]))
+        return work.UnitTask(
+            u, members[u], unit_names, extra or {}, reads.rel, opts.hazards, opts.gated
+        )
 
     with Workers(opts.jobs, work.init, (shared,)) as pool, ThreadPoolExecutor(1) as thread:
         grepping = thread.submit(grep)
@@ -256,7 +255,7 @@ def _units(
         try:
             outcomes = pool.map(
                 work.analyse_units,
-                [task(u, {}) for u in todo],
+                [task(u) for u in todo],
                 chunk=1,
                 progress=analysing,
             )
@@ -272,14 +271,10 @@ def _units(
             extra = frozenset().union(*(o.missing for o in again))
             log.debug("grep again for %d names: %s", len(extra), " ".join(sorted(extra)))
             found = outside.mentions(tree, extra, where, store)
-            for o in again:
-                for p in members[o.unit]:
-                    if p.endswith(".c"):
-                        names[p] = names[p] | o.missing
             analysing.total += len(again)
             retried = pool.map(
                 work.analyse_units,
-                [task(o.unit, found) for o in again],
+                [task(o.unit, found, extra) for o in again],
                 chunk=1,
                 progress=analysing,
             )

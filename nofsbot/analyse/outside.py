@@ -91,15 +91,12 @@ def defined_names(src: bytes) -> frozenset[str]:
 
 def missing_names(facts: list[FileFacts], names: frozenset[str]) -> frozenset[str]:
     """The global functions of the .c files in FACTS that NAMES lacks."""
-    return (
-        frozenset(
-            fn.name
-            for f in facts
-            if f.path.endswith(".c")
-            for fn in f.functions
-            if fn.name and not fn.static and fn.name not in names
-        )
-        - names
+    return frozenset(
+        fn.name
+        for f in facts
+        if f.path.endswith(".c")
+        for fn in f.functions
+        if fn.name and not fn.static and fn.name not in names
     )
 
 
