@@ -99,22 +99,21 @@ class Workers:
         *,
         chunk: int = 16,
         progress: Progress | None = None,
-        size: Callable[[T], int] = lambda _: 1,
     ) -> list[R]:
         """FN maps a chunk of ITEMS to results; the results come back in the
-        order of ITEMS. PROGRESS steps by SIZE of each item done."""
+        order of ITEMS. PROGRESS steps once per item done."""
         chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
         out: list[list[R]] = [[] for _ in chunks]
         if self._ex is None:
             for i, c in enumerate(chunks):
                 out[i] = fn(c)
                 if progress:
-                    progress.step(sum(size(x) for x in c))
+                    progress.step(len(c))
         else:
             pending = {self._ex.submit(fn, c): i for i, c in enumerate(chunks)}
             for fut in as_completed(pending):
                 i = pending[fut]
                 out[i] = fut.result()
                 if progress:
-                    progress.step(sum(size(x) for x in chunks[i]))
+                    progress.step(len(chunks[i]))
         return [r for rs in out for r in rs]
