@@ -26,7 +26,7 @@ from pathlib import Path
 import nofsbot.tools.git as gitcli
 from nofsbot import discover
 from nofsbot.analyse import outside, work
-from nofsbot.analyse.facts import FileFacts
+from nofsbot.analyse.extract import Extractor
 from nofsbot.analyse.placed import Placed, Reclaim
 from nofsbot.analyse.preprocess import line_start_matches
 from nofsbot.cache import Store, key
@@ -288,15 +288,9 @@ def _units(
 
 def functions(tree: Path, path: str, cfg: Config, opts: Options) -> tuple[FunctionSpan, ...]:
     """The functions defined in PATH (relative to TREE), from its cached facts."""
-    from nofsbot.analyse.extract import Extractor
-
     src = (tree / path).read_bytes()
     store = Store(opts.cache_dir, enabled=opts.cache)
-    k = work.file_key(cfg.digest, path, src)
-    facts = store.get(k)
-    if not isinstance(facts, FileFacts):
-        facts = Extractor(cfg).extract(path, src)
-        store.put(k, facts)
+    facts = work.cached_facts(store, Extractor(cfg), path, src)
     return tuple(
         sorted(FunctionSpan(path, f.line, f.end_line, f.name) for f in facts.functions if f.name)
     )

@@ -17,6 +17,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from nofsbot.analyse import outside
+from nofsbot.analyse.extract import Extractor
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.unit import UnitResult, analyse_unit, prepare_unit
 from nofsbot.cache import Store, key
@@ -28,6 +29,17 @@ log = logging.getLogger(__name__)
 
 def file_key(digest: str, path: str, content: bytes) -> str:
     return key("facts", digest, path, content)
+
+
+def cached_facts(store: Store, extractor: Extractor, path: str, src: bytes) -> FileFacts:
+    """The facts of PATH (content SRC): from STORE, or extracted and stored."""
+    k = file_key(extractor.cfg.digest, path, src)
+    hit = store.get(k)
+    if isinstance(hit, FileFacts):
+        return hit
+    facts = extractor.extract(path, src)
+    store.put(k, facts)
+    return facts
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,6 @@ class NoMentions(Exception):
 
 class _Worker:
     def __init__(self, shared: Shared) -> None:
-        from nofsbot.analyse.extract import Extractor
-
         self.shared = shared
         self.cfg = shared.cfg
         self.extractor = Extractor(shared.cfg)
@@ -100,17 +110,11 @@ class _Worker:
 
     def facts(self, path: str) -> FileFacts | FileProblem:
         src = (self.tree / path).read_bytes()
-        k = file_key(self.cfg.digest, path, src)
-        hit = self.store.get(k)
-        if isinstance(hit, FileFacts):
-            return hit
         try:
-            facts = self.extractor.extract(path, src)
+            return cached_facts(self.store, self.extractor, path, src)
         except Exception as e:  # one bad file never stops the run
             log.debug("extracting %s failed", path, exc_info=True)
             return FileProblem(path, 0, f"could not analyse: {type(e).__name__}: {e}")
-        self.store.put(k, facts)
-        return facts
 
     def load(self, path: str) -> FileFacts | FileProblem:
         """The facts of PATH: kept by this worker, or from the store, or extracted."""
