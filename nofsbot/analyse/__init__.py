@@ -96,7 +96,8 @@ class Plan:
     tree: Path
     rel: tuple[str, ...]  # the scanned paths, relative to the tree
     roots: list[outside.Unit]  # the subsystems analysed
-    files: list[str]  # their files
+    members: dict[outside.Unit, tuple[str, ...]]  # the files of each, sorted
+    files: list[str]  # all their files, sorted
     headers: list[str]  # the include/ headers those include (one level)
     contents: dict[str, bytes]  # of files and headers
 
@@ -116,7 +117,11 @@ def plan(tree: Path, paths: list[str], *, every_unit: bool) -> Plan:
     hit = {outside.unit_of(h, known) for h in hits}
     roots = [u for u in units if every_unit or u in hit]
     chosen = set(roots)
-    files = sorted(p for p in contents if outside.unit_of(p, chosen) is not None)
+    by_unit: dict[outside.Unit | None, list[str]] = {}
+    for p in contents:  # sorted
+        by_unit.setdefault(outside.unit_of(p, chosen), []).append(p)
+    members = {u: tuple(by_unit.get(u, ())) for u in roots}
+    files = sorted(p for fs in members.values() for p in fs)
     contents = {p: contents[p] for p in files}
     incs = {
         m.group(1).decode() for p in files for _, m in line_start_matches(_INCLUDE_RE, contents[p])
@@ -125,7 +130,7 @@ def plan(tree: Path, paths: list[str], *, every_unit: bool) -> Plan:
         {f"include/{i}" for i in incs if (tree / "include" / i).is_file()} - set(files)
     )
     contents.update({h: (tree / h).read_bytes() for h in headers})
-    return Plan(tree, rel, roots, files, headers, contents)
+    return Plan(tree, rel, roots, members, files, headers, contents)
 
 
 def analyse(tree: Path, paths: list[str], cfg: Config, opts: Options) -> Analysis:
@@ -210,11 +215,7 @@ def _units(
     be analysed."""
     tree, roots, files, headers = reads.tree, reads.roots, reads.files, reads.headers
     names = {f: outside.defined_names(reads.contents[f]) for f in files if f.endswith(".c")}
-    by_unit: dict[outside.Unit | None, list[str]] = {}
-    chosen = set(roots)
-    for f in files:
-        by_unit.setdefault(outside.unit_of(f, chosen), []).append(f)
-    members = {u: tuple(by_unit.get(u, ())) for u in roots}
+    members = reads.members
     size = {u: sum(len(reads.contents[f]) for f in fs) for u, fs in members.items()}
     parsing = Progress("parsing", len(files) + len(headers), enabled=opts.progress)
     analysing = Progress("analysing", len(roots), enabled=opts.progress, unit="subsystems")
