@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from nofsbot import entries as _entries
 from nofsbot.errors import ConfigError
 
 
@@ -94,6 +95,7 @@ class Roots:
     work: dict[str, int]
     wait: tuple[str, ...]
     ignore_callee: str = "$^"
+    queue: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class LockWrapper:
     release: str
     arg: int
     classes: dict[str, str]
+    # flags naming a lockdep subclass: token -> "base class/subclass"
+    subclasses: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Reclaim:
     entries: tuple[ReclaimEntry, ...]
     lru: dict[str, int]
     acquire: frozenset[str]
+    semaphores: frozenset[str]
     trylock: frozenset[str]
     release: frozenset[str]
     inode_field: dict[str, str]
@@ -150,6 +155,7 @@ class Config:
     macros: Macros
     roots: Roots
     reclaim: Reclaim
+    entries: _entries.Entries = field(default_factory=_entries.Entries)
     digest: str = field(default="", compare=False)
 
     @cached_property
@@ -291,7 +297,8 @@ def _providers(path: Path) -> Providers:
 
 def load(directory: Path | None = None) -> Config:
     d = directory or default_dir()
-    files = {n: d / f"{n}.toml" for n in ("providers", "alloc", "macros", "roots", "reclaim")}
+    names = ("providers", "alloc", "macros", "roots", "reclaim", "entries")
+    files = {n: d / f"{n}.toml" for n in names}
     digest = hashlib.blake2b(digest_size=8)
     for p in files.values():
         if p.is_file():
@@ -336,7 +343,7 @@ def load(directory: Path | None = None) -> Config:
         iterator_pattern=it.get("pattern", "for_each"),
     )
     ro = _read(files["roots"])
-    _take(ro, files["roots"], "", {"work": dict, "wait": dict, "ignore": dict})
+    _take(ro, files["roots"], "", {"work": dict, "wait": dict, "ignore": dict, "queue": dict})
     wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
     ignore = _take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
     try:
@@ -347,6 +354,7 @@ def load(directory: Path | None = None) -> Config:
         work=_int_table(ro.get("work", {}), files["roots"], "work"),
         wait=wait.get("names", ()),
         ignore_callee=ignore.get("callee_pattern", "$^"),
+        queue=_int_table(ro.get("queue", {}), files["roots"], "queue"),
     )
     return Config(
         _providers(files["providers"]),
@@ -354,6 +362,10 @@ def load(directory: Path | None = None) -> Config:
         macros,
         roots,
         _reclaim(files["reclaim"]),
+        # optional: without it every caller outside the analysed code is unknown
+        _entries.load(files["entries"], _read(files["entries"]))
+        if files["entries"].is_file()
+        else _entries.Entries(),
         digest.hexdigest(),
     )
 
@@ -386,7 +398,13 @@ def _reclaim(path: Path) -> Reclaim:
         data.get("locks", {}),
         path,
         "locks",
-        {"acquire": tuple, "trylock": tuple, "release": tuple, "inode_field": dict},
+        {
+            "acquire": tuple,
+            "semaphores": tuple,
+            "trylock": tuple,
+            "release": tuple,
+            "inode_field": dict,
+        },
     )
     wrappers = []
     for w in data.get("wrapper", []):
@@ -394,7 +412,14 @@ def _reclaim(path: Path) -> Reclaim:
             w,
             path,
             "wrapper",
-            {"name": str, "trylock": str, "release": str, "arg": int, "classes": dict},
+            {
+                "name": str,
+                "trylock": str,
+                "release": str,
+                "arg": int,
+                "classes": dict,
+                "subclasses": dict,
+            },
         )
         wrappers.append(LockWrapper(**wr))
     page = _take(
@@ -408,6 +433,7 @@ def _reclaim(path: Path) -> Reclaim:
         entries=tuple(entries),
         lru=_int_table(data.get("lru", {}), path, "lru"),
         acquire=frozenset(locks.get("acquire", ())),
+        semaphores=frozenset(locks.get("semaphores", ())),
         trylock=frozenset(locks.get("trylock", ())),
         release=frozenset(locks.get("release", ())),
         inode_field=dict(locks.get("inode_field", {})),

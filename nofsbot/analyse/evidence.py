@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nofsbot.analyse import ir
+from nofsbot.analyse.facts import shown
 from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
 from nofsbot.model import Context, Evidence
 
@@ -29,6 +30,7 @@ def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
         return None
     callee, cline = op
     note = prog.cfg.provider_note(callee)
+    callee = shown(callee)
     _eff, pair = prog.cfg.scope_effect(callee)
     text = f"{callee}() opens a NOFS scope" + (f" ({pair.name})" if pair else "")
     if pair and pair.conditional:
@@ -66,6 +68,7 @@ def covered(
     for c, ci in callers[:MAX_CALLERS]:
         g = prog.fns[c]
         callee, cline = g.facts.calls[ci]
+        callee = shown(callee)
         st = g.state_at(ci)
         if all(s >= 1 for s in st):
             out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside a scope"))
@@ -112,6 +115,7 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
             break
         g = prog.fns[w.caller]
         callee, cline = g.facts.calls[w.call]
+        callee = shown(callee)
         st = g.state_at(w.call)
         if elem == IN and any(s >= 1 for s in st):
             ev = _opener(prog, g, cline)

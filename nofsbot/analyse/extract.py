@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from nofsbot.analyse import ir, syntax
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, Alloc, FileFacts, FuncFacts
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
+from nofsbot.analyse.guards import Arg, Guard, Params
 from nofsbot.analyse.locks import LockReader
 from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
-from nofsbot.config import Config
+from nofsbot.config import BEGIN, COND_BEGIN, Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
@@ -24,6 +26,7 @@ _INCLUDE_RE = re.compile(rb"#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]")
 _QUERIES = """
 (function_definition) @func
 (call_expression function: (identifier) @callee) @call
+(call_expression function: (field_expression) @fcallee)
 (argument_list (identifier) @arg)
 (argument_list (pointer_expression argument: (identifier) @arg))
 (initializer_pair value: (identifier) @init)
@@ -42,7 +45,15 @@ class Extractor:
         self.query = Query(self.lang, _QUERIES)
         self.pp = Preprocessor(cfg.macros)
         self.apis = cfg.apis
-        self.work = cfg.roots.work
+        self.roles: dict[str, dict[int, str]] = {}
+        for callee, idx in cfg.roots.work.items():
+            self.roles.setdefault(callee, {})[idx] = "work"
+        for cb in cfg.entries.callbacks:
+            for callee, idx in cb.calls.items():
+                self.roles.setdefault(callee, {})[idx] = "callback"
+        for cb in cfg.entries.inits:
+            for callee, idx in cb.calls.items():
+                self.roles.setdefault(callee, {})[idx] = "init"
         self.ignore_callee = re.compile(cfg.roots.ignore_callee)
         self.scoped_ops = {(o.struct, f) for o in cfg.providers.ops for f in o.fields}
         self.flags_save = set(cfg.providers.explicit.flags_save)
@@ -50,6 +61,7 @@ class Extractor:
         self.flag_bits = set(cfg.providers.explicit.flag_bits)
         self.locks = LockReader(cfg.reclaim)
         self.wait_names = set(cfg.roots.wait)
+        self.queue_calls = cfg.roots.queue
         self.fs_masks = cfg.reclaim.fs_masks
         self.pagecache = cfg.reclaim.pagecache
         self.pagecache_gfp = cfg.reclaim.pagecache_gfp
@@ -89,12 +101,16 @@ class Extractor:
             if fi < 0:
                 continue
             name = (callee.text or b"").decode()
+            if self.ignore_callee.match(name):
+                continue  # container_of(), tracepoint definitions: no call
             if name in self.flags_save or name in self.flags_restore:
                 arglist = call.child_by_field_name("arguments")
                 args = syntax.fold(arglist.text if arglist is not None else b"")
                 if name in self.flags_restore or any(b in args for b in self.flag_bits):
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
+
+        self._indirect(caps.get("fcallee", []), outer, func_of, fcalls)
 
         sites: list[Site] = []
         site_funcs: list[int] = []
@@ -165,7 +181,7 @@ class Extractor:
             for si, (site, fi) in enumerate(zip(sites, site_funcs, strict=True))
             if site.kind is Kind.MAPPING and fi >= 0
         )
-        refs = references(caps, outer, func_of, self.work, self.ignore_callee, self.scoped_ops)
+        refs = references(caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops)
         exports = tuple(sorted({e.decode() for e in _EXPORT_RE.findall(src)}))
         includes = tuple(
             sorted({m.group(1).decode() for _, m in line_start_matches(_INCLUDE_RE, src)})
@@ -321,6 +337,29 @@ class Extractor:
             return Kind.ALLOC_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
         return Kind.CALL_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
 
+    def _indirect(
+        self,
+        fields: list[Node],
+        outer: list[Node],
+        func_of: Callable[[int], int],
+        fcalls: list[list[tuple[int, int, str, int, Node]]],
+    ) -> None:
+        """Calls through a struct field, `e->ops->fn(..)`, as the pseudo-callee
+        `*TYPE.ops.fn EXPR`: the type chain is resolved to the struct that
+        holds the field once every file's struct definitions are known."""
+        types: dict[int, dict[str, str]] = {}
+        for f in fields:
+            call = f.parent
+            assert call is not None
+            fi = func_of(call.start_byte)
+            if fi < 0:
+                continue
+            if fi not in types:
+                types[fi] = self.locks.var_types(outer[fi])
+            chain = self.locks.chain(f, types[fi])
+            name = f"{INDIRECT}{chain} {syntax.fold(f.text)}"
+            fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
+
     def _flag_write(
         self, node: Node, fi: int, fcalls: list[list[tuple[int, int, str, int, Node]]]
     ) -> None:
@@ -382,13 +421,14 @@ class Extractor:
         skeleton = None
         body = fnode.child_by_field_name("body")
         has_site = fi in ev_funcs
+        results, marks = self._begin_results(fnode, calls)
         if body is not None and (calls or has_site):
             events = [(c[0], c[1], i) for i, c in enumerate(calls)]
             for si, sfi in enumerate(ev_funcs):
                 if sfi == fi:
                     s, e = ev_offsets[si]
                     events.append((s, e, -1 - si))
-            skeleton = ir.build(body, events)
+            skeleton = ir.build(body, events, marks)
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
         users = self.cfg.apis.store_users
@@ -414,14 +454,24 @@ class Extractor:
             if c[2] in self.cfg.providers.explicit.save and syntax.stored_in_field(c[4])
         )
         types: dict[str, str] | None = None
+        text: str | None = None
+        queues: list[tuple[int, str, str]] = []
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
             op = self.locks.op(callee)
             if op is not None:
                 if types is None:
                     types = self.locks.var_types(fnode)
-                locks += [(ci, op, cls) for cls in self.locks.classes(callee, cnode, types)]
+                if text is None:
+                    text = (fnode.text or b"").decode("latin-1")
+                found = self.locks.classes(callee, cnode, types, text)
+                locks += [(ci, op, cls) for cls in found]
             elif callee in self.wait_names:
                 waits.append((ci, syntax.work_field(cnode)))
+            elif callee in self.queue_calls:
+                work = syntax.work_field(cnode, self.queue_calls[callee])
+                queues.append((ci, syntax.work_field(cnode), work))
+        scope = Params(fnode, decl) if body is not None else None
+        guards, cargs = self._conditions(scope, body, calls)
         return FuncFacts(
             name=name,
             static=static,
@@ -439,7 +489,64 @@ class Extractor:
             cookie_saves=cookies,
             pagecache=pagecache,
             store_uses=store_uses,
+            guards=guards,
+            cargs=cargs,
+            results=results,
+            queues=tuple(queues),
+            derefs=scope.derefs(body) if scope is not None and body is not None else (),
         )
+
+    def _begin_results(
+        self, fnode: Node, calls: list[tuple[int, int, str, int, Node]]
+    ) -> tuple[tuple[tuple[int, str, bool], ...], dict[int, str]]:
+        """Scope begins whose result is tested right after them (`handle =
+        ocfs2_start_trans(..); if (IS_ERR(handle))`): the begins, and a mark
+        for the key of that test's condition (syntax.FAILED_MARK)."""
+        results: list[tuple[int, str, bool]] = []
+        marks: dict[int, str] = {}
+        types: dict[str, str] | None = None
+        for ci, (_, _, callee, _, cnode) in enumerate(calls):
+            if self.cfg.scope_effect(callee)[0] not in (BEGIN, COND_BEGIN):
+                continue
+            var = syntax.result_var(cnode)
+            if not var:
+                continue
+            if types is None:
+                types = self.locks.var_types(fnode)
+            test = syntax.result_test(cnode, var, self.cfg.scope_pattern)
+            if test is not None:
+                pointer = var in types
+                results.append((ci, var, pointer))
+                marks[test.start_byte] = syntax.failed_mark(var, pointer)
+        return tuple(results), marks
+
+    def _conditions(
+        self,
+        params: Params | None,
+        body: Node | None,
+        calls: list[tuple[int, int, str, int, Node]],
+    ) -> tuple[
+        tuple[tuple[int, tuple[Guard, ...]], ...],
+        tuple[tuple[int, tuple[Arg | None, ...]], ...],
+    ]:
+        """Per call: the guards on the parameters, and the arguments that
+        are constants or parameters (guards.py)."""
+        if params is None or body is None or not calls:
+            return (), ()
+        guards = []
+        cargs = []
+        for ci, (_, _, _, _, cnode) in enumerate(calls):
+            if params.index:
+                g = params.guards(cnode, body)
+                if g:
+                    guards.append((ci, g))
+            args = cnode.child_by_field_name("arguments")
+            if args is None:
+                continue
+            facts = tuple(params.arg(a) for a in args.named_children if a.type != "comment")
+            if any(facts):
+                cargs.append((ci, facts))
+        return tuple(guards), tuple(cargs)
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
         if decl is None:

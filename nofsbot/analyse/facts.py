@@ -18,6 +18,17 @@ from nofsbot.model import FileProblem, Occurrence, Site
 # (and memalloc_flags_save/restore of those bits).
 FLAGS_SET = "<nofs-flags-set>"
 FLAGS_CLEAR = "<nofs-flags-clear>"
+# Calls through a struct field: "*TYPE.field... EXPR" (the type chain as
+# locks.py names lock classes, then the called expression).
+INDIRECT = "*"
+
+
+def shown(callee: str) -> str:
+    """A callee as the code writes it: `op->ops->issue_afs_rpc` for a call
+    through a field."""
+    if callee.startswith(INDIRECT):
+        return callee.partition(" ")[2]
+    return callee
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +58,20 @@ class FuncFacts:
     locks: tuple[tuple[int, str, str], ...] = ()  # (call index, acquire/trylock/release, class)
     tests_fs: tuple[str, ...] = ()  # operands tested against __GFP_FS (sc->gfp_mask)
     waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
+    # work queued on a workqueue: (call index, workqueue field, work field)
+    queues: tuple[tuple[int, str, str], ...] = ()
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
     # page-cache allocations: (call index, mapping, the gfp argument or '' if none)
     pagecache: tuple[tuple[int, str, str], ...] = ()
     store_uses: tuple[tuple[int, str], ...] = ()  # (call index, stored object): radix_tree_insert
+    # conditions on the parameters under which a call runs (guards.py)
+    guards: tuple[tuple[int, tuple[tuple[int, str, str], ...]], ...] = ()
+    # arguments that are constants or parameters: (call index, per argument)
+    cargs: tuple[tuple[int, tuple[tuple[str, str] | None, ...]], ...] = ()
+    derefs: tuple[int, ...] = ()  # parameters dereferenced before any branch
+    # scope begins whose result is kept: (call index, variable, is a pointer);
+    # the scope exists only where that result says the begin succeeded
+    results: tuple[tuple[int, str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

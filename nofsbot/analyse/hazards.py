@@ -332,9 +332,9 @@ def _waits(prog: Program, waits: list[tuple[Fn, int, str, Fn]]) -> list[Hazard]:
     return out
 
 
-def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
-    """Each wait (flush_work, ...) made inside a scope, with the work function
-    queued on the same field: (waiter, call index, field, work function)."""
+def queued_work(prog: Program) -> dict[str, list[Fn]]:
+    """Work functions by the field of the work item they are set up on
+    (INIT_WORK(&ctx->push_work, fn) -> push_work)."""
     workers: dict[str, list[Fn]] = {}
     for f in prog.files.values():
         for r in f.refs:
@@ -342,6 +342,13 @@ def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
                 workers.setdefault(r.target, []).extend(
                     prog.fns[t] for t in prog.resolve(f.path, r.name, 1)
                 )
+    return workers
+
+
+def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
+    """Each wait (flush_work, ...) made inside a scope, with the work function
+    queued on the same field: (waiter, call index, field, work function)."""
+    workers = queued_work(prog)
     out = []
     for fn in prog.fns:
         for ci, field in fn.facts.waits:

@@ -28,11 +28,18 @@ IRNode = tuple[Any, ...]
 
 
 class _Builder:
-    def __init__(self, starts: Sequence[int], ends: Sequence[int], ids: Sequence[int]) -> None:
+    def __init__(
+        self,
+        starts: Sequence[int],
+        ends: Sequence[int],
+        ids: Sequence[int],
+        marks: dict[int, str],
+    ) -> None:
         # events sorted by start byte
         self.starts = starts
         self.ends = ends
         self.ids = ids
+        self.marks = marks  # condition start byte -> a prefix for its key
 
     def events(self, start: int, end: int) -> IRNode:
         import bisect
@@ -44,6 +51,9 @@ class _Builder:
             return (EV, ())
         picked.sort()
         return (EV, tuple(i for _, i in picked))
+
+    def _key(self, cond: Node | None) -> tuple[str, bool]:
+        return _marked(self.marks, cond)
 
     def node_events(self, node: Node | None) -> IRNode:
         if node is None:
@@ -67,7 +77,7 @@ class _Builder:
                 self.node_events(cond),
                 self.stmt(cons) if cons is not None else (SEQ, ()),
                 alt_stmt,
-                condition_key(cond),
+                self._key(cond),
             )
         if t == "while_statement":
             body = node.child_by_field_name("body")
@@ -145,6 +155,13 @@ class _Builder:
         return self.events(node.start_byte, node.end_byte)
 
 
+def _marked(marks: dict[int, str], cond: Node | None) -> tuple[str, bool]:
+    key = condition_key(cond)
+    if cond is not None and cond.start_byte in marks:
+        return marks[cond.start_byte] + key[0], key[1]
+    return key
+
+
 def condition_key(cond: Node | None) -> tuple[str, bool]:
     """A condition's text with parentheses and negations taken off, and whether
     it was negated: `(!(x & F))` -> ("x & F", False). Works on the nodes, so
@@ -163,10 +180,16 @@ def condition_key(cond: Node | None) -> tuple[str, bool]:
     return " ".join((text or b"").decode(errors="replace").split()), positive
 
 
-def build(body: Node, events: list[tuple[int, int, int]]) -> IRNode:
-    """Skeleton of BODY; EVENTS are (start byte, end byte, event id)."""
+def build(
+    body: Node, events: list[tuple[int, int, int]], marks: dict[int, str] | None = None
+) -> IRNode:
+    """Skeleton of BODY; EVENTS are (start byte, end byte, event id). MARKS
+    prefix the key of the conditions starting at those bytes (the test of
+    a scope begin's result)."""
     events = sorted(events)
-    b = _Builder([e[0] for e in events], [e[1] for e in events], [e[2] for e in events])
+    b = _Builder(
+        [e[0] for e in events], [e[1] for e in events], [e[2] for e in events], marks or {}
+    )
     return b.stmt(body)
 
 

@@ -19,6 +19,8 @@ from nofsbot.config import Reclaim
 
 ACQUIRE, TRYLOCK, RELEASE = "acquire", "trylock", "release"
 PAGE_LOCK = "<page lock>"
+# a class standing for the locks a call returns holding: "=callee"
+RETURNED = "="
 
 _CHAIN_RE = re.compile(r"(->|\.)\s*([A-Za-z_]\w*)")
 _INODE_OF = ("VFS_I", "d_inode", "file_inode", "d_backing_inode", "igrab")
@@ -38,6 +40,7 @@ _FIELDS = """
   body: (field_declaration_list
     (field_declaration type: [(struct_specifier name: (type_identifier) @t) (type_identifier) @t]
       declarator: [(field_identifier) @f (pointer_declarator declarator: (field_identifier) @f)])))
+(struct_specifier name: (type_identifier) @d body: (field_declaration_list))
 """
 
 
@@ -66,12 +69,15 @@ class LockReader:
         return None
 
     def struct_fields(self, root: Node) -> dict[str, dict[str, str]]:
-        """struct name -> field -> type name, for the structs defined in a file."""
+        """struct name -> field -> type name, for the structs defined in a file
+        (every one of them, also those with no struct-typed field)."""
         out: dict[str, dict[str, str]] = {}
         for _, caps in QueryCursor(self.fields).matches(root):
-            s, t, f = caps.get("s"), caps.get("t"), caps.get("f")
+            s, t, f, d = caps.get("s"), caps.get("t"), caps.get("f"), caps.get("d")
             if s and t and f:
                 out.setdefault(_text(s[0]), {})[_text(f[0])] = _text(t[0])
+            elif d:  # every struct defined here, also one of function pointers only
+                out.setdefault(_text(d[0]), {})
         return out
 
     def var_types(self, fnode: Node) -> dict[str, str]:
@@ -82,8 +88,11 @@ class LockReader:
                 out.setdefault(_text(v[0]), _text(t[0]))
         return out
 
-    def classes(self, name: str, call: Node, types: dict[str, str]) -> tuple[str, ...]:
-        """The lock classes a lock call NAME operates on."""
+    def classes(
+        self, name: str, call: Node, types: dict[str, str], body: str = ""
+    ) -> tuple[str, ...]:
+        """The lock classes a lock call NAME operates on. BODY is the text of
+        the function, where a flags variable gets its values."""
         c = self.cfg
         args = call.child_by_field_name("arguments")
         argv = [a for a in args.named_children if a.type != "comment"] if args else []
@@ -92,17 +101,29 @@ class LockReader:
         if name in self.wrappers:
             w = self.wrappers[name][1]
             flags = _text(argv[w.arg]) if len(argv) > w.arg else ""
-            return tuple(cls for token, cls in sorted(w.classes.items()) if token in flags)
+            out: list[str] = []
+            for text in _values(flags, body):
+                if text.startswith(RETURNED):
+                    out.append(text)  # the locks that call returns holding
+                    continue
+                got = [cls for token, cls in sorted(w.classes.items()) if token in text]
+                # lockdep subclasses (XFS_ILOCK_RTBITMAP) are classes of their own
+                for token, sub in sorted(w.subclasses.items()):
+                    plain = sub.partition("/")[0]
+                    if token in text and plain in got:
+                        got[got.index(plain)] = sub
+                out += got
+            return tuple(dict.fromkeys(out))
         if not argv:
             return ()
         if name in c.inode_field:
             base = argv[0]
             if base.type == "call_expression" and _callee(base) in _INODE_OF:
                 return (f"inode.{c.inode_field[name]}",)
-            return (self._chain(base, types, c.inode_field[name]),)
-        return (self._chain(argv[0], types, ""),)
+            return (self.chain(base, types, c.inode_field[name]),)
+        return (self.chain(argv[0], types, ""),)
 
-    def _chain(self, expr: Node, types: dict[str, str], extra: str) -> str:
+    def chain(self, expr: Node, types: dict[str, str], extra: str = "") -> str:
         text = " ".join(_text(expr).split()).lstrip("&").strip()
         text = text.removeprefix("(").removesuffix(")")
         m = re.match(r"[A-Za-z_]\w*", text)
@@ -115,6 +136,20 @@ class LockReader:
         if not fields:
             return base if base not in types else f"{types[base]}.?"
         return ".".join([types.get(base, "?"), *fields])
+
+
+def _values(flags: str, body: str) -> list[str]:
+    """The texts a flags argument can have: itself, or, for a local variable,
+    what it is initialised and assigned to in BODY (`lock_mode =
+    xfs_ilock_data_map_shared(ip)` is `=xfs_ilock_data_map_shared`)."""
+    if not re.fullmatch(r"[a-z_]\w*", flags) or not body:
+        return [flags]
+    out = []
+    for m in re.finditer(rf"(?<![\w.>]){flags}\s*(\|)?=(?!=)\s*([^;]+);", body):
+        value = " ".join(m.group(2).split())
+        call = re.fullmatch(r"(\w+)\s*\(.*\)", value)
+        out.append(RETURNED + call.group(1) if call else value)
+    return out or [flags]
 
 
 def resolve_class(cls: str, structs: dict[str, dict[str, str]]) -> str:

@@ -42,3 +42,4 @@ class Placed:
     mapping: MappingVerdict | None = None  # for mapping masks: the choke point, or why not
     later: Later | None = None  # for stored masks: where they are used
     waited: Boundary | None = None  # in work a scoped caller waits for: its own scope
+    flushed: Evidence | None = None  # in (or called from) work some code waits for

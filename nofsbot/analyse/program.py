@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from nofsbot.analyse import ir
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts, FuncFacts, Ref
+from nofsbot.analyse import guards, ir
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, FileFacts, FuncFacts, Ref
+from nofsbot.analyse.locks import resolve_class
+from nofsbot.analyse.syntax import FAILED_MARK
 from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
+from nofsbot.entries import OpsEntry
 
 log = logging.getLogger(__name__)
 
 IN, OUT, UNK = "in", "out", "unk"
+
+DESIGNATOR = re.compile(r"^(\w+)\.(\w+)$")
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,25 @@ class Fn:
     @property
     def name(self) -> str:
         return self.facts.name
+
+    @cached_property
+    def _guards(self) -> dict[int, tuple[guards.Guard, ...]]:
+        return dict(self.facts.guards)
+
+    @cached_property
+    def _args(self) -> dict[int, tuple[guards.Arg | None, ...]]:
+        return dict(self.facts.cargs)
+
+    def step(self, ci: int, binding: guards.Binding) -> guards.Binding | None:
+        """The callee's binding for call CI made under BINDING, or None when
+        the binding rules the call out (its guards cannot hold)."""
+        if binding and not guards.allowed(self._guards.get(ci, ()), binding):
+            return None
+        return guards.bind(self._args.get(ci, ()), binding)
+
+    def crashes(self, binding: guards.Binding) -> bool:
+        """Entered with BINDING, the function would dereference NULL first."""
+        return bool(binding) and guards.crashes(self.facts.derefs, binding)
 
     def state_at(self, event: int) -> frozenset[int]:
         if self.at is None:
@@ -104,6 +131,20 @@ class Program:
         for fn in self.fns:
             self.by_file.setdefault(fn.path, []).append(fn.id)
         self._headers = {p: self._included(f) for p, f in self.files.items()}
+        # struct -> field -> type, and where each struct is defined
+        self.structs: dict[str, dict[str, str]] = {}
+        self.struct_home: dict[str, str] = {}
+        for f in self.files.values():
+            for st, fields in f.structs.items():
+                self.structs.setdefault(st, {}).update(fields)
+                self.struct_home.setdefault(st, f.path)
+        # locks the kernel holds around a call it makes back into the
+        # analysed code (fill_super under s_umount): (caller, call) -> classes
+        self.call_holds: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
+        # locks held when code outside calls a function (->lookup under the
+        # parent's i_rwsem): function -> class -> why
+        self.entry_holds: dict[int, dict[str, RootWitness]] = {}
+        self.indirect: set[tuple[str, str]] = set()  # S.F called through in this code
         self._resolve()
 
     # -- resolution --------------------------------------------------------
@@ -152,7 +193,36 @@ class Program:
                 return self.files[h].macro_calls[name]
         return self.macros.get(name)
 
+    def field_of(self, callee: str) -> tuple[str, str] | None:
+        """The struct and field a call through a pointer goes to:
+        `*afs_operation.ops.issue_afs_rpc ..` -> (afs_operation_ops, issue_afs_rpc)."""
+        chain = callee[len(INDIRECT) :].partition(" ")[0]
+        parts = resolve_class(chain, self.structs).split(".")
+        if len(parts) != 2 or parts[0].startswith("?"):
+            return None
+        return parts[0], parts[1]
+
+    def _stored(self) -> dict[tuple[str, str], list[int]]:
+        """Functions stored in each STRUCT.FIELD by a designated initialiser."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for f in self.files.values():
+            for r in f.refs:
+                if r.role not in ("ops", "scoped-ops"):
+                    continue
+                m = DESIGNATOR.match(r.detail)
+                if m is None:
+                    continue
+                for t in self.resolve(f.path, r.name, 1):
+                    out.setdefault((m.group(1), m.group(2)), []).append(t)
+        return out
+
     def _resolve(self) -> None:
+        stored = self._stored()
+        self.stored = stored
+        by_struct: dict[str, list[tuple[str, list[int]]]] = {}
+        for (st, fld), ids in stored.items():
+            by_struct.setdefault(st, []).append((fld, ids))
+        via = self.cfg.entries.via_calls()
         memo: dict[tuple[str, str], tuple[int, ...]] = {}
         for fn in self.fns:
             fn.callees = []
@@ -160,10 +230,62 @@ class Program:
                 k = (fn.path, callee)
                 targets = memo.get(k)
                 if targets is None:
-                    targets = memo[k] = self.resolve(fn.path, callee)
+                    if callee.startswith(INDIRECT):
+                        sf = self.field_of(callee)
+                        targets = tuple(dict.fromkeys(stored.get(sf, ()))) if sf else ()
+                        if sf and targets:
+                            self.indirect.add(sf)
+                    else:
+                        targets = self.resolve(fn.path, callee)
+                        if not targets and callee in via:
+                            targets = self._via(via[callee], by_struct)
+                    memo[k] = targets
+                if targets and callee in via and not callee.startswith(INDIRECT):
+                    holds = tuple(dict.fromkeys(h for e in via[callee] for h in e.holds))
+                    if holds and not self.resolve(fn.path, callee):
+                        self.call_holds[(fn.id, ci)] = (holds, f"{callee}() calls back")
                 fn.callees.append(targets)
                 for t in targets:
                     self.fns[t].callers.append((fn.id, ci))
+        self._callbacks()
+
+    def _via(
+        self, entries: list[OpsEntry], by_struct: dict[str, list[tuple[str, list[int]]]]
+    ) -> tuple[int, ...]:
+        """What a kernel helper that calls ops back (iput -> ->evict_inode) calls here."""
+        out: list[int] = []
+        for e in entries:
+            for fld, ids in by_struct.get(e.struct, ()):
+                if fld in e.fields or "*" in e.fields:
+                    out += ids
+        return tuple(dict.fromkeys(out))
+
+    def _callbacks(self) -> None:
+        """A function passed to a call that calls it back (fill_super to
+        get_tree_bdev) is a callee of that call."""
+        for f in self.files.values():
+            for r in f.refs:
+                if r.role != "callback":
+                    continue
+                caller = self.function_at(f.path, r.function, r.line)
+                call, _, idx = r.detail.partition("#")
+                cb = self.cfg.entries.callback(call, int(idx))
+                if caller is None or cb is None:
+                    continue
+                # the call the argument belongs to: the last one before it
+                calls = caller.facts.calls
+                ci = max(
+                    (i for i, (c, ln) in enumerate(calls) if c == call and ln <= r.line), default=-1
+                )
+                if ci < 0:
+                    continue
+                targets = self.resolve(f.path, r.name, 1)
+                new = tuple(t for t in targets if t not in caller.callees[ci])
+                caller.callees[ci] = caller.callees[ci] + new
+                for t in new:
+                    self.fns[t].callers.append((caller.id, ci))
+                if cb.holds:
+                    self.call_holds[(caller.id, ci)] = (cb.holds, f"{call}(): {cb.note}")
 
     # -- scope summaries ---------------------------------------------------
 
@@ -235,11 +357,17 @@ class Program:
             fid = work.popleft()
             queued.discard(fid)
             fn = self.fns[fid]
-            w = ir.Walk(self._transfer(fn))
             assert fn.facts.ir is not None
+            w = ir.Walk(self._transfer(fn))
             w.run(fn.facts.ir)
-            fn.at = {k: frozenset(v) for k, v in w.at.items()}
+            # what the function does to its callers: a helper that returns
+            # an error or a running transaction opens a scope for them
             exits = _summary(frozenset(w.exits))
+            if fn.facts.results:
+                # inside, a branch taken when a begin failed has no scope
+                w = ir.Walk(self._transfer(fn), branch=_failed_begin(fn))
+                w.run(fn.facts.ir)
+            fn.at = {k: frozenset(v) for k, v in w.at.items()}
             if fn.name in configured or scope_re.fullmatch(fn.name):
                 exits = frozenset({0})  # a configured provider's own body
             if exits != fn.summary:
@@ -302,7 +430,13 @@ class Program:
             for path, r in referenced.get(fn.id, []):
                 role, detail, line = r.role, r.detail, r.line
                 call = detail.split("#")[0]
-                if role == "work":
+                if role == "callback":
+                    continue  # an edge of the call graph (_callbacks)
+                if role == "init":
+                    self._root(fn, OUT, path, line, f"passed to {call}(): runs with no scope")
+                elif role == "ops" and self._ops_root(fn, path, r):
+                    pass
+                elif role == "work":
                     self._root(
                         fn,
                         OUT,
@@ -357,6 +491,28 @@ class Program:
                     if t not in queued:
                         work.append(t)
                         queued.add(t)
+
+    def _ops_root(self, fn: Fn, path: str, r: Ref) -> bool:
+        """The entry context of a function stored in STRUCT.FIELD, if it is
+        known: configured (the VFS calls ->lookup with no scope and the
+        parent's i_rwsem held), or every call through the field is in the
+        analysed code (a struct of the subsystem's own). False: unknown."""
+        m = DESIGNATOR.match(r.detail)
+        if m is None:
+            return False
+        st, fld = m.group(1), m.group(2)
+        spec = self.cfg.entries.ops_for(st, fld)
+        if spec is not None:
+            if spec.outside:
+                note = f"stored in {st}.{fld}: {spec.note}"
+                self._root(fn, OUT, path, r.line, note)
+                held = self.entry_holds.setdefault(fn.id, {})
+                for cls in spec.holds:
+                    held.setdefault(cls, RootWitness(path, r.line, note))
+            return True
+        home = self.struct_home.get(st, "")
+        # a struct defined in the subsystem: nothing outside calls through it
+        return (st, fld) in self.indirect and bool(home) and not home.startswith("include/")
 
     def _call_context(self, g: Fn, event: int) -> set[str]:
         return self.elems(g, g.state_at(event))
@@ -430,6 +586,33 @@ class Program:
                 for t in self.resolve(f.path, c):
                     stack.append((t, j))
         return None
+
+
+def _failed_begin(fn: Fn) -> Callable[[frozenset[int], tuple[str, bool]], frozenset[int]]:
+    """The branch of a begin's result test taken when the begin failed
+    (`if (IS_ERR(handle))`, `if (error)` right after `error =
+    xfs_trans_alloc(..)`, marked by extraction) runs without the scope that
+    begin would have opened."""
+
+    def failed(text: str, holds: bool, var: str, pointer: bool) -> bool:
+        if text in (f"IS_ERR({var})", f"IS_ERR_OR_NULL({var})", f"unlikely(IS_ERR({var}))"):
+            return holds
+        if text in (f"{var} == NULL", f"{var} < 0", f"{var} != 0"):
+            return holds
+        if text == var:
+            return holds != pointer  # `if (error)`, `if (!handle)`
+        return False
+
+    def branch(state: frozenset[int], key: tuple[str, bool]) -> frozenset[int]:
+        text, holds = key
+        if not text.startswith(FAILED_MARK):
+            return state
+        var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 2)
+        if failed(text, holds, var, pointer == "1"):
+            return ir.end(state, conditional=True)
+        return state
+
+    return branch
 
 
 def _summary(exits: frozenset[int]) -> frozenset[int]:

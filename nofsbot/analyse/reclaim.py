@@ -17,14 +17,17 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from nofsbot.analyse import ir
-from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
-from nofsbot.analyse.program import IN, Fn, Program
+from nofsbot.analyse.guards import EMPTY, Binding
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK, resolve_class
+from nofsbot.analyse.program import DESIGNATOR, IN, Fn, Program
 from nofsbot.config import ReclaimEntry
 from nofsbot.model import Evidence
 
-_DESIGNATOR = re.compile(r"^(\w+)\.(\w+)$")
+# the witness of a lock held at entry because code outside took it
+OUTSIDE = (-1, -1)
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 
 
@@ -40,20 +43,24 @@ class Entry:
 @dataclass
 class Model:
     entries: list[Entry] = field(default_factory=list)
-    # function -> (entry it is reached from, caller on the way or -1), from
-    # any entry (gated ones run too once an allocation has __GFP_FS) ...
-    reach: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # function -> how reclaim first reaches it from any entry (gated ones
+    # run too once an allocation has __GFP_FS) ...
+    reach: Reach = field(default_factory=lambda: Reach({}, {}))
     # ... and from ungated entries only (a NOFS scope does not stop them)
-    reach_ungated: dict[int, tuple[int, int]] = field(default_factory=dict)
-    # lock class -> (function taking it on a reclaim path, call index)
-    shared: dict[str, tuple[int, int]] = field(default_factory=dict)
-    shared_ungated: dict[str, tuple[int, int]] = field(default_factory=dict)
+    reach_ungated: Reach = field(default_factory=lambda: Reach({}, {}))
+    # lock class -> (node taking it on a reclaim path, call index)
+    shared: dict[str, tuple[Node, int]] = field(default_factory=dict)
+    shared_ungated: dict[str, tuple[Node, int]] = field(default_factory=dict)
     # function -> event -> classes possibly held there (locks taken in it)
     local: dict[int, dict[int, frozenset[str]]] = field(default_factory=dict)
     # function -> line of each return -> classes possibly held there
     returns: dict[int, dict[int, frozenset[str]]] = field(default_factory=dict)
     # function -> class held at entry -> (caller, call index) that holds it
     entry: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    # (function, class, binding) -> (caller, call index, caller's binding):
+    # how a lock held at entry got there, along calls that can run
+    held_by: dict[tuple[int, str, Binding], tuple[int, int, Binding]] = field(default_factory=dict)
+    first: dict[tuple[int, str], Binding] = field(default_factory=dict)
     # function -> its lock operations with resolved classes
     classes: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
 
@@ -74,12 +81,13 @@ def build(prog: Program) -> Model:
     m.reach = _reach(prog, [e for e in m.entries])
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated])
     for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
-        for fid, locks in sorted(classes.items()):
-            if fid not in reach:
-                continue
-            for ci, op, cls in locks:
-                if op == ACQUIRE and cls != PAGE_LOCK and not cls.startswith("?"):
-                    shared.setdefault(cls, (fid, ci))
+        for node in sorted(reach.parent):
+            fid, binding = node
+            for ci, op, cls in classes.get(fid, ()):
+                if op != ACQUIRE or cls == PAGE_LOCK or cls.startswith("?") or cls in shared:
+                    continue
+                if prog.fns[fid].step(ci, binding) is not None:
+                    shared[cls] = (node, ci)
     _held(prog, m, classes)
     return m
 
@@ -94,7 +102,7 @@ def _entries(prog: Program, m: Model) -> None:
         for r in f.refs:
             spec: ReclaimEntry | None = None
             if r.role in ("ops", "scoped-ops"):
-                d = _DESIGNATOR.match(r.detail)
+                d = DESIGNATOR.match(r.detail)
                 if d:
                     spec = cfg.entry_for(d.group(1), d.group(2))
                 else:  # assignment: x->s_op.evict_inode = fn, sh->scan_objects = fn
@@ -128,63 +136,214 @@ def _tests_fs(fn: Fn) -> bool:
     return bool(fn.facts.tests_fs or fn.facts.tested_params)
 
 
-def _reach(prog: Program, entries: list[Entry]) -> dict[int, tuple[int, int]]:
-    """Functions reachable from ENTRIES: function -> (entry, caller or -1)."""
-    reach: dict[int, tuple[int, int]] = {}
-    work: deque[int] = deque()
+# a function with the constant arguments it was called with (guards.py)
+Node = tuple[int, Binding]
+# distinct bindings kept per function before falling back to "any"
+MAX_BINDINGS = 8
+
+
+@dataclass
+class Reach:
+    """Functions reachable from reclaim entries along calls that can run."""
+
+    first: dict[int, Node]  # function -> the node it was first reached as
+    # node -> (entry, (calling node, call index) or None at the entry)
+    parent: dict[Node, tuple[int, tuple[Node, int] | None]]
+
+    def __contains__(self, fid: int) -> bool:
+        return fid in self.first
+
+    def entry(self, fid: int) -> int:
+        return self.parent[self.first[fid]][0]
+
+
+def _reach(prog: Program, entries: list[Entry]) -> Reach:
+    """Functions reachable from ENTRIES, carrying constant arguments so a call
+    they rule out (`if (cow)` with cow = 0) is not followed."""
+    r = Reach({}, {})
+    bindings: dict[int, int] = {}
+    work: deque[Node] = deque()
     for e in sorted(entries, key=lambda e: e.fn):
-        if e.fn not in reach:
-            reach[e.fn] = (e.fn, -1)
-            work.append(e.fn)
+        node = (e.fn, EMPTY)
+        if node not in r.parent:
+            r.parent[node] = (e.fn, None)
+            r.first.setdefault(e.fn, node)
+            work.append(node)
     while work:
-        fid = work.popleft()
-        entry = reach[fid][0]
-        for targets in prog.fns[fid].callees:
+        node = work.popleft()
+        fid, binding = node
+        entry = r.parent[node][0]
+        fn = prog.fns[fid]
+        for ci, targets in enumerate(fn.callees):
+            if not targets:
+                continue
+            b = fn.step(ci, binding)
+            if b is None:
+                continue
             for t in targets:
-                if t not in reach:
-                    reach[t] = (entry, fid)
-                    work.append(t)
-    return reach
+                nb = b
+                if prog.fns[t].crashes(nb):
+                    continue
+                if (t, nb) not in r.parent and bindings.get(t, 0) >= MAX_BINDINGS:
+                    nb = EMPTY
+                nxt = (t, nb)
+                if nxt in r.parent:
+                    continue
+                bindings[t] = bindings.get(t, 0) + 1
+                r.parent[nxt] = (entry, (node, ci))
+                r.first.setdefault(t, nxt)
+                work.append(nxt)
+    return r
 
 
 def _held(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
-    for fid, locks in classes.items():
+    """Locks held inside each function, then across calls."""
+    _local(prog, m, classes)
+    _across(prog, m)
+
+
+def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
+    """A may-held walk of each function, knowing the lock helpers it calls.
+
+    A lock helper takes a lock itself and returns holding it on every path
+    (`lock_mode = xfs_ilock_data_map_shared(ip)`), or releases one its
+    caller holds on every path; after a call to it, its caller holds or no
+    longer holds that lock. One level only: a function that returns holding
+    a lock some callee took (btrfs_search_slot() and its path's tree locks)
+    is not a lock helper, which errs towards locks not being held there.
+    """
+    sems = prog.cfg.reclaim.semaphores
+    semaphores = {
+        cls
+        for fid, locks in classes.items()
+        for ci, _, cls in locks
+        if prog.fns[fid].facts.calls[ci][0] in sems
+    }
+    taken: dict[int, frozenset[str]] = {}
+    dropped: dict[int, frozenset[str]] = {}
+    for fid, locks in sorted(classes.items()):
         fn = prog.fns[fid]
         if fn.facts.ir is None:
             continue
-        ops: dict[int, list[tuple[str, str]]] = {}
-        for ci, op, cls in locks:
-            ops.setdefault(ci, []).append((op, cls))
-        w = lock_walk(ops)
-        w.run(fn.facts.ir)
-        m.local[fid] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
-        m.returns[fid] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
-    # across calls
-    work = deque(sorted(m.local))
-    queued = set(work)
-    while work:
-        gid = work.popleft()
-        queued.discard(gid)
-        g = prog.fns[gid]
-        inherited = m.entry.get(gid, {})
+        direct = [(ci, op, c) for ci, op, c in locks if not c.startswith(RETURNED)]
+        mine = {c for _, op, c in direct if op == ACQUIRE}
+        freed = {c for _, op, c in direct if op == RELEASE} - mine
+        w = _walk(fn, direct, frozenset((c, None) for c in freed))
+        exits = [frozenset(c for c, _ in v) for v in w.returns.values()] or [
+            frozenset(c for c, _ in w.exits)
+        ]
+        kept = frozenset.intersection(*exits) if exits else frozenset()
+        held = {c for c in kept & mine if c != PAGE_LOCK and not c.startswith("?")}
+        if held - semaphores:
+            taken[fid] = frozenset(held - semaphores)
+        gone = freed - {c for c, _ in w.exits}
+        if gone:
+            dropped[fid] = frozenset(gone)
+
+    def after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
+        return set().union(*(summary.get(t, frozenset()) for t in targets))
+
+    helpers = set(taken) | set(dropped)
+    for fn in prog.fns:
+        if fn.facts.ir is None:
+            continue
+        calls_helper = any(t in helpers for targets in fn.callees for t in targets)
+        if fn.id not in classes and not calls_helper:
+            continue
+        full: list[tuple[int, str, str]] = []
+        for ci, op, cls in classes.get(fn.id, ()):
+            if cls.startswith(RETURNED):  # xfs_iunlock(ip, lock_mode)
+                full += [(ci, op, c) for c in sorted(after(prog.resolve(fn.path, cls[1:]), taken))]
+            else:
+                full.append((ci, op, cls))
+        if calls_helper:
+            for ci, targets in enumerate(fn.callees):
+                full += [(ci, RELEASE, c) for c in sorted(after(targets, dropped))]
+                full += [(ci, ACQUIRE, c) for c in sorted(after(targets, taken))]
+        w = _walk(fn, full, frozenset())
+        if full:
+            m.classes[fn.id] = full
+        m.local[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
+        m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
+
+
+def _walk(fn: Fn, locks: list[tuple[int, str, str]], start: frozenset[Any]) -> ir.Walk:
+    ops: dict[int, list[tuple[str, str]]] = {}
+    for ci, op, cls in locks:
+        ops.setdefault(ci, []).append((op, cls))
+    w = lock_walk(ops, start)
+    assert fn.facts.ir is not None
+    w.run(fn.facts.ir)
+    return w
+
+
+def _across(prog: Program, m: Model) -> None:
+    """Locks held at a call flow into the callee, along calls that can run
+    with the constant arguments of each call. A node is a function with a
+    binding; each carries the set of classes that may be held at its entry,
+    and only what is new at a node is passed on."""
+    held: dict[Node, set[str]] = {}
+    pending: dict[Node, set[str]] = {}
+    nodes: dict[int, int] = {}
+    work: deque[Node] = deque()
+
+    def reach(t: int, b: Binding, classes: set[str], why: tuple[int, int, Binding]) -> None:
+        if prog.fns[t].crashes(b):
+            return  # a call that passes NULL where the callee dereferences it
+        node = (t, b)
+        if node not in held:
+            if nodes.get(t, 0) >= MAX_BINDINGS:
+                node = (t, EMPTY)
+                b = EMPTY
+            if node not in held:
+                nodes[t] = nodes.get(t, 0) + 1
+                held[node] = set()
+        new = classes - held[node]
+        if not new:
+            return
+        held[node] |= new
+        entry = m.entry.setdefault(t, {})
+        for cls in new:
+            m.held_by[(t, cls, b)] = why
+            m.first.setdefault((t, cls), b)
+            entry.setdefault(cls, why[:2] if why[0] >= 0 else OUTSIDE)
+        if node not in pending:
+            work.append(node)
+            pending[node] = set()
+        pending[node] |= new
+
+    # held when code outside calls in (the parent's i_rwsem at ->lookup)
+    for fid, roots in sorted(prog.entry_holds.items()):
+        reach(fid, EMPTY, set(roots), (-1, -1, EMPTY))
+    # taken here, or held by the kernel around a call back (fill_super)
+    for g in prog.fns:
+        local = m.local.get(g.id, {})
         for ci, targets in enumerate(g.callees):
-            held = set(m.local.get(gid, {}).get(ci, ())) | set(inherited)
-            if not held or not targets:
-                continue
-            if prog.elems(g, g.state_at(ci)) == {IN}:
+            here = set(local.get(ci, ())) | set(prog.call_holds.get((g.id, ci), ((), ""))[0])
+            if not here or not targets or prog.elems(g, g.state_at(ci)) == {IN}:
                 continue  # a call inside a scope: what it holds cannot meet FS reclaim
+            b = g.step(ci, EMPTY)
+            assert b is not None
             for t in targets:
-                have = m.entry.setdefault(t, {})
-                new = held - set(have)
-                if new:
-                    for cls in new:
-                        have[cls] = (gid, ci)
-                    if t not in queued:
-                        work.append(t)
-                        queued.add(t)
+                reach(t, b, here, (g.id, ci, EMPTY))
+    while work:
+        node = work.popleft()
+        delta = pending.pop(node)
+        gid, binding = node
+        g = prog.fns[gid]
+        for ci, targets in enumerate(g.callees):
+            if not targets or prog.elems(g, g.state_at(ci)) == {IN}:
+                continue
+            b = g.step(ci, binding)
+            if b is None:
+                continue
+            for t in targets:
+                reach(t, b, delta, (gid, ci, binding))
 
 
-def lock_walk(ops: dict[int, list[tuple[str, str]]]) -> ir.Walk:
+def lock_walk(
+    ops: dict[int, list[tuple[str, str]]], start: frozenset[Any] = frozenset()
+) -> ir.Walk:
     """A may-held walk whose facts are (lock class, condition it was taken under).
 
     `if (c) down(l); ... if (c) up(l);` is common; a lock taken under c is
@@ -204,7 +363,7 @@ def lock_walk(ops: dict[int, list[tuple[str, str]]]) -> ir.Walk:
         cond, holds = key
         return frozenset(f for f in state if f[1] != (cond, not holds))
 
-    w = ir.Walk(transfer, frozenset(), branch)
+    w = ir.Walk(transfer, start, branch)
     return w
 
 
@@ -212,12 +371,20 @@ def lock_walk(ops: dict[int, list[tuple[str, str]]]) -> ir.Walk:
 
 
 def acquire_site(
-    prog: Program, m: Model, fid: int, event: int, line: int, cls: str
+    prog: Program,
+    m: Model,
+    fid: int,
+    event: int,
+    line: int,
+    cls: str,
+    chain: list[tuple[Fn, int]] | None = None,
 ) -> tuple[Fn, int, int] | None:
     """Where the lock CLS held at EVENT (on LINE) in FID was taken:
-    (function, call index, line)."""
+    (function, call index, line). CHAIN, if given, gets the calls from FID's
+    caller up to the one made with the lock held, along calls that can run."""
     fn = prog.fns[fid]
-    seen: set[int] = set()
+    binding = m.first.get((fid, cls))
+    seen: set[tuple[int, Binding]] = set()
     while True:
         if cls in m.local.get(fn.id, {}).get(event, ()):
             best: tuple[int, int] | None = None
@@ -227,12 +394,40 @@ def acquire_site(
                 if op in (ACQUIRE, TRYLOCK) and c == cls and cline <= line and later:
                     best = (ci, cline)
             return (fn, *best) if best else None
-        w = m.entry.get(fn.id, {}).get(cls)
-        if w is None or fn.id in seen:
+        if binding is None or (fn.id, binding) in seen:
             return None
-        seen.add(fn.id)
-        fn, event = prog.fns[w[0]], w[1]
+        seen.add((fn.id, binding))
+        w = m.held_by.get((fn.id, cls, binding))
+        if w is None or w[0] < 0:
+            return None
+        fn, event, binding = prog.fns[w[0]], w[1], w[2]
         line = fn.facts.calls[event][1]
+        if chain is not None:
+            chain.append((fn, event))
+
+
+def held_outside(prog: Program, m: Model, fid: int, event: int, cls: str) -> str | None:
+    """If CLS is held at EVENT in FID because the kernel took it before
+    calling into the analysed code, say where: the entry or the call back."""
+    binding = m.first.get((fid, cls))
+    seen: set[tuple[int, Binding]] = set()
+    while True:
+        holds, why = prog.call_holds.get((fid, event), ((), ""))
+        if cls in holds:
+            fn = prog.fns[fid]
+            return f"{fn.name}() at line {fn.facts.calls[event][1]}: {why}"
+        if cls in m.local.get(fid, {}).get(event, ()) or binding is None:
+            return None
+        if (fid, binding) in seen:
+            return None
+        seen.add((fid, binding))
+        w = m.held_by.get((fid, cls, binding))
+        if w is None:
+            return None
+        if w[0] < 0:
+            root = prog.entry_holds.get(fid, {}).get(cls)
+            return root.note if root else None
+        fid, event, binding = w
 
 
 def exits(m: Model, fn: Fn, after: int, cls: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -253,13 +448,13 @@ def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) ->
     shared, reach = (m.shared_ungated, m.reach_ungated) if ungated else (m.shared, m.reach)
     if cls not in shared:
         return []
-    fid, ci = shared[cls]
-    fn = prog.fns[fid]
+    node, ci = shared[cls]
+    fn = prog.fns[node[0]]
     out = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, f"reclaim takes {cls} here")]
-    cur = fid
-    for _ in range(12):
-        entry, parent = reach[cur]
-        if parent < 0:
+    cur = node
+    for _ in range(16):
+        entry, up = reach.parent[cur]
+        if up is None:
             e = next(x for x in m.entries if x.fn == entry)
             gate = (
                 "gated: stops when __GFP_FS is clear"
@@ -275,7 +470,9 @@ def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) ->
                 )
             )
             break
-        p = prog.fns[parent]
-        out.append(Evidence(p.path, p.facts.line, p.name, f"calls {prog.fns[cur].name}()"))
-        cur = parent
+        node, call = up
+        p = prog.fns[node[0]]
+        line = p.facts.calls[call][1]
+        out.append(Evidence(p.path, line, p.name, f"calls {prog.fns[cur[0]].name}()"))
+        cur = node
     return out

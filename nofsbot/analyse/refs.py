@@ -20,12 +20,15 @@ def references(
     caps: dict[str, list[Node]],
     outer: list[Node],
     func_of: Callable[[int], int],
-    work: dict[str, int],
+    roles: dict[str, dict[int, str]],
     ignore_callee: re.Pattern[str],
     scoped_ops: set[tuple[str, str]],
 ) -> tuple[Ref, ...]:
     """Functions used as values: queued as work, stored in ops tables or struct
-    fields, passed to calls. CAPS are the extractor's query captures."""
+    fields, passed to calls. CAPS are the extractor's query captures; ROLES
+    name, per callee and argument index, the arguments whose every use
+    matters: "work" (queued), "callback" (called back inside the call),
+    "init" (run later from outside code)."""
     seen: dict[tuple[str, str, str], Ref] = {}
 
     def fname(n: Node) -> str | None:
@@ -41,22 +44,26 @@ def references(
         if name and not name.isupper() and name not in first:
             first[name] = n
     for callee_node in caps.get("callee", []):
-        idx = work.get((callee_node.text or b"").decode())
-        if idx is None or callee_node.parent is None:
+        wanted = roles.get((callee_node.text or b"").decode())
+        if wanted is None or callee_node.parent is None:
             continue
         args = callee_node.parent.child_by_field_name("arguments")
         named = [a for a in args.named_children if a.type != "comment"] if args else []
-        if idx < len(named):
+        for idx, role in wanted.items():
+            if idx >= len(named):
+                continue
             a = named[idx]
             if a.type == "pointer_expression" and a.named_children:
                 a = a.named_children[-1]
             if a.type == "identifier" and a.text:
                 name = a.text.decode()
                 detail = f"{syntax.fold(callee_node.text)}#{idx}"
-                target = syntax.work_field(callee_node.parent) if idx > 0 else ""
+                target = syntax.work_field(callee_node.parent) if role == "work" and idx else ""
+                # every call back is an edge of its own; work and init once
+                where = f"@{a.start_byte}" if role == "callback" else ""
                 seen.setdefault(
-                    (name, "work", detail),
-                    Ref(name, a.start_point[0] + 1, "work", detail, fname(a), target),
+                    (name + where, role, detail),
+                    Ref(name, a.start_point[0] + 1, role, detail, fname(a), target),
                 )
     for name, n in first.items():
         a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
@@ -65,7 +72,7 @@ def references(
             continue
         callee = syntax.callee_name(arglist.parent)
         idx = syntax.arg_index(arglist, a)
-        if work.get(callee) == idx or ignore_callee.match(callee):
+        if idx in roles.get(callee, {}) or ignore_callee.match(callee):
             continue
         detail = f"{callee}#{idx}"
         seen.setdefault(

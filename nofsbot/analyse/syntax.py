@@ -6,7 +6,7 @@ import re
 
 from tree_sitter import Node
 
-from nofsbot.analyse.facts import Alloc
+from nofsbot.analyse.facts import Alloc, shown
 from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY, Region
 
 WS_RE = re.compile(r"\s+")
@@ -161,13 +161,71 @@ def stored_in_field(call: Node) -> bool:
     return left is not None and left.type == "field_expression"
 
 
-def work_field(call: Node) -> str:
-    """The last field named in a call's first argument: flush_work(&ip->i_work) -> i_work."""
+def result_var(call: Node) -> str | None:
+    """`error = xfs_trans_alloc(..)`, `handle_t *h = ocfs2_start_trans(..)`:
+    the local the call's result goes to."""
+    p = call.parent
+    while p is not None and p.type == "parenthesized_expression":
+        p = p.parent
+    if p is None:
+        return None
+    if p.type == "assignment_expression":
+        left = p.child_by_field_name("left")
+        return fold(left.text) if left is not None and left.type == "identifier" else None
+    if p.type == "init_declarator":
+        return decl_name(p.child_by_field_name("declarator"))
+    return None
+
+
+FAILED_MARK = "\x00begin\x00"
+
+
+def failed_mark(var: str, pointer: bool) -> str:
+    """The prefix of a condition key that tests a scope begin's result."""
+    return f"{FAILED_MARK}{var}\x00{int(pointer)}\x00"
+
+
+def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
+    """The condition that next tests VAR, the result of CALL, in the same
+    block: the following statements up to the first `if` naming VAR, as
+    long as none of them assigns VAR other than by another begin (`if (error
+    == -ENOSPC) { flush; error = xfs_trans_alloc_icreate(..); }`)."""
+    stmt = call
+    while stmt.parent is not None and stmt.parent.type != "compound_statement":
+        stmt = stmt.parent
+    assign = re.compile(rf"(?<![\w.>]){re.escape(var)}\s*=(?!=)\s*(\w*)")
+    sib = stmt.next_named_sibling
+    for _ in range(4):
+        if sib is None:
+            return None
+        if sib.type == "comment":
+            sib = sib.next_named_sibling
+            continue
+        if sib.type == "if_statement":
+            cond = sib.child_by_field_name("condition")
+            ctext = fold(cond.text) if cond is not None else ""
+            if cond is not None and re.search(rf"\b{re.escape(var)}\b", ctext):
+                inner = fold(sib.text)[len(ctext) :]
+                if all(begins.fullmatch(m.group(1)) for m in assign.finditer(inner)):
+                    if not assign.search(inner):
+                        return cond
+                    sib = sib.next_named_sibling
+                    continue
+                return None
+        if any(not begins.fullmatch(m.group(1)) for m in assign.finditer(fold(sib.text))):
+            return None
+        sib = sib.next_named_sibling
+    return None
+
+
+def work_field(call: Node, index: int = 0) -> str:
+    """The last field named in a call's argument INDEX (the first):
+    flush_work(&ip->i_work) -> i_work."""
     args = call.child_by_field_name("arguments")
-    first = next((a for a in args.named_children if a.type != "comment"), None) if args else None
-    if first is None:
+    named = [a for a in args.named_children if a.type != "comment"] if args else []
+    if index >= len(named):
         return ""
-    names = re.findall(r"[A-Za-z_]\w*", fold(first.text))
+    names = re.findall(r"[A-Za-z_]\w*", fold(named[index].text))
     return names[-1] if names else ""
 
 
@@ -263,5 +321,5 @@ def uses_of(
             continue
         for a in args.named_children:
             if a.type == "identifier" and a.text and a.text.decode() == variable:
-                out.append(callee)
+                out.append(shown(callee))
     return tuple(dict.fromkeys(out))

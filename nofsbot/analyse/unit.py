@@ -11,11 +11,12 @@ same answer as scanning each subsystem on its own.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from nofsbot import discover
 from nofsbot.analyse import evidence, hazards, ir, reclaim
-from nofsbot.analyse.facts import FileFacts
+from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots
@@ -58,6 +59,7 @@ def analyse_unit(
     )
     index = pagecache_calls(prog)
     waited = _waited_work(prog)
+    flushed = _flushed_work(prog)
     uses = _store_uses(prog)
     placed: list[Placed] = []
     problems: list[FileProblem] = []
@@ -90,9 +92,17 @@ def analyse_unit(
                 None,
             )
             wait = waited.get(fn.id) if fn is not None else None
-            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait))
+            flush = flushed.get(fn.id) if fn is not None else None
+            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush))
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
     return UnitResult(tuple(placed), found, tuple(problems), nfunctions)
+
+
+# A scope boundary is proposed only from a lock taken at most this many calls
+# above the site: every step of a longer path is one more place where a
+# condition nofsbot does not evaluate (a transaction type, a path flag) may
+# rule the path out, and a series with one wrong claim is dropped whole.
+MAX_HELD_CALLS = 6
 
 
 def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:
@@ -104,22 +114,42 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     )
     on_path = None
     if fn.id in model.reach:
-        entry = prog.fns[model.reach[fn.id][0]]
+        entry = prog.fns[model.reach.entry(fn.id)]
         on_path = f"reached by reclaim from {entry.name}()"
     boundary = None
     unproven = ""
     ev: list[Evidence] = []
+    detailed = 0
     for cls in shared:
-        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+        chain: list[tuple[Fn, int]] = []
+        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls, chain)
         if acq is None:
+            outside = reclaim.held_outside(prog, model, fn.id, event, cls)
+            if outside and not unproven:
+                unproven = (
+                    f"{cls} is taken before the analysed code is called ({outside}): "
+                    "the critical section starts outside it"
+                )
             continue
         owner, ci, aline = acq
         ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}, which reclaim also takes"))
-        ev += reclaim.reclaim_path(prog, model, cls)
+        if detailed < 2:
+            # the path from the lock to the site, then reclaim's path to the lock
+            detailed += 1
+            for g, gci in reversed(chain):
+                callee, cline = g.facts.calls[gci]
+                note = f"calls {shown(callee)}() with {cls} held"
+                ev.append(Evidence(g.path, cline, g.name, note))
+            ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None:
             continue
         releases, held_at_return = reclaim.exits(model, owner, aline, cls)
-        if OUT not in prog.elems(owner, owner.state_at(ci)):
+        if len(chain) > MAX_HELD_CALLS:
+            unproven = (
+                f"{owner.name}() takes {cls} {len(chain)} calls away from this site: "
+                "too long a path to propose a scope from it"
+            )
+        elif OUT not in prog.elems(owner, owner.state_at(ci)):
             unproven = (
                 f"{owner.name}() takes {cls} at line {aline}, but no known path "
                 "reaches it outside a scope (its callers cannot all be seen)"
@@ -152,6 +182,45 @@ def _waited_work(prog: Program) -> dict[int, Boundary]:
             f"work waited for by {fn.name}() ({fn.path}:{line}, {wait_call}) inside a scope",
             exits,
         )
+    return out
+
+
+def _flushed_work(prog: Program) -> dict[int, Evidence]:
+    """Functions that run in work some code waits for (flush_work() on its
+    work item, flush_workqueue() on the workqueue it is queued on), and what
+    they call: FS reclaim entered there may deadlock if a reclaim path
+    waits for that work, which this analysis does not follow."""
+    workers = hazards.queued_work(prog)
+    queues: dict[str, set[str]] = {}
+    waits: dict[str, tuple[Fn, int]] = {}
+    for fn in prog.fns:
+        for _, wq, work in fn.facts.queues:
+            if wq and work:
+                queues.setdefault(work, set()).add(wq)
+        for ci, target in fn.facts.waits:
+            if target:
+                waits.setdefault(target, (fn, ci))
+    out: dict[int, Evidence] = {}
+    todo: deque[int] = deque()
+    for target, fns in sorted(workers.items()):
+        found = [target, *sorted(queues.get(target, ()))]
+        wait = next((waits[f] for f in found if f in waits), None)
+        if wait is None:
+            continue
+        waiter, ci = wait
+        call, line = waiter.facts.calls[ci]
+        for w in fns:
+            if w.id not in out:
+                note = f"{call}() waits for the work {w.name}() runs in"
+                out[w.id] = Evidence(waiter.path, line, waiter.name, note)
+                todo.append(w.id)
+    while todo:
+        fid = todo.popleft()
+        for targets in prog.fns[fid].callees:
+            for t in targets:
+                if t not in out:
+                    out[t] = out[fid]
+                    todo.append(t)
     return out
 
 

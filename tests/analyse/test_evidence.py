@@ -55,4 +55,11 @@ def test_work_function_evidence_points_at_the_queueing(fixture_tree) -> None:  #
 def test_unknown_caller_points_at_the_ops_table(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/callers.c")
     p = site(a, line_of("callers.c", "kmalloc", 2))
-    assert line_of("callers.c", ".setattr = op_alloc") in lines(p)
+    assert line_of("callers.c", ".run = op_alloc") in lines(p)
+
+
+def test_vfs_entry_points_at_the_ops_table(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/callers.c")
+    p = site(a, line_of("callers.c", "kmalloc", 3))
+    assert line_of("callers.c", ".setattr = setattr_alloc") in lines(p)
+    assert any("inode_operations.setattr" in e.note for e in p.evidence)

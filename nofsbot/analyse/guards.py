@@ -1,0 +1,384 @@
+"""Constant arguments that decide which calls can run (design.md: "the
+constant arguments and conditions under which each call happens").
+
+`btrfs_lookup_file_extent(.., mod=0)` computes `cow = mod != 0` and passes it
+to `btrfs_search_slot()`, which calls `btrfs_cow_block()` only `if (cow)`:
+with a 0 there, that call cannot run. Extraction records, per call,
+
+- its guards: the conditions on the function's own parameters that must
+  hold for it to run (`if (p)`, `if (!p)`, `p == C`, `p != C`, `p > N`,
+  `switch (p) case C:` without fall-through, the terms of `&&`), where
+  neither the parameter nor a local derived from it is ever assigned again;
+- its arguments that are constants or the caller's parameters.
+
+The analyses then carry a binding (parameter -> value) along each call edge
+and skip calls whose guards the binding contradicts. Anything not understood
+is no guard and no binding, which only keeps more paths.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from nofsbot.analyse import syntax
+
+# a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le
+Guard = tuple[int, str, str]
+# an argument: ("c", constant text) | ("p", param) | ("t", param) (its
+# truth) | ("n", param) (its negated truth) | ("x", "param|op|value|C1|C2")
+# (a local set to `guard ? C1 : C2`)
+Arg = tuple[str, str]
+# a binding: sorted (parameter index, ("c", text) | ("t", "1"/"0"))
+Binding = tuple[tuple[int, tuple[str, str]], ...]
+
+EMPTY: Binding = ()
+_INT = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
+_CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# statements whose operands may not be evaluated (compiled out, unevaluated)
+_NO_EVAL = re.compile(
+    r"\b(ASSERT|\w*assert\w*|sizeof|typeof|__typeof__|offsetof|BUILD_BUG_ON\w*)\s*\("
+)
+_FLIP = {"truthy": "falsy", "falsy": "truthy", "eq": "ne", "ne": "eq"}
+_CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
+_MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
+
+
+def _text(n: Node | None) -> str:
+    return syntax.fold(n.text) if n is not None else ""
+
+
+def _strip(n: Node) -> Node:
+    while n.type == "parenthesized_expression" and n.named_child_count == 1:
+        n = n.named_children[0]
+    return n
+
+
+def constant(text: str) -> str | None:
+    """TEXT if it is a constant: an integer literal, NULL/true/false, or an
+    upper-case name (an enum or macro constant)."""
+    if _INT.match(text) or text in ("NULL", "true", "false") or _CONST.match(text):
+        return text
+    return None
+
+
+class Params:
+    """The parameters of one function, and locals derived from one
+    (`int cow = mod != 0;`), that the body never assigns again."""
+
+    def __init__(self, fnode: Node, decl: Node | None) -> None:
+        names: list[str] = []
+        plist = decl.child_by_field_name("parameters") if decl is not None else None
+        for p in plist.named_children if plist is not None else ():
+            if p.type == "parameter_declaration":
+                names.append(syntax.decl_name(p.child_by_field_name("declarator")) or "")
+        body = fnode.child_by_field_name("body")
+        text = _text(body)
+        self.index = {n: i for i, n in enumerate(names) if n}
+        # where each parameter is assigned (absolute byte offsets); a guard
+        # on it is read only before the first assignment and outside loops
+        # holding one (`if (ins_len > 0) { ins_len -= x; ..}` is fine)
+        raw = (body.text or b"").decode("latin-1") if body is not None else ""
+        start = body.start_byte if body is not None else 0
+        self.assigns = {
+            n: [start + o for o in offsets] for n in self.index if (offsets := _assignments(n, raw))
+        }
+        # local -> (param, negated) for `x = p`, `x = p != 0`, `x = !!p`, `x = !p`
+        self.truth: dict[str, tuple[int, bool]] = {}
+        # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
+        self.choice: dict[str, str] = {}
+        for d in body.named_children if body is not None else ():
+            if d.type != "declaration":
+                continue
+            for init in d.named_children:
+                if init.type != "init_declarator":
+                    continue
+                name = syntax.decl_name(init.child_by_field_name("declarator")) or ""
+                value = init.child_by_field_name("value")
+                if not name or value is None or _assigned(name, text, 1):
+                    continue
+                derived = self._truth_of(value)
+                if derived:
+                    self.truth[name] = derived
+                elif (choice := self._choice_of(value)) is not None:
+                    self.choice[name] = choice
+
+    def _truth_of(self, n: Node) -> tuple[int, bool] | None:
+        n = _strip(n)
+        neg = False
+        while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
+            neg = not neg
+            n = _strip(n.child_by_field_name("argument") or n)
+        if n.type == "identifier":
+            i = self._constant_param(_text(n))
+            return (i, neg) if i is not None else None
+        if n.type == "binary_expression":
+            op = _text(n.child_by_field_name("operator"))
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if op in ("!=", "==") and left is not None and _text(right) == "0":
+                i = self._constant_param(_text(_strip(left)))
+                return (i, neg != (op == "==")) if i is not None else None
+        return None
+
+    def _constant_param(self, name: str) -> int | None:
+        """The index of parameter NAME if the body never assigns it."""
+        return None if name in self.assigns else self.index.get(name)
+
+    def _stable(self, name: str, at: Node) -> bool:
+        """Parameter NAME still holds its argument where AT is evaluated."""
+        offsets = self.assigns.get(name)
+        if not offsets:
+            return True
+        if min(offsets) < at.end_byte:
+            return False
+        p = at.parent
+        while p is not None:
+            if p.type in ("for_statement", "while_statement", "do_statement") and any(
+                p.start_byte <= o < p.end_byte for o in offsets
+            ):
+                return False
+            p = p.parent
+        return True
+
+    def _choice_of(self, n: Node) -> str | None:
+        """`p < 0 ? -1 : 0` as "idx|op|value|-1|0"."""
+        n = _strip(n)
+        if n.type != "conditional_expression":
+            return None
+        cond = n.child_by_field_name("condition")
+        a, b = n.child_by_field_name("consequence"), n.child_by_field_name("alternative")
+        g = self.atom(cond) if cond is not None else None
+        ta, tb = _text(_strip(a)) if a else "", _text(_strip(b)) if b else ""
+        if g is None or not constant(ta) or not constant(tb):
+            return None
+        return "|".join((str(g[0]), g[1], g[2], ta, tb))
+
+    def atom(self, n: Node) -> Guard | None:
+        """A condition on one parameter, or None."""
+        n = _strip(n)
+        neg = False
+        while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
+            neg = not neg
+            n = _strip(n.child_by_field_name("argument") or n)
+        g: Guard | None = None
+        if n.type == "identifier":
+            name = _text(n)
+            if name in self.index and self._stable(name, n):
+                g = (self.index[name], "truthy", "")
+            elif name in self.truth:
+                i, flip = self.truth[name]
+                g = (i, "falsy" if flip else "truthy", "")
+        elif n.type == "binary_expression":
+            op = _CMP.get(_text(n.child_by_field_name("operator")))
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if op and left is not None and right is not None:
+                lt, rt = _text(_strip(left)), _text(_strip(right))
+                if lt in self.index and constant(rt) and self._stable(lt, n):
+                    g = (self.index[lt], op, rt)
+                elif rt in self.index and constant(lt) and self._stable(rt, n):
+                    g = (self.index[rt], _MIRROR[op], lt)
+        if g is not None and neg:
+            if g[1] not in _FLIP:
+                return None
+            g = (g[0], _FLIP[g[1]], g[2])
+        return g
+
+    def conjunction(self, cond: Node) -> list[Guard]:
+        """The guards that hold when COND is true (the terms of a && chain)."""
+        cond = _strip(cond)
+        if cond.type == "binary_expression" and _text(cond.child_by_field_name("operator")) == "&&":
+            out: list[Guard] = []
+            for side in ("left", "right"):
+                sub = cond.child_by_field_name(side)
+                if sub is not None:
+                    out += self.conjunction(sub)
+            return out
+        a = self.atom(cond)
+        return [a] if a is not None else []
+
+    def guards(self, node: Node, body: Node) -> tuple[Guard, ...]:
+        """What must hold on the parameters for NODE (inside BODY) to run."""
+        out: list[Guard] = []
+        child, p = node, node.parent
+        while p is not None and child != body:
+            if p.type == "if_statement":
+                cond = p.child_by_field_name("condition")
+                if cond is not None and child == p.child_by_field_name("consequence"):
+                    out += self.conjunction(cond)
+                elif cond is not None and child == p.child_by_field_name("alternative"):
+                    a = self.atom(cond)
+                    if a is not None and a[1] in _FLIP:
+                        out.append((a[0], _FLIP[a[1]], a[2]))
+            elif p.type == "case_statement" and p.parent is not None:
+                out += self._case(p)
+            child, p = p, p.parent
+        return tuple(dict.fromkeys(out))
+
+    def _case(self, case: Node) -> list[Guard]:
+        value = case.child_by_field_name("value")
+        switch = case.parent.parent if case.parent is not None else None
+        if value is None or switch is None or switch.type != "switch_statement":
+            return []
+        cond = switch.child_by_field_name("condition")
+        v = constant(_text(value))
+        if cond is None or v is None:
+            return []
+        # a case that the one before falls into runs for that value too
+        prev = case.prev_named_sibling
+        while prev is not None and prev.type == "comment":
+            prev = prev.prev_named_sibling
+        if prev is not None and prev.type == "case_statement":
+            stmts = [s for s in prev.named_children if s.type != "comment"]
+            last = stmts[-1] if stmts else None
+            if last is None or last.type not in (
+                "break_statement",
+                "return_statement",
+                "goto_statement",
+                "continue_statement",
+            ):
+                return []
+        name = _text(_strip(cond))
+        if name in self.index and self._stable(name, cond):
+            return [(self.index[name], "eq", v)]
+        return []
+
+    def derefs(self, body: Node) -> tuple[int, ...]:
+        """Pointer parameters the body dereferences before anything can
+        branch or return: a call passing NULL for one of them cannot run
+        (it would crash first). `&p->f`, ASSERT() and sizeof do not count."""
+        out: set[int] = set()
+        for st in body.named_children:
+            if st.type == "comment":
+                continue
+            if st.type not in ("declaration", "expression_statement"):
+                break
+            text = (st.text or b"").decode("latin-1")
+            if _NO_EVAL.search(text):
+                continue
+            for name, i in self.index.items():
+                if name not in self.assigns and re.search(rf"(?<![\w&.>]){name}\s*->", text):
+                    out.add(i)
+        return tuple(sorted(out))
+
+    def arg(self, n: Node) -> Arg | None:
+        n = _strip(n)
+        text = _text(n)
+        if n.type in ("number_literal", "null", "true", "false") or constant(text):
+            return ("c", text) if constant(text) else None
+        if n.type == "identifier":
+            if (i := self._constant_param(text)) is not None:
+                return ("p", str(i))
+            if text in self.truth:
+                i, flip = self.truth[text]
+                return ("n" if flip else "t", str(i))
+            if text in self.choice:
+                return ("x", self.choice[text])
+        return None
+
+
+def _writes(name: str) -> re.Pattern[str]:
+    n = re.escape(name)
+    assign = rf"(?<![\w.>]){n}\s*([-+*/%&|^]|<<|>>)?=(?!=)"
+    step = rf"(\+\+|--)\s*{n}\b|(?<![\w.>]){n}\s*(\+\+|--)"
+    address = rf"(?<!&)&\s*{n}\b(?!\s*(->|\.|\[))"
+    return re.compile(f"{assign}|{step}|{address}")
+
+
+def _assignments(name: str, text: str) -> list[int]:
+    """Offsets in TEXT where NAME is assigned, incremented or has its address taken."""
+    return [m.start() for m in _writes(name).finditer(text)]
+
+
+def _assigned(name: str, text: str, allowed: int) -> bool:
+    """NAME is written in TEXT more than ALLOWED times (its declaration's
+    initialiser counts once)."""
+    return len(_assignments(name, text)) > allowed
+
+
+# -- evaluation ----------------------------------------------------------------
+
+
+def _int(text: str) -> int | None:
+    if text in ("NULL", "false"):
+        return 0
+    if text == "true":
+        return 1
+    m = _INT.match(text)
+    if not m:
+        return None
+    return int(text.rstrip("uUlL"), 0)
+
+
+def holds(guard: Guard, binding: Binding) -> bool | None:
+    """Whether GUARD holds under BINDING: True, False, or None (unknown)."""
+    idx, op, want = guard
+    value = dict(binding).get(idx)
+    if value is None:
+        return None
+    kind, text = value
+    if kind == "t":
+        truth = text == "1"
+        if op in ("truthy", "falsy"):
+            return truth == (op == "truthy")
+        if op in ("eq", "ne") and _int(want) == 0:
+            return (not truth) == (op == "eq")
+        return None
+    have = _int(text)
+    if op in ("truthy", "falsy"):
+        return None if have is None else (have != 0) == (op == "truthy")
+    w = _int(want)
+    if op in ("eq", "ne"):
+        if have is not None and w is not None:
+            same = have == w
+        elif have is None and w is None:
+            same = text == want  # two different enum constants differ
+        else:
+            return None
+        return same == (op == "eq")
+    if have is None or w is None:
+        return None
+    return {"gt": have > w, "lt": have < w, "ge": have >= w, "le": have <= w}[op]
+
+
+def crashes(derefs: tuple[int, ...], binding: Binding) -> bool:
+    """BINDING passes NULL for a parameter the function dereferences first."""
+    have = dict(binding)
+    return any(have.get(i) in (("c", "NULL"), ("c", "0")) for i in derefs)
+
+
+def allowed(guards: tuple[Guard, ...], binding: Binding) -> bool:
+    """False when BINDING rules out a call with GUARDS."""
+    return not binding or all(holds(g, binding) is not False for g in guards)
+
+
+def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
+    """The callee's binding for a call with ARGS made under BINDING."""
+    if not args:
+        return EMPTY
+    have = dict(binding)
+    out: list[tuple[int, tuple[str, str]]] = []
+    for k, a in enumerate(args):
+        if a is None:
+            continue
+        kind, text = a
+        if kind == "c":
+            out.append((k, ("c", text)))
+            continue
+        if kind == "x":  # p < 0 ? -1 : 0
+            idx, op, want, yes, no = text.split("|")
+            decided = holds((int(idx), op, want), binding)
+            if decided is not None:
+                out.append((k, ("c", yes if decided else no)))
+            continue
+        v = have.get(int(text))
+        if v is None:
+            continue
+        if kind == "p":
+            out.append((k, v))
+            continue
+        truth = (v[1] == "1") if v[0] == "t" else (_int(v[1]) not in (None, 0))
+        if v[0] == "c" and _int(v[1]) is None:
+            continue  # the truth of an enum constant is not known
+        out.append((k, ("t", "1" if truth != (kind == "n") else "0")))
+    return tuple(out)

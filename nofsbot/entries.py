@@ -1,0 +1,134 @@
+"""config/entries.toml: how code outside the analysed subsystem calls into it.
+
+Entry contexts replace "unknown caller" where the kernel's calling convention
+is an API fact: the VFS calls `file_operations` from system calls with no
+scope, `->lookup` with the parent's i_rwsem held, `fill_super` under the new
+superblock's s_umount, and helpers such as `iput()` or `read_mapping_folio()`
+call a filesystem's ops back in their caller's context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nofsbot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class OpsEntry:
+    """Functions stored in STRUCT.FIELD (FIELD "*": any field)."""
+
+    name: str
+    struct: str
+    fields: tuple[str, ...]
+    outside: bool = False  # also called from outside the analysed code, with no scope
+    holds: tuple[str, ...] = ()  # lock classes the kernel holds when it calls them
+    via: tuple[str, ...] = ()  # helpers that call them back in their caller's context
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CallbackEntry:
+    """A function passed as argument CALLS[callee] runs inside that call
+    (callback) or later from outside code with no scope (init)."""
+
+    name: str
+    calls: dict[str, int]
+    holds: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Entries:
+    ops: tuple[OpsEntry, ...] = ()
+    callbacks: tuple[CallbackEntry, ...] = ()
+    inits: tuple[CallbackEntry, ...] = ()
+
+    def ops_for(self, struct: str, field: str) -> OpsEntry | None:
+        """The entry for a function stored in STRUCT.FIELD: one naming the
+        field before one for every field of the struct."""
+        star = None
+        for e in self.ops:
+            if e.struct != struct:
+                continue
+            if field in e.fields:
+                return e
+            if "*" in e.fields and star is None:
+                star = e
+        return star
+
+    def via_calls(self) -> dict[str, list[OpsEntry]]:
+        """Helper name -> the ops entries it calls back."""
+        out: dict[str, list[OpsEntry]] = {}
+        for e in self.ops:
+            for name in e.via:
+                out.setdefault(name, []).append(e)
+        return out
+
+    def callback(self, callee: str, index: int) -> CallbackEntry | None:
+        return next((c for c in self.callbacks if c.calls.get(callee) == index), None)
+
+    def init(self, callee: str, index: int) -> CallbackEntry | None:
+        return next((c for c in self.inits if c.calls.get(callee) == index), None)
+
+
+def _strings(value: Any, path: Path, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(str(path), key, "expected a list of strings")
+    return tuple(value)
+
+
+def _table(item: Any, path: Path, section: str, keys: Mapping[str, type]) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ConfigError(str(path), section, "expected a table")
+    out: dict[str, Any] = {}
+    for k, v in item.items():
+        if k not in keys:
+            raise ConfigError(str(path), f"{section}.{k}", "unknown key")
+        typ = keys[k]
+        if typ is tuple:
+            out[k] = _strings(v, path, f"{section}.{k}")
+        elif typ is dict:
+            if not isinstance(v, dict) or not all(
+                isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v.values()
+            ):
+                raise ConfigError(str(path), f"{section}.{k}", "expected callee = argument index")
+            out[k] = dict(v)
+        elif not isinstance(v, typ):
+            raise ConfigError(str(path), f"{section}.{k}", f"expected {typ.__name__}")
+        else:
+            out[k] = v
+    for k in ("name",):
+        if k not in out:
+            raise ConfigError(str(path), f"{section}.{k}", "missing")
+    return out
+
+
+def load(path: Path, data: dict[str, Any]) -> Entries:
+    for k in data:
+        if k not in ("ops", "callback", "init"):
+            raise ConfigError(str(path), k, "unknown key")
+    ops_keys = {
+        "name": str,
+        "struct": str,
+        "fields": tuple,
+        "outside": bool,
+        "holds": tuple,
+        "via": tuple,
+        "note": str,
+    }
+    cb_keys = {"name": str, "calls": dict, "holds": tuple, "note": str}
+    ops = []
+    for item in data.get("ops", []):
+        t = _table(item, path, "ops", ops_keys)
+        if "struct" not in t or "fields" not in t:
+            raise ConfigError(str(path), "ops", f"{t['name']}: struct and fields are required")
+        ops.append(OpsEntry(**t))
+    callbacks = tuple(
+        CallbackEntry(**_table(i, path, "callback", cb_keys)) for i in data.get("callback", [])
+    )
+    inits = tuple(CallbackEntry(**_table(i, path, "init", cb_keys)) for i in data.get("init", []))
+    return Entries(tuple(ops), callbacks, inits)
