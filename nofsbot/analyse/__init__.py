@@ -12,6 +12,7 @@ callers outside it; work.py is what the workers do.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import nofsbot.tools.git as gitcli
 from nofsbot import discover
-from nofsbot.analyse import outside, work
+from nofsbot.analyse import outside, reclaim, work
 from nofsbot.analyse.extract import Extractor
 from nofsbot.analyse.placed import Placed, Reclaim
 from nofsbot.analyse.preprocess import line_start_matches
@@ -237,15 +238,19 @@ def _units(
         finally:
             shared.grepped.set()
 
+    tasks: dict[outside.Unit, work.UnitTask] = {}
+
     def task(
         u: outside.Unit,
         extra: dict[str, tuple[str, ...]] | None = None,
         grepped: frozenset[str] = frozenset(),
     ) -> work.UnitTask:
         unit_names = grepped.union(*(names.get(p, frozenset()) for p in members[u]))
-        return work.UnitTask(
+        t = work.UnitTask(
             u, members[u], unit_names, extra or {}, reads.rel, opts.hazards, opts.gated
         )
+        tasks[u] = t
+        return t
 
     with Workers(opts.jobs, work.init, (shared,)) as pool, ThreadPoolExecutor(1) as thread:
         grepping = thread.submit(grep)
@@ -282,9 +287,42 @@ def _units(
             if any(o.result is None for o in retried):
                 raise AssertionError("a unit still misses names after grepping for them")
             done += retried
+        linked = _link(done)
+        if linked:
+            # the link step: analyse again the subsystems whose functions
+            # another one's reclaim calls, with those calls as entry points
+            analysing.total += len(linked)
+            again_tasks = [dataclasses.replace(tasks[u], incoming=inc) for u, inc in linked]
+            relinked = pool.map(work.analyse_units, again_tasks, chunk=1, progress=analysing)
+            by_unit = {o.unit: o for o in relinked}
+            done = [by_unit.get(o.unit, o) for o in done]
     analysing.close()
     clock.lap(f"facts and analysis of {len(roots)} units")
     return done, [p for p in extracted if p is not None]
+
+
+def _link(
+    done: list[work.UnitOutcome],
+) -> list[tuple[outside.Unit, dict[str, reclaim.Incoming]]]:
+    """Which units define functions that another unit's reclaim calls, and
+    those calls (an ungated one before a gated one). One round: a library
+    reached this way does not pass the reclaim path on to a third unit."""
+    calls: dict[str, list[tuple[outside.Unit, reclaim.Incoming]]] = {}
+    for o in sorted(done, key=lambda o: o.unit):
+        assert o.result is not None
+        for name, inc in sorted(o.result.outcalls.items()):
+            calls.setdefault(name, []).append((o.unit, inc))
+    out = []
+    for o in sorted(done, key=lambda o: o.unit):
+        assert o.result is not None
+        incoming: dict[str, reclaim.Incoming] = {}
+        for name in sorted(o.result.globals & set(calls)):
+            others = [inc for u, inc in calls[name] if u != o.unit]
+            if others:
+                incoming[name] = min(others, key=lambda i: (i.gated, i.path, i.line))
+        if incoming:
+            out.append((o.unit, incoming))
+    return out
 
 
 def functions(tree: Path, path: str, cfg: Config, opts: Options) -> tuple[FunctionSpan, ...]:

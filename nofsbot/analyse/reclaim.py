@@ -26,6 +26,8 @@ from nofsbot.analyse.program import DESIGNATOR, IN, Fn, Program
 from nofsbot.config import ReclaimEntry
 from nofsbot.model import Evidence
 
+# the name of an entry point made by the link step
+LINKED = "reclaim in another subsystem"
 # the witness of a lock held at entry because code outside took it
 OUTSIDE = (-1, -1)
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -69,7 +71,17 @@ class Model:
         return local | frozenset(self.entry.get(fn, {}))
 
 
-def build(prog: Program) -> Model:
+@dataclass(frozen=True)
+class Incoming:
+    """Reclaim in another subsystem calls a function of this one by name."""
+
+    gated: bool
+    path: str  # where that call is
+    line: int
+    note: str  # how that reclaim gets there
+
+
+def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     m = Model()
     structs: dict[str, dict[str, str]] = {}
     for f in prog.files.values():
@@ -78,6 +90,10 @@ def build(prog: Program) -> Model:
     classes = {fn.id: _classes(fn, structs) for fn in prog.fns if fn.facts.locks}
     m.classes = classes
     _entries(prog, m)
+    for name, inc in sorted((incoming or {}).items()):
+        spec = ReclaimEntry(LINKED, "", (), "always", inc.note)
+        for fid in prog.globals.get(name, ()):
+            m.entries.append(Entry(fid, spec, inc.gated, inc.path, inc.line))
     m.reach = _reach(prog, [e for e in m.entries])
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated])
     for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
@@ -130,6 +146,26 @@ def _entries(prog: Program, m: Model) -> None:
                 else:
                     gated = _tests_fs(fn)
                 m.entries.append(Entry(t, spec, gated, f.path, r.line))
+
+
+def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
+    """Calls reclaim makes in this code to functions it does not define
+    (exported by another subsystem): how it gets there, gated or not."""
+    out: dict[str, Incoming] = {}
+    for node in sorted(m.reach.parent):
+        fid, binding = node
+        fn = prog.fns[fid]
+        for ci, (callee, line) in enumerate(fn.facts.calls):
+            if fn.callees[ci] or not callee.isidentifier() or callee in out:
+                continue
+            if fn.step(ci, binding) is None:
+                continue
+            entry = m.reach.parent[node][0]
+            gated = fid not in m.reach_ungated
+            e = next(x for x in m.entries if x.fn == entry)
+            how = f"{e.spec.name} {prog.fns[entry].name}() ({e.path}) reaches {fn.name}()"
+            out[callee] = Incoming(gated, fn.path, line, f"{how}, which calls {callee}()")
+    return out
 
 
 def _tests_fs(fn: Fn) -> bool:
@@ -466,7 +502,9 @@ def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) ->
                     e.path,
                     e.line,
                     prog.fns[entry].name,
-                    f"{e.spec.name}: reclaim calls it ({gate})",
+                    f"{e.spec.note} ({gate})"
+                    if e.spec.name == LINKED
+                    else f"{e.spec.name}: reclaim calls it ({gate})",
                 )
             )
             break

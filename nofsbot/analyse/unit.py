@@ -12,7 +12,7 @@ same answer as scanning each subsystem on its own.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nofsbot import discover
 from nofsbot.analyse import evidence, hazards, ir, reclaim
@@ -30,6 +30,10 @@ class UnitResult:
     hazards: tuple[Hazard, ...]
     problems: tuple[FileProblem, ...]
     functions: int
+    # calls reclaim makes here to functions defined elsewhere, by name
+    outcalls: dict[str, reclaim.Incoming] = field(default_factory=dict)
+    # global functions defined here (another subsystem's reclaim may call them)
+    globals: frozenset[str] = frozenset()
 
 
 def prepare_unit(facts: list[FileFacts], cfg: Config) -> Program:
@@ -46,12 +50,13 @@ def analyse_unit(
     *,
     with_hazards: bool,
     gated: bool = False,
+    incoming: dict[str, reclaim.Incoming] | None = None,
 ) -> UnitResult:
     """Entry contexts (with the outside callers), reclaim, hazards and sites."""
     facts = list(prog.files.values())
     prog.roots = Roots(external)
     prog.contexts()
-    model = reclaim.build(prog)
+    model = reclaim.build(prog, incoming)
     found = (
         tuple(h for h in hazards.find(prog, model, gated=gated) if discover.in_paths(h.path, rel))
         if with_hazards
@@ -95,7 +100,18 @@ def analyse_unit(
             flush = flushed.get(fn.id) if fn is not None else None
             placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush))
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
-    return UnitResult(tuple(placed), found, tuple(problems), nfunctions)
+    return UnitResult(
+        tuple(placed),
+        found,
+        tuple(problems),
+        nfunctions,
+        reclaim.outcalls(prog, model),
+        frozenset(
+            name
+            for name, ids in prog.globals.items()
+            if any(not prog.fns[i].path.startswith("include/") for i in ids)
+        ),
+    )
 
 
 # A scope boundary is proposed only from a lock taken at most this many calls

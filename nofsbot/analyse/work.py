@@ -12,11 +12,11 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
-from nofsbot.analyse import outside
+from nofsbot.analyse import outside, reclaim
 from nofsbot.analyse.extract import Extractor
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.unit import UnitResult, analyse_unit, prepare_unit
@@ -54,6 +54,8 @@ class UnitTask:
     rel: tuple[str, ...]
     hazards: bool
     gated: bool
+    # reclaim in other subsystems calling functions by name (the link step)
+    incoming: dict[str, reclaim.Incoming] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,14 @@ class _Worker:
         prog = prepare_unit(mine + headers, self.cfg)
         mentioned = {**task.extra, **self.mentioned()}
         external = outside.external_to(task.unit, mentioned)
-        result = analyse_unit(prog, external, task.rel, with_hazards=task.hazards, gated=task.gated)
+        result = analyse_unit(
+            prog,
+            external,
+            task.rel,
+            with_hazards=task.hazards,
+            gated=task.gated,
+            incoming=task.incoming,
+        )
         return UnitOutcome(task.unit, occurrences, result)
 
 
