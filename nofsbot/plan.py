@@ -175,7 +175,8 @@ def classify(p: Placed) -> Finding:
             boundary=b,
         )
     if p.context is Context.UNKNOWN:
-        return _keep(p, "reachable from callers nofsbot cannot see")
+        seen = f": {p.unknown}" if p.unknown else ""
+        return _keep(p, f"reachable from callers nofsbot cannot see{seen}")
     if r.on_reclaim_path:
         return _keep(p, f"runs on a reclaim path: {r.on_reclaim_path}")
     if p.flushed is not None:

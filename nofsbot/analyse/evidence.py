@@ -140,6 +140,22 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
     return out
 
 
+def unknown_root(prog: Program, fn: Fn) -> str | None:
+    """What nofsbot cannot see behind FN's unknown callers: the function at
+    the end of the chain and why its callers are unknown."""
+    cur = fn
+    seen: set[int] = set()
+    while cur.id not in seen:
+        seen.add(cur.id)
+        w = cur.why.get(UNK)
+        if w is None:
+            return None
+        if isinstance(w, RootWitness):
+            return f"{cur.name}() {w.note}"
+        cur = prog.fns[w.caller]
+    return None
+
+
 def for_site(
     prog: Program, fn: Fn | None, states: frozenset[int], line: int
 ) -> tuple[Context, list[Evidence]]:

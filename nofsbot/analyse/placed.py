@@ -43,3 +43,4 @@ class Placed:
     later: Later | None = None  # for stored masks: where they are used
     waited: Boundary | None = None  # in work a scoped caller waits for: its own scope
     flushed: Evidence | None = None  # in (or called from) work some code waits for
+    unknown: str | None = None  # for an unknown context: what nofsbot cannot see

@@ -98,7 +98,10 @@ def analyse_unit(
             )
             wait = waited.get(fn.id) if fn is not None else None
             flush = flushed.get(fn.id) if fn is not None else None
-            placed.append(Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush))
+            unseen = evidence.unknown_root(prog, fn) if fn is not None else None
+            placed.append(
+                Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush, unseen)
+            )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
     return UnitResult(
         tuple(placed),
