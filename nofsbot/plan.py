@@ -174,6 +174,13 @@ def classify(p: Placed) -> Finding:
             suggestion=_suggestion(s),
             boundary=b,
         )
+    if r.maybe:
+        return _keep(
+            p,
+            f"a lock reclaim takes may still be held ({', '.join(r.maybe)}): a call before "
+            "this may return holding it, or (for a folio lock) which folio reclaim locks "
+            "is not followed",
+        )
     if p.context is Context.UNKNOWN:
         seen = f": {p.unknown}" if p.unknown else ""
         return _keep(p, f"reachable from callers nofsbot cannot see{seen}")

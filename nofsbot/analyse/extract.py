@@ -32,6 +32,11 @@ _QUERIES = """
 (initializer_pair value: (identifier) @init)
 (initializer_pair value: (pointer_expression argument: (identifier) @init))
 (assignment_expression right: (identifier) @assign)
+(assignment_expression left: (identifier) @write)
+(update_expression argument: (identifier) @write)
+(pointer_expression argument: (identifier) @address)
+(init_declarator declarator: (identifier) @write)
+(init_declarator declarator: (pointer_declarator declarator: (identifier) @write))
 """
 
 
@@ -111,6 +116,14 @@ class Extractor:
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
 
         self._indirect(caps.get("fcallee", []), outer, func_of, fcalls)
+        # where each name is written, per function (guards.Params)
+        fwrites: list[dict[str, list[int]]] = [{} for _ in outer]
+        for n in caps.get("write", []) + [
+            a for a in caps.get("address", []) if a.prev_sibling and a.prev_sibling.type == "&"
+        ]:
+            fi = func_of(n.start_byte)
+            if fi >= 0:
+                fwrites[fi].setdefault((n.text or b"").decode(), []).append(n.start_byte)
 
         sites: list[Site] = []
         site_funcs: list[int] = []
@@ -173,7 +186,15 @@ class Extractor:
         functions = []
         for fi, fnode in enumerate(outer):
             functions.append(
-                self._function(fnode, fi, fcalls[fi], ev_funcs, ev_offsets, tested.get(fi, set()))
+                self._function(
+                    fnode,
+                    fi,
+                    fcalls[fi],
+                    ev_funcs,
+                    ev_offsets,
+                    tested.get(fi, set()),
+                    fwrites[fi],
+                )
             )
 
         mappings = tuple(
@@ -393,6 +414,7 @@ class Extractor:
         ev_funcs: list[int],
         ev_offsets: list[tuple[int, int]],
         tested_names: set[str],
+        writes: dict[str, list[int]],
     ) -> FuncFacts:
         decl = syntax.function_declarator(fnode)
         name = syntax.decl_name(decl) or ""
@@ -470,7 +492,7 @@ class Extractor:
             elif callee in self.queue_calls:
                 work = syntax.work_field(cnode, self.queue_calls[callee])
                 queues.append((ci, syntax.work_field(cnode), work))
-        scope = Params(fnode, decl) if body is not None else None
+        scope = Params(fnode, decl, writes) if body is not None else None
         guards, cargs = self._conditions(scope, body, calls)
         return FuncFacts(
             name=name,
@@ -505,8 +527,12 @@ class Extractor:
         results: list[tuple[int, str, bool]] = []
         marks: dict[int, str] = {}
         types: dict[str, str] | None = None
+        begins = self.cfg.scope_pattern
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
-            if self.cfg.scope_effect(callee)[0] not in (BEGIN, COND_BEGIN):
+            if not begins.fullmatch(callee) or self.cfg.scope_effect(callee)[0] not in (
+                BEGIN,
+                COND_BEGIN,
+            ):
                 continue
             var = syntax.result_var(cnode)
             if not var:

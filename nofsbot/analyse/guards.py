@@ -67,23 +67,21 @@ class Params:
     """The parameters of one function, and locals derived from one
     (`int cow = mod != 0;`), that the body never assigns again."""
 
-    def __init__(self, fnode: Node, decl: Node | None) -> None:
+    def __init__(self, fnode: Node, decl: Node | None, writes: dict[str, list[int]]) -> None:
+        """WRITES: where each name is assigned, incremented or has its
+        address taken in the function (byte offsets; a declaration with an
+        initialiser counts)."""
         names: list[str] = []
         plist = decl.child_by_field_name("parameters") if decl is not None else None
         for p in plist.named_children if plist is not None else ():
             if p.type == "parameter_declaration":
                 names.append(syntax.decl_name(p.child_by_field_name("declarator")) or "")
         body = fnode.child_by_field_name("body")
-        text = _text(body)
         self.index = {n: i for i, n in enumerate(names) if n}
         # where each parameter is assigned (absolute byte offsets); a guard
         # on it is read only before the first assignment and outside loops
         # holding one (`if (ins_len > 0) { ins_len -= x; ..}` is fine)
-        raw = (body.text or b"").decode("latin-1") if body is not None else ""
-        start = body.start_byte if body is not None else 0
-        self.assigns = {
-            n: [start + o for o in offsets] for n in self.index if (offsets := _assignments(n, raw))
-        }
+        self.assigns = {n: writes[n] for n in self.index if n in writes}
         # local -> (param, negated) for `x = p`, `x = p != 0`, `x = !!p`, `x = !p`
         self.truth: dict[str, tuple[int, bool]] = {}
         # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
@@ -96,7 +94,7 @@ class Params:
                     continue
                 name = syntax.decl_name(init.child_by_field_name("declarator")) or ""
                 value = init.child_by_field_name("value")
-                if not name or value is None or _assigned(name, text, 1):
+                if not name or value is None or len(writes.get(name, ())) > 1:
                     continue
                 derived = self._truth_of(value)
                 if derived:
@@ -263,9 +261,18 @@ class Params:
 
     def arg(self, n: Node) -> Arg | None:
         n = _strip(n)
-        text = _text(n)
-        if n.type in ("number_literal", "null", "true", "false") or constant(text):
-            return ("c", text) if constant(text) else None
+        if n.type not in (
+            "number_literal",
+            "null",
+            "true",
+            "false",
+            "identifier",
+            "unary_expression",
+        ):
+            return None
+        text = (n.text or b"").decode("latin-1")
+        if constant(text):
+            return ("c", text)
         if n.type == "identifier":
             if (i := self._constant_param(text)) is not None:
                 return ("p", str(i))
@@ -275,25 +282,6 @@ class Params:
             if text in self.choice:
                 return ("x", self.choice[text])
         return None
-
-
-def _writes(name: str) -> re.Pattern[str]:
-    n = re.escape(name)
-    assign = rf"(?<![\w.>]){n}\s*([-+*/%&|^]|<<|>>)?=(?!=)"
-    step = rf"(\+\+|--)\s*{n}\b|(?<![\w.>]){n}\s*(\+\+|--)"
-    address = rf"(?<!&)&\s*{n}\b(?!\s*(->|\.|\[))"
-    return re.compile(f"{assign}|{step}|{address}")
-
-
-def _assignments(name: str, text: str) -> list[int]:
-    """Offsets in TEXT where NAME is assigned, incremented or has its address taken."""
-    return [m.start() for m in _writes(name).finditer(text)]
-
-
-def _assigned(name: str, text: str, allowed: int) -> bool:
-    """NAME is written in TEXT more than ALLOWED times (its declaration's
-    initialiser counts once)."""
-    return len(_assignments(name, text)) > allowed
 
 
 # -- evaluation ----------------------------------------------------------------

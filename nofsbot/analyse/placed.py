@@ -19,6 +19,8 @@ class Reclaim:
     evidence: tuple[Evidence, ...] = ()
     unproven: str = ""  # why no boundary could be proposed although a shared lock is held
     held: tuple[str, ...] = ()  # every lock class that may be held at the site
+    # reclaim-shared classes a call before the site may have returned holding
+    maybe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

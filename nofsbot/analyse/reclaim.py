@@ -26,6 +26,8 @@ from nofsbot.analyse.program import DESIGNATOR, IN, Fn, Program
 from nofsbot.config import ReclaimEntry
 from nofsbot.model import Evidence
 
+# a class a call may have returned holding (_maybe_returned): "may:CLASS"
+MAYBE = "may:"
 # the name of an entry point made by the link step
 LINKED = "reclaim in another subsystem"
 # the witness of a lock held at entry because code outside took it
@@ -63,6 +65,8 @@ class Model:
     # how a lock held at entry got there, along calls that can run
     held_by: dict[tuple[int, str, Binding], tuple[int, int, Binding]] = field(default_factory=dict)
     first: dict[tuple[int, str], Binding] = field(default_factory=dict)
+    # where reclaim locks a folio, if it does
+    page_shared: tuple[Node, int] | None = None
     # function -> its lock operations with resolved classes
     classes: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
 
@@ -100,10 +104,15 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
         for node in sorted(reach.parent):
             fid, binding = node
             for ci, op, cls in classes.get(fid, ()):
-                if op != ACQUIRE or cls == PAGE_LOCK or cls.startswith("?") or cls in shared:
+                if op != ACQUIRE or cls.startswith("?") or cls in shared:
                     continue
                 if prog.fns[fid].step(ci, binding) is not None:
                     shared[cls] = (node, ci)
+    # folio locks are one class for lockdep's purposes here; which folio a
+    # reclaim path locks is not followed, so a held folio lock vetoes
+    # "unneeded" (unit._reclaim) but never makes a boundary
+    m.page_shared = m.shared.pop(PAGE_LOCK, None)
+    m.shared_ungated.pop(PAGE_LOCK, None)
     _held(prog, m, classes)
     return m
 
@@ -257,6 +266,8 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
     }
     taken: dict[int, frozenset[str]] = {}
     dropped: dict[int, frozenset[str]] = {}
+    kept_any: dict[int, set[str]] = {}  # held at some exit: a lock it may return holding
+    frees: dict[int, set[str]] = {}
     for fid, locks in sorted(classes.items()):
         fn = prog.fns[fid]
         if fn.facts.ir is None:
@@ -275,11 +286,17 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         gone = freed - {c for c, _ in w.exits}
         if gone:
             dropped[fid] = frozenset(gone)
+        some = {c for c, _ in w.exits} - freed
+        some = {c for c in some if c != PAGE_LOCK and not c.startswith("?")} - semaphores
+        if some:
+            kept_any[fid] = some
+        frees[fid] = {c for _, op, c in direct if op == RELEASE}
+    maybe = _maybe_returned(prog, kept_any, frees)
 
     def after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
         return set().union(*(summary.get(t, frozenset()) for t in targets))
 
-    helpers = set(taken) | set(dropped)
+    helpers = set(taken) | set(dropped) | set(maybe)
     for fn in prog.fns:
         if fn.facts.ir is None:
             continue
@@ -296,11 +313,38 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
             for ci, targets in enumerate(fn.callees):
                 full += [(ci, RELEASE, c) for c in sorted(after(targets, dropped))]
                 full += [(ci, ACQUIRE, c) for c in sorted(after(targets, taken))]
+                full += [(ci, ACQUIRE, MAYBE + c) for c in sorted(after(targets, maybe))]
+        # releasing a lock also ends its maybe-held twin
+        full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
         w = _walk(fn, full, frozenset())
         if full:
             m.classes[fn.id] = full
         m.local[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
         m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
+
+
+def _maybe_returned(
+    prog: Program, kept_any: dict[int, set[str]], frees: dict[int, set[str]]
+) -> dict[int, frozenset[str]]:
+    """Locks a function may return holding on some path, through any depth
+    of callees (btrfs_search_slot() returns with its path's tree blocks
+    locked): what it holds at some exit, and what its callees may return
+    holding unless it releases that class itself. Not precise enough to
+    place a scope by, but a site after such a call is not called unneeded."""
+    out: dict[int, set[str]] = {fid: set(c) for fid, c in kept_any.items()}
+    work = deque(sorted(out))
+    queued = set(work)
+    while work:
+        fid = work.popleft()
+        queued.discard(fid)
+        for caller, _ in prog.fns[fid].callers:
+            new = out[fid] - frees.get(caller, set()) - out.get(caller, set())
+            if new:
+                out.setdefault(caller, set()).update(new)
+                if caller not in queued:
+                    work.append(caller)
+                    queued.add(caller)
+    return {fid: frozenset(c) for fid, c in out.items() if c}
 
 
 def _walk(fn: Fn, locks: list[tuple[int, str, str]], start: frozenset[Any]) -> ir.Walk:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from nofsbot import discover
 from nofsbot.analyse import evidence, hazards, ir, reclaim
 from nofsbot.analyse.facts import FileFacts, shown
+from nofsbot.analyse.locks import PAGE_LOCK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots
@@ -126,6 +127,16 @@ MAX_HELD_CALLS = 6
 
 def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:
     held = model.held(fn.id, event)
+    maybe = tuple(
+        sorted(
+            c.removeprefix(reclaim.MAYBE)
+            for c in held
+            if c.startswith(reclaim.MAYBE) and c.removeprefix(reclaim.MAYBE) in model.shared
+        )
+    )
+    if PAGE_LOCK in held and model.page_shared is not None:
+        maybe += (PAGE_LOCK,)  # some folio is locked here, and reclaim locks folios
+    held = frozenset(c for c in held if not c.startswith(reclaim.MAYBE))
     shared = tuple(sorted(c for c in held if c in model.shared))
     fields = {c.rsplit(".", 1)[-1] for c in model.shared}
     unresolved = tuple(
@@ -180,7 +191,9 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
             )
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
-    return Reclaim(shared, unresolved, on_path, boundary, tuple(ev), unproven, tuple(sorted(held)))
+    return Reclaim(
+        shared, unresolved, on_path, boundary, tuple(ev), unproven, tuple(sorted(held)), maybe
+    )
 
 
 def _waited_work(prog: Program) -> dict[int, Boundary]:

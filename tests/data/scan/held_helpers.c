@@ -35,7 +35,63 @@ static void locked_user(struct work_struct *work)
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 }
 
+/* Two levels down, on some paths only (a search that returns with its path
+ * locked): not a lock helper to place a scope by, but what follows the call
+ * is not unneeded either, unless the caller releases the lock itself. */
+static int pool_search(struct pool *pl, int key)
+{
+	if (!key)
+		return -EINVAL;
+	pool_lock(pl);
+	return 0;
+}
+
+static int pool_find(struct pool *pl, int key)
+{
+	return pool_search(pl, key);
+}
+
+static void searching_user(struct work_struct *work)
+{
+	struct pool *pl = work_to_pool(work);
+
+	pool_find(pl, 1);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	mutex_unlock(&pl->lock);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+}
+
 void pool_setup(struct pool *pl)
 {
 	INIT_WORK(&pl->work, locked_user);
+	INIT_WORK(&pl->search_work, searching_user);
+}
+
+/* A folio locked across the allocation while this filesystem's eviction
+ * locks folios too: which folio is not followed, so NOFS stays. */
+static void my_evict_inode(struct inode *inode)
+{
+	struct folio *folio = find_lock_buddy(inode);
+
+	folio_lock(folio);
+	folio_unlock(folio);
+}
+
+static const struct super_operations pool_sops = {
+	.evict_inode = my_evict_inode,
+};
+
+static void folio_user(struct work_struct *work)
+{
+	struct folio *folio = work_to_folio(work);
+
+	folio_lock(folio);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	folio_unlock(folio);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+}
+
+void folio_setup(struct pool *pl)
+{
+	INIT_WORK(&pl->folio_work, folio_user);
 }
