@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from nofsbot.bot.config import BotConfig
 
 EXIT_OK = 0
+EXIT_UNSENT = 1
+UNSENT = ("failed", "sent?")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,6 +93,10 @@ def cmd_bot(args: argparse.Namespace) -> int:
         else:
             _print_run(result)
         sys.stdout.flush()
+        unsent = [f"{m.change_id} v{m.version}" for m in result.mailed if m.status in UNSENT]
+        if args.once and unsent:
+            sys.stderr.write(f"error: not mailed in full: {', '.join(unsent)} (see above)\n")
+            return EXIT_UNSENT
         if args.once:
             return EXIT_OK
         time.sleep(args.every * 60)
@@ -99,6 +105,8 @@ def cmd_bot(args: argparse.Namespace) -> int:
 def _print_run(r: RunResult) -> None:
     from nofsbot.bot.notify import line
 
+    for note in r.recovered:
+        print(f"recovered: {note}")
     for s in r.reconciled:
         print(
             f"reconciled: {s.change_id} v{s.version} was being sent when a run died: "
@@ -127,12 +135,17 @@ def _print_run(r: RunResult) -> None:
             f"({len(s.patch_ids)} patches) in {s.directory}"
         )
     for m in r.mailed:
-        did = {"drafted": "would send", "sent": "sent", "sent?": "maybe sent"}.get(
-            m.status, m.status
-        )
+        did = {
+            "drafted": "would send",
+            "sent": "sent",
+            "sent?": "maybe sent",
+            "failed": "not sent",
+        }.get(m.status, m.status)
         print(
             f"{did}: {m.change_id} v{m.version}: {m.messages} messages to {', '.join(m.recipients)}"
         )
+        if m.note:
+            print(f"  {m.note}")
     for n in r.notes:
         print(f"waits: {n}")
 

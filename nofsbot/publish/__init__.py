@@ -50,6 +50,8 @@ class PublishOptions:
     max_patches: int = MAX_PATCHES
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
+    sender: str | None = None  # "Name <mail>": the cover letter's From: and the
+    # Message-IDs' domain; default: git's committer identity
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _series(
         cc=cc,
         start=start,
         range_diff=range_diff,
+        sender=_name_and_address(opts.sender) if opts.sender else None,
     )
     written = sorted(written)
     checks = sorted({v for p in patches if (v := verified.get(p.info.sha, ""))})
@@ -225,6 +228,12 @@ def _series(
         opts.base,
         tip,
     )
+
+
+def _name_and_address(ident: str) -> tuple[str, str] | None:
+    """'Name <a@b>' as (Name, a@b); None when it is not of that form."""
+    m = re.fullmatch(r"\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*", ident)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def mbox_of(files: list[Path]) -> str:
