@@ -1,5 +1,5 @@
 """The bot's commands: `bot` (one run, or one every N minutes), `bot
-status`, `bot reject`, `bot retry`, and `report --html`. cli.py owns error
+status`, `bot reject`, `bot retry`, `bot rebuild-state`, and `report --html`. cli.py owns error
 handling and exit codes."""
 
 from __future__ import annotations
@@ -55,6 +55,17 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         r.add_argument("change_id", metavar="CHANGE-ID")
         r.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=cfg_help)
         r.set_defaults(func=cmd_operator)
+
+    rb = actions.add_parser(
+        "rebuild-state",
+        help="rebuild a missing, empty or corrupt state from the series' records",
+        description="Make a new state database from what the bot records outside it: "
+        "each series.json next to the mails (and the sent refs in the clone). A corrupt "
+        "database is moved aside first. The next run takes the newest tag as a baseline and "
+        "never mails a recorded series again.",
+    )
+    rb.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=cfg_help)
+    rb.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser(
         "report",
@@ -192,6 +203,20 @@ def cmd_operator(args: argparse.Namespace) -> int:
 
     row = (reject if args.action == "reject" else retry)(_config(args), args.change_id)
     print(f"{row.change_id} v{row.version}: {row.status}")
+    return EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from nofsbot.bot.rebuild import rebuild
+
+    done = rebuild(_config(args))
+    if done.moved:
+        print(f"moved the corrupt database to {done.moved}")
+    print(f"rebuilt {done.database}: {len(done.series)} series")
+    for s in done.series:
+        print(f"  {s.change_id} v{s.version} [{s.status}] {s.section}: {s.subject}")
+    for ref in done.unmatched:
+        print(f"  sent {ref} (a ref in the clone) has no series.json: not rebuilt")
     return EXIT_OK
 
 

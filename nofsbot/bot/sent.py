@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import nofsbot.tools.git as gitcli
+import nofsbot.tools.githistory as githistory
 from nofsbot.bot.state import SeriesRow
 
 REFS = "refs/nofsbot/sent"
@@ -39,6 +40,18 @@ def _save(directory: Path, doc: dict[str, Any]) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def remember_sites(directory: Path, sites: list[str]) -> None:
+    """The identities of the sites the series in DIRECTORY converts."""
+    doc = load(directory)
+    doc["sites"] = sorted(sites)
+    _save(directory, doc)
+
+
+def refs(clone: Path) -> list[str]:
+    """CHANGE-ID/vN of every series the clone records as sent."""
+    return [r.removeprefix(REFS + "/") for r in githistory.refs(clone, REFS)]
 
 
 def intent(row: SeriesRow) -> None:

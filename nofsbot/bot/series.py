@@ -24,7 +24,7 @@ import nofsbot.tools.git as gitcli
 import nofsbot.tools.githistory as githistory
 from nofsbot import pipeline
 from nofsbot.analyse import Options, analyse
-from nofsbot.bot import faults
+from nofsbot.bot import faults, sent
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.sites import identities
 from nofsbot.bot.state import IN_FLIGHT, SETTLED, SeriesRow, State, now, with_status
@@ -158,7 +158,9 @@ def draft(
             made.files, pids, (), (*made.to, *made.cc),
             tuple(message_id(Path(f)) for f in made.files), "drafted", now(), None, None, now(), "",
         )  # fmt: skip
-        state.put_series(row, {i for p in pids for i in ids_of.get(p, set())})
+        sites = {i for p in pids for i in ids_of.get(p, set())}
+        sent.remember_sites(Path(made.directory), sorted(sites))
+        state.put_series(row, sites)
         rows.append(row)
     return Drafted(tuple(rows), tuple(sorted(set(notes))))
 

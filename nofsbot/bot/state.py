@@ -182,8 +182,12 @@ class StateError(NofsbotError):
 
 
 _WHY = (
-    ("not a database", "not a SQLite database (corrupt?); restore it from a backup"),
-    ("malformed", "corrupt; restore it from a backup"),
+    (
+        "not a database",
+        "not a SQLite database (corrupt?); restore it from a backup or run "
+        "`nofsbot bot rebuild-state`",
+    ),
+    ("malformed", "corrupt; restore it from a backup or run `nofsbot bot rebuild-state`"),
     ("locked", "locked by another program; try again when it is done"),
     ("readonly", "read-only; the bot needs to write it"),
     ("unable to open", "cannot be opened (a missing or read-only directory?)"),

@@ -143,3 +143,9 @@ def branches(repo: Path, pattern: str) -> list[str]:
 
 def delete_branch(repo: Path, name: str) -> None:
     run(["git", "branch", "-q", "-D", name], cwd=repo, timeout=60)
+
+
+def refs(repo: Path, prefix: str) -> list[str]:
+    """The full names of the refs under PREFIX (refs/...), sorted."""
+    out = run(["git", "for-each-ref", "--format=%(refname)", prefix], cwd=repo, timeout=60).stdout
+    return sorted(out.split())

@@ -148,3 +148,41 @@ def test_a_changed_remote_is_applied_or_refused(
     assert err.startswith(f"error: {cfg}: tree.remote: changed from {mirror}, but {other} has")
     assert "not the same history" in err
     assert git(clone, "remote", "get-url", "origin").strip() == str(mirror)
+
+
+@pytest.mark.parametrize("damage", ["empty", "missing", "corrupt"])
+def test_a_lost_database_is_refused_then_rebuilt_without_mailing_again(
+    tmp_path: Path, remote: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    with smtp_server() as inbox:
+        cfg = write_config(tmp_path, remote, inbox.port, "in_flight = 2\n")
+        assert run(cfg, capsys, "--once")[0] == 0 and len(inbox.received) == 3
+        db = tmp_path / "state" / "bot.db"
+        ((change_id, msgids),) = query(db, "SELECT change_id, message_ids FROM series")
+        if damage == "empty":
+            db.write_bytes(b"")
+        elif damage == "missing":
+            db.unlink()
+        else:
+            db.write_bytes(b"\0garbage" * 512)
+        rc, out, err = run(cfg, capsys, "--once")
+        assert rc == 1 and out == "" and len(inbox.received) == 3
+        assert err.startswith(f"error: {db}: ") and "rebuild-state" in err
+        rc, out, err = run(cfg, capsys, "rebuild-state")
+        assert rc == 0, err
+        assert f"rebuilt {db}: 1 series" in out and f"{change_id} v1 [sent] CASE FILESYSTEM" in out
+        assert ("moved the corrupt database to" in out) == (damage == "corrupt")
+        rows = query(db, "SELECT change_id, status, message_ids FROM series")
+        assert rows == [(change_id, "sent", msgids)]
+        rc, out, err = run(cfg, capsys, "--once")  # the newest tag as a new baseline
+        assert rc == 0, err
+        assert "next-20260101 (baseline" in out and "drafted" not in out
+        assert len(inbox.received) == 3
+        # a new site in another file is proposed; the sites of the sent one are not
+        add_tag(remote, "next-20260102", {"fs/case/more.c": case("nofs_flags/kmem.before.c")})
+        rc, out, err = run(cfg, capsys, "--once")
+        assert rc == 0, err
+        patches = [m.as_string() for _, m in inbox.received[4:]]
+        assert patches and all("fs/case/more.c" in p and "scoped.c" not in p for p in patches)
+    rc, out, err = run(cfg, capsys, "rebuild-state")
+    assert rc == 1 and "a working database; not rebuilding it" in err
