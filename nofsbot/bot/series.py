@@ -102,7 +102,13 @@ def draft(
     out = cfg.work_dir / "series" / tag
     _forget_unrecorded(state, out)
     try:
-        r = rewrite(RewriteOptions(clone, files, branch, wt, jobs=cfg.jobs), rules)
+        # sites a series in flight or rejected holds stay out of every commit
+        # (a commit per file and class would otherwise carry them along)
+        def untaken(fs: tuple[Finding, ...]) -> tuple[Finding, ...]:
+            keep = {f.site.key for i, f in identities(fs) if i not in taken}
+            return tuple(f for f in fs if f.site.key in keep)
+
+        r = rewrite(RewriteOptions(clone, files, branch, wt, jobs=cfg.jobs, select=untaken), rules)
         faults.at("rewritten", tag)
         found = identities(plan(analyse(clone, list(files), rules, Options(jobs=cfg.jobs)).placed))
         known = {p for s in state.series(SETTLED) for p in s.patch_ids}

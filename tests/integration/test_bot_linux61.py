@@ -49,8 +49,6 @@ def tag(repo: Path, name: str, message: str | None = None, author: str | None = 
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-
-
 @pytest.fixture
 def remote(tmp_path: Path, linux61: Path, spatch: str) -> Path:
     """A clone of the cached 6.1 repository (objects shared, nothing written
