@@ -151,14 +151,16 @@ def draft(
         faults.at("published", tag, out)
     finally:
         gitcli.worktree_remove(clone, wt, branch)
+    # older drafts of a section drafted now are replaced (not the parts of
+    # this draft: a section's patches may need several series)
+    newer = {m.section: m.change_id for m in result.series}
+    for old in state.series(("drafted", "failed")):
+        if old.section in newer:
+            state.put_series(with_status(old, "superseded", f"superseded by {newer[old.section]}"))
     rows = []
     for made in result.series:
         doc = json.loads((Path(made.directory) / "series.json").read_text())
         pids = tuple(p["patch_id"] for p in doc["patches"])
-        note = f"superseded by {made.change_id}"
-        for old in state.series(("drafted", "failed")):
-            if old.section == made.section:
-                state.put_series(with_status(old, "superseded", note))
         row = SeriesRow(
             made.change_id, made.version, made.section, made.directory, tag, base, made.subject,
             made.files, pids, (), (*made.to, *made.cc),

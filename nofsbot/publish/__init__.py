@@ -194,7 +194,9 @@ def _series(
         f"semantic patches: {_rules(patches)}.",
         log_text,
     )
-    message_id = _fill_cover(written[0], subject, text, change_id, prereq)
+    message_id = _unique_cover_id(
+        written, _fill_cover(written[0], subject, text, change_id, prereq), change_id
+    )
     mbox = directory / (f"v{version}.mbox")
     mbox.write_text(mbox_of(written))
     state = {
@@ -228,6 +230,19 @@ def _series(
         opts.base,
         tip,
     )
+
+
+def _unique_cover_id(written: list[Path], message_id: str, change_id: str) -> str:
+    """git names a cover letter `<cover.SECONDS.git.ADDRESS>`: two series
+    made within a second (the parts of one tree) would share it. The
+    change-id's digest goes in, in the cover letter and every reply to it."""
+    if not message_id.startswith("<cover."):
+        return message_id
+    digest = hashlib.sha1(change_id.encode()).hexdigest()[:12]
+    unique = message_id.replace(".git.", f".{digest}.git.", 1)
+    for f in written:
+        f.write_text(f.read_text().replace(message_id, unique))
+    return unique
 
 
 def _name_and_address(ident: str) -> tuple[str, str] | None:

@@ -61,3 +61,21 @@ def test_a_new_site_in_the_same_file_goes_out_alone(
         ):
             assert not any(line in p for p in patches), line
         assert sum("-\ts = kzalloc(16, GFP_NOFS);" in p for p in patches) == 1
+
+
+def test_a_draft_in_several_parts_goes_out_whole(
+    tmp_path: Path, linux61: Path, spatch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """max_patches splits a section's patches into series made within one
+    second: none replaces another, and their cover letters' Message-IDs differ."""
+    files = {f"fs/case/f{n}.c": OP2.replace("op2", f"op{n}") for n in range(3)}
+    remote = make_remote(tmp_path / "linux", linux61, files)
+    with smtp_server() as inbox:
+        cfg = write_config(tmp_path, remote, inbox.port, "max_patches = 1\nin_flight = 5\n")
+        rc, out, err = run(cfg, capsys, "--once")
+        assert rc == 0, err
+        assert out.count("sent: ") == 3
+        ids = [m["Message-ID"] for _, m in inbox.received]
+        assert len(ids) == 6 and len(set(ids)) == 6
+    rows = query(tmp_path / "state" / "bot.db", "SELECT status FROM series")
+    assert rows == [("sent",)] * 3
