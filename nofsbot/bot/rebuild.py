@@ -1,7 +1,8 @@
 """A lost state must never become a fresh start that mails again.
 
-`check` refuses a run whose database is missing, empty or corrupt while the
-bot's clone or series show earlier runs. `rebuild` (`nofsbot bot
+`check` refuses a run whose database is missing or empty (no bytes, or no
+tag and no series) while the bot's clone or series show earlier runs; a
+corrupt one is refused when it is opened. `rebuild` (`nofsbot bot
 rebuild-state`) makes a new database from what the bot records outside it
 (sent.py): every series.json under the work directory gives a series with
 its Message-IDs, patch-ids and sites, 'sent' when its result was recorded,
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime
 import re
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,32 +38,50 @@ class Rebuilt:
     unmatched: tuple[str, ...]  # sent refs in the clone without a series.json
 
 
-def _earlier_runs(cfg: BotConfig) -> str | None:
+def _earlier_runs(cfg: BotConfig, clone_counts: bool) -> str | None:
     found = sorted((cfg.work_dir / "series").glob("*/*/series.json"))
     if found:
         return f"{cfg.work_dir / 'series'} holds {len(found)} series of earlier runs"
     if (cfg.tree.clone / ".git").exists():
-        return f"the bot's clone {cfg.tree.clone} exists"
+        sent_refs = sent.refs(cfg.tree.clone)
+        if sent_refs:
+            return f"the bot's clone {cfg.tree.clone} records {len(sent_refs)} series sent"
+        if clone_counts:
+            return f"the bot's clone {cfg.tree.clone} exists"
     return None
 
 
 def _problem(db: Path) -> str | None:
+    """missing, empty (no bytes), blank (no tag and no series), corrupt, or None."""
     if not db.exists():
         return "missing"
     if db.stat().st_size == 0:
         return "empty"
-    return None
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as c:
+            q = "SELECT (SELECT count(*) FROM tags) + (SELECT count(*) FROM series)"
+            held = c.execute(q).fetchone()[0]
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return "blank"
+        return None  # locked, unreadable: opening it says so
+    except sqlite3.DatabaseError:
+        return "corrupt"
+    return None if held else "blank"
 
 
 def check(cfg: BotConfig) -> None:
     """Refuse to start from a missing or empty database after earlier runs."""
     what = _problem(cfg.database)
-    if what is None:
+    if what in (None, "corrupt"):  # opening a corrupt one says so
         return
-    earlier = _earlier_runs(cfg)
+    # a database with its tables but no tag yet is a first run cut short,
+    # unless series went out
+    earlier = _earlier_runs(cfg, clone_counts=what != "blank")
     if earlier:
+        said = "holds no tag and no series" if what == "blank" else what
         raise StateError(
-            f"{cfg.database}: {what}, but {earlier}: a fresh start could mail a series "
+            f"{cfg.database}: {said}, but {earlier}: a fresh start could mail a series "
             f"again; restore the database or run {REBUILD}"
         )
 
@@ -104,16 +124,14 @@ def rebuild(cfg: BotConfig) -> Rebuilt:
     db = cfg.database
     with guarded(db), lock.held(cfg.lock_file):
         moved = None
-        if _problem(db) is None:
-            try:
-                State(db).close()
-            except sqlite3.DatabaseError:
-                stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
-                aside = db.with_name(f"{db.name}.corrupt-{stamp}")
-                db.rename(aside)
-                moved = str(aside)
-            else:
-                raise StateError(f"{db}: a working database; not rebuilding it")
+        what = _problem(db)
+        if what is None:
+            raise StateError(f"{db}: a working database; not rebuilding it")
+        if what == "corrupt":
+            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+            aside = db.with_name(f"{db.name}.corrupt-{stamp}")
+            db.rename(aside)
+            moved = str(aside)
         db.unlink(missing_ok=True)
         state = State(db)
         rows = []
