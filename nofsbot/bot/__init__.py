@@ -91,6 +91,7 @@ def _run(
     cfg: BotConfig, rules: Config, state: State, day: datetime.date, recovered: list[str]
 ) -> RunResult:
     reconciled = mailer.reconcile(state)
+    recovered += _post_pending(cfg, state)
     done = state.tags()
     recovered += tags.update(cfg, (done[-1].name, done[-1].sha) if done else None)
     clone = cfg.tree.clone
@@ -154,12 +155,7 @@ def _process(
     state.snapshot_counts(tag)
     state.mark(tag, "analysed")
     state.commit()
-    posted = None
-    if seen.regressions and cfg.github is not None:
-        try:
-            posted = notify.post(cfg.github, tag, seen.regressions)
-        except NofsbotError as e:
-            log.error("could not report to GitHub: %s", e)
+    posted = _post(cfg, state, tag, seen.regressions)
     return TagReport(
         tag,
         last.name if last else None,
@@ -172,6 +168,36 @@ def _process(
         tuple(applied),
         posted,
     )
+
+
+def _post(
+    cfg: BotConfig, state: State, tag: str, regressions: tuple[Regression, ...]
+) -> str | None:
+    """Post TAG's regressions to GitHub (step posted); a failure is logged
+    and the next run posts them."""
+    if not regressions or cfg.github is None:
+        return None
+    try:
+        url = notify.post(cfg.github, tag, regressions)
+    except NofsbotError as e:
+        log.error("could not report to GitHub (the next run tries again): %s", e)
+        return None
+    state.mark(tag, "posted")
+    state.commit()
+    return url
+
+
+def _post_pending(cfg: BotConfig, state: State) -> list[str]:
+    """The regressions of tags analysed by an earlier run but not posted."""
+    if cfg.github is None:
+        return []
+    notes = []
+    for t in state.tags():
+        if state.done(t.name, "analysed") and not state.done(t.name, "posted"):
+            url = _post(cfg, state, t.name, tuple(state.regressions(t.name)))
+            if url:
+                notes.append(f"reported the regressions of {t.name} at {url}")
+    return notes
 
 
 def _applied(cfg: BotConfig, state: State, old: str | None, new: str) -> list[SeriesRow]:

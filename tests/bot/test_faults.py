@@ -203,3 +203,33 @@ def test_a_blank_database_after_series_went_out_is_refused(
     assert rc == 1 and "holds no tag and no series, but" in err and "rebuild-state" in err
     rc, out, err = run(cfg, capsys, "rebuild-state")
     assert rc == 0 and "1 series" in out, err
+
+
+def test_regressions_github_missed_are_posted_by_the_next_run(
+    tmp_path: Path,
+    remote: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    api: tuple[str, list[tuple[str, str, dict[str, object], str]]],
+) -> None:
+    url, calls = api
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    with smtp_server() as inbox:
+        dead = inbox.port  # nothing listens there afterwards
+    github = f'[github]\nrepo = "o/r"\nbase_url = "http://127.0.0.1:{dead}/api"\n'
+    cfg = write_config(tmp_path, remote, None, mode="report")
+    cfg.write_text(cfg.read_text() + github)
+    assert run(cfg, capsys, "--once")[0] == 0
+    add_tag(remote, "next-20260102", {"fs/case/more.c": case("nofs_flags/kmem.before.c")})
+    rc, out, err = run(cfg, capsys, "--once")
+    assert rc == 0 and "regression: new NOFS site at fs/case/more.c" in out, err
+    assert "could not report to GitHub (the next run tries again)" in caplog.text and not calls
+    cfg.write_text(cfg.read_text().replace(f"http://127.0.0.1:{dead}/api", url))
+    rc, out, err = run(cfg, capsys, "--once")
+    assert rc == 0, err
+    assert "recovered: reported the regressions of next-20260102 at https://gh/o/r/issues/7" in out
+    posts = [c for c in calls if c[0] == "POST"]
+    assert len(posts) == 1 and "next-20260102" in str(posts[0][2]["title"])
+    assert run(cfg, capsys, "--once")[1].strip() == "no new tag"
+    assert len([c for c in calls if c[0] == "POST"]) == 1
