@@ -1,8 +1,8 @@
 """Soak: 30 tags handled by one `nofsbot bot --once` and by 30 of them end
 in the same state and mail the same patches.
 
-A small kernel-shaped "linux-next" (MAINTAINERS, the 6.1 tree's
-get_maintainer.pl, files under fs/case/) gets 30 tags after its baseline:
+A small kernel-shaped "linux-next" (tests/bot/remote.py: MAINTAINERS, the
+6.1 tree's get_maintainer.pl, files under fs/case/) gets 30 tags after its baseline:
 most add a GFP_NOFS allocation inside an XFS-style transaction in a file of
 its own, every fifth changes only Documentation/. Two bots in send mode,
 each with its own clone, state and SMTP server on 127.0.0.1 (aiosmtpd),
@@ -45,46 +45,10 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {
-    "GIT_AUTHOR_NAME": "Soak Author",
-    "GIT_AUTHOR_EMAIL": "author@example.org",
-    "GIT_COMMITTER_NAME": "Soak Committer",
-    "GIT_COMMITTER_EMAIL": "committer@example.org",
-    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
-    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-}
-MAINTAINERS = """\
-CASE FILESYSTEM
-M:	Case Maintainer <case@example.org>
-L:	linux-case@example.org
-S:	Maintained
-F:	fs/case/
+sys.path.insert(0, str(ROOT))  # the tests' small "linux-next"
 
-THE REST
-M:	Linus Torvalds <torvalds@linux-foundation.org>
-S:	Buried alive in reporters
-F:	*
-F:	*/
-"""
-SITE = """
-int op{n}(struct xfs_mount *mp)
-{{
-	struct xfs_trans *tp;
-	int error = xfs_trans_alloc(mp, &M_RES(mp)->tr_write, 0, 0, 0, &tp);
-
-	if (error)
-		return error;
-	s{n} = kzalloc({n}, GFP_NOFS);
-	return xfs_trans_commit(tp);
-}}
-"""
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, **ENV}
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=env
-    ).stdout
+from tests.bot.remote import SITE, add_tag, make_remote, write_config  # noqa: E402
+from tests.conftest import GIT_ENV, git  # noqa: E402
 
 
 class Inbox:
@@ -105,64 +69,15 @@ def source(root: Path, tags: int) -> list[str]:
         check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout.strip()
-    repo = root / "source"
-    files = {
-        "MAINTAINERS": MAINTAINERS,
-        "Makefile": "",
-        "Kconfig": "",
-        "include/linux/.gitkeep": "",
-        "scripts/get_maintainer.pl": (Path(kernel) / "scripts/get_maintainer.pl").read_text(),
-        "fs/case/f0.c": SITE.format(n=0),
-    }
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "add", "-Af")
-    git(repo, "commit", "-q", "-m", "base")
+    repo = make_remote(root / "source", Path(kernel), {"fs/case/f0.c": SITE.format(n=0)})
     names = ["next-20260101"]
-    git(repo, "tag", names[0])
     for n in range(1, tags + 1):
-        if n % 5 == 0:
-            rel, text = "Documentation/case.rst", f"notes {n}\n"
-        else:
-            rel, text = f"fs/case/f{n}.c", SITE.format(n=n)
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-        git(repo, "add", "-f", rel)
-        git(repo, "commit", "-q", "-m", f"change {n}")
         names.append(f"next-2026{1 + n // 28:02d}{1 + n % 28:02d}")
-        git(repo, "tag", names[-1])
+        if n % 5 == 0:
+            add_tag(repo, names[-1], {"Documentation/case.rst": f"notes {n}\n"}, f"change {n}")
+        else:
+            add_tag(repo, names[-1], {f"fs/case/f{n}.c": SITE.format(n=n)}, f"change {n}")
     return names
-
-
-def config(root: Path, remote: Path, port: int, tags_per_run: int) -> Path:
-    cfg = root / "bot.toml"
-    cfg.write_text(
-        f"""\
-[tree]
-remote = "{remote}"
-clone = "clone"
-paths = ["fs/case"]
-[identity]
-name = "NOFS Bot"
-email = "bot@nofs.example.net"
-[mail]
-smtp_server = "127.0.0.1"
-smtp_port = {port}
-smtp_encryption = "none"
-[policy]
-mode = "send"
-tags_per_run = {tags_per_run}
-[limits]
-in_flight = 100
-cool_down_days = 0
-merge_window = "off"
-[state]
-database = "state/bot.db"
-"""
-    )
-    return cfg
 
 
 def bot(cfg: Path) -> float:
@@ -197,7 +112,10 @@ def soak(
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        cfg = config(root, remote, port, len(names) if one_run else 1)
+        per_run = len(names) if one_run else 1
+        cfg = write_config(
+            root, remote, port, "in_flight = 100\n", policy=f"tags_per_run = {per_run}\n"
+        )
         git(src, "push", "-q", str(remote), f"refs/tags/{names[0]}")
         wall, runs = bot(cfg), 1
         batches = [names[1:]] if one_run else [[t] for t in names[1:]]
@@ -250,6 +168,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tags", type=int, default=30)
     args = ap.parse_args()
+    os.environ.update(GIT_ENV)
     root = Path(tempfile.mkdtemp(prefix="nofsbot-soak-"))
     try:
         names = source(root, args.tags)

@@ -17,6 +17,21 @@ from tests.publish.test_series import MAINTAINERS
 CASES = Path(__file__).parent.parent / "cases"
 
 
+# a redundant GFP_NOFS site inside an XFS-style transaction, in function opN
+SITE = """
+int op{n}(struct xfs_mount *mp)
+{{
+	struct xfs_trans *tp;
+	int error = xfs_trans_alloc(mp, &M_RES(mp)->tr_write, 0, 0, 0, &tp);
+
+	if (error)
+		return error;
+	s{n} = kzalloc({n}, GFP_NOFS);
+	return xfs_trans_commit(tp);
+}}
+"""
+
+
 def case(name: str) -> str:
     return (CASES / name).read_text()
 
@@ -52,8 +67,14 @@ def add_tag(repo: Path, name: str, files: dict[str, str], message: str = "change
 
 
 def write_config(
-    tmp_path: Path, remote: Path, port: int | None, extra: str = "", mode: str = "send"
+    tmp_path: Path,
+    remote: Path,
+    port: int | None,
+    extra: str = "",
+    mode: str = "send",
+    policy: str = "",
 ) -> Path:
+    """The bot's TOML in TMP_PATH: EXTRA goes under [limits], POLICY under [policy]."""
     mail = (
         f'[mail]\nsmtp_server = "127.0.0.1"\nsmtp_port = {port}\nsmtp_encryption = "none"\n'
         if port
@@ -71,7 +92,7 @@ name = "NOFS Bot"
 email = "bot@nofs.example.net"
 {mail}[policy]
 mode = "{mode}"
-[limits]
+{policy}[limits]
 cool_down_days = 0
 merge_window = "off"
 {extra}[state]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.remote import add_tag, make_remote, query, write_config
+from tests.bot.remote import SITE, add_tag, make_remote, query, write_config
 from tests.publish.smtp import smtp_server
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
@@ -48,19 +48,6 @@ if [ -n "$NOFSBOT_TEST_KILL_GIT" ] && [ "$1" = "$want" ]; then
     exit $?
 fi
 exec "REAL" "$@"
-"""
-
-SITE = """
-int op{n}(struct xfs_mount *mp)
-{{
-	struct xfs_trans *tp;
-	int error = xfs_trans_alloc(mp, &M_RES(mp)->tr_write, 0, 0, 0, &tp);
-
-	if (error)
-		return error;
-	s{n} = kzalloc({n}, GFP_NOFS);
-	return xfs_trans_commit(tp);
-}}
 """
 
 
