@@ -26,7 +26,18 @@ from dataclasses import dataclass
 
 import nofsbot.tools.git as gitcli
 import nofsbot.tools.githistory as githistory
-from nofsbot.bot import faults, lock, mailer, notify, rebuild, recovery, series, sites, tags
+from nofsbot.bot import (
+    faults,
+    lock,
+    mailer,
+    notify,
+    orphans,
+    rebuild,
+    recovery,
+    series,
+    sites,
+    tags,
+)
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.mailer import Mailed
 from nofsbot.bot.state import (
@@ -76,7 +87,7 @@ class RunResult:
 
 def bot(cfg: BotConfig, rules: Config, today: datetime.date | None = None) -> RunResult:
     day = today or datetime.datetime.now(datetime.UTC).date()
-    with guarded(cfg.database), lock.held(cfg.lock_file) as held:
+    with guarded(cfg.database), lock.held(cfg.lock_file) as held, orphans.marked():
         recovered = [held.note] if held.note else []
         rebuild.check(cfg)
         recovered += recovery.recover(cfg)

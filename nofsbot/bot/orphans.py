@@ -1,6 +1,7 @@
 """Processes a dead run left behind: found through /proc (Linux), by an
-open descriptor of a file (the lock) or a working directory under the bot's
-clone or its work directory (git, git send-email, spatch), and ended.
+open descriptor of a file (the lock), or by the mark every process of a run
+carries in its environment and a working directory under the bot's clone
+or its work directory (git, git send-email, spatch), and ended.
 
 Only the bot's lock holder calls these: while it holds the lock, no other
 run is alive, so whatever still works in the bot's directories belongs to a
@@ -13,12 +14,14 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 _PROC = Path("/proc")
+MARK = "NOFSBOT_BOT_RUN"
 
 
 def _pids() -> list[int]:
@@ -65,12 +68,40 @@ def holding(path: Path) -> list[int]:
     return out
 
 
+@contextmanager
+def marked() -> Iterator[None]:
+    """Every process this run starts carries its pid in the environment
+    ($NOFSBOT_BOT_RUN), so a later run tells them from anybody else's."""
+    old = os.environ.get(MARK)
+    os.environ[MARK] = str(os.getpid())
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(MARK, None)
+        else:
+            os.environ[MARK] = old
+
+
+def _run_of(pid: int) -> int | None:
+    """The bot run PID belongs to (its mark), None if none."""
+    try:
+        env = (_PROC / str(pid) / "environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    want = MARK.encode() + b"="
+    value = next((e[len(want) :] for e in env if e.startswith(want)), b"")
+    return int(value) if value.isdigit() else None
+
+
 def working_in(dirs: Iterable[Path]) -> list[int]:
-    """Processes of this user whose working directory is in one of DIRS."""
+    """Processes a dead bot run left whose working directory is in one of
+    DIRS (a person's shell or git there is none of them)."""
     roots = [str(d.resolve()) for d in dirs]
     out = []
     for pid in _pids():
-        if not _mine(pid):
+        run = _run_of(pid) if _mine(pid) else None
+        if run is None or run == os.getpid() or alive(run):
             continue
         try:
             cwd = os.readlink(_PROC / str(pid) / "cwd")

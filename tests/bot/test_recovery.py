@@ -61,15 +61,21 @@ def test_a_process_left_in_the_clone_is_ended_before_the_locks_go(
     reported: Path, tmp_path: Path
 ) -> None:
     clone = tmp_path / "clone"
-    left = subprocess.Popen(["sleep", "60"], cwd=clone)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    mark = {**os.environ, orphans.MARK: str(gone.pid)}  # of a run that died
+    left = subprocess.Popen(["sleep", "60"], cwd=clone, env=mark)
+    mine = subprocess.Popen(["sleep", "60"], cwd=clone)  # a person's, say
     try:
         (clone / ".git" / "index.lock").write_text("")
         notes = recovery.recover(load(reported), grace=0.2)
         assert left.wait(timeout=5) == -signal.SIGKILL
         assert any(f"{left.pid} (sleep 60)" in n for n in notes)
         assert not (clone / ".git" / "index.lock").exists()
+        assert mine.poll() is None and not any(str(mine.pid) in n for n in notes)
     finally:
         left.kill()
+        mine.kill()
 
 
 def test_a_half_made_clone_is_made_again(
