@@ -245,6 +245,8 @@ def _applied(cfg: BotConfig, state: State, old: str | None, new: str) -> list[Se
 def _operator(
     cfg: BotConfig, change_id: str, allowed: tuple[str, ...], status: str, note: str
 ) -> SeriesRow:
+    if not cfg.database.exists():
+        raise NofsbotError(f"{cfg.database}: no state yet (run `nofsbot bot --once` first)")
     with guarded(cfg.database), lock.held(cfg.lock_file):
         state = State(cfg.database)
         try:
