@@ -69,6 +69,13 @@ CREATE TABLE IF NOT EXISTS series_sites(
 """
 
 
+_STEPS_DONE = """
+INSERT OR IGNORE INTO steps SELECT name, 'analysed', processed_at FROM tags;
+INSERT OR IGNORE INTO steps SELECT name, 'drafted', processed_at FROM tags;
+INSERT OR IGNORE INTO steps SELECT name, 'posted', processed_at FROM tags;
+"""
+
+
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
@@ -214,7 +221,12 @@ class State:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=BUSY_SECONDS)
         try:
+            q = "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"
+            had_steps = self.db.execute(q).fetchone()[0]
             self.db.executescript(_SCHEMA)
+            if not had_steps:  # a state from before steps: its tags are done
+                self.db.executescript(_STEPS_DONE)
+                self.db.commit()
         except sqlite3.Error:
             self.db.close()
             raise
