@@ -79,7 +79,10 @@ def deliver(cfg: BotConfig, state: State, row: SeriesRow) -> Mailed:
     smtp = Smtp(cfg.mail.smtp_server, cfg.mail.smtp_port, cfg.mail.smtp_encryption)
     sender = cfg.mail.sender or str(cfg.identity)
     if mode == "dry-run":
-        res = send_email(files, cwd=directory, smtp=smtp, dry_run=True, sender=sender)
+        try:
+            res = send_email(files, cwd=directory, smtp=smtp, dry_run=True, sender=sender)
+        except NofsbotError as e:  # the report is printed all the same
+            return Mailed(row.change_id, row.version, "failed", 0, row.recipients, "", str(e))
         return Mailed(row.change_id, row.version, row.status, res.messages, row.recipients, res.log)
     recipients = row.recipients
     if mode == "preview":
@@ -123,7 +126,7 @@ def _outcome(res: SendResult, files: int) -> tuple[str, str]:
     tail = " ".join(res.log.strip().splitlines()[-2:])[-300:]
     if res.returncode == 0 and res.messages == files:
         return "sent", ""
-    if res.messages == 0:
+    if res.messages == 0 and res.returncode != 0:
         return "failed", f"nothing was accepted, mailed again by the next run: {tail}"
     if res.messages < 0:
         return "sent?", f"git send-email did not finish: {tail}"
