@@ -1,5 +1,5 @@
 """The bot's commands: `bot` (one run, or one every N minutes), `bot
-status`, `bot reject`, `bot retry`, and `report --html`. cli.py owns error
+status`, `bot reject`, `bot retry`, `bot rebuild-state`, and `report --html`. cli.py owns error
 handling and exit codes."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from nofsbot.bot.config import BotConfig
 
 EXIT_OK = 0
+EXIT_UNSENT = 1
+UNSENT = ("failed", "sent?")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,6 +55,17 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         r.add_argument("change_id", metavar="CHANGE-ID")
         r.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=cfg_help)
         r.set_defaults(func=cmd_operator)
+
+    rb = actions.add_parser(
+        "rebuild-state",
+        help="rebuild a missing, empty or corrupt state from the series' records",
+        description="Make a new state database from what the bot records outside it: "
+        "each series.json next to the mails (and the sent refs in the clone). A corrupt "
+        "database is moved aside first. The next run takes the newest tag as a baseline and "
+        "never mails a recorded series again.",
+    )
+    rb.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=cfg_help)
+    rb.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser(
         "report",
@@ -91,6 +104,10 @@ def cmd_bot(args: argparse.Namespace) -> int:
         else:
             _print_run(result)
         sys.stdout.flush()
+        unsent = [f"{m.change_id} v{m.version}" for m in result.mailed if m.status in UNSENT]
+        if args.once and unsent:
+            sys.stderr.write(f"error: not mailed in full: {', '.join(unsent)} (see above)\n")
+            return EXIT_UNSENT
         if args.once:
             return EXIT_OK
         time.sleep(args.every * 60)
@@ -99,6 +116,8 @@ def cmd_bot(args: argparse.Namespace) -> int:
 def _print_run(r: RunResult) -> None:
     from nofsbot.bot.notify import line
 
+    for note in r.recovered:
+        print(f"recovered: {note}")
     for s in r.reconciled:
         print(
             f"reconciled: {s.change_id} v{s.version} was being sent when a run died: "
@@ -127,12 +146,17 @@ def _print_run(r: RunResult) -> None:
             f"({len(s.patch_ids)} patches) in {s.directory}"
         )
     for m in r.mailed:
-        did = {"drafted": "would send", "sent": "sent", "sent?": "maybe sent"}.get(
-            m.status, m.status
-        )
+        did = {
+            "drafted": "would send",
+            "sent": "sent",
+            "sent?": "maybe sent",
+            "failed": "not sent",
+        }.get(m.status, m.status)
         print(
             f"{did}: {m.change_id} v{m.version}: {m.messages} messages to {', '.join(m.recipients)}"
         )
+        if m.note:
+            print(f"  {m.note}")
     for n in r.notes:
         print(f"waits: {n}")
 
@@ -179,6 +203,20 @@ def cmd_operator(args: argparse.Namespace) -> int:
 
     row = (reject if args.action == "reject" else retry)(_config(args), args.change_id)
     print(f"{row.change_id} v{row.version}: {row.status}")
+    return EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from nofsbot.bot.rebuild import rebuild
+
+    done = rebuild(_config(args))
+    if done.moved:
+        print(f"moved the corrupt database to {done.moved}")
+    print(f"rebuilt {done.database}: {len(done.series)} series")
+    for s in done.series:
+        print(f"  {s.change_id} v{s.version} [{s.status}] {s.section}: {s.subject}")
+    for ref in done.unmatched:
+        print(f"  sent {ref} (a ref in the clone) has no series.json: not rebuilt")
     return EXIT_OK
 
 

@@ -5,7 +5,9 @@ Only the parent draws progress, on stderr, and only on a terminal.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -58,12 +60,29 @@ def _ready() -> None:
     """A task that does nothing: running it starts every worker."""
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], *initargs: Any) -> None:
+    """A worker dies with the process that started it (Linux's parent-death
+    signal; a parent already gone ends it at once), then INITIALIZER runs."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    initializer(*initargs)
+
+
 class Workers:
     """JOBS worker processes, each set up once by INITIALIZER, for several
     rounds of `map`; with one job, the calling process does the work.
 
     The processes start when the context is entered, so a thread the caller
-    starts afterwards is never copied into them by fork.
+    starts afterwards is never copied into them by fork. They die with the
+    process that started them: a killed parent leaves no worker behind.
     """
 
     def __init__(
@@ -80,7 +99,9 @@ class Workers:
     def __enter__(self) -> Workers:
         if self.jobs > 1:
             self._ex = ProcessPoolExecutor(
-                max_workers=self.jobs, initializer=self.initializer, initargs=self.initargs
+                max_workers=self.jobs,
+                initializer=_start_worker,
+                initargs=(os.getpid(), self.initializer, *self.initargs),
             )
             self._ex.submit(_ready).result()
         else:

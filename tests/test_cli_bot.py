@@ -27,4 +27,5 @@ def test_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         assert main([*argv, "--config", str(cfg)]) == 1
         assert "no state yet" in capsys.readouterr().err
     assert main(["bot", "reject", "x", "--config", str(cfg)]) == 1
-    assert "no series x" in capsys.readouterr().err
+    assert "no state yet" in capsys.readouterr().err
+    assert not (tmp_path / "bot.db").exists()  # and none made

@@ -7,8 +7,15 @@ record regressions with the commit and author that introduced them, find
 series whose patches (by patch-id) or whose sites' end reached the tag
 (applied). Then, unless paused, it drafts series for new conversion
 opportunities within the limits (series.py) and mails them per policy
-(mailer.py). Every tag is committed to the state on its own, so a run
-that dies redoes at most the tag it was on.
+(mailer.py).
+
+Every step is committed to the state once its effect is durable and is
+safe to redo: a tag with its analysis (step analysed), the series drafted
+for the newest tag once their files are written (step drafted), a series'
+intent to mail before git send-email and its result after. Before that,
+recovery.py puts right what a dead run left in the clone, and a run first
+finishes what an earlier one left half-done: a tag not yet drafted is
+drafted, a draft or a failed send is mailed.
 """
 
 from __future__ import annotations
@@ -19,10 +26,30 @@ from dataclasses import dataclass
 
 import nofsbot.tools.git as gitcli
 import nofsbot.tools.githistory as githistory
-from nofsbot.bot import lock, mailer, notify, series, sites, tags
+from nofsbot.bot import (
+    faults,
+    lock,
+    mailer,
+    notify,
+    orphans,
+    rebuild,
+    recovery,
+    series,
+    sites,
+    tags,
+)
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.mailer import Mailed
-from nofsbot.bot.state import Regression, SeriesRow, SiteRow, State, TagRow, now, with_status
+from nofsbot.bot.state import (
+    Regression,
+    SeriesRow,
+    SiteRow,
+    State,
+    TagRow,
+    guarded,
+    now,
+    with_status,
+)
 from nofsbot.config import Config
 from nofsbot.errors import NofsbotError
 
@@ -49,6 +76,7 @@ class TagReport:
 
 @dataclass(frozen=True)
 class RunResult:
+    recovered: tuple[str, ...]  # what a dead run left, put right (lock, git locks, worktrees)
     reconciled: tuple[SeriesRow, ...]  # left 'sending' by a dead run, now 'sent?'
     tags: tuple[TagReport, ...]
     paused: str | None
@@ -59,20 +87,26 @@ class RunResult:
 
 def bot(cfg: BotConfig, rules: Config, today: datetime.date | None = None) -> RunResult:
     day = today or datetime.datetime.now(datetime.UTC).date()
-    with lock.held(cfg.lock_file):
+    with guarded(cfg.database), lock.held(cfg.lock_file) as held, orphans.marked():
+        recovered = [held.note] if held.note else []
+        rebuild.check(cfg)
+        recovered += recovery.recover(cfg)
         state = State(cfg.database)
         try:
-            return _run(cfg, rules, state, day)
+            return _run(cfg, rules, state, day, recovered)
         finally:
             state.close()
 
 
-def _run(cfg: BotConfig, rules: Config, state: State, day: datetime.date) -> RunResult:
+def _run(
+    cfg: BotConfig, rules: Config, state: State, day: datetime.date, recovered: list[str]
+) -> RunResult:
     reconciled = mailer.reconcile(state)
-    tags.update(cfg)
+    recovered += _post_pending(cfg, state)
+    done = state.tags()
+    recovered += tags.update(cfg, (done[-1].name, done[-1].sha) if done else None)
     clone = cfg.tree.clone
     all_tags = githistory.tags(clone)
-    done = state.tags()
     last = done[-1] if done else None
     todo = tags.new_tags(
         cfg.tree,
@@ -81,23 +115,32 @@ def _run(cfg: BotConfig, rules: Config, state: State, day: datetime.date) -> Run
         last.name if last else None,
         cfg.policy.tags_per_run,
     )
+    faults.at("fetched")
     reports = []
     for tag in todo:
         reports.append(_process(cfg, rules, state, tag, last))
+        faults.at("analysed", tag)
         last = state.tags()[-1]
     pause = tags.paused(cfg.limits, all_tags, day)
     drafted: tuple[SeriesRow, ...] = ()
     notes: tuple[str, ...] = ()
     mailed: list[Mailed] = []
     if cfg.policy.mode != "report" and pause is None:
-        if todo:
-            made = series.draft(cfg, rules, state, todo[-1], last.sha if last else "", day)
+        if last is not None and not state.done(last.name, "drafted"):
+            # also a tag whose drafting a dead run (or a full disk) cut short
+            made = series.draft(cfg, rules, state, last.name, last.sha, day)
+            state.mark(last.name, "drafted")
             state.commit()
+            faults.at("drafted", last.name)
             drafted, notes = made.series, made.notes
-        outbox = drafted if cfg.policy.mode == "dry-run" else tuple(state.series(("drafted",)))
+        outbox = (
+            drafted if cfg.policy.mode == "dry-run" else tuple(state.series(("drafted", "failed")))
+        )
         for row in outbox:
             mailed.append(mailer.deliver(cfg, state, row))
-    return RunResult(tuple(reconciled), tuple(reports), pause, drafted, tuple(mailed), notes)
+    return RunResult(
+        tuple(recovered), tuple(reconciled), tuple(reports), pause, drafted, tuple(mailed), notes
+    )
 
 
 def _process(
@@ -121,13 +164,9 @@ def _process(
         )
     )
     state.snapshot_counts(tag)
+    state.mark(tag, "analysed")
     state.commit()
-    posted = None
-    if seen.regressions and cfg.github is not None:
-        try:
-            posted = notify.post(cfg.github, tag, seen.regressions)
-        except NofsbotError as e:
-            log.error("could not report to GitHub: %s", e)
+    posted = _post(cfg, state, tag, seen.regressions)
     return TagReport(
         tag,
         last.name if last else None,
@@ -140,6 +179,36 @@ def _process(
         tuple(applied),
         posted,
     )
+
+
+def _post(
+    cfg: BotConfig, state: State, tag: str, regressions: tuple[Regression, ...]
+) -> str | None:
+    """Post TAG's regressions to GitHub (step posted); a failure is logged
+    and the next run posts them."""
+    if not regressions or cfg.github is None:
+        return None
+    try:
+        url = notify.post(cfg.github, tag, regressions)
+    except NofsbotError as e:
+        log.error("could not report to GitHub (the next run tries again): %s", e)
+        return None
+    state.mark(tag, "posted")
+    state.commit()
+    return url
+
+
+def _post_pending(cfg: BotConfig, state: State) -> list[str]:
+    """The regressions of tags analysed by an earlier run but not posted."""
+    if cfg.github is None:
+        return []
+    notes = []
+    for t in state.tags():
+        if state.done(t.name, "analysed") and not state.done(t.name, "posted"):
+            url = _post(cfg, state, t.name, tuple(state.regressions(t.name)))
+            if url:
+                notes.append(f"reported the regressions of {t.name} at {url}")
+    return notes
 
 
 def _applied(cfg: BotConfig, state: State, old: str | None, new: str) -> list[SeriesRow]:
@@ -176,7 +245,9 @@ def _applied(cfg: BotConfig, state: State, old: str | None, new: str) -> list[Se
 def _operator(
     cfg: BotConfig, change_id: str, allowed: tuple[str, ...], status: str, note: str
 ) -> SeriesRow:
-    with lock.held(cfg.lock_file):
+    if not cfg.database.exists():
+        raise NofsbotError(f"{cfg.database}: no state yet (run `nofsbot bot --once` first)")
+    with guarded(cfg.database), lock.held(cfg.lock_file):
         state = State(cfg.database)
         try:
             rows = [r for r in state.series() if r.change_id == change_id]

@@ -142,6 +142,27 @@ _SCHEMA: dict[str, dict[str, tuple[type, object]]] = {
 }
 _TOP = {"jobs": (int, 1)}
 
+# key -> (least, most) for every number; mail.smtp_port 0 and github.number 0
+# mean "not set"
+RANGES: dict[str, tuple[int, int]] = {
+    "jobs": (1, 256),
+    "mail.smtp_port": (0, 65535),
+    "policy.tags_per_run": (1, 1000),
+    "limits.in_flight": (1, 100),
+    "limits.cool_down_days": (0, 365),
+    "limits.max_patches": (1, 100),
+    "github.number": (0, 2**31 - 1),
+}
+
+
+def _ranged(path: Path, section: str, values: dict[str, Any]) -> dict[str, Any]:
+    for k, v in values.items():
+        key = f"{section}.{k}" if section else k
+        if key in RANGES and not RANGES[key][0] <= v <= RANGES[key][1]:
+            least, most = RANGES[key]
+            raise ConfigError(str(path), key, f"{v} is out of range: expected {least}..{most}")
+    return values
+
 
 def _section(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
     raw = data.get(name, {})
@@ -166,7 +187,7 @@ def _section(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
             what = "a list of strings" if typ is list else typ.__name__
             raise ConfigError(str(path), f"{name}.{k}", f"expected {what}")
         out[k] = v
-    return out
+    return _ranged(path, name, out)
 
 
 def _choice(path: Path, key: str, value: str, choices: tuple[str, ...]) -> str:
@@ -213,6 +234,8 @@ def load(path: Path) -> BotConfig:
     if not re.match(r"^[a-z+]+://|^[^/]+@[^/]+:", remote):  # a local path
         remote = str(local(remote))
     ident = _section(path, data, "identity")
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", ident["email"]):
+        raise ConfigError(str(path), "identity.email", "expected an address: name@domain")
     mail = _section(path, data, "mail")
     if mail["smtp_encryption"]:
         _choice(path, "mail.smtp_encryption", mail["smtp_encryption"], ("tls", "ssl", "none"))
@@ -232,8 +255,9 @@ def load(path: Path) -> BotConfig:
             )
         gh = GitHub(g["repo"], g["mode"], g["number"], g["base_url"])
     jobs = data.get("jobs", 1)
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-        raise ConfigError(str(path), "jobs", "expected an int >= 1")
+    if not isinstance(jobs, int) or isinstance(jobs, bool):
+        raise ConfigError(str(path), "jobs", "expected int")
+    _ranged(path, "", {"jobs": jobs})
     return BotConfig(
         path=path,
         tree=Tree(remote, local(t["clone"]), t["tags"], tuple(p.strip("/") for p in t["paths"])),

@@ -2,8 +2,11 @@
 
 The rule that keeps a maintainer from getting the same series twice:
 before git send-email runs, the series is stored as 'sending' with every
-Message-ID it is about to use, and committed; the result ('sent', or 'sent?'
-when git send-email failed or reported fewer messages) is stored after. A
+Message-ID it is about to use, and committed (and the intent written to its
+series.json, see sent.py); the result is stored after: 'sent'; 'failed'
+when the SMTP server accepted none of it (git send-email failed before the
+first "Result: 250"), so the next run mails it again; 'sent?' when git
+send-email stopped part way or did not finish. A
 run that dies in between leaves 'sending'; the next run turns it into
 'sent?' and reports it, and never mails it by itself: nothing short of the
 operator knows whether the mails left (look for the Message-IDs in the
@@ -13,17 +16,16 @@ mailed by the next run; `nofsbot bot reject CHANGE-ID` gives it up.
 
 from __future__ import annotations
 
-import datetime
-import json
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from nofsbot.bot import faults, sent
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.state import SeriesRow, State, now, with_status
-from nofsbot.errors import NofsbotError
-from nofsbot.tools.mail import Smtp, send_email
+from nofsbot.errors import NofsbotError, ToolMissingError
+from nofsbot.tools.mail import SendResult, Smtp, send_email
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class Mailed:
     messages: int
     recipients: tuple[str, ...]
     log: str
+    note: str = ""  # why not sent in full
 
 
 def reconcile(state: State) -> list[SeriesRow]:
@@ -76,7 +79,10 @@ def deliver(cfg: BotConfig, state: State, row: SeriesRow) -> Mailed:
     smtp = Smtp(cfg.mail.smtp_server, cfg.mail.smtp_port, cfg.mail.smtp_encryption)
     sender = cfg.mail.sender or str(cfg.identity)
     if mode == "dry-run":
-        res = send_email(files, cwd=directory, smtp=smtp, dry_run=True, sender=sender)
+        try:
+            res = send_email(files, cwd=directory, smtp=smtp, dry_run=True, sender=sender)
+        except NofsbotError as e:  # the report is printed all the same
+            return Mailed(row.change_id, row.version, "failed", 0, row.recipients, "", str(e))
         return Mailed(row.change_id, row.version, row.status, res.messages, row.recipients, res.log)
     recipients = row.recipients
     if mode == "preview":
@@ -90,36 +96,38 @@ def deliver(cfg: BotConfig, state: State, row: SeriesRow) -> Mailed:
             copies[-1].write_text(readdress(f.read_text(), cfg.policy.preview_to))
         files = copies
     sending = with_status(row, "sending", intent_at=now())
+    if mode == "send":
+        sent.intent(row)
     state.put_series(sending)
     state.commit()
+    faults.at("intent", row.change_id)
     try:
-        res = send_email(files, cwd=directory, smtp=smtp, dry_run=False, sender=sender)
-    except NofsbotError as e:
-        state.put_series(with_status(sending, "sent?", f"git send-email failed: {e}"))
-        state.commit()
-        raise
-    done = res.messages == len(files)
-    note = "" if done else f"git send-email reported {res.messages} of {len(files)} sent"
+        res = send_email(files, cwd=directory, smtp=smtp, dry_run=False, sender=sender, check=False)
+    except ToolMissingError as e:  # git send-email never ran: nothing left
+        res = SendResult(False, 0, str(e), -1)
+    except NofsbotError as e:  # a time-out: what left is unknown
+        res = SendResult(False, -1, str(e), -1)
+    faults.at("mailed", row.change_id)
+    status, note = _outcome(res, len(files))
     if mode == "preview":
         note = f"preview: mailed to {cfg.policy.preview_to} only. {note}".strip()
-    status = "sent" if done else "sent?"
-    state.put_series(with_status(sending, status, note, sent_at=now()))
+    state.put_series(with_status(sending, status, note, sent_at=now() if res.messages else None))
+    if mode == "send" and status != "failed":
+        sent.record(cfg.tree.clone, row, status, res.messages)
     state.commit()
-    if mode == "send":
-        _record_in_series_json(directory, res.messages)
-    return Mailed(row.change_id, row.version, status, res.messages, recipients, res.log)
-
-
-def _record_in_series_json(directory: Path, messages: int) -> None:
-    """What `nofsbot send` records too, so it will not send this again."""
-    path = directory / "series.json"
-    doc = json.loads(path.read_text())
-    doc["sent"].append(
-        {
-            "version": doc["version"],
-            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "message_id": doc["message_id"],
-            "messages": messages,
-        }
+    return Mailed(
+        row.change_id, row.version, status, max(res.messages, 0), recipients, res.log, note
     )
-    path.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def _outcome(res: SendResult, files: int) -> tuple[str, str]:
+    """sent, failed (the SMTP server accepted nothing: mail it again) or
+    sent? (part of it, or unknown), with a note."""
+    tail = " ".join(res.log.strip().splitlines()[-2:])[-300:]
+    if res.returncode == 0 and res.messages == files:
+        return "sent", ""
+    if res.messages == 0 and res.returncode != 0:
+        return "failed", f"nothing was accepted, mailed again by the next run: {tail}"
+    if res.messages < 0:
+        return "sent?", f"git send-email did not finish: {tail}"
+    return "sent?", f"git send-email reported {res.messages} of {files} sent: {tail}"

@@ -16,6 +16,7 @@ import datetime
 import json
 import logging
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import nofsbot.tools.git as gitcli
 import nofsbot.tools.githistory as githistory
 from nofsbot import pipeline
 from nofsbot.analyse import Options, analyse
+from nofsbot.bot import faults, sent
 from nofsbot.bot.config import BotConfig
 from nofsbot.bot.sites import identities
 from nofsbot.bot.state import IN_FLIGHT, SETTLED, SeriesRow, State, now, with_status
@@ -97,9 +99,17 @@ def draft(
     files = tuple(sorted({s.path for s in state.sites() if s.identity in wanted}))
     branch = f"nofsbot/bot-{tag}"
     wt = cfg.work_dir / "worktrees" / tag
-    gitcli.worktree_remove(clone, wt, branch)  # what a crashed run may have left
+    out = cfg.work_dir / "series" / tag
+    _forget_unrecorded(state, out)
     try:
-        r = rewrite(RewriteOptions(clone, files, branch, wt, jobs=cfg.jobs), rules)
+        # sites a series in flight or rejected holds stay out of every commit
+        # (a commit per file and class would otherwise carry them along)
+        def untaken(fs: tuple[Finding, ...]) -> tuple[Finding, ...]:
+            keep = {f.site.key for i, f in identities(fs) if i not in taken}
+            return tuple(f for f in fs if f.site.key in keep)
+
+        r = rewrite(RewriteOptions(clone, files, branch, wt, jobs=cfg.jobs, select=untaken), rules)
+        faults.at("rewritten", tag)
         found = identities(plan(analyse(clone, list(files), rules, Options(jobs=cfg.jobs)).placed))
         known = {p for s in state.series(SETTLED) for p in s.patch_ids}
         keep: list[str] = []
@@ -131,30 +141,51 @@ def draft(
                 tree=clone,
                 base=base,
                 commits=checked.commits,
-                out=cfg.work_dir / "series" / tag,
+                out=out,
                 verified=checked.verified,
                 signoff=str(cfg.identity),
+                sender=str(cfg.identity),
                 max_patches=cfg.limits.max_patches,
             )
         )
+        faults.at("published", tag, out)
     finally:
         gitcli.worktree_remove(clone, wt, branch)
-    out = []
+    # older drafts of a section drafted now are replaced (not the parts of
+    # this draft: a section's patches may need several series)
+    newer = {m.section: m.change_id for m in result.series}
+    for old in state.series(("drafted", "failed")):
+        if old.section in newer:
+            state.put_series(with_status(old, "superseded", f"superseded by {newer[old.section]}"))
+    rows = []
     for made in result.series:
         doc = json.loads((Path(made.directory) / "series.json").read_text())
         pids = tuple(p["patch_id"] for p in doc["patches"])
-        note = f"superseded by {made.change_id}"
-        for old in state.series(("drafted",)):
-            if old.section == made.section:
-                state.put_series(with_status(old, "superseded", note))
         row = SeriesRow(
             made.change_id, made.version, made.section, made.directory, tag, base, made.subject,
             made.files, pids, (), (*made.to, *made.cc),
             tuple(message_id(Path(f)) for f in made.files), "drafted", now(), None, None, now(), "",
         )  # fmt: skip
-        state.put_series(row, {i for p in pids for i in ids_of.get(p, set())})
-        out.append(row)
-    return Drafted(tuple(out), tuple(sorted(set(notes))))
+        sites = {i for p in pids for i in ids_of.get(p, set())}
+        sent.remember_sites(Path(made.directory), sorted(sites))
+        state.put_series(row, sites)
+        rows.append(row)
+    return Drafted(tuple(rows), tuple(sorted(set(notes))))
+
+
+def _forget_unrecorded(state: State, out: Path) -> None:
+    """Series files under OUT that no series in the state names are what a
+    drafting cut short left: removed, so the redo makes them v1 again."""
+    if not out.is_dir():
+        return
+    known = {s.directory for s in state.series()}
+    for d in sorted(out.iterdir()):
+        if str(d) not in known:
+            log.info("removing %s: a draft a dead run left half-made", d)
+            if d.is_dir():
+                shutil.rmtree(d)
+            else:
+                d.unlink()
 
 
 def _commit_ids(

@@ -1,12 +1,19 @@
 """The bot's memory, in SQLite: processed tags, sites and hazards with an
 identity that survives line moves, regressions found, the site counts per
-tag (for the burndown), and series with their status.
+tag (for the burndown), the steps of each tag done, and series with their
+status.
+
+Tag steps: analysed (committed with the tag's sites, regressions and
+applied series), drafted (committed with the series drafted for it, once
+their files are written). A step is recorded only once its effect is
+durable, so a run redoes what a dead one left half-done.
 
 Series status: drafted (written, not mailed), sending (the intent to mail
 is recorded, with every Message-ID, before git send-email runs), sent,
-sent? (an intent without a recorded result: a run died while mailing; the
-bot never mails it again by itself, see reconcile in bot/mailer.py),
-superseded (a newer draft for the same section replaced a draft),
+failed (the SMTP server accepted none of it: mailed again by the next run),
+sent? (an intent without a recorded result: a run died while mailing, or
+git send-email stopped part way; the bot never mails it again by itself,
+see reconcile in bot/mailer.py), superseded (a newer draft for the same section replaced a draft),
 applied (its patches or the end of its sites reached a processed tag),
 rejected (set by the operator).
 """
@@ -17,9 +24,12 @@ import dataclasses
 import datetime
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
+
+from nofsbot.errors import NofsbotError
 
 IN_FLIGHT = ("sending", "sent", "sent?")  # count against limits.in_flight
 TAKEN = (*IN_FLIGHT, "rejected")  # their sites are not proposed again
@@ -52,8 +62,17 @@ CREATE TABLE IF NOT EXISTS series(
     recipients TEXT NOT NULL, message_ids TEXT NOT NULL, status TEXT NOT NULL,
     drafted_at TEXT NOT NULL, intent_at TEXT, sent_at TEXT, updated_at TEXT NOT NULL,
     note TEXT NOT NULL, PRIMARY KEY(change_id, version));
+CREATE TABLE IF NOT EXISTS steps(
+    tag TEXT NOT NULL, step TEXT NOT NULL, done_at TEXT NOT NULL, PRIMARY KEY(tag, step));
 CREATE TABLE IF NOT EXISTS series_sites(
     change_id TEXT NOT NULL, identity TEXT NOT NULL, PRIMARY KEY(change_id, identity));
+"""
+
+
+_STEPS_DONE = """
+INSERT OR IGNORE INTO steps SELECT name, 'analysed', processed_at FROM tags;
+INSERT OR IGNORE INTO steps SELECT name, 'drafted', processed_at FROM tags;
+INSERT OR IGNORE INTO steps SELECT name, 'posted', processed_at FROM tags;
 """
 
 
@@ -162,11 +181,55 @@ def _tuple(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
+BUSY_SECONDS = 10.0  # how long to wait for another program's lock on the database
+
+
+class StateError(NofsbotError):
+    """The state database or a file next to it cannot be used."""
+
+
+_WHY = (
+    (
+        "not a database",
+        "not a SQLite database (corrupt?); restore it from a backup or run "
+        "`nofsbot bot rebuild-state`",
+    ),
+    ("malformed", "corrupt; restore it from a backup or run `nofsbot bot rebuild-state`"),
+    ("locked", "locked by another program; try again when it is done"),
+    ("readonly", "read-only; the bot needs to write it"),
+    ("unable to open", "cannot be opened (a missing or read-only directory?)"),
+    ("disk is full", "the disk is full"),
+)
+
+
+@contextmanager
+def guarded(path: Path) -> Iterator[None]:
+    """Errors of the state store and the file system as user errors naming
+    the file: PATH (the database) for SQLite's, the file of an OSError."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        why = next((w for k, w in _WHY if k in str(e)), str(e))
+        raise StateError(f"{path}: {why} ({e})") from e
+    except OSError as e:
+        where = e.filename or path.parent
+        raise StateError(f"{where}: {e.strerror or e}") from e
+
+
 class State:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.executescript(_SCHEMA)
+        self.db = sqlite3.connect(path, timeout=BUSY_SECONDS)
+        try:
+            q = "SELECT count(*) FROM sqlite_master WHERE name = 'steps'"
+            had_steps = self.db.execute(q).fetchone()[0]
+            self.db.executescript(_SCHEMA)
+            if not had_steps:  # a state from before steps: its tags are done
+                self.db.executescript(_STEPS_DONE)
+                self.db.commit()
+        except sqlite3.Error:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -190,6 +253,15 @@ class State:
                 t.seconds,
             ),
         )
+
+    def done(self, tag: str, step: str) -> bool:
+        """STEP (analysed, drafted) of TAG is done and committed."""
+        q = "SELECT 1 FROM steps WHERE tag = ? AND step = ?"
+        return self.db.execute(q, (tag, step)).fetchone() is not None
+
+    def mark(self, tag: str, step: str) -> None:
+        """STEP of TAG is done (durable with the next commit)."""
+        self.db.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?)", (tag, step, now()))
 
     # -- sites and hazards -----------------------------------------------------
 

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nofsbot.bot.config import BotConfig
-from nofsbot.bot.state import IN_FLIGHT, Regression, SeriesRow, State, TagRow
+from nofsbot.bot.state import IN_FLIGHT, Regression, SeriesRow, State, TagRow, guarded
 from nofsbot.errors import NofsbotError
 from nofsbot.report.burndown import History, SeriesLine
 
@@ -33,7 +33,8 @@ class Status:
 def _state(cfg: BotConfig) -> State:
     if not cfg.database.exists():
         raise NofsbotError(f"{cfg.database}: no state yet (run `nofsbot bot --once` first)")
-    return State(cfg.database)
+    with guarded(cfg.database):
+        return State(cfg.database)
 
 
 def status(cfg: BotConfig) -> Status:

@@ -20,6 +20,7 @@ import re
 import nofsbot.tools.githistory as githistory
 from nofsbot import discover
 from nofsbot.bot.config import BotConfig, Limits, Tree
+from nofsbot.errors import ConfigError, ToolError
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,48 @@ def sparse_patterns(paths: tuple[str, ...]) -> list[str]:
     return sorted(out)
 
 
-def update(cfg: BotConfig) -> None:
-    """Clone the remote on the first run, fetch its tags on every run."""
+def update(cfg: BotConfig, last: tuple[str, str] | None) -> list[str]:
+    """Clone the remote on the first run, fetch its tags on every run. A
+    tree.remote that changed since the clone was made is applied when the
+    new remote has LAST (the last tag processed, with its commit) at the
+    same commit, and refused otherwise; what was done, as notes."""
     clone = cfg.tree.clone
+    notes = []
     if not (clone / ".git").exists():
         log.info("cloning %s into %s", cfg.tree.remote, clone)
         githistory.clone(cfg.tree.remote, clone)
+    else:
+        old = githistory.remote_url(clone)
+        if old != cfg.tree.remote:
+            _check_remote(cfg, old, last)
+            githistory.set_remote_url(clone, cfg.tree.remote)
+            notes.append(f"tree.remote changed from {old} to {cfg.tree.remote}: now fetching it")
     githistory.sparse_checkout(clone, sparse_patterns(cfg.tree.paths))
     githistory.fetch_tags(clone)
+    return notes
+
+
+def _check_remote(cfg: BotConfig, old: str | None, last: tuple[str, str] | None) -> None:
+    if last is None:
+        return
+    tag, sha = last
+    try:
+        there = githistory.remote_tag(cfg.tree.clone, cfg.tree.remote, tag)
+    except ToolError as e:
+        raise ConfigError(
+            str(cfg.path),
+            "tree.remote",
+            f"changed from {old}, and {cfg.tree.remote} cannot be read: {str(e).splitlines()[-1]}",
+        ) from e
+    if there != sha:
+        has = f"has {tag} at {there[:12]}" if there else f"has no tag {tag}"
+        raise ConfigError(
+            str(cfg.path),
+            "tree.remote",
+            f"changed from {old}, but {cfg.tree.remote} {has} "
+            f"(the last tag processed, at {sha[:12]}): not the same history; point "
+            "tree.clone and state.database somewhere new to follow it",
+        )
 
 
 def new_tags(

@@ -50,6 +50,8 @@ class PublishOptions:
     max_patches: int = MAX_PATCHES
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
+    sender: str | None = None  # "Name <mail>": the cover letter's From: and the
+    # Message-IDs' domain; default: git's committer identity
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def _series(
         cc=cc,
         start=start,
         range_diff=range_diff,
+        sender=_name_and_address(opts.sender) if opts.sender else None,
     )
     written = sorted(written)
     checks = sorted({v for p in patches if (v := verified.get(p.info.sha, ""))})
@@ -191,7 +194,9 @@ def _series(
         f"semantic patches: {_rules(patches)}.",
         log_text,
     )
-    message_id = _fill_cover(written[0], subject, text, change_id, prereq)
+    message_id = _unique_cover_id(
+        written, _fill_cover(written[0], subject, text, change_id, prereq), change_id
+    )
     mbox = directory / (f"v{version}.mbox")
     mbox.write_text(mbox_of(written))
     state = {
@@ -225,6 +230,25 @@ def _series(
         opts.base,
         tip,
     )
+
+
+def _unique_cover_id(written: list[Path], message_id: str, change_id: str) -> str:
+    """git names a cover letter `<cover.SECONDS.git.ADDRESS>`: two series
+    made within a second (the parts of one tree) would share it. The
+    change-id's digest goes in, in the cover letter and every reply to it."""
+    if not message_id.startswith("<cover."):
+        return message_id
+    digest = hashlib.sha1(change_id.encode()).hexdigest()[:12]
+    unique = message_id.replace(".git.", f".{digest}.git.", 1)
+    for f in written:
+        f.write_text(f.read_text().replace(message_id, unique))
+    return unique
+
+
+def _name_and_address(ident: str) -> tuple[str, str] | None:
+    """'Name <a@b>' as (Name, a@b); None when it is not of that form."""
+    m = re.fullmatch(r"\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*", ident)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def mbox_of(files: list[Path]) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +51,9 @@ class RewriteOptions:
     group: str = "file"  # one commit per file and class, or per function and class
     jobs: int = 1
     import_tree: bool = False
+    # which of the planned findings to rewrite (default: all), applied to
+    # every plan: a caller's way to leave sites out of every commit
+    select: Callable[[tuple[Finding, ...]], tuple[Finding, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
     log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
 
-    findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    findings = _planned(worktree, paths, cfg, opts)
     commits: list[Commit] = []
     missed: list[Missed] = []
     # 1. scopes at the planned critical sections; adding a scope only adds NOFS
@@ -127,7 +130,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         commits += [commit] if commit else []
     # 3. a new plan: sites the new scopes cover on every path are now redundant
     if commits:
-        findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+        findings = _planned(worktree, paths, cfg, opts)
     edits = flag_edits(findings)
     for key, group in _groups(edits, opts.group):
         done, skipped = apply.flags(worktree, group)
@@ -162,6 +165,13 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
         tuple(sorted(set(missed))),
         tuple(unbalanced),
     )
+
+
+def _planned(
+    worktree: Path, paths: tuple[str, ...], cfg: Config, opts: RewriteOptions
+) -> tuple[Finding, ...]:
+    findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    return opts.select(findings) if opts.select else findings
 
 
 def _move_mask(

@@ -236,10 +236,13 @@ def format_patch(
     cc: Iterable[str],
     range_diff: str | None = None,
     start: str | None = None,
+    sender: tuple[str, str] | None = None,
 ) -> list[Path]:
     """git format-patch START..TIP (START defaults to BASE) with a cover
     letter, shallow threading (every patch answers the cover letter),
-    base-commit (and prerequisite-patch-id for BASE..START), To and Cc."""
+    base-commit (and prerequisite-patch-id for BASE..START), To and Cc.
+    SENDER (name, address) makes the Message-IDs (git takes them from the
+    committer's address); default: git's identity."""
     argv = [
         "git",
         "format-patch",
@@ -256,7 +259,8 @@ def format_patch(
         argv.append(f"--range-diff={range_diff}")
     argv += [f"--to={a}" for a in to] + [f"--cc={a}" for a in cc]
     argv.append(f"{start or base}..{tip}")
-    out = run(argv, cwd=repo, timeout=600).stdout
+    env = {"GIT_COMMITTER_NAME": sender[0], "GIT_COMMITTER_EMAIL": sender[1]} if sender else None
+    out = run(argv, cwd=repo, timeout=600, env=env).stdout
     return [Path(p) for p in out.splitlines() if p.endswith(".patch")]
 
 
@@ -370,14 +374,20 @@ def diff_trees(worktree: Path, old: str, new: str) -> str:
 
 def worktree_remove(repo: Path, dest: Path, branch: str | None = None) -> None:
     """Remove the worktree at DEST (and its BRANCH) and what git keeps about
-    it in REPO (a failure is logged: this runs on the way out of other errors)."""
-    res = run(
-        ["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False
-    )
-    if res.returncode:
-        log.warning("could not remove the worktree %s: %s", dest, res.stderr.strip())
+    it in REPO (a failure is logged: this runs on the way out of other errors).
+    A DEST that does not exist is only pruned; a locked one (a `worktree add`
+    that was killed) is removed too."""
+    if dest.exists():
+        res = run(
+            ["git", "worktree", "remove", "--force", "--force", str(dest)],
+            cwd=repo,
+            timeout=600,
+            check=False,
+        )
+        if res.returncode:
+            log.warning("could not remove the worktree %s: %s", dest, res.stderr.strip())
     run(["git", "worktree", "prune"], cwd=repo, timeout=600, check=False)
-    if branch:
+    if branch and branch_exists(repo, branch):
         run(["git", "branch", "-q", "-D", branch], cwd=repo, timeout=60, check=False)
 
 

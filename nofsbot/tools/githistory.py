@@ -94,3 +94,58 @@ def diff_hunks(repo: Path, old: str, new: str, path: str) -> list[tuple[int, int
 
 
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
+
+
+# -- the bot's clone after a run died: what is left, and where it points ------
+
+
+def has_head(repo: Path) -> bool:
+    """REPO is a repository whose HEAD names a commit (a clone that finished)."""
+    res = run(
+        ["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd=repo, timeout=60, check=False
+    )
+    return res.returncode == 0
+
+
+def remote_url(repo: Path, remote: str = "origin") -> str | None:
+    res = run(["git", "remote", "get-url", remote], cwd=repo, timeout=60, check=False)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def set_remote_url(repo: Path, url: str, remote: str = "origin") -> None:
+    run(["git", "remote", "set-url", remote, url], cwd=repo, timeout=60)
+
+
+def remote_tag(repo: Path, url: str, tag: str) -> str | None:
+    """The commit TAG names in the repository at URL, None when it has no
+    such tag (a URL that cannot be read raises ToolError)."""
+    out = run(
+        ["git", "ls-remote", "--tags", url, f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}"],
+        cwd=repo,
+        timeout=600,
+    ).stdout
+    refs = {name: sha for sha, _, name in (ln.partition("\t") for ln in out.splitlines())}
+    return refs.get(f"refs/tags/{tag}^{{}}") or refs.get(f"refs/tags/{tag}")
+
+
+def prune_worktrees(repo: Path) -> None:
+    run(["git", "worktree", "prune"], cwd=repo, timeout=600)
+
+
+def branches(repo: Path, pattern: str) -> list[str]:
+    out = run(
+        ["git", "for-each-ref", "--format=%(refname:short)", f"refs/heads/{pattern}"],
+        cwd=repo,
+        timeout=60,
+    ).stdout
+    return out.split()
+
+
+def delete_branch(repo: Path, name: str) -> None:
+    run(["git", "branch", "-q", "-D", name], cwd=repo, timeout=60)
+
+
+def refs(repo: Path, prefix: str) -> list[str]:
+    """The full names of the refs under PREFIX (refs/...), sorted."""
+    out = run(["git", "for-each-ref", "--format=%(refname)", prefix], cwd=repo, timeout=60).stdout
+    return sorted(out.split())

@@ -37,6 +37,8 @@ def post(repo: str, *, title: str, body: str, number: int | None, base_url: str)
         return str(comment.html_url)
     except GithubException as e:
         raise PublishError(f"GitHub: {repo}: {e.status} {_message(e.data)}") from e
+    except OSError as e:  # requests' connection errors and time-outs
+        raise PublishError(f"GitHub: {base_url}: cannot be reached: {type(e).__name__}") from e
 
 
 def _message(data: object) -> str:

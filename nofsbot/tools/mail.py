@@ -20,6 +20,7 @@ class SendResult:
     dry_run: bool
     messages: int  # how many git send-email reported sent (or would send)
     log: str
+    returncode: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,18 @@ class Smtp:
 
 
 def send_email(
-    files: list[Path], *, cwd: Path, smtp: Smtp, dry_run: bool, sender: str | None = None
+    files: list[Path],
+    *,
+    cwd: Path,
+    smtp: Smtp,
+    dry_run: bool,
+    sender: str | None = None,
+    check: bool = True,
 ) -> SendResult:
     """Send FILES in order with git send-email (cover letter first): no
-    threading or Cc of its own (format-patch made those), no prompts."""
+    threading or Cc of its own (format-patch made those), no prompts.
+    Without CHECK, a failing git send-email returns its exit code and how
+    many messages it reported sent before it stopped."""
     argv = [
         "git",
         "send-email",
@@ -53,6 +62,7 @@ def send_email(
         argv.append(f"--smtp-encryption={smtp.encryption}")
     if sender:
         argv.append(f"--from={sender}")
-    res = run([*argv, *(str(f) for f in files)], cwd=cwd, timeout=600, input="")
+    res = run([*argv, *(str(f) for f in files)], cwd=cwd, timeout=600, input="", check=check)
     out = res.stdout + res.stderr
-    return SendResult(dry_run, len((_DRY_RE if dry_run else _SENT_RE).findall(out)), out)
+    sent = len((_DRY_RE if dry_run else _SENT_RE).findall(out))
+    return SendResult(dry_run, sent, out, res.returncode)

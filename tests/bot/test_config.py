@@ -70,3 +70,43 @@ def test_mistakes_name_file_and_key(tmp_path: Path, change: tuple[str, str], key
     with pytest.raises(ConfigError) as e:
         load(path)
     assert e.value.key == key and e.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "bad", "good"),
+    [
+        ("", "jobs", 0, 1),
+        ("", "jobs", 257, 256),
+        ("mail", "smtp_port", -1, 0),
+        ("mail", "smtp_port", 65536, 65535),
+        ("policy", "tags_per_run", 0, 1),
+        ("policy", "tags_per_run", 1001, 1000),
+        ("limits", "in_flight", -1, 100),
+        ("limits", "in_flight", 0, 1),
+        ("limits", "cool_down_days", -1, 0),
+        ("limits", "cool_down_days", 366, 365),
+        ("limits", "max_patches", 0, 1),
+        ("limits", "max_patches", 101, 100),
+        ("github", "number", -1, 0),
+    ],
+)
+def test_every_number_has_a_range(
+    tmp_path: Path, section: str, key: str, bad: int, good: int
+) -> None:
+    def with_value(v: int) -> str:
+        if not section:
+            return f"{key} = {v}\n" + MINIMAL
+        extra = "repo = 'a/b'\n" if section == "github" else ""
+        return MINIMAL.replace("[state]", f"[{section}]\n{extra}{key} = {v}\n[state]")
+
+    path = write(tmp_path, with_value(bad))
+    with pytest.raises(ConfigError, match=f"{bad} is out of range: expected") as e:
+        load(path)
+    assert e.value.key == (f"{section}.{key}" if section else key)
+    load(write(tmp_path, with_value(good)))  # the bound itself is fine
+
+
+def test_the_identity_needs_an_address(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="name@domain") as e:
+        load(write(tmp_path, MINIMAL.replace("n@example.org", "nobody")))
+    assert e.value.key == "identity.email"

@@ -94,3 +94,29 @@ def test_old_line_maps_back_through_a_diff() -> None:
     assert old_line(hunks, 14) == 11
     assert old_line(hunks, 22) == 19 and old_line(hunks, 23) == 22
     assert old_line(hunks, 30) is None and old_line(hunks, 32) == 32
+
+
+def test_a_state_from_before_steps_has_its_tags_done(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    state = State(db)
+    state.db.execute("INSERT INTO tags VALUES ('next-1', 'sha', NULL, 't', 0, '[]', 0.0)")
+    state.db.execute("DROP TABLE steps")
+    state.commit()
+    state.close()
+    state = State(db)  # as a newer nofsbot opens it: nothing is drafted again
+    assert state.done("next-1", "analysed") and state.done("next-1", "drafted")
+    assert state.done("next-1", "posted")
+    state.close()
+
+
+def test_what_a_send_ends_as() -> None:
+    from nofsbot.tools.mail import SendResult
+
+    def outcome(messages: int, rc: int) -> str:
+        return mailer._outcome(SendResult(False, messages, "log", rc), 3)[0]
+
+    assert outcome(3, 0) == "sent"
+    assert outcome(0, 1) == "failed"  # refused before the first message: mail it again
+    assert outcome(1, 1) == "sent?"  # part of it left
+    assert outcome(0, 0) == "sent?"  # no error, yet no result line: unknown
+    assert outcome(-1, -1) == "sent?"  # timed out

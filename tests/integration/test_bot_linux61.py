@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 import nofsbot.bot.mailer
 from nofsbot.bot import lock
 from nofsbot.cli import main
+from tests.bot.remote import query, run
 from tests.conftest import git, need
 from tests.publish.smtp import Inbox, smtp_server
 from tests.report.test_burndown import rendered_counts
@@ -47,18 +47,6 @@ def tag(repo: Path, name: str, message: str | None = None, author: str | None = 
         git(repo, "commit", "-qam", message, *([f"--author={author}"] if author else []))
     git(repo, "tag", name)
     return git(repo, "rev-parse", "HEAD").strip()
-
-
-def run(cfg: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main(["bot", *args, "--config", str(cfg)])
-    got = capsys.readouterr()
-    return rc, got.out, got.err
-
-
-def query(db: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as c:
-        return c.execute(sql).fetchall()
 
 
 @pytest.fixture
