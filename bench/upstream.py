@@ -101,7 +101,7 @@ def _entry(r: Row) -> dict[str, object]:
         "class": r.site.klass,
         "callee": r.site.callee,
         "outcome": r.upstream.outcome,
-        "new": f"{r.upstream.path}:{r.upstream.line}" if r.upstream.path else None,
+        "new": ":".join(str(x) for x in (r.upstream.path, r.upstream.line) if x) or None,
         "text": r.upstream.text,
         "how": r.upstream.how,
     }
@@ -150,14 +150,17 @@ def _listing(title: str, entries: list[dict[str, object]]) -> list[str]:
     for e in entries:
         out.append(f"  {e['path']}:{e['line']} {e['function']} {e['class']} -> {e['outcome']}")
         out.append(f"      {e['new'] or 'no counterpart'}: {e['text'] or '-'}; {e['how']}")
-    return out or ["  none"]
+    return out if entries else [*out, "  none"]
 
 
-def text(doc: dict[str, object]) -> str:
+def text(doc: dict[str, object], rows: list[Row], listed: bool) -> str:
     groups = doc["groups"]
     assert isinstance(groups, dict)
     every = doc["all"]
     assert isinstance(every, dict)
+    shown = doc["shown"]
+    assert isinstance(shown, list)
+    total = f"all {doc['path']}" if not shown else "selected"
     out = [
         f"old tree {doc['old_tree']}, new tree {doc['new_tree']}, path {doc['path']}",
         f"nofsbot source: {doc['nofsbot_source']}; scan: {doc['scan']}",
@@ -169,11 +172,11 @@ def text(doc: dict[str, object]) -> str:
         "upstream kept NOFS;",
         " danger: redundant/unneeded/mixed where upstream added a scope",
         "",
-        *_outcome_table({**groups, f"all {doc['path']}": every}),
+        *_outcome_table({**groups, total: every}),
         "",
-        *_class_table(f"all {doc['path']}", every),
+        *_class_table(total, every),
     ]
-    for name in doc["shown"]:  # type: ignore[attr-defined]
+    for name in shown if len(shown) > 1 else []:
         out += ["", *_class_table(name, groups[name])]
     for title, key in (
         ("nofsbot converts, upstream kept NOFS", "converted_but_kept"),
@@ -183,6 +186,8 @@ def text(doc: dict[str, object]) -> str:
         entries = every[key]
         assert isinstance(entries, list)
         out += ["", *_listing(title, entries)]
+    if listed:
+        out += ["", *_listing("every site", [_entry(r) for r in rows])]
     return "\n".join(out) + "\n"
 
 
@@ -229,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         "--depth", type=int, default=4, metavar="N", help="caller levels searched for a scope"
     )
     p.add_argument("--no-cache", action="store_true", help="parse both trees again")
+    p.add_argument(
+        "--list", action="store_true", help="also list every site with its outcome and how"
+    )
     p.add_argument("--json", action="store_true", help="print everything as JSON")
     args = p.parse_args(argv)
     if args.jobs < 1 or args.depth < 0:
@@ -277,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             for r in rows
         ],
     }
-    sys.stdout.write(json.dumps(out, indent=2) + "\n" if args.json else text(out))
+    shown = json.dumps(out, indent=2) + "\n" if args.json else text(out, rows, args.list)
+    sys.stdout.write(shown)
     return 0
 
 

@@ -2,14 +2,16 @@
 
 Each function definition is reduced to what matching an allocation across
 kernel versions needs: its calls in source order (callee and the folded text
-of every argument), its assignments and initialised declarations (variable and
-right-hand side) and its lines. Files are parsed with tree-sitter-c after
-nofsbot's macro preprocessing (nofsbot/analyse/preprocess.py, config/macros.toml,
-used read-only), so function names agree with the ones `nofsbot scan` reports.
+of every argument), its assignments and initialised declarations (variable
+and right-hand side); its lines are read from the tree when needed. Files
+are parsed with tree-sitter-c after nofsbot's macro preprocessing
+(nofsbot/analyse/preprocess.py, config/macros.toml, used read-only), so
+function names agree with the ones `nofsbot scan` reports.
 
 An index of a whole path (default fs/) is cached under the nofsbot cache
 directory, keyed by the tree's git commit and the code that builds it: a
-tree extracted by `nofsbot kernel` never changes.
+tree extracted by `nofsbot kernel` never changes. One entry is kept per tree
+and path.
 """
 
 from __future__ import annotations
@@ -66,7 +68,6 @@ class Func:
     params: tuple[str, ...]
     calls: tuple[Call, ...]  # in source order
     assigns: tuple[Assign, ...]  # in source order
-    lines: tuple[str, ...]  # the definition's source lines, whitespace folded
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,6 @@ class Parser:
             if outer and d.start_byte < outer[-1].end_byte:
                 continue
             outer.append(d)
-        raw = src.decode(errors="replace").split("\n")
         by_func: list[tuple[list[Call], list[Assign]]] = [([], []) for _ in outer]
         starts = [d.start_byte for d in outer]
 
@@ -189,7 +189,6 @@ class Parser:
                     params,
                     tuple(sorted(calls, key=lambda c: (c.line, c.end_line))),
                     tuple(sorted(assigns, key=lambda a: (a.line, a.end_line))),
-                    tuple(fold(x) for x in raw[first - 1 : last]),
                 )
             )
         return Parsed(path, out, defines(src), sorted(set(fields)))
@@ -239,7 +238,9 @@ def _parse(job: tuple[str, list[str]]) -> list[Parsed]:
 class Index:
     """Every function defined under a path of a tree, by name."""
 
-    def __init__(self, files: list[Parsed]) -> None:
+    def __init__(self, files: list[Parsed], root: Path) -> None:
+        self.root = root
+        self._text: dict[str, list[str]] = {}
         self.macros: dict[str, str] = {}
         self.by_name: dict[str, list[Func]] = {}
         self.fields: dict[str, set[str]] = {}  # function -> fields it is stored in
@@ -255,6 +256,13 @@ class Index:
                 for c in f.calls:
                     into = self.member_calls if c.member else self.callers
                     into.setdefault(c.callee, []).append((f, c))
+
+    def lines(self, f: Func) -> tuple[str, ...]:
+        """F's source lines, whitespace folded."""
+        if f.path not in self._text:
+            raw = (self.root / f.path).read_bytes().decode(errors="replace")
+            self._text[f.path] = raw.split("\n")
+        return tuple(fold(x) for x in self._text[f.path][f.line - 1 : f.end_line])
 
     def callers_of(self, f: Func) -> list[tuple[Func, Call]]:
         """Direct calls of F, and calls in F's subsystem through a field F is stored in."""
@@ -305,10 +313,13 @@ def _files(tree: Path, path: str) -> list[str]:
     return sorted(listed)
 
 
-def _digest(tree: Path, path: str) -> str:
+def _entry(tree: Path, path: str) -> tuple[str, str]:
+    """The cache entry's name for PATH of TREE: which tree and path, and a digest of
+    its commit and of the code that builds the index."""
+    where = hashlib.blake2b(f"{tree.resolve()}\0{path}".encode(), digest_size=8).hexdigest()
     h = hashlib.blake2b(digest_size=16)
     head = _git(tree, "rev-parse", "HEAD").strip()
-    h.update(f"{tree.resolve()}\0{path}\0{head}\0".encode())
+    h.update(f"{head}\0".encode())
     if not head:
         h.update(str(sorted((p, (tree / p).stat().st_mtime) for p in _files(tree, path))).encode())
     for dep in (
@@ -317,7 +328,7 @@ def _digest(tree: Path, path: str) -> str:
         REPO / "config" / "macros.toml",
     ):
         h.update(dep.read_bytes())
-    return h.hexdigest()
+    return where, h.hexdigest()
 
 
 def cache_dir() -> Path:
@@ -330,10 +341,11 @@ def cache_dir() -> Path:
 
 def build(tree: Path, path: str, jobs: int, *, cache: bool = True) -> Index:
     """The index of every .c and .h file under PATH of TREE (cached if CACHE)."""
-    entry = cache_dir() / f"{_digest(tree, path)}.pickle"
+    where, digest = _entry(tree, path)
+    entry = cache_dir() / f"{where}-{digest}.pickle"
     if cache and entry.is_file():
         with entry.open("rb") as f:
-            return Index(pickle.load(f))
+            return Index(pickle.load(f), tree)
     files = _files(tree, path)
     shares = max(1, jobs * 8)
     work = [(str(tree), files[i::shares]) for i in range(shares)]
@@ -350,4 +362,7 @@ def build(tree: Path, path: str, jobs: int, *, cache: bool = True) -> Index:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(parsed, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)
-    return Index(parsed)
+        for stale in entry.parent.glob(f"{where}-*.pickle"):
+            if stale != entry:
+                stale.unlink(missing_ok=True)
+    return Index(parsed, tree)

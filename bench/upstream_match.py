@@ -258,12 +258,12 @@ def _match_assign(s: Site, f1: Func, f2: Func) -> tuple[Assign | None, str]:
     return new[pairs[i]], f"assignment {i + 1} of {len(old)} -> {len(new)} to {s.variable}"
 
 
-def _match_line(s: Site, f1: Func, f2: Func) -> tuple[int | None, str]:
-    text = f1.lines[s.line - f1.line] if f1.line <= s.line <= f1.end_line else ""
+def _match_line(s: Site, f1: Func, f2: Func, old: Index, new: Index) -> tuple[int | None, str]:
+    text = old.lines(f1)[s.line - f1.line] if f1.line <= s.line <= f1.end_line else ""
     if not text:
         return None, f"line {s.line} is outside the old {f1.name}()"
     scored = sorted(
-        ((_similar(text, t), -abs(k - (s.line - f1.line)), k) for k, t in enumerate(f2.lines)),
+        ((_similar(text, t), -abs(k - (s.line - f1.line)), k) for k, t in enumerate(new.lines(f2))),
         reverse=True,
     )
     if not scored or scored[0][0] < 0.6:
@@ -439,7 +439,7 @@ def stored_scope(f2: Func, store: Call, new: Index, old: Index) -> str | None:
     sub = "/".join(f2.path.split("/")[:2])
     word = re.compile(rf"\b{re.escape(field)}\b")
     funcs = [f for fs in new.by_name.values() for f in fs if f.path.startswith(sub + "/")]
-    naming = {f.name for f in funcs if f is not f2 and any(word.search(t) for t in f.lines)}
+    naming = {f.name for f in funcs if f is not f2 and any(word.search(t) for t in new.lines(f))}
     near = naming | {f.name for f in funcs if any(c.callee in naming for c in f.calls)}
     for f in funcs:
         inserts = [c for c in f.calls if c.callee in _STORE_USERS]
@@ -464,20 +464,30 @@ def renamed(f1: Func, callees: Iterable[str], old: Index, new: Index) -> tuple[F
     fams = frozenset().union(*(family(c) for c in callees))
     sub = "/".join(f1.path.split("/")[:2]) + "/"
     base = f1.path.rsplit("/", 1)[-1]
-    body = "\n".join(f1.lines[1:])
-    best: tuple[float, float, Func | None] = (0.0, 0.0, None)
+    body = "\n".join(old.lines(f1)[1:])
+    bonus = RENAMED - RENAMED_HERE
+    cands: list[tuple[float, bool, SequenceMatcher[str], Func]] = []
     for fs in new.by_name.values():
         for f in fs:
+            if not f.path.startswith(sub) or f.name in old.by_name:
+                continue
             here = f.path.rsplit("/", 1)[-1] == base
-            if f.name in old.by_name or not (here or fams):
+            if fams and not any(c.callee in fams for c in f.calls):
                 continue
-            if fams and not (f.path.startswith(sub) and any(c.callee in fams for c in f.calls)):
+            if not (here or fams):
                 continue
-            m = SequenceMatcher(None, body, "\n".join(f.lines[1:]), autojunk=False)
-            ratio = m.ratio() if m.quick_ratio() >= RENAMED_HERE else 0.0
-            score = ratio + (RENAMED - RENAMED_HERE if here else 0.0)
-            if score >= RENAMED and score > best[0]:
-                best = (score, ratio, f)
+            m = SequenceMatcher(None, body, "\n".join(new.lines(f)[1:]), autojunk=False)
+            bound = m.quick_ratio() + (bonus if here else 0.0)
+            if bound >= RENAMED:
+                cands.append((bound, here, m, f))
+    best: tuple[float, float, Func | None] = (0.0, 0.0, None)
+    for bound, here, m, f in sorted(cands, key=lambda c: -c[0]):
+        if bound <= best[0]:
+            break  # quick_ratio() bounds ratio(): nothing further can win
+        ratio = m.ratio()
+        score = ratio + (bonus if here else 0.0)
+        if score >= RENAMED and score > best[0]:
+            best = (score, ratio, f)
     return best[2], best[1]
 
 
@@ -540,7 +550,7 @@ def match(s: Site, old: Index, new: Index, depth: int = 4) -> Outcome:
     if s.callee or s.variable:
         at = anchor.at if isinstance(anchor, Counterpart) else anchor.line if anchor else None
     else:
-        at, how = _match_line(s, f1, f2)
+        at, how = _match_line(s, f1, f2, old, new)
     how += moved
     if at is None:
         gone = "no longer" in how or "is gone" in how
@@ -579,7 +589,7 @@ def _outcome(
     elif isinstance(anchor, Assign):
         text = anchor.value
     else:
-        text = f2.lines[at - f2.line]
+        text = new.lines(f2)[at - f2.line]
     kind = mask_kind(text)
     if kind != "kept":
         scope = None
