@@ -38,7 +38,8 @@ from typing import Any
 
 import upstream_index
 from source import add_scan_args, default_tree, scan_target
-from upstream_match import CONVERTED, OUTCOMES, Outcome, Site, match
+from upstream_match import match
+from upstream_outcome import CONVERTED, OUTCOMES, Outcome, Site
 
 CLASSES = ("redundant", "unneeded", "mixed", "needs-scope", "noop-mask", "keep")
 SAME = {"kernel": ("redundant", "unneeded"), "nolockdep": ("mixed",), "scope": ("needs-scope",)}
@@ -246,28 +247,32 @@ def main(argv: list[str] | None = None) -> int:
         later = args.new_tree
         new_tree = Path(later).resolve() if later else default_tree(source, "6.12")
         if not (new_tree / args.path).is_dir():
-            p.error(f"{args.path} is not a directory of {new_tree}")
+            raise SystemExit(f"error: {args.path} is not a directory of {new_tree}")
         if args.scan:
             try:
                 doc = json.loads(Path(args.scan).read_text())
             except (OSError, ValueError) as e:
-                p.error(f"cannot read {args.scan}: {e}")
+                raise SystemExit(f"error: cannot read {args.scan}: {e}") from None
             scanned = f"read from {args.scan}"
         else:
             doc = scan(list(source.argv), source.environ(), old_tree, args.path, args.jobs)
             scanned = f"nofsbot scan --tree {old_tree} {args.path} --json -j {args.jobs}"
     if not isinstance(doc, dict) or not isinstance(doc.get("sites"), list):
-        p.error("the scan JSON has no sites list")
+        raise SystemExit("error: the scan JSON has no list of sites")
+    sites = []
+    for i, d in enumerate(doc["sites"]):
+        try:
+            sites.append(Site.of(d))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise SystemExit(f"error: site {i} of the scan JSON is malformed: {e!r}") from None
+    wanted = {x.rstrip("/") for x in args.subsys}
+    sites = [s for s in sites if not wanted or subsystem(s.path) in wanted]
+    if wanted and not sites:
+        raise SystemExit(f"error: no site in {', '.join(sorted(wanted))}")
     print("parsing the old and the new tree ...", file=sys.stderr)
     old = upstream_index.build(old_tree, args.path, args.jobs, cache=not args.no_cache)
     new = upstream_index.build(new_tree, args.path, args.jobs, cache=not args.no_cache)
-    rows = []
-    for d in doc["sites"]:
-        s = Site.of(d)
-        sub = subsystem(s.path)
-        if args.subsys and sub not in {x.rstrip("/") for x in args.subsys}:
-            continue
-        rows.append(Row(s, sub, match(s, old, new, args.depth)))
+    rows = [Row(s, subsystem(s.path), match(s, old, new, args.depth)) for s in sites]
     groups: dict[str, list[Row]] = {}
     for r in rows:
         groups.setdefault(r.subsystem, []).append(r)

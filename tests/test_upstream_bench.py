@@ -12,7 +12,8 @@ sys.path.insert(0, str(BENCH))
 
 import upstream  # noqa: E402
 import upstream_index  # noqa: E402
-from upstream_match import Outcome, Site, align, family, mask_kind, match  # noqa: E402
+from upstream_match import align, family, match  # noqa: E402
+from upstream_outcome import Outcome, Site, mask_kind  # noqa: E402
 
 pytest.importorskip("tree_sitter_c")
 
@@ -352,3 +353,38 @@ def test_figures_list_converted_but_kept_and_dangerous() -> None:
     assert [e["class"] for e in fig["dangerous"]] == ["mixed"]  # type: ignore[union-attr]
     assert upstream.subsystem("fs/xfs/libxfs/a.c") == "fs/xfs"
     assert upstream.subsystem("fs/buffer.c") == "fs"
+
+
+def test_main_prints_the_tables_and_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    monkeypatch.setenv("NOFSBOT_CACHE", str(tmp_path / "cache"))
+    for name, text in (("old", OLD), ("new", NEW)):
+        (tmp_path / name / "fs" / "demo").mkdir(parents=True)
+        (tmp_path / name / PATH).write_text(text)
+    redundant = _site("fs_pushed", "GFP_NOFS", klass="redundant")
+    kept = _site("fs_keep", "GFP_NOFS", klass="needs-scope")
+    sites = [{**s.__dict__, "class": s.klass, "uses": list(s.uses)} for s in (redundant, kept)]
+    scan = tmp_path / "scan.json"
+    scan.write_text(json.dumps({"sites": sites}))
+    argv = ["--tree", str(tmp_path / "old"), "--new-tree", str(tmp_path / "new")]
+    argv += ["--scan", str(scan), "-j", "1"]
+
+    assert upstream.main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"{PATH}:{redundant.line} fs_pushed redundant -> scope" in out  # dangerous
+    assert f"{PATH}:{kept.line} fs_keep needs-scope -> kept" in out
+
+    assert upstream.main([*argv, "--json", "--subsys", "fs/demo"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["all"]["outcomes"]["scope"] == 1
+    assert [e["function"] for e in doc["all"]["dangerous"]] == ["fs_pushed"]
+    assert [e["function"] for e in doc["all"]["converted_but_kept"]] == ["fs_keep"]
+
+    with pytest.raises(SystemExit, match="no site in fs/none"):
+        upstream.main([*argv, "--subsys", "fs/none"])
+    scan.write_text(json.dumps({"sites": [{"path": "fs/demo/demo.c"}]}))
+    with pytest.raises(SystemExit, match="site 0 of the scan JSON is malformed"):
+        upstream.main(argv)
