@@ -27,6 +27,9 @@ from upstream_outcome import MASK_WORD, Counterpart, Outcome, Site, read
 # one renamed: anywhere in the subsystem, and in a file of the old one's name
 RENAMED = 0.6
 RENAMED_HERE = 0.5
+# how alike the other arguments must be to take a call of another function for one
+# of a function the new tree no longer has
+REPLACED = 0.6
 
 # API families: a call in the old tree matches a call of the same family in the new one
 _FAMILIES = (
@@ -97,8 +100,8 @@ def _spanning(items: Iterable[Call | Assign], line: int) -> list[Call | Assign]:
 
 
 def _candidates(fam: frozenset[str], f2: Func, old: Index, new: Index) -> list[Counterpart]:
-    """The calls of FAM in F2, and calls of new helpers (not defined in the old tree)
-    that make one call of FAM, in source order."""
+    """The calls of FAM in F2 and, in their place, those a new helper (not defined
+    in the old tree) that F2 calls makes, in source order."""
     out = []
     for c in f2.calls:
         if c.callee in fam:
@@ -106,8 +109,7 @@ def _candidates(fam: frozenset[str], f2: Func, old: Index, new: Index) -> list[C
         elif c.callee not in old.by_name and c.callee != f2.name:
             h = new.lookup(c.callee, f2.path)
             inner = [x for x in h.calls if x.callee in fam] if h is not None else []
-            if h is not None and len(inner) == 1:
-                out.append(Counterpart(inner[0], c.line, inner[0], h))
+            out += [Counterpart(x, c.line, x, h) for x in inner]
     return out
 
 
@@ -117,6 +119,8 @@ def _match_call(
     fam = family(callee)
     before = [c for c in f1.calls if c.callee in fam]
     after = _candidates(fam, f2, old, new)
+    if not after and not any(n in new.callers or n in new.by_name for n in fam):
+        return _replaced(callee, here, f1, f2)
     if not after:
         return None, f"{f2.name}() no longer calls {'/'.join(sorted(fam))}()"
     pairs = align([_mask_free(c.args) for c in before], [_mask_free(c.call.args) for c in after])
@@ -128,6 +132,27 @@ def _match_call(
     if got.helper is not None:
         how += f", via the new helper {got.helper.name}()"
     return got, how
+
+
+def _replaced(callee: str, here: Call, f1: Func, f2: Func) -> tuple[Counterpart | None, str]:
+    """CALLEE is gone from the new tree: the call F2 makes to a function F1 did not
+    call whose other arguments read most like HERE's, if alike enough (REPLACED)."""
+    known = {c.callee for c in f1.calls}
+    key = _mask_free(here.args)
+    scored = sorted(
+        (
+            (_similar(key, _mask_free(c.args)), -c.line, c)
+            for c in f2.calls
+            if c.callee not in known
+        ),
+        key=lambda x: x[:2],
+        reverse=True,
+    )
+    if not scored or scored[0][0] < REPLACED:
+        return None, f"{callee}() is gone from the new tree and {f2.name}() no longer calls it"
+    ratio, _, c = scored[0]
+    how = f"{callee}() is gone from the new tree; {f2.name}() calls {c.callee}() in its place"
+    return Counterpart(c, c.line, here, same_api=False), how + f" (arguments {ratio:.2f} alike)"
 
 
 def _match_site_call(

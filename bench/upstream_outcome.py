@@ -14,7 +14,7 @@
   nolockdep  NOFS gone, __GFP_NOLOCKDEP in the mask
   kernel     NOFS gone, GFP_KERNEL (or another __GFP_FS mask) in the mask
   other      NOFS gone, some other mask (GFP_NOIO, GFP_ATOMIC, a mask passed in,
-             a callee that lost its mask argument and passes none inside)
+             a callee that takes no mask argument and passes none inside)
   removed    the function, or every call of that family in it, is gone
   unmatched  no counterpart could be chosen (listed with the reason)
 
@@ -97,15 +97,17 @@ class Counterpart:
     at: int  # its line in the function (the helper's call, if via a helper)
     old: Call  # the old call it continues
     helper: Func | None = None
+    same_api: bool = True  # False: a call of another function, in place of a gone one
 
 
 # -- the mask and the scopes --------------------------------------------------------
 
 
-def _mask_arg(s: Site, cp: Counterpart, new: Index) -> int | None:
-    """Which argument of the new call holds the mask: the one naming a GFP_/KM_
-    flag (or a macro that does), else the one at the old mask's position when the
-    call kept its arity. None when the call lost an argument: the mask was dropped."""
+def _mask_arg(s: Site, cp: Counterpart, where: Func, new: Index) -> int | None:
+    """Which argument of the new call (in WHERE) holds the mask: the one naming a
+    GFP_/KM_ flag (or a macro that does), else the one at the old mask's position
+    when the same API kept its arity, else the one local assigned a mask. None: the
+    call takes no mask any more."""
     args = cp.call.args
     named = [
         i
@@ -117,22 +119,25 @@ def _mask_arg(s: Site, cp: Counterpart, new: Index) -> int | None:
     k = s.arg_index if s.callee else None
     if k is None and s.variable in cp.old.args:
         k = cp.old.args.index(str(s.variable))
-    if k is not None and len(args) == len(cp.old.args) and k < len(args):
+    if cp.same_api and k is not None and len(args) == len(cp.old.args) and k < len(args):
         return k
-    return None
+    masked = {a.variable for a in where.assigns if MASK_WORD.search(a.value)}
+    held = [i for i, a in enumerate(args) if a in masked]
+    return held[0] if len(held) == 1 else None
 
 
 def _inside(callee: str, f2: Func, new: Index, depth: int = 3) -> tuple[str, str]:
     """The masks the new CALLEE (and what it calls, DEPTH levels down) passes to
-    its own calls: for a call that lost its mask argument."""
+    its own calls: for a call that takes no mask argument any more."""
     g = new.lookup(callee, f2.path)
     if g is None:
-        return "", f"; {callee}() lost its mask argument and is not defined in the new tree"
+        return "", f"; {callee}() takes no mask argument and is not defined in the new tree"
     masks: set[str] = set()
     seen, level = {g.name}, [g]
     for _ in range(depth):
         nxt = []
         for f in level:
+            masks |= {a.value for a in f.assigns if MASK_WORD.search(a.value)}
             for c in f.calls:
                 masks |= {a for a in c.args if MASK_WORD.search(a)}
                 h = new.lookup(c.callee, f.path)
@@ -143,9 +148,9 @@ def _inside(callee: str, f2: Func, new: Index, depth: int = 3) -> tuple[str, str
         if masks:
             break
     if not masks:
-        return "", f"; {callee}() lost its mask argument and passes none inside"
+        return "", f"; {callee}() takes no mask argument and passes none inside"
     shown = " / ".join(sorted(masks))
-    return " | ".join(sorted(masks)), f"; {callee}() lost its mask argument, inside it: {shown}"
+    return " | ".join(sorted(masks)), f"; {callee}() takes no mask argument, inside it: {shown}"
 
 
 def _resolve(mask: str, f2: Func, line: int, new: Index) -> tuple[str, str]:
@@ -301,11 +306,11 @@ def read(
         if anchor.helper is not None:
             where, line = anchor.helper, call.line
         text = ", ".join(call.args)
-        k = _mask_arg(s, anchor, new)
+        k = _mask_arg(s, anchor, where, new)
         if k is not None:
             text, note = _resolve(call.args[k], where, line, new)
             how += note
-        elif len(call.args) < len(anchor.old.args):
+        else:
             text, note = _inside(call.callee, where, new)
             how += note
     elif isinstance(anchor, Assign):

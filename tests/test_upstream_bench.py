@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,18 @@ static void fs_mask(int n)
 \tgfp_t gfp = GFP_NOFS;
 \tvoid *p = kmalloc(n, gfp);
 }
+
+static void *fs_two_allocs(int n)
+{
+\tvoid *a = kmem_cache_alloc(cache_a, GFP_NOFS);
+\tvoid *b = kmem_cache_alloc(cache_b, GFP_NOFS);
+\treturn b;
+}
+
+static void fs_mark(struct tree *t, int start, int end)
+{
+\told_api_set(t, start, end, GFP_NOFS);
+}
 """
 
 NEW = """\
@@ -210,6 +223,32 @@ static void fs_mask(int n)
 \tgfp_t gfp = GFP_KERNEL | __GFP_NOLOCKDEP;
 \tvoid *p = kmalloc(n, gfp);
 }
+
+static void fs_alloc_pair(void **a, void **b)
+{
+\t*a = kmem_cache_alloc(cache_a, GFP_KERNEL);
+\t*b = kmem_cache_alloc(cache_b, GFP_NOFS);
+}
+
+static void *fs_two_allocs(int n)
+{
+\tvoid *a, *b;
+
+\tfs_alloc_pair(&a, &b);
+\treturn b;
+}
+
+static int new_api_set(struct tree *t, int start, int end, int bits)
+{
+\tstruct state *s = kmalloc(sizeof(*s), GFP_NOFS);
+
+\treturn s ? 0 : -ENOMEM;
+}
+
+static void fs_mark(struct tree *t, int start, int end)
+{
+\tnew_api_set(t, start, end, BIT_DIRTY);
+}
 """
 
 PATH = "fs/demo/demo.c"
@@ -234,11 +273,13 @@ def _site(function: str, token: str, *, kind: str = "alloc-arg", klass: str = "k
     line = next(i for i in range(start, len(lines)) if token in lines[i]) + 1
     text = lines[line - 1]
     callee = None
-    for name in ("kmem_zalloc", "kmem_alloc", "kmalloc", "INIT_RADIX_TREE"):
+    names = ("kmem_zalloc", "kmem_alloc", "kmalloc", "INIT_RADIX_TREE", "kmem_cache_alloc")
+    for name in (*names, "old_api_set"):
         if f"{name}(" in text:
             callee = name
             break
     variable = "gfp" if kind == "mask-var" else None
+    index = text.split("(", 1)[1].count(",") if callee else None
     return Site(
         PATH,
         line,
@@ -249,7 +290,7 @@ def _site(function: str, token: str, *, kind: str = "alloc-arg", klass: str = "k
         token,
         klass,
         ("kmalloc",) if variable else (),
-        1 if callee and not variable else None,
+        None if variable else index,
     )
 
 
@@ -313,6 +354,23 @@ def test_renamed_function(trees: tuple[upstream_index.Index, ...]) -> None:
 def test_mask_variable_followed_to_its_use(trees: tuple[upstream_index.Index, ...]) -> None:
     got = _match(trees, _site("fs_mask", "GFP_NOFS", kind="mask-var"))
     assert got.outcome == "nolockdep"
+
+
+def test_allocations_moved_into_a_new_helper(trees: tuple[upstream_index.Index, ...]) -> None:
+    lines = OLD.splitlines()
+    first = next(i for i, t in enumerate(lines) if "cache_a" in t) + 1
+    a = replace(_site("fs_two_allocs", "GFP_NOFS"), line=first)
+    b = replace(_site("fs_two_allocs", "GFP_NOFS"), line=first + 1)
+    assert (_match(trees, a).outcome, _match(trees, b).outcome) == ("kernel", "kept")
+    assert _match(trees, a).function == "fs_alloc_pair"
+
+
+def test_api_gone_from_the_tree_read_inside_its_replacement(
+    trees: tuple[upstream_index.Index, ...],
+) -> None:
+    got = _match(trees, _site("fs_mark", "GFP_NOFS", kind="call-arg"))
+    assert got.outcome == "kept"
+    assert "new_api_set" in got.how
 
 
 def test_align_keeps_order_and_prefers_similar_text() -> None:
