@@ -8,7 +8,10 @@ subsystem, or the only definition), and the anchor's counterpart is the call
 of the same API family (kmem_alloc ~ kmalloc, kmem_zalloc ~ kzalloc, ...),
 the assignment of the same variable, or the most similar line; several
 anchors of one family in one function are aligned in order, preferring the
-pairs whose other arguments read the same.
+pairs whose other arguments read the same. A function gone from the new tree
+may have been renamed (the most alike new function of its subsystem that
+calls the same family) or folded into a caller (that caller gained the call).
+
 The outcome is read from the new code only (bench/upstream_outcome.py).
 Nothing here knows what any function should get: everything is read from the
 two trees.

@@ -305,14 +305,12 @@ def read(
         call = anchor.call
         if anchor.helper is not None:
             where, line = anchor.helper, call.line
-        text = ", ".join(call.args)
         k = _mask_arg(s, anchor, where, new)
         if k is not None:
             text, note = _resolve(call.args[k], where, line, new)
-            how += note
         else:
             text, note = _inside(call.callee, where, new)
-            how += note
+        how += note
     elif isinstance(anchor, Assign):
         text = anchor.value
     else:
