@@ -79,10 +79,10 @@ class Source:
         return h.hexdigest()
 
 
-def default_tree(source: Source) -> Path:
-    """The Debian 6.1 tree, extracted once by `nofsbot kernel 6.1`."""
+def default_tree(source: Source, version: str = "6.1") -> Path:
+    """A Debian tree (default 6.1), extracted once by `nofsbot kernel VERSION`."""
     out = subprocess.run(
-        [*source.argv, "kernel", "6.1"],
+        [*source.argv, "kernel", version],
         check=True,
         capture_output=True,
         text=True,
