@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import __version__, cli_bot, cli_publish, config
+from nofsbot import __version__, cli_bot, cli_publish, config, outputs
 from nofsbot.errors import NofsbotError
 from nofsbot.model import Class
 from nofsbot.runner import default_jobs
@@ -76,6 +76,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         hazards=args.hazards,
         fail_on_hazard="hazard" in words,
     )
+    if opts.output:
+        outputs.check_file(opts.output)
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     analysis = analyse(
         opts.tree,
@@ -97,7 +99,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         }
     text = render[opts.fmt](result)
     if opts.output:
-        opts.output.write_text(text)
+        outputs.write_text(opts.output, text)
     else:
         sys.stdout.write(text)
     if opts.hazards and analysis.hazards and opts.fail_on_hazard:
@@ -123,6 +125,8 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         import_tree=args.import_tree,
     )
+    if args.out and not args.no_publish:
+        outputs.check_dir(Path(args.out))
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     started = time.monotonic()
     r = rewrite(opts, cfg)
@@ -190,6 +194,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
         github_url=args.github_url,
     )
+    if args.out:
+        outputs.check_dir(Path(args.out))
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     r = review(opts, cfg)
     if args.format == "json":
@@ -198,9 +204,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         mails = to_mails(r, r.reviewer)
         if args.out:
             out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
+            outputs.make_dir(out)
             for name, text in mails:
-                (out / name).write_text(text)
+                outputs.write_text(out / name, text)
                 print(out / name)
         else:
             sys.stdout.write(to_mbox(mails))

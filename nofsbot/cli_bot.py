@@ -183,10 +183,12 @@ def cmd_operator(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from nofsbot import outputs
     from nofsbot.bot.status import history
     from nofsbot.report.burndown import to_html
 
+    outputs.check_file(Path(args.html))
     h = history(_config(args))
-    Path(args.html).write_text(to_html(h))
+    outputs.write_text(Path(args.html), to_html(h))
     print(f"{args.html}: {len(h.tags)} tags, {len(h.series)} series")
     return EXIT_OK

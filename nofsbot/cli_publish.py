@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import kernels, pipeline, ranges
+from nofsbot import kernels, outputs, pipeline, ranges
 from nofsbot.config import Config
 from nofsbot.publish import PublishOptions, PublishResult, publish
 from nofsbot.publish.send import SendOptions, Smtp, send
@@ -164,6 +164,7 @@ def cmd_series(args: argparse.Namespace) -> int:
     from nofsbot.cli import _tree
 
     tree = _tree(args.tree)
+    outputs.check_dir(Path(args.out))
     revs = _range(tree, args.range)
     base, commits = revs.base, revs.commits
     result = publish(

@@ -41,6 +41,14 @@ class ParseError(NofsbotError):
         self.col = col
 
 
+class OutputError(NofsbotError):
+    """An output file or directory nofsbot cannot write."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+
+
 class PublishError(NofsbotError):
     pass
 

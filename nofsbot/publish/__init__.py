@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nofsbot.tools.git as gitcli
 import nofsbot.tools.spatch as coccinelle
-from nofsbot import __version__
+from nofsbot import __version__, outputs
 from nofsbot.drafts import parse_draft, path_prefix
 from nofsbot.errors import PublishError
 from nofsbot.publish import cover, messages, sections
@@ -129,7 +129,7 @@ def _series(
     prereq: str,
 ) -> Series:
     directory = opts.out / slug
-    directory.mkdir(parents=True, exist_ok=True)
+    outputs.make_dir(directory)
     state_file = directory / "series.json"
     previous = json.loads(state_file.read_text()) if state_file.exists() else None
     version = opts.version or (int(previous["version"]) + 1 if previous else 1)
@@ -193,7 +193,7 @@ def _series(
     )
     message_id = _fill_cover(written[0], subject, text, change_id, prereq)
     mbox = directory / (f"v{version}.mbox")
-    mbox.write_text(mbox_of(written))
+    outputs.write_text(mbox, mbox_of(written))
     state = {
         "change_id": change_id,
         "version": version,
@@ -210,7 +210,7 @@ def _series(
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "sent": previous.get("sent", []) if previous else [],
     }
-    state_file.write_text(json.dumps(state, indent=1) + "\n")
+    outputs.write_text(state_file, json.dumps(state, indent=1) + "\n")
     return Series(
         str(directory),
         section,
@@ -328,6 +328,6 @@ def _fill_cover(path: Path, subject: str, text: str, change_id: str, prereq: str
     raw = re.sub(
         r"^(base-commit: [0-9a-f]+)$", rf"\1\nchange-id: {change_id}{extra}", raw, flags=re.M
     )
-    path.write_text(raw)
+    outputs.write_text(path, raw)
     m = re.search(r"^Message-I[dD]: (<[^>]+>)", raw, re.M)
     return m.group(1) if m else ""
