@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot import __version__, cli_bot, cli_publish, config, outputs
-from nofsbot.errors import NofsbotError
+from nofsbot.errors import Interrupted, NofsbotError
 from nofsbot.model import Class
 from nofsbot.runner import default_jobs
 
@@ -114,7 +114,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_rewrite(args: argparse.Namespace) -> int:
     import json
 
-    from nofsbot.rewrite import RewriteOptions, rewrite
+    from nofsbot.rewrite import RewriteOptions, leftovers, rewrite
 
     opts = RewriteOptions(
         tree=_tree(args.tree),
@@ -131,12 +131,15 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     started = time.monotonic()
     r = rewrite(opts, cfg)
     spent = time.monotonic() - started
-    shipped = cli_publish.ship(r, args, cfg) if r.commits and not args.no_publish else None
+    try:
+        shipped = cli_publish.ship(r, args, cfg) if r.commits and not args.no_publish else None
+    except KeyboardInterrupt:
+        raise Interrupted(leftovers(opts.tree.resolve(), r.branch, Path(r.worktree))) from None
     if args.json:
         doc = {
             "base": r.base,
-            "branch": r.branch,
-            "worktree": r.worktree,
+            "branch": r.branch if r.kept else None,
+            "worktree": r.worktree if r.kept else None,
             "planned": r.planned,
             "commits": [
                 {
@@ -154,7 +157,10 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK
-    print(f"branch {r.branch} (from {r.base[:12]}) in worktree {r.worktree}")
+    if r.kept:
+        print(f"branch {r.branch} (from {r.base[:12]}) in worktree {r.worktree}")
+    else:
+        print(f"nothing committed on {r.base[:12]}: no branch or worktree kept")
     for c in r.commits:
         print(f"  {c.sha[:12]} {c.subject}")
     print(
@@ -438,8 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     except NofsbotError as e:
         sys.stderr.write(f"error: {e}\n")
         return EXIT_FINDINGS
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+    except KeyboardInterrupt as e:
+        sys.stderr.write(f"interrupted: {e}\n" if str(e) else "interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

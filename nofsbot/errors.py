@@ -56,3 +56,7 @@ class PublishError(NofsbotError):
 class PatchError(NofsbotError):
     """A series nofsbot cannot review: not mail or a diff, a binary diff, a
     path that leaves the tree, a patch that does not apply, too many patches."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the interrupted work left behind and how to remove it."""

@@ -33,7 +33,7 @@ from nofsbot.analyse import Options, analyse
 from nofsbot.config import Config
 from nofsbot.drafts import draft_message
 from nofsbot.edits import choke_edits, flag_edits, scope_edits
-from nofsbot.errors import NofsbotError, TreeError
+from nofsbot.errors import Interrupted, NofsbotError, TreeError
 from nofsbot.model import Boundary, ChokePoint, Class, Finding
 from nofsbot.plan import plan
 from nofsbot.rewrite import apply, messages
@@ -70,6 +70,7 @@ class RewriteResult:
     commits: tuple[Commit, ...]
     not_rewritten: tuple[tuple[str, int, str], ...]  # (path, line, why)
     unbalanced: tuple[tuple[str, int, str], ...]  # scope balance checker findings
+    kept: bool = True  # the branch and worktree are there (False: no commit, removed)
 
 
 def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
@@ -91,9 +92,42 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     worktree = opts.worktree or _worktree_dir(tree, branch)
     if worktree.exists():
         raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
-    gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
-    log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
+    try:
+        gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
+        log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
+        result = _carry_out(opts, cfg, paths, worktree)
+    except KeyboardInterrupt:
+        raise Interrupted(leftovers(tree, branch, worktree)) from None
+    except BaseException:
+        gitcli.worktree_remove(tree, worktree, branch)
+        raise
+    commits, planned, missed, unbalanced = result
+    if not commits:
+        # nothing to review: a branch and a worktree would only be in the way
+        gitcli.worktree_remove(tree, worktree, branch)
+    return RewriteResult(
+        base,
+        branch,
+        str(worktree),
+        planned,
+        tuple(commits),
+        tuple(sorted(set(missed))),
+        tuple(unbalanced),
+        kept=bool(commits),
+    )
 
+
+def leftovers(tree: Path, branch: str, worktree: Path) -> str:
+    """What an interrupted run leaves in TREE, and how to remove it."""
+    return (
+        f"left branch {branch} and worktree {worktree}; remove them with: "
+        f"git -C {tree} worktree remove --force {worktree} && git -C {tree} branch -D {branch}"
+    )
+
+
+def _carry_out(
+    opts: RewriteOptions, cfg: Config, paths: tuple[str, ...], worktree: Path
+) -> tuple[list[Commit], int, list[Missed], list[tuple[str, int, str]]]:
     findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
     commits: list[Commit] = []
     missed: list[Missed] = []
@@ -153,15 +187,8 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
             )
     touched = sorted({p for c in commits for p in c.files})
     unbalanced = coccinelle.report(apply.RULES / apply.BALANCE_RULE, touched, cwd=worktree)
-    return RewriteResult(
-        base,
-        branch,
-        str(worktree),
-        len(edits) + len(scopes) + sum(len(masks) for _, masks in chokes),
-        tuple(commits),
-        tuple(sorted(set(missed))),
-        tuple(unbalanced),
-    )
+    planned = len(edits) + len(scopes) + sum(len(masks) for _, masks in chokes)
+    return commits, planned, missed, list(unbalanced)
 
 
 def _move_mask(

@@ -371,11 +371,12 @@ def diff_trees(worktree: Path, old: str, new: str) -> str:
 def worktree_remove(repo: Path, dest: Path, branch: str | None = None) -> None:
     """Remove the worktree at DEST (and its BRANCH) and what git keeps about
     it in REPO (a failure is logged: this runs on the way out of other errors)."""
-    res = run(
-        ["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False
-    )
-    if res.returncode:
-        log.warning("could not remove the worktree %s: %s", dest, res.stderr.strip())
+    if dest.exists():
+        res = run(
+            ["git", "worktree", "remove", "--force", str(dest)], cwd=repo, timeout=600, check=False
+        )
+        if res.returncode:
+            log.warning("could not remove the worktree %s: %s", dest, res.stderr.strip())
     run(["git", "worktree", "prune"], cwd=repo, timeout=600, check=False)
     if branch:
         run(["git", "branch", "-q", "-D", branch], cwd=repo, timeout=60, check=False)
