@@ -18,6 +18,7 @@ from nofsbot.config import Config
 from nofsbot.publish import PublishOptions, PublishResult, publish
 from nofsbot.publish.send import SendOptions, Smtp, send
 from nofsbot.rewrite import RewriteResult
+from nofsbot.verify.workspace import tag
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -54,7 +55,9 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
         )
     for sha, subject, why in checked.dropped:
         lines.append(f"  dropped: {sha[:12]} {subject}: {why}")
-    out = Path(args.out) if args.out else kernels.cache_root() / "series" / name
+    # the default is per repository: another clone's series of the same
+    # branch name and base are other series
+    out = Path(args.out) if args.out else kernels.cache_root() / "series" / f"{tag(tree)}-{name}"
     result = (
         publish(PublishOptions(tree=tree, base=r.base, commits=checked.commits, out=out,
                                verified=checked.verified))

@@ -23,13 +23,14 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nofsbot.tools.git as gitcli
 import nofsbot.tools.spatch as coccinelle
 from nofsbot import __version__, outputs
 from nofsbot.drafts import parse_draft, path_prefix
 from nofsbot.errors import PublishError
-from nofsbot.publish import cover, messages, sections
+from nofsbot.publish import cover, messages, sections, versions
 from nofsbot.tools.maintainers import Recipient, recipients
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,13 @@ def _series(
             f"{directory} holds v{previous['version']} already: publish v"
             f"{int(previous['version']) + 1} or use another --out"
         )
-    change_id = previous["change_id"] if previous else _change_id(slug, opts.base)
+    repository = str(gitcli.common_dir(opts.tree))
+    if previous and not _same_repository(opts.tree, repository, previous):
+        where = previous.get("repository") or f"a repository without {previous['tip'][:12]}"
+        raise PublishError(
+            f"{directory} holds {previous['change_id']} v{previous['version']} of another "
+            f"repository ({where}); use another --out"
+        )
     dirs = sorted({f.rsplit("/", 1)[0] for c in chunk for f in c.files})
     prefix = messages.subsystem_prefix(
         gitcli.log_subjects(opts.tree, dirs), path_prefix(chunk[0].files[0])
@@ -146,6 +153,11 @@ def _series(
     patches = _final(opts, chunk, prefix, verified, signoff)
     made = _recommit(opts.tree, start, patches)
     tip = made[-1]
+    records = [
+        cover.PatchRecord(p.subject, gitcli.patch_id(opts.tree, sha))
+        for p, sha in zip(patches, made, strict=True)
+    ]
+    change_id = previous["change_id"] if previous else _change_id(slug, start, records)
     gitcli.update_ref(opts.tree, f"refs/nofsbot/series/{change_id}/v{version}", tip)
 
     files = sorted({f for c in chunk for f in c.files})
@@ -155,18 +167,16 @@ def _series(
     cc = [a for a in _dedupe([*cc, *opts.cc]) if a not in to]
     missing = _missing(opts.tree, files, {*to, *cc})
 
-    records = [
-        cover.PatchRecord(p.subject, gitcli.patch_id(opts.tree, sha))
-        for p, sha in zip(patches, made, strict=True)
-    ]
     range_diff = None
     log_text = ""
-    if previous:
-        old = [cover.PatchRecord(p["subject"], p["patch_id"]) for p in previous["patches"]]
-        if gitcli.ref_exists(opts.tree, previous["tip"]):
-            range_diff = f"{previous.get('start', previous['base'])}..{previous['tip']}"
-        link = f"https://lore.kernel.org/r/{previous['message_id'].strip('<>')}"
-        log_text = cover.changelog(version, old, records, previous["base"], opts.base, link)
+    earlier = versions.against(previous, version) if previous else None
+    if earlier:
+        if gitcli.commit_of(opts.tree, earlier.tip) is not None:
+            range_diff = f"{earlier.start}..{earlier.tip}"
+        log_text = cover.changelog(
+            version, earlier.version, earlier.patches, records, earlier.base, opts.base,
+            earlier.link,
+        )  # fmt: skip
     for stale in directory.glob(_glob(version)):
         stale.unlink()
     written = gitcli.format_patch(
@@ -191,7 +201,8 @@ def _series(
         f"semantic patches: {_rules(patches)}.",
         log_text,
     )
-    message_id = _fill_cover(written[0], subject, text, change_id, prereq)
+    since = earlier.version if range_diff and earlier else 0
+    message_id = _fill_cover(written[0], subject, text, change_id, prereq, since)
     mbox = directory / (f"v{version}.mbox")
     outputs.write_text(mbox, mbox_of(written))
     state = {
@@ -209,7 +220,9 @@ def _series(
         "cc": cc,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "sent": previous.get("sent", []) if previous else [],
+        "repository": repository,
     }
+    state["versions"] = [*(versions.history(previous) if previous else []), versions.entry(state)]
     outputs.write_text(state_file, json.dumps(state, indent=1) + "\n")
     return Series(
         str(directory),
@@ -238,10 +251,21 @@ def _glob(version: int) -> str:
     return f"v{version}-*.patch" if version > 1 else "0*.patch"
 
 
-def _change_id(slug: str, base: str) -> str:
-    """b4's form: date, a slug, twelve hex digits."""
+def _same_repository(tree: Path, repository: str, previous: dict[str, Any]) -> bool:
+    """Whether the series in PREVIOUS was made in TREE (whose git directory is
+    REPOSITORY); a series.json that does not say must have its tip in TREE."""
+    if previous.get("repository"):
+        return bool(previous["repository"] == repository)
+    return gitcli.commit_of(tree, previous["tip"]) is not None
+
+
+def _change_id(slug: str, start: str, records: list[cover.PatchRecord]) -> str:
+    """b4's form: date, a slug, twelve hex digits. The digits come from what
+    the series is, the commit it starts at and its patches (their diffs): two
+    series of one tree and day differ, the same series made again is the same."""
     day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
-    digest = hashlib.sha1(f"{slug}\0{base}".encode()).hexdigest()[:12]
+    what = "\0".join([slug, start, *(r.patch_id for r in records)])
+    digest = hashlib.sha1(what.encode()).hexdigest()[:12]
     return f"{day}-nofs-{slug}-{digest}"
 
 
@@ -317,9 +341,12 @@ def _rules(patches: list[_Patch]) -> str:
     return ", ".join(rules) or "none"
 
 
-def _fill_cover(path: Path, subject: str, text: str, change_id: str, prereq: str) -> str:
+def _fill_cover(
+    path: Path, subject: str, text: str, change_id: str, prereq: str, since: int
+) -> str:
     """Put the subject, the text and the change-id into git's cover letter
-    template; return its Message-ID."""
+    template, the range-diff named after the version it is against (SINCE;
+    git takes the one before this); return its Message-ID."""
     raw = path.read_text()
     if "*** SUBJECT HERE ***" not in raw or "*** BLURB HERE ***" not in raw:
         raise PublishError(f"{path}: not a git format-patch cover letter template")
@@ -328,6 +355,10 @@ def _fill_cover(path: Path, subject: str, text: str, change_id: str, prereq: str
     raw = re.sub(
         r"^(base-commit: [0-9a-f]+)$", rf"\1\nchange-id: {change_id}{extra}", raw, flags=re.M
     )
+    if since:
+        raw = re.sub(
+            r"^Range-diff against v\d+:$", f"Range-diff against v{since}:", raw, flags=re.M
+        )
     outputs.write_text(path, raw)
     m = re.search(r"^Message-I[dD]: (<[^>]+>)", raw, re.M)
     return m.group(1) if m else ""

@@ -77,14 +77,21 @@ def blurb(
 
 def changelog(
     version: int,
+    since: int,
     old: list[PatchRecord],
     new: list[PatchRecord],
     old_base: str,
     new_base: str,
-    link: str,
+    link: str | None,
 ) -> str:
-    """`Changes in vN:` as b4 writes it, from the previous version's patches."""
-    lines = [f"Changes in v{version}:"]
+    """`Changes in vN:` as b4 writes it, from the patches of version SINCE
+    (and its LINK, when it was sent)."""
+    head = (
+        f"Changes in v{version}:"
+        if since == version - 1
+        else f"Changes in v{version} (since v{since}):"
+    )
+    lines = [head]
     old_ids = {p.patch_id for p in old}
     new_ids = {p.patch_id for p in new}
     old_by_subject = {p.subject: p for p in old}
@@ -106,4 +113,4 @@ def changelog(
         lines.append("- No change to the patches.")
     text = "\n".join(fill(x, WIDTH, subsequent_indent="  ") for x in lines)
     # b4 keeps the link on one line, however long
-    return f"{text}\n- Link to v{version - 1}: {link}"
+    return f"{text}\n- Link to v{since}: {link}" if link else text
