@@ -81,6 +81,7 @@ class _Patch:
     klass: str
     rule: str  # the semantic patches that made it, space-separated
     message: str
+    notes: str  # how it was generated and verified: below the --- of its mail
 
 
 def publish(opts: PublishOptions) -> PublishResult:
@@ -191,6 +192,9 @@ def _series(
         range_diff=range_diff,
     )
     written = sorted(written)
+    for path, p in zip(written[1:], patches, strict=True):
+        # notes for the reader of the mail, below the ---: `git am` leaves them out
+        outputs.write_text(path, messages.with_notes(path.read_text(), p.notes))
     checks = sorted({v for p in patches if (v := verified.get(p.info.sha, ""))})
     subject = cover.subject(prefix)
     text = cover.blurb(
@@ -281,12 +285,14 @@ def _final(
         [messages.strip_lines(messages.retitle(d.subject, prefix)) for d in drafts],
         [c.files for c in chunk],
     )
+    tools = f"nofsbot {__version__}", f"spatch {coccinelle.version()}"
     return [
         _Patch(
-            c, s, d.klass, d.rule, messages.final_message(s, d, verified.get(c.sha, ""), signoff)
+            c, s, d.klass, d.rule, messages.final_message(s, d, signoff),
+            messages.notes(d.rule, tools, verified.get(c.sha, "")),
         )
         for c, d, s in zip(chunk, drafts, subjects, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def _recommit(repo: Path, base: str, patches: list[_Patch]) -> list[str]:
