@@ -124,6 +124,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
         group=args.group,
         jobs=args.jobs,
         import_tree=args.import_tree,
+        progress=None,
     )
     if args.out and not args.no_publish:
         outputs.check_dir(Path(args.out))
@@ -409,7 +410,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     k.add_argument("versions", nargs="+", metavar="VERSION", help="e.g. 6.1 or 6.12")
     k.set_defaults(func=cmd_kernel)
+    _everywhere(sub)
     return p
+
+
+def _everywhere(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """-v/-q (and --config-dir) after the command name too, at every level
+    (`nofsbot bot status -v`); where a command uses -v for itself (`series
+    -v N`, git's reroll count), --verbose. And a description for every
+    command's --help."""
+    for choice in sub._choices_actions:
+        # `--help` of a command says what it does, however it was declared
+        parser = sub.choices[choice.dest]
+        if not parser.description:
+            parser.description = choice.help
+    for parser in set(sub.choices.values()):
+        taken = parser._option_string_actions
+        verbose = [o for o in ("-v", "--verbose") if o not in taken]
+        parser.add_argument(
+            *verbose, action="count", default=argparse.SUPPRESS, help="more logging on stderr"
+        )
+        if "-q" not in taken:
+            parser.add_argument(
+                "-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                help="only errors on stderr",
+            )  # fmt: skip
+        if "--config-dir" not in taken:
+            parser.add_argument(
+                "--config-dir", metavar="DIR", default=argparse.SUPPRESS,
+                help="directory with the *.toml rules",
+            )  # fmt: skip
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _everywhere(action)
 
 
 def _internal_error(exc: BaseException) -> int:

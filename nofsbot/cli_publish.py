@@ -43,7 +43,9 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
     if args.no_verify:
         checked = pipeline.unverified(commits)
     else:
-        checked = pipeline.check(tree, r.base, commits, name, cfg, jobs=min(2, args.jobs))
+        checked = pipeline.check(
+            tree, r.base, commits, name, cfg, jobs=min(2, args.jobs), progress=None
+        )
     verified_at = time.monotonic()
     lines = []
     if checked.result is not None:
@@ -273,6 +275,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         sparse=args.sparse,
         checkpatch=not args.no_checkpatch,
         jobs=args.jobs,
+        progress=None,
     )
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     r = verify(opts, cfg)

@@ -38,6 +38,7 @@ from nofsbot.model import Boundary, ChokePoint, Class, Finding
 from nofsbot.plan import plan
 from nofsbot.rewrite import apply, messages
 from nofsbot.rewrite.apply import Missed
+from nofsbot.runner import Steps
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class RewriteOptions:
     group: str = "file"  # one commit per file and class, or per function and class
     jobs: int = 1
     import_tree: bool = False
+    progress: bool | None = False  # a line per step on stderr (None: on a terminal)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     try:
         gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
         log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
-        result = _carry_out(opts, cfg, paths, worktree)
+        result = _carry_out(opts, cfg, paths, worktree, Steps("rewrite", opts.progress))
     except KeyboardInterrupt:
         raise Interrupted(leftovers(tree, branch, worktree)) from None
     except BaseException:
@@ -126,15 +128,18 @@ def leftovers(tree: Path, branch: str, worktree: Path) -> str:
 
 
 def _carry_out(
-    opts: RewriteOptions, cfg: Config, paths: tuple[str, ...], worktree: Path
+    opts: RewriteOptions, cfg: Config, paths: tuple[str, ...], worktree: Path, step: Steps
 ) -> tuple[list[Commit], int, list[Missed], list[tuple[str, int, str]]]:
-    findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    scan = Options(jobs=opts.jobs, progress=opts.progress)
+    step(f"analysing {' '.join(paths)}")
+    findings = plan(analyse(worktree, list(paths), cfg, scan).placed)
     commits: list[Commit] = []
     missed: list[Missed] = []
     # 1. scopes at the planned critical sections; adding a scope only adds NOFS
     scopes = scope_edits(findings)
     inserted: set[Boundary] = set()
-    for boundary, covered in scopes.items():
+    for i, (boundary, covered) in enumerate(scopes.items(), 1):
+        step(f"scope {i}/{len(scopes)}: {boundary.function}() in {boundary.path}")
         if apply.scope(worktree, boundary):
             inserted.add(boundary)
             subject, body = messages.scope_message(boundary, covered)
@@ -155,15 +160,19 @@ def _carry_out(
             ]
     # 2. mapping masks that move to a scope at their choke point
     chokes = choke_edits(findings)
-    for c, masks in chokes:
+    for i, (c, masks) in enumerate(chokes, 1):
+        step(f"mapping mask {i}/{len(chokes)}: choke point {c.function}() in {c.path}")
         commit, skipped = _move_mask(worktree, c, masks)
         missed += skipped
         commits += [commit] if commit else []
     # 3. a new plan: sites the new scopes cover on every path are now redundant
     if commits:
-        findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+        step("analysing again: what the new scopes cover")
+        findings = plan(analyse(worktree, list(paths), cfg, scan).placed)
     edits = flag_edits(findings)
-    for key, group in _groups(edits, opts.group):
+    groups = _groups(edits, opts.group)
+    for i, (key, group) in enumerate(groups, 1):
+        step(f"flags {i}/{len(groups)}: {len(group)} sites in {key[0]}")
         done, skipped = apply.flags(worktree, group)
         missed += skipped
         if not done:
@@ -186,6 +195,7 @@ def _carry_out(
                 )
             )
     touched = sorted({p for c in commits for p in c.files})
+    step(f"scope balance check of {len(touched)} touched files")
     unbalanced = coccinelle.report(apply.RULES / apply.BALANCE_RULE, touched, cwd=worktree)
     planned = len(edits) + len(scopes) + sum(len(masks) for _, masks in chokes)
     return commits, planned, missed, list(unbalanced)
