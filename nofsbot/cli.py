@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot import __version__, cli_bot, cli_publish, config, outputs
-from nofsbot.errors import Interrupted, NofsbotError
+from nofsbot.errors import Interrupted, NofsbotError, ToolError
 from nofsbot.model import Class
 from nofsbot.runner import default_jobs
 
@@ -475,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"nofsbot: {e}\n")
         return EXIT_USAGE
     except NofsbotError as e:
+        if isinstance(e, ToolError) and e.output.strip():
+            log.info("output of %s:\n%s", e.argv[0], "\n".join(e.output.splitlines()[-15:]))
         sys.stderr.write(f"error: {e}\n")
         return EXIT_FINDINGS
     except KeyboardInterrupt as e:

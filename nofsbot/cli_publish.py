@@ -70,6 +70,11 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
         n = len(s.files) - 1
         lines.append(f"series: {s.directory} (v{s.version}, {n} patch{'es' if n != 1 else ''})")
         lines.append(f"  mbox {s.mbox}; send with: nofsbot send {s.directory} --send")
+        if s.local_base:
+            lines.append(
+                f"  base-commit {s.base[:12]} is a local import ({s.local_base}) that no "
+                "public tree has; the cover letter says so"
+            )
     doc: dict[str, object] = {
         "verify": None
         if checked.result is None
@@ -204,6 +209,7 @@ def series_json(result: PublishResult) -> list[dict[str, object]]:
             "missing": list(s.missing),
             "base": s.base,
             "tip": s.tip,
+            "local_base": s.local_base or None,
         }
         for s in result.series
     ]
@@ -222,6 +228,8 @@ def report_series(result: PublishResult, *, as_json: bool) -> int:
                 print(f"  Cc: {', '.join(s.cc)}")
             for m in s.missing:
                 print(f"  not addressed: {m}")
+            if s.local_base:
+                print(f"  base-commit {s.base[:12]} is a local import ({s.local_base})")
     return EXIT_FINDINGS if any(s.missing for s in result.series) else EXIT_OK
 
 

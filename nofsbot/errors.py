@@ -21,9 +21,14 @@ class ToolMissingError(NofsbotError):
 
 
 class ToolError(NofsbotError):
+    """A tool that failed: one line naming the command, its exit code and
+    the line of its output that says why; the whole output is kept."""
+
     def __init__(self, argv: list[str], returncode: int, output: str) -> None:
-        tail = "\n".join(output.strip().splitlines()[-15:])
-        super().__init__(f"{' '.join(argv)} exited with {returncode}\n{tail}".rstrip())
+        lines = [x.strip() for x in output.strip().splitlines() if x.strip()]
+        said = [x for x in lines if x.startswith(("fatal:", "error:", "Error:", "ERROR:"))]
+        why = (said or lines or [""])[-1]
+        super().__init__(f"{' '.join(argv)} exited with {returncode}" + (f": {why}" if why else ""))
         self.argv = argv
         self.returncode = returncode
         self.output = output

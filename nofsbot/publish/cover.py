@@ -34,6 +34,7 @@ def blurb(
     verified: str,
     generated: str,
     changelog: str,
+    local_base: str = "",
 ) -> str:
     """The cover letter's text: why, a per-class summary, how it was made
     and checked, and for a new version what changed."""
@@ -70,6 +71,16 @@ def blurb(
     if verified:
         paras.append(fill(verified, WIDTH))
     paras.append(fill(generated, WIDTH))
+    if local_base:
+        paras.append(
+            fill(
+                "Note: the base-commit below is a local git import of a released "
+                f'source tree ("{local_base}"); no public tree has that commit, so b4 '
+                "and git am -3 cannot find it. The patches were made against the files "
+                "of that release.",
+                WIDTH,
+            )
+        )
     if changelog:
         paras.append(changelog)
     return "\n\n".join(paras)
