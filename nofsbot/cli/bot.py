@@ -78,7 +78,7 @@ def _rules(args: argparse.Namespace) -> Config:
 
 def cmd_bot(args: argparse.Namespace) -> int:
     from nofsbot.bot import bot
-    from nofsbot.cli import UsageError
+    from nofsbot.cli.common import UsageError
 
     if not args.once and not args.every:
         raise UsageError("bot: pass --once (from a timer or cron) or --every MINUTES")

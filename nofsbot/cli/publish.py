@@ -1,5 +1,6 @@
 """The publishing commands of the command line: `series` and `send`, and
-the publishing tail of `rewrite`. cli.py owns error handling and exit codes.
+the publishing tail of `rewrite`. The package's __init__ owns error handling
+and exit codes.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nofsbot import kernels, outputs, pipeline, ranges
+from nofsbot.cli.common import EXIT_FINDINGS, EXIT_OK, UsageError, tree_dir
 from nofsbot.config import Config
 from nofsbot.publish import PublishOptions, PublishResult, publish
 from nofsbot.publish.send import SendOptions, Smtp, send
 from nofsbot.rewrite import RewriteResult
 from nofsbot.verify.workspace import tag
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _range(tree: Path, text: str) -> ranges.Range:
-    from nofsbot.cli import UsageError
-
     try:
         return ranges.resolve(tree, text)
     except ranges.RangeError as e:
@@ -171,9 +169,7 @@ def _range(tree: Path, text: str) -> ranges.Range:
 
 
 def cmd_series(args: argparse.Namespace) -> int:
-    from nofsbot.cli import _tree
-
-    tree = _tree(args.tree)
+    tree = tree_dir(args.tree)
     outputs.check_dir(Path(args.out))
     revs = _range(tree, args.range)
     base, commits = revs.base, revs.commits
@@ -268,10 +264,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from nofsbot import config
-    from nofsbot.cli import _tree
     from nofsbot.verify import VerifyOptions, verify
 
-    tree = _tree(args.tree)
+    tree = tree_dir(args.tree)
     revs = _range(tree, args.range)
     commits = revs.commits
     name = args.name or (revs.tip if revs.branch else commits[-1][:12])
