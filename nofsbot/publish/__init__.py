@@ -169,7 +169,7 @@ def _series(
         cover.PatchRecord(p.subject, gitcli.patch_id(opts.tree, sha))
         for p, sha in zip(patches, made, strict=True)
     ]
-    change_id = previous["change_id"] if previous else _change_id(slug, start, records)
+    change_id = previous["change_id"] if previous else _change_id(slug, opts.base, records)
     gitcli.update_ref(opts.tree, f"refs/nofsbot/series/{change_id}/v{version}", tip)
 
     files = sorted({f for c in chunk for f in c.files})
@@ -276,12 +276,13 @@ def _same_repository(tree: Path, repository: str, previous: dict[str, Any]) -> b
     return gitcli.commit_of(tree, previous["tip"]) is not None
 
 
-def _change_id(slug: str, start: str, records: list[cover.PatchRecord]) -> str:
+def _change_id(slug: str, base: str, records: list[cover.PatchRecord]) -> str:
     """b4's form: date, a slug, twelve hex digits. The digits come from what
-    the series is, the commit it starts at and its patches (their diffs): two
-    series of one tree and day differ, the same series made again is the same."""
+    the series is, its base and its patches (their diffs, not the commit ids
+    a new run makes afresh): two series of one tree and day differ, the same
+    series made again is the same."""
     day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
-    what = "\0".join([slug, start, *(r.patch_id for r in records)])
+    what = "\0".join([slug, base, *(r.patch_id for r in records)])
     digest = hashlib.sha1(what.encode()).hexdigest()[:12]
     return f"{day}-nofs-{slug}-{digest}"
 

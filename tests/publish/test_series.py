@@ -267,6 +267,11 @@ def test_long_series_are_split(
     ]
     first, second = doc["series"]
     assert first["change_id"] != second["change_id"]
+    # made again elsewhere, each part gets its own change-id back
+    again = [*argv[:-2], str(tmp_path / "again"), "--json", "--max-patches", "3"]
+    assert main(again) == 0
+    redo = json.loads(capsys.readouterr().out)["series"]
+    assert [x["change_id"] for x in redo] == [first["change_id"], second["change_id"]]
     # the second goes on top of the first, and its cover letter says so
     cover = Path(second["files"][0]).read_text()
     assert f"prerequisite-change-id: {first['change_id']}:v1" in cover
