@@ -11,6 +11,7 @@ from nofsbot import config, outputs
 from nofsbot.cli.common import EXIT_FINDINGS, EXIT_OK, tree_dir
 from nofsbot.cli.publish import ship
 from nofsbot.errors import Interrupted
+from nofsbot.rewrite import RewriteResult
 from nofsbot.runner import default_jobs
 
 
@@ -35,10 +36,16 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     started = time.monotonic()
     r = rewrite(opts, cfg)
     spent = time.monotonic() - started
+    if not args.json:
+        # what the branch holds first: verify and publish take a while, and
+        # may fail, and the branch is there either way
+        _print_rewrite(r)
+        sys.stdout.flush()
     try:
         shipped = ship(r, args, cfg) if r.commits and not args.no_publish else None
     except KeyboardInterrupt:
         raise Interrupted(leftovers(opts.tree.resolve(), r.branch, Path(r.worktree))) from None
+    status = EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK
     if args.json:
         doc = {
             "base": r.base,
@@ -60,7 +67,12 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
             "timings": {"rewrite": round(spent, 2), **(shipped.timings if shipped else {})},
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-        return EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK
+    elif shipped:
+        print("\n".join(shipped.lines))
+    return status
+
+
+def _print_rewrite(r: RewriteResult) -> None:
     if r.kept:
         print(f"branch {r.branch} (from {r.base[:12]}) in worktree {r.worktree}")
     else:
@@ -79,9 +91,6 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     )
     for p, n, m in r.unbalanced:
         print(f"  unbalanced: {p}:{n}: {m}")
-    if shipped:
-        print("\n".join(shipped.lines))
-    return EXIT_FINDINGS if r.unbalanced or (shipped and shipped.dropped) else EXIT_OK
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

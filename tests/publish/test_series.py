@@ -380,3 +380,24 @@ def test_a_base_only_a_local_import_has_is_flagged(
     rev = f"{base}..{git(tree, 'branch', '--format=%(refname:short)').split()[-1]}"
     clean = series(tree, rev, tmp_path / "again", capsys)
     assert clean["local_base"] == "Baseline for nofsbot"
+
+
+def test_rewrite_prints_its_branch_before_publishing_fails(
+    branch: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tree, base = branch
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tree), str(clone))
+    git(clone, "branch", "-q", "b", "origin/b")
+    out = tmp_path / "out"
+    series(clone, f"{base}..b", out, capsys)  # another repository's series in OUT
+    argv = ["rewrite", "--no-verify", "--tree", str(tree), "fs/case", "--out", str(out)]
+    assert main(argv) == 1
+    got = capsys.readouterr()
+    assert got.out.startswith(f"branch nofsbot/nofs-fs_case-{base[:8]} (from {base[:12]})")
+    assert "4 commits, 6 of 6 planned edits made" in got.out
+    assert got.err.startswith("error: ") and "of another repository" in got.err
