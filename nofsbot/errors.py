@@ -1,10 +1,10 @@
-"""The errors nofsbot raises on purpose. Only cli.py catches them."""
+"""The errors nofsbot raises on purpose. Only nofsbot.cli catches them."""
 
 from __future__ import annotations
 
 
 class NofsbotError(Exception):
-    """A failure the user can act on; cli.py prints it as one line."""
+    """A failure the user can act on; nofsbot.cli prints it as one line."""
 
 
 class ConfigError(NofsbotError):
