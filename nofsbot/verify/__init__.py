@@ -129,7 +129,7 @@ def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
     symbols = tuple(sorted({s for r in reqs.values() for s in r.symbols}))
     clock = _Clock()
     step = Steps("verify", opts.progress)
-    with workspace.locked(tree):
+    with workspace.locked(tree, lambda: step("waiting for another verify of this repository")):
         started = time.monotonic()
         step(f"worktree at {opts.base[:12]}")
         src = workspace.source_worktree(tree, opts.base)
