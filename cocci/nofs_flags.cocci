@@ -3,8 +3,9 @@
 /// (GFP_KERNEL | GFP_NOFS) to GFP_KERNEL, and computed masks (gfp & ~__GFP_FS)
 /// to the mask itself. Every other bit of the mask is kept. XFS 6.1's
 /// kmem_alloc/kmem_zalloc(.., KM_NOFS) become kmalloc/kzalloc with the
-/// semantics of kmem_flags_convert(): without KM_MAYFAIL kmem_alloc never
-/// fails (__GFP_NOFAIL), with it __GFP_RETRY_MAYFAIL.
+/// semantics of kmem_alloc(): without KM_MAYFAIL its retry loop never
+/// fails (__GFP_NOFAIL; a NULL check right after the call is removed), with
+/// it one try with __GFP_RETRY_MAYFAIL.
 ///
 /// Only the positions listed in the JSON file named by $NOFSBOT_SITES are
 /// touched ([{"path", "line", "column", "class"}], column 1-based); the
@@ -37,6 +38,19 @@ def planned(p, *classes):
     if path.startswith("./"):
         path = path[2:]
     return SITES.get((path, int(p[0].line), int(p[0].column) + 1)) in classes
+
+// kmem_alloc() without KM_MAYFAIL never returns NULL and neither does the
+// kmalloc(.., __GFP_NOFAIL) it becomes: the NULL check right after it is
+// dead. This rule finds the assignments; `nofail` below removes the check.
+@nofail_call depends on patch@
+position p : script:python() { planned(p, "redundant", "unneeded", "mixed") };
+expression x, S;
+@@
+(
+  x = kmem_alloc(S, KM_NOFS@p);
+|
+  x = kmem_zalloc(S, KM_NOFS@p);
+)
 
 @flags depends on patch@
 position pk : script:python() { planned(pk, "redundant", "unneeded") };
@@ -85,6 +99,21 @@ expression E, S;
 - kmem_zalloc(S, KM_NOFS@pm | KM_MAYFAIL)
 + kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_RETRY_MAYFAIL)
 )
+
+@nofail depends on patch@
+expression nofail_call.x, nofail_call.S;
+statement S1;
+@@
+(
+  x = kmalloc(S, GFP_KERNEL | __GFP_NOFAIL);
+|
+  x = kzalloc(S, GFP_KERNEL | __GFP_NOFAIL);
+|
+  x = kmalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL);
+|
+  x = kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL);
+)
+- if (!x) S1
 
 @found depends on report || org || context@
 position p : script:python() { planned(p, "redundant", "unneeded", "mixed", "noop-mask") };

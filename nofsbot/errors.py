@@ -1,10 +1,10 @@
-"""The errors nofsbot raises on purpose. Only cli.py catches them."""
+"""The errors nofsbot raises on purpose. Only nofsbot.cli catches them."""
 
 from __future__ import annotations
 
 
 class NofsbotError(Exception):
-    """A failure the user can act on; cli.py prints it as one line."""
+    """A failure the user can act on; nofsbot.cli prints it as one line."""
 
 
 class ConfigError(NofsbotError):
@@ -21,9 +21,14 @@ class ToolMissingError(NofsbotError):
 
 
 class ToolError(NofsbotError):
+    """A tool that failed: one line naming the command, its exit code and
+    the line of its output that says why; the whole output is kept."""
+
     def __init__(self, argv: list[str], returncode: int, output: str) -> None:
-        tail = "\n".join(output.strip().splitlines()[-15:])
-        super().__init__(f"{' '.join(argv)} exited with {returncode}\n{tail}".rstrip())
+        lines = [x.strip() for x in output.strip().splitlines() if x.strip()]
+        said = [x for x in lines if x.startswith(("fatal:", "error:", "Error:", "ERROR:"))]
+        why = (said or lines or [""])[-1]
+        super().__init__(f"{' '.join(argv)} exited with {returncode}" + (f": {why}" if why else ""))
         self.argv = argv
         self.returncode = returncode
         self.output = output
@@ -41,6 +46,14 @@ class ParseError(NofsbotError):
         self.col = col
 
 
+class OutputError(NofsbotError):
+    """An output file or directory nofsbot cannot write."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+
+
 class PublishError(NofsbotError):
     pass
 
@@ -48,3 +61,7 @@ class PublishError(NofsbotError):
 class PatchError(NofsbotError):
     """A series nofsbot cannot review: not mail or a diff, a binary diff, a
     path that leaves the tree, a patch that does not apply, too many patches."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the interrupted work left behind and how to remove it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SRC_DIR = Path("/usr/src")
 MARKER = ".git/nofsbot-imported"
+VERSION_RE = re.compile(r"[0-9]+\.[0-9]+(\.[0-9]+)?")
 
 
 def cache_root() -> Path:
@@ -33,6 +35,9 @@ def kernels_dir() -> Path:
 
 
 def tree_path(version: str) -> Path:
+    if not VERSION_RE.fullmatch(version):
+        # never a path: it becomes part of a file name and of an apt hint
+        raise TreeError(f"{version!r} is not a kernel version like 6.1 or 6.12")
     return kernels_dir() / f"linux-source-{version}"
 
 

@@ -30,10 +30,20 @@ def unverified(commits: tuple[str, ...]) -> Checked:
 
 
 def check(
-    tree: Path, base: str, commits: tuple[str, ...], name: str, cfg: Config, *, jobs: int = 2
+    tree: Path,
+    base: str,
+    commits: tuple[str, ...],
+    name: str,
+    cfg: Config,
+    *,
+    jobs: int = 2,
+    progress: bool | None = False,
 ) -> Checked:
     """Verify COMMITS on BASE; the kept ones with their verification."""
-    r = verify(VerifyOptions(tree=tree, base=base, commits=commits, name=name, jobs=jobs), cfg)
+    opts = VerifyOptions(
+        tree=tree, base=base, commits=commits, name=name, jobs=jobs, progress=progress
+    )
+    r = verify(opts, cfg)
     by_commit = {v.commit: v for v in r.verdicts if v.ok}
     config = "defconfig" + "".join(f", CONFIG_{s}=y" for s in r.symbols)
     verified = tuple((c, sentence(by_commit[c], config)) for c in r.kept if c in by_commit)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nofsbot.tools.git as gitcli
-from nofsbot.errors import NofsbotError
+from nofsbot.errors import NofsbotError, TreeError
 
 
 class RangeError(Exception):
@@ -26,7 +26,14 @@ def resolve(tree: Path, text: str) -> Range:
     base, sep, tip = text.partition("..")
     if not sep or not base or not tip or tip.startswith("."):
         raise RangeError(f"REV-RANGE must look like BASE..TIP, not {text!r}")
-    base_commit = gitcli.rev_parse(tree, base)
+    if not tree.is_dir():
+        raise TreeError(f"{tree}: no such directory")
+    if not gitcli.is_repo(tree):
+        raise TreeError(f"{tree} is not a git repository (the top of one): {text} names commits")
+    base_commit = gitcli.commit_of(tree, base)
+    if base_commit is None or gitcli.commit_of(tree, tip) is None:
+        bad = base if base_commit is None else tip
+        raise NofsbotError(f"{text}: {bad} names no commit in {tree}")
     commits = gitcli.range_commits(tree, text)
     if commits is None:
         raise NofsbotError(f"{text}: git does not take it as a range in {tree}")

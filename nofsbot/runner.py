@@ -6,6 +6,7 @@ Only the parent draws progress, on stderr, and only on a terminal.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -39,16 +40,40 @@ class Progress:
             self._last = now
             elapsed = now - self.start
             rate = self.done / elapsed if elapsed > 0 else 0.0
-            eta = (self.total - self.done) / rate if rate > 0 else 0.0
             sys.stderr.write(
                 f"\r{self.label}: {self.done}/{self.total} {self.unit}, "
-                f"{rate:.0f}/s, ETA {eta:.0f}s  "
+                f"{rate:.0f}/s, ETA {self._eta(elapsed, rate)}  "
             )
             sys.stderr.flush()
+
+    def _eta(self, elapsed: float, rate: float) -> str:
+        # the first items (workers starting, warm caches) say little about
+        # the rest: no estimate before a few seconds and a tenth of the work
+        if elapsed < 3 or self.done * 10 < self.total or rate <= 0:
+            return "?"
+        return f"{(self.total - self.done) / rate:.0f}s"
 
     def close(self) -> None:
         if self.enabled and self.done:
             sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+class Steps:
+    """One stderr line per step of a long command (`rewrite: analysing
+    fs/xfs (3s)`), on a terminal only, and never when not ENABLED (the bot)
+    or with -q."""
+
+    def __init__(self, command: str, enabled: bool | None = False) -> None:
+        self.command = command
+        self.start = time.monotonic()
+        quiet = logging.getLogger("nofsbot").getEffectiveLevel() > logging.WARNING
+        self.enabled = (sys.stderr.isatty() if enabled is None else enabled) and not quiet
+
+    def __call__(self, what: str) -> None:
+        if self.enabled:
+            elapsed = time.monotonic() - self.start
+            sys.stderr.write(f"{self.command}: {what} ({elapsed:.0f}s)\n")
             sys.stderr.flush()
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
+from nofsbot import kernels
 from nofsbot.config import Config
 from nofsbot.tools.checkpatch import Finding
 from nofsbot.tools.kbuild import Diagnostic
-from nofsbot.verify import checks, makefiles
+from nofsbot.verify import checks, makefiles, workspace
 from nofsbot.verify.makefiles import Assignment, Requirement
+from tests.conftest import committed
 
 KBUILD = Path(__file__).parent / "data" / "kbuild"
 
@@ -218,3 +221,26 @@ def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
     ]
     # the user's checkout is where it was
     assert _git(repo, "rev-parse", "HEAD") == good2
+
+
+def test_a_verify_that_waits_for_another_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One verify at a time per repository; the second is told it waits."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    repo = committed(tmp_path / "linux", {"fs/a/a.c": "int a;\n"})
+    lock = kernels.cache_root() / "verify" / workspace.tag(repo) / "lock"
+    said: list[str] = []
+    with workspace.locked(repo, lambda: said.append("first waits")):
+        entered = threading.Event()
+
+        def second() -> None:
+            with workspace.locked(repo, lambda: said.append("second waits")):
+                entered.set()
+
+        t = threading.Thread(target=second)
+        t.start()
+        assert not entered.wait(1.0)  # held by the first
+        assert lock.is_file()
+    t.join(10)
+    assert entered.is_set() and said == ["second waits"]

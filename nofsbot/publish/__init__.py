@@ -23,13 +23,14 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nofsbot.tools.git as gitcli
 import nofsbot.tools.spatch as coccinelle
-from nofsbot import __version__
+from nofsbot import __version__, outputs
 from nofsbot.drafts import parse_draft, path_prefix
 from nofsbot.errors import PublishError
-from nofsbot.publish import cover, messages, sections
+from nofsbot.publish import cover, messages, sections, versions
 from nofsbot.tools.maintainers import Recipient, recipients
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Series:
     missing: tuple[str, ...]  # maintainers or lists of a touched file not addressed
     base: str
     tip: str
+    local_base: str = ""  # the local import the base is on (no public tree has it)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class _Patch:
     klass: str
     rule: str  # the semantic patches that made it, space-separated
     message: str
+    notes: str  # how it was generated and verified: below the --- of its mail
 
 
 def publish(opts: PublishOptions) -> PublishResult:
@@ -99,6 +102,14 @@ def publish(opts: PublishOptions) -> PublishResult:
         sec = sections.section_for(table, info.files[0])
         groups.setdefault(sec.name if sec else "", []).append(info)
     verified = dict(opts.verified)
+    local = gitcli.local_import(opts.tree, opts.base) or ""
+    if local:
+        log.warning(
+            "base-commit %s is on a local import (%s) that no public tree has; "
+            "the cover letter says so",
+            opts.base[:12],
+            local,
+        )
     signoff = opts.signoff or "{} <{}>".format(*gitcli.identity(opts.tree))
     out: list[Series] = []
     for name, members in groups.items():
@@ -111,7 +122,8 @@ def publish(opts: PublishOptions) -> PublishResult:
             # of the one before (format-patch lists it as a prerequisite)
             start = out[-1].tip if part > 1 else opts.base
             prereq = f"{out[-1].change_id}:v{out[-1].version}" if part > 1 else ""
-            out.append(_series(opts, name, slug, chunk, verified, signoff, start, prereq))
+            made = _series(opts, name, slug, chunk, verified, signoff, start, prereq, local)
+            out.append(made)
     return PublishResult(tuple(out))
 
 
@@ -129,9 +141,10 @@ def _series(
     signoff: str,
     start: str,
     prereq: str,
+    local: str,
 ) -> Series:
     directory = opts.out / slug
-    directory.mkdir(parents=True, exist_ok=True)
+    outputs.make_dir(directory)
     state_file = directory / "series.json"
     previous = json.loads(state_file.read_text()) if state_file.exists() else None
     version = opts.version or (int(previous["version"]) + 1 if previous else 1)
@@ -140,7 +153,13 @@ def _series(
             f"{directory} holds v{previous['version']} already: publish v"
             f"{int(previous['version']) + 1} or use another --out"
         )
-    change_id = previous["change_id"] if previous else _change_id(slug, opts.base)
+    repository = str(gitcli.common_dir(opts.tree))
+    if previous and not _same_repository(opts.tree, repository, previous):
+        where = previous.get("repository") or f"a repository without {previous['tip'][:12]}"
+        raise PublishError(
+            f"{directory} holds {previous['change_id']} v{previous['version']} of another "
+            f"repository ({where}); use another --out"
+        )
     dirs = sorted({f.rsplit("/", 1)[0] for c in chunk for f in c.files})
     prefix = messages.subsystem_prefix(
         gitcli.log_subjects(opts.tree, dirs), path_prefix(chunk[0].files[0])
@@ -148,6 +167,11 @@ def _series(
     patches = _final(opts, chunk, prefix, verified, signoff)
     made = _recommit(opts.tree, start, patches)
     tip = made[-1]
+    records = [
+        cover.PatchRecord(p.subject, gitcli.patch_id(opts.tree, sha))
+        for p, sha in zip(patches, made, strict=True)
+    ]
+    change_id = previous["change_id"] if previous else _change_id(slug, opts.base, records)
     gitcli.update_ref(opts.tree, f"refs/nofsbot/series/{change_id}/v{version}", tip)
 
     files = sorted({f for c in chunk for f in c.files})
@@ -157,18 +181,16 @@ def _series(
     cc = [a for a in _dedupe([*cc, *opts.cc]) if a not in to]
     missing = _missing(opts.tree, files, {*to, *cc})
 
-    records = [
-        cover.PatchRecord(p.subject, gitcli.patch_id(opts.tree, sha))
-        for p, sha in zip(patches, made, strict=True)
-    ]
     range_diff = None
     log_text = ""
-    if previous:
-        old = [cover.PatchRecord(p["subject"], p["patch_id"]) for p in previous["patches"]]
-        if gitcli.ref_exists(opts.tree, previous["tip"]):
-            range_diff = f"{previous.get('start', previous['base'])}..{previous['tip']}"
-        link = f"https://lore.kernel.org/r/{previous['message_id'].strip('<>')}"
-        log_text = cover.changelog(version, old, records, previous["base"], opts.base, link)
+    earlier = versions.against(previous, version) if previous else None
+    if earlier:
+        if gitcli.commit_of(opts.tree, earlier.tip) is not None:
+            range_diff = f"{earlier.start}..{earlier.tip}"
+        log_text = cover.changelog(
+            version, earlier.version, earlier.patches, records, earlier.base, opts.base,
+            earlier.link,
+        )  # fmt: skip
     for stale in directory.glob(_glob(version)):
         stale.unlink()
     written = gitcli.format_patch(
@@ -184,6 +206,9 @@ def _series(
         sender=_name_and_address(opts.sender) if opts.sender else None,
     )
     written = sorted(written)
+    for path, p in zip(written[1:], patches, strict=True):
+        # notes for the reader of the mail, below the ---: `git am` leaves them out
+        outputs.write_text(path, messages.with_notes(path.read_text(), p.notes))
     checks = sorted({v for p in patches if (v := verified.get(p.info.sha, ""))})
     subject = cover.subject(prefix)
     text = cover.blurb(
@@ -193,12 +218,14 @@ def _series(
         f"Generated by nofsbot {__version__} with spatch {coccinelle.version()}; "
         f"semantic patches: {_rules(patches)}.",
         log_text,
+        local,
     )
+    since = earlier.version if range_diff and earlier else 0
     message_id = _unique_cover_id(
-        written, _fill_cover(written[0], subject, text, change_id, prereq), change_id
+        written, _fill_cover(written[0], subject, text, change_id, prereq, since), change_id
     )
     mbox = directory / (f"v{version}.mbox")
-    mbox.write_text(mbox_of(written))
+    outputs.write_text(mbox, mbox_of(written))
     state = {
         "change_id": change_id,
         "version": version,
@@ -214,8 +241,10 @@ def _series(
         "cc": cc,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "sent": previous.get("sent", []) if previous else [],
+        "repository": repository,
     }
-    state_file.write_text(json.dumps(state, indent=1) + "\n")
+    state["versions"] = [*(versions.history(previous) if previous else []), versions.entry(state)]
+    outputs.write_text(state_file, json.dumps(state, indent=1) + "\n")
     return Series(
         str(directory),
         section,
@@ -229,6 +258,7 @@ def _series(
         tuple(missing),
         opts.base,
         tip,
+        local,
     )
 
 
@@ -262,10 +292,22 @@ def _glob(version: int) -> str:
     return f"v{version}-*.patch" if version > 1 else "0*.patch"
 
 
-def _change_id(slug: str, base: str) -> str:
-    """b4's form: date, a slug, twelve hex digits."""
+def _same_repository(tree: Path, repository: str, previous: dict[str, Any]) -> bool:
+    """Whether the series in PREVIOUS was made in TREE (whose git directory is
+    REPOSITORY); a series.json that does not say must have its tip in TREE."""
+    if previous.get("repository"):
+        return bool(previous["repository"] == repository)
+    return gitcli.commit_of(tree, previous["tip"]) is not None
+
+
+def _change_id(slug: str, base: str, records: list[cover.PatchRecord]) -> str:
+    """b4's form: date, a slug, twelve hex digits. The digits come from what
+    the series is, its base and its patches (their diffs, not the commit ids
+    a new run makes afresh): two series of one tree and day differ, the same
+    series made again is the same."""
     day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
-    digest = hashlib.sha1(f"{slug}\0{base}".encode()).hexdigest()[:12]
+    what = "\0".join([slug, base, *(r.patch_id for r in records)])
+    digest = hashlib.sha1(what.encode()).hexdigest()[:12]
     return f"{day}-nofs-{slug}-{digest}"
 
 
@@ -281,12 +323,14 @@ def _final(
         [messages.strip_lines(messages.retitle(d.subject, prefix)) for d in drafts],
         [c.files for c in chunk],
     )
+    tools = f"nofsbot {__version__}", f"spatch {coccinelle.version()}"
     return [
         _Patch(
-            c, s, d.klass, d.rule, messages.final_message(s, d, verified.get(c.sha, ""), signoff)
+            c, s, d.klass, d.rule, messages.final_message(s, d, signoff),
+            messages.notes(d.rule, tools, verified.get(c.sha, "")),
         )
         for c, d, s in zip(chunk, drafts, subjects, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def _recommit(repo: Path, base: str, patches: list[_Patch]) -> list[str]:
@@ -341,9 +385,12 @@ def _rules(patches: list[_Patch]) -> str:
     return ", ".join(rules) or "none"
 
 
-def _fill_cover(path: Path, subject: str, text: str, change_id: str, prereq: str) -> str:
+def _fill_cover(
+    path: Path, subject: str, text: str, change_id: str, prereq: str, since: int
+) -> str:
     """Put the subject, the text and the change-id into git's cover letter
-    template; return its Message-ID."""
+    template, the range-diff named after the version it is against (SINCE;
+    git takes the one before this); return its Message-ID."""
     raw = path.read_text()
     if "*** SUBJECT HERE ***" not in raw or "*** BLURB HERE ***" not in raw:
         raise PublishError(f"{path}: not a git format-patch cover letter template")
@@ -352,6 +399,10 @@ def _fill_cover(path: Path, subject: str, text: str, change_id: str, prereq: str
     raw = re.sub(
         r"^(base-commit: [0-9a-f]+)$", rf"\1\nchange-id: {change_id}{extra}", raw, flags=re.M
     )
-    path.write_text(raw)
+    if since:
+        raw = re.sub(
+            r"^Range-diff against v\d+:$", f"Range-diff against v{since}:", raw, flags=re.M
+        )
+    outputs.write_text(path, raw)
     m = re.search(r"^Message-I[dD]: (<[^>]+>)", raw, re.M)
     return m.group(1) if m else ""

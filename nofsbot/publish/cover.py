@@ -34,6 +34,7 @@ def blurb(
     verified: str,
     generated: str,
     changelog: str,
+    local_base: str = "",
 ) -> str:
     """The cover letter's text: why, a per-class summary, how it was made
     and checked, and for a new version what changed."""
@@ -70,6 +71,16 @@ def blurb(
     if verified:
         paras.append(fill(verified, WIDTH))
     paras.append(fill(generated, WIDTH))
+    if local_base:
+        paras.append(
+            fill(
+                "Note: the base-commit below is a local git import of a released "
+                f'source tree ("{local_base}"); no public tree has that commit, so b4 '
+                "and git am -3 cannot find it. The patches were made against the files "
+                "of that release.",
+                WIDTH,
+            )
+        )
     if changelog:
         paras.append(changelog)
     return "\n\n".join(paras)
@@ -77,14 +88,21 @@ def blurb(
 
 def changelog(
     version: int,
+    since: int,
     old: list[PatchRecord],
     new: list[PatchRecord],
     old_base: str,
     new_base: str,
-    link: str,
+    link: str | None,
 ) -> str:
-    """`Changes in vN:` as b4 writes it, from the previous version's patches."""
-    lines = [f"Changes in v{version}:"]
+    """`Changes in vN:` as b4 writes it, from the patches of version SINCE
+    (and its LINK, when it was sent)."""
+    head = (
+        f"Changes in v{version}:"
+        if since == version - 1
+        else f"Changes in v{version} (since v{since}):"
+    )
+    lines = [head]
     old_ids = {p.patch_id for p in old}
     new_ids = {p.patch_id for p in new}
     old_by_subject = {p.subject: p for p in old}
@@ -106,4 +124,4 @@ def changelog(
         lines.append("- No change to the patches.")
     text = "\n".join(fill(x, WIDTH, subsequent_indent="  ") for x in lines)
     # b4 keeps the link on one line, however long
-    return f"{text}\n- Link to v{version - 1}: {link}"
+    return f"{text}\n- Link to v{since}: {link}" if link else text

@@ -33,11 +33,12 @@ from nofsbot.analyse import Options, analyse
 from nofsbot.config import Config
 from nofsbot.drafts import draft_message
 from nofsbot.edits import choke_edits, flag_edits, scope_edits
-from nofsbot.errors import NofsbotError, TreeError
+from nofsbot.errors import Interrupted, NofsbotError, TreeError
 from nofsbot.model import Boundary, ChokePoint, Class, Finding
 from nofsbot.plan import plan
 from nofsbot.rewrite import apply, messages
 from nofsbot.rewrite.apply import Missed
+from nofsbot.runner import Steps
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class RewriteOptions:
     # which of the planned findings to rewrite (default: all), applied to
     # every plan: a caller's way to leave sites out of every commit
     select: Callable[[tuple[Finding, ...]], tuple[Finding, ...]] | None = None
+    progress: bool | None = False  # a line per step on stderr (None: on a terminal)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class RewriteResult:
     commits: tuple[Commit, ...]
     not_rewritten: tuple[tuple[str, int, str], ...]  # (path, line, why)
     unbalanced: tuple[tuple[str, int, str], ...]  # scope balance checker findings
+    kept: bool = True  # the branch and worktree are there (False: no commit, removed)
 
 
 def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
@@ -94,16 +97,52 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
     worktree = opts.worktree or _worktree_dir(tree, branch)
     if worktree.exists():
         raise NofsbotError(f"{worktree} exists already; pass --worktree DIR")
-    gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
-    log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
+    try:
+        gitcli.worktree_add(tree, worktree, branch, base, only=discover.checkout_specs(paths))
+        log.info("worktree %s on branch %s from %s", worktree, branch, base[:12])
+        result = _carry_out(opts, cfg, paths, worktree, Steps("rewrite", opts.progress))
+    except KeyboardInterrupt:
+        raise Interrupted(leftovers(tree, branch, worktree)) from None
+    except BaseException:
+        gitcli.worktree_remove(tree, worktree, branch)
+        raise
+    commits, planned, missed, unbalanced = result
+    if not commits:
+        # nothing to review: a branch and a worktree would only be in the way
+        gitcli.worktree_remove(tree, worktree, branch)
+    return RewriteResult(
+        base,
+        branch,
+        str(worktree),
+        planned,
+        tuple(commits),
+        tuple(sorted(set(missed))),
+        tuple(unbalanced),
+        kept=bool(commits),
+    )
 
-    findings = _planned(worktree, paths, cfg, opts)
+
+def leftovers(tree: Path, branch: str, worktree: Path) -> str:
+    """What an interrupted run leaves in TREE, and how to remove it."""
+    return (
+        f"left branch {branch} and worktree {worktree}; remove them with: "
+        f"git -C {tree} worktree remove --force {worktree} && git -C {tree} branch -D {branch}"
+    )
+
+
+def _carry_out(
+    opts: RewriteOptions, cfg: Config, paths: tuple[str, ...], worktree: Path, step: Steps
+) -> tuple[list[Commit], int, list[Missed], list[tuple[str, int, str]]]:
+    scan = Options(jobs=opts.jobs, progress=opts.progress)
+    step(f"analysing {' '.join(paths)}")
+    findings = _planned(worktree, paths, cfg, opts, scan)
     commits: list[Commit] = []
     missed: list[Missed] = []
     # 1. scopes at the planned critical sections; adding a scope only adds NOFS
     scopes = scope_edits(findings)
     inserted: set[Boundary] = set()
-    for boundary, covered in scopes.items():
+    for i, (boundary, covered) in enumerate(scopes.items(), 1):
+        step(f"scope {i}/{len(scopes)}: {boundary.function}() in {boundary.path}")
         if apply.scope(worktree, boundary):
             inserted.add(boundary)
             subject, body = messages.scope_message(boundary, covered)
@@ -124,15 +163,19 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
             ]
     # 2. mapping masks that move to a scope at their choke point
     chokes = choke_edits(findings)
-    for c, masks in chokes:
+    for i, (c, masks) in enumerate(chokes, 1):
+        step(f"mapping mask {i}/{len(chokes)}: choke point {c.function}() in {c.path}")
         commit, skipped = _move_mask(worktree, c, masks)
         missed += skipped
         commits += [commit] if commit else []
     # 3. a new plan: sites the new scopes cover on every path are now redundant
     if commits:
-        findings = _planned(worktree, paths, cfg, opts)
+        step("analysing again: what the new scopes cover")
+        findings = _planned(worktree, paths, cfg, opts, scan)
     edits = flag_edits(findings)
-    for key, group in _groups(edits, opts.group):
+    groups = _groups(edits, opts.group)
+    for i, (key, group) in enumerate(groups, 1):
+        step(f"flags {i}/{len(groups)}: {len(group)} sites in {key[0]}")
         done, skipped = apply.flags(worktree, group)
         missed += skipped
         if not done:
@@ -155,22 +198,16 @@ def rewrite(opts: RewriteOptions, cfg: Config) -> RewriteResult:
                 )
             )
     touched = sorted({p for c in commits for p in c.files})
+    step(f"scope balance check of {len(touched)} touched files")
     unbalanced = coccinelle.report(apply.RULES / apply.BALANCE_RULE, touched, cwd=worktree)
-    return RewriteResult(
-        base,
-        branch,
-        str(worktree),
-        len(edits) + len(scopes) + sum(len(masks) for _, masks in chokes),
-        tuple(commits),
-        tuple(sorted(set(missed))),
-        tuple(unbalanced),
-    )
+    planned = len(edits) + len(scopes) + sum(len(masks) for _, masks in chokes)
+    return commits, planned, missed, list(unbalanced)
 
 
 def _planned(
-    worktree: Path, paths: tuple[str, ...], cfg: Config, opts: RewriteOptions
+    worktree: Path, paths: tuple[str, ...], cfg: Config, opts: RewriteOptions, scan: Options
 ) -> tuple[Finding, ...]:
-    findings = plan(analyse(worktree, list(paths), cfg, Options(jobs=opts.jobs)).placed)
+    findings = plan(analyse(worktree, list(paths), cfg, scan).placed)
     return opts.select(findings) if opts.select else findings
 
 

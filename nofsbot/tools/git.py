@@ -391,6 +391,21 @@ def worktree_remove(repo: Path, dest: Path, branch: str | None = None) -> None:
         run(["git", "branch", "-q", "-D", branch], cwd=repo, timeout=60, check=False)
 
 
+def local_import(repo: Path, commit: str, depth: int = 100) -> str | None:
+    """The subject of the commit `import_tree` made that COMMIT is on (within
+    DEPTH first-parent commits), or None: such a commit exists in REPO only."""
+    out = run(
+        ["git", "log", "--first-parent", f"-n{depth}", "--format=%P%x00%ae%x00%s", commit],
+        cwd=repo,
+        timeout=60,
+    ).stdout
+    for line in out.splitlines():
+        parents, email, subject = line.split("\0", 2)
+        if not parents and email == IDENTITY["GIT_AUTHOR_EMAIL"]:
+            return subject
+    return None
+
+
 def configured_identity(repo: Path) -> str | None:
     """The user's git identity in REPO as `Name <email>`, if configured."""
     name = run(["git", "config", "user.name"], cwd=repo, timeout=60, check=False).stdout.strip()

@@ -30,6 +30,7 @@ from pathlib import Path
 import nofsbot.tools.git as gitcli
 from nofsbot.config import Config
 from nofsbot.errors import NofsbotError
+from nofsbot.runner import Steps
 from nofsbot.tools import checkpatch, kbuild
 from nofsbot.tools.checkpatch import Finding
 from nofsbot.verify import checks, makefiles, workspace
@@ -48,6 +49,7 @@ class VerifyOptions:
     codespell: bool = True
     messages: bool = False  # commit message findings fail a patch too
     jobs: int = 2
+    progress: bool | None = False  # a line per step on stderr (None: on a terminal)
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,14 @@ def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
     reqs = {o: makefiles.requirement(o, read) for o in objects}
     symbols = tuple(sorted({s for r in reqs.values() for s in r.symbols}))
     clock = _Clock()
-    with workspace.locked(tree):
+    step = Steps("verify", opts.progress)
+    with workspace.locked(tree, lambda: step("waiting for another verify of this repository")):
         started = time.monotonic()
+        step(f"worktree at {opts.base[:12]}")
         src = workspace.source_worktree(tree, opts.base)
         clock.add("worktree", started)
         build = workspace.build_dir(tree, symbols)
+        step(f"config: defconfig + {' '.join('CONFIG_' + s for s in symbols) or 'nothing'}")
         conf = workspace.configure(src, build, symbols, opts.jobs)
         clock.spent["config"] = conf.config_seconds
         clock.spent["prepare"] = conf.prepare_seconds
@@ -139,8 +144,9 @@ def verify(opts: VerifyOptions, cfg: Config) -> VerifyResult:
             off = [f"CONFIG_{s}={conf.missing[s] or 'n'}" for s in r.symbols if s in conf.missing]
             if off and o not in unbuildable:
                 unbuildable[o] = f"needs {', '.join(off)} after olddefconfig: a dependency is off"
+        step(f"baseline: {len(objects)} objects at the base")
         baseline = _baseline(src, build, objects, unbuildable, opts, clock)
-        run = _Run(opts, src, build, baseline, unbuildable, clock)
+        run = _Run(opts, src, build, baseline, unbuildable, clock, step)
         kept, verdicts, dropped = run.series(patches)
     if kept:
         gitcli.update_ref(tree, ref, kept[-1])
@@ -207,9 +213,11 @@ class _Run:
         baseline: set[str],
         unbuildable: dict[str, str],
         clock: _Clock,
+        step: Steps,
     ) -> None:
         self.opts, self.src, self.build = opts, src, build
         self.baseline, self.unbuildable, self.clock = baseline, unbuildable, clock
+        self.step = step
 
     def series(self, patches: list[_Patch]) -> tuple[list[str], list[Verdict], list[Dropped]]:
         kept: list[_Patch] = []
@@ -218,6 +226,7 @@ class _Run:
         todo = list(patches)
         while todo:
             p = todo.pop(0)
+            self.step(f"patch {len(verdicts) + 1}/{len(verdicts) + 1 + len(todo)}: {p.subject}")
             v = self._check(p, kept)
             verdicts.append(v)
             if v.ok:

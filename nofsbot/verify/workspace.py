@@ -16,7 +16,7 @@ import hashlib
 import logging
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,12 +55,18 @@ def build_dir(tree: Path, symbols: tuple[str, ...]) -> Path:
 
 
 @contextmanager
-def locked(tree: Path) -> Iterator[None]:
-    """One verify at a time per repository: they share the worktree."""
+def locked(tree: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """One verify at a time per repository: they share the worktree.
+    WAITING is called when another verify holds the lock."""
     path = kernels.cache_root() / "verify" / tag(tree) / "lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                waiting()
+            fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
         finally:

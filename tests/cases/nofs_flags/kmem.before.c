@@ -1,5 +1,6 @@
 /* XFS 6.1 kmem_* wrappers inside a transaction: KM_NOFS without KM_MAYFAIL
- * means the allocation never fails. */
+ * means the allocation never fails, and the NULL check after it is dead;
+ * the one after the KM_MAYFAIL call stays. */
 int op(struct xfs_mount *mp, size_t len)
 {
 	struct xfs_trans *tp;
@@ -8,7 +9,11 @@ int op(struct xfs_mount *mp, size_t len)
 	if (error)
 		return error;
 	a = kmem_zalloc(sizeof(*a), KM_NOFS);
+	if (!a)
+		return -ENOMEM;
 	b = kmem_alloc(len, KM_NOFS | KM_MAYFAIL);
+	if (!b)
+		return -ENOMEM;
 	c = kmem_alloc(len, 0);
 	return xfs_trans_commit(tp);
 }

@@ -91,7 +91,7 @@ def _rules(args: argparse.Namespace) -> Config:
 
 def cmd_bot(args: argparse.Namespace) -> int:
     from nofsbot.bot import bot
-    from nofsbot.cli import UsageError
+    from nofsbot.cli.common import UsageError
 
     if not args.once and not args.every:
         raise UsageError("bot: pass --once (from a timer or cron) or --every MINUTES")
@@ -221,10 +221,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from nofsbot import outputs
     from nofsbot.bot.status import history
     from nofsbot.report.burndown import to_html
 
+    outputs.check_file(Path(args.html))
     h = history(_config(args))
-    Path(args.html).write_text(to_html(h))
+    outputs.write_text(Path(args.html), to_html(h))
     print(f"{args.html}: {len(h.tags)} tags, {len(h.series)} series")
     return EXIT_OK

@@ -1,5 +1,6 @@
 """The publishing commands of the command line: `series` and `send`, and
-the publishing tail of `rewrite`. cli.py owns error handling and exit codes.
+the publishing tail of `rewrite`. The package's __init__ owns error handling
+and exit codes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from nofsbot import kernels, pipeline, ranges
+from nofsbot import kernels, outputs, pipeline, ranges
+from nofsbot.cli.common import EXIT_FINDINGS, EXIT_OK, UsageError, tree_dir
 from nofsbot.config import Config
 from nofsbot.publish import PublishOptions, PublishResult, publish
 from nofsbot.publish.send import SendOptions, Smtp, send
 from nofsbot.rewrite import RewriteResult
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from nofsbot.verify.workspace import tag
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
     if args.no_verify:
         checked = pipeline.unverified(commits)
     else:
-        checked = pipeline.check(tree, r.base, commits, name, cfg, jobs=min(2, args.jobs))
+        checked = pipeline.check(
+            tree, r.base, commits, name, cfg, jobs=min(2, args.jobs), progress=None
+        )
     verified_at = time.monotonic()
     lines = []
     if checked.result is not None:
@@ -54,7 +57,9 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
         )
     for sha, subject, why in checked.dropped:
         lines.append(f"  dropped: {sha[:12]} {subject}: {why}")
-    out = Path(args.out) if args.out else kernels.cache_root() / "series" / name
+    # the default is per repository: another clone's series of the same
+    # branch name and base are other series
+    out = Path(args.out) if args.out else kernels.cache_root() / "series" / f"{tag(tree)}-{name}"
     result = (
         publish(PublishOptions(tree=tree, base=r.base, commits=checked.commits, out=out,
                                verified=checked.verified))
@@ -65,6 +70,11 @@ def ship(r: RewriteResult, args: argparse.Namespace, cfg: Config) -> Shipped:
         n = len(s.files) - 1
         lines.append(f"series: {s.directory} (v{s.version}, {n} patch{'es' if n != 1 else ''})")
         lines.append(f"  mbox {s.mbox}; send with: nofsbot send {s.directory} --send")
+        if s.local_base:
+            lines.append(
+                f"  base-commit {s.base[:12]} is a local import ({s.local_base}) that no "
+                "public tree has; the cover letter says so"
+            )
     doc: dict[str, object] = {
         "verify": None
         if checked.result is None
@@ -152,8 +162,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _range(tree: Path, text: str) -> ranges.Range:
-    from nofsbot.cli import UsageError
-
     try:
         return ranges.resolve(tree, text)
     except ranges.RangeError as e:
@@ -161,9 +169,8 @@ def _range(tree: Path, text: str) -> ranges.Range:
 
 
 def cmd_series(args: argparse.Namespace) -> int:
-    from nofsbot.cli import _tree
-
-    tree = _tree(args.tree)
+    tree = tree_dir(args.tree)
+    outputs.check_dir(Path(args.out))
     revs = _range(tree, args.range)
     base, commits = revs.base, revs.commits
     result = publish(
@@ -198,6 +205,7 @@ def series_json(result: PublishResult) -> list[dict[str, object]]:
             "missing": list(s.missing),
             "base": s.base,
             "tip": s.tip,
+            "local_base": s.local_base or None,
         }
         for s in result.series
     ]
@@ -216,6 +224,8 @@ def report_series(result: PublishResult, *, as_json: bool) -> int:
                 print(f"  Cc: {', '.join(s.cc)}")
             for m in s.missing:
                 print(f"  not addressed: {m}")
+            if s.local_base:
+                print(f"  base-commit {s.base[:12]} is a local import ({s.local_base})")
     return EXIT_FINDINGS if any(s.missing for s in result.series) else EXIT_OK
 
 
@@ -254,10 +264,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from nofsbot import config
-    from nofsbot.cli import _tree
     from nofsbot.verify import VerifyOptions, verify
 
-    tree = _tree(args.tree)
+    tree = tree_dir(args.tree)
     revs = _range(tree, args.range)
     commits = revs.commits
     name = args.name or (revs.tip if revs.branch else commits[-1][:12])
@@ -269,6 +278,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         sparse=args.sparse,
         checkpatch=not args.no_checkpatch,
         jobs=args.jobs,
+        progress=None,
     )
     cfg = config.load(Path(args.config_dir) if args.config_dir else None)
     r = verify(opts, cfg)

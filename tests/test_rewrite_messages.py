@@ -1,0 +1,119 @@
+"""The rewrite stage's commit message drafts: every claim true to the code it
+describes, evidence that lists what it counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nofsbot.cli import main
+from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
+from nofsbot.rewrite import messages
+from tests.conftest import committed, git
+from tests.publish.test_series import check_golden
+
+PATH = "fs/xfs/x.c"
+
+
+def finding(
+    klass: Class, token: str, callee: str, expression: str, evidence: tuple[Evidence, ...] = ()
+) -> Finding:
+    kind = Kind.KMEM_ARG if token == "KM_NOFS" else Kind.ALLOC_ARG
+    site = Site(PATH, 10, 20, "op", kind, token, expression, callee, 1)
+    return Finding(site, Context.ALWAYS, klass, "", evidence)
+
+
+def ev(function: str, line: int, note: str) -> Evidence:
+    return Evidence(PATH, line, function, note)
+
+
+def test_every_call_site_it_counts_is_shown() -> None:
+    chain = (
+        ev("op", 3, "every one of its 5 call sites is inside a scope"),
+        ev("a", 20, "calls op() inside a scope"),
+        ev("a", 18, "xfs_trans_alloc() opens a NOFS scope (XFS transaction)"),
+        ev("a", 24, "calls op() inside a scope"),
+        ev("a", 18, "xfs_trans_alloc() opens a NOFS scope (XFS transaction)"),
+        ev("b", 40, "calls op() inside a scope"),
+        ev("b", 44, "calls op() inside a scope"),
+        ev("b", 48, "calls op() inside a scope"),
+    )
+    text = messages.steps(chain, chain)
+    assert text.splitlines() == [
+        "  op(): every one of its 5 call sites is inside a scope",
+        "  a(): calls op() inside a scope (2 call sites)",
+        "  a(): xfs_trans_alloc() opens a NOFS scope (XFS transaction)",
+        "  b(): calls op() inside a scope (3 call sites)",
+    ]
+
+
+def test_call_sites_the_analysis_did_not_list_are_counted() -> None:
+    chain = (
+        ev("op", 3, "every one of its 4 call sites is inside a scope"),
+        ev("a", 20, "calls op() inside a scope"),
+        ev("a", 24, "calls op() inside a scope"),
+        ev("a", 18, "xfs_trans_alloc() opens a NOFS scope (XFS transaction)"),
+        ev("wrap", 30, "every one of its 9 call sites is inside a scope"),
+        ev("b", 40, "calls wrap() inside a scope"),
+        ev("wrap", 30, "... and 8 more call sites, all inside a scope"),
+    )
+    assert messages.steps(chain).splitlines() == [
+        "  op(): every one of its 4 call sites is inside a scope",
+        "  a(): calls op() inside a scope (2 call sites)",
+        "  op(): 2 more call sites, not listed here",
+        "  a(): xfs_trans_alloc() opens a NOFS scope (XFS transaction)",
+        "  wrap(): every one of its 9 call sites is inside a scope",
+        "  b(): calls wrap() inside a scope",
+        "  wrap(): ... and 8 more call sites, all inside a scope",
+    ]
+
+
+def test_a_no_op_mask_carries_no_evidence_about_callers() -> None:
+    f = finding(
+        Class.NOOP_MASK, "GFP_NOFS", "kmalloc", "GFP_KERNEL | GFP_NOFS",
+        (ev("caller", 5, "calls op() inside a scope"),),
+    )  # fmt: skip
+    subject, body = messages.message(PATH, [f])
+    assert subject == "xfs: drop the no-op GFP_NOFS in op()"
+    assert "caller" not in body and "scope" not in body
+
+
+@pytest.mark.parametrize(
+    ("klass", "subject"),
+    [
+        (Class.REDUNDANT, "xfs: use kzalloc() for kmem_zalloc() in op(), in a NOFS scope"),
+        (Class.UNNEEDED, "xfs: use kzalloc() for kmem_zalloc() in op()"),
+        (Class.MIXED, "xfs: use kzalloc() with __GFP_NOLOCKDEP for kmem_zalloc() in op()"),
+    ],
+)
+def test_kmem_subjects_name_the_new_call(klass: Class, subject: str) -> None:
+    got, body = messages.message(PATH, [finding(klass, "KM_NOFS", "kmem_zalloc", "KM_NOFS")])
+    assert got == subject
+    text = " ".join(body.split())
+    # 6.1: kmem_flags_convert() gives GFP_KERNEL | __GFP_NOWARN without __GFP_FS;
+    # never failing comes from kmem_alloc()'s loop, not from the flags
+    assert "turns KM_NOFS into GFP_KERNEL | __GFP_NOWARN without __GFP_FS" in text
+    assert "kmem_alloc() retries until kmalloc() succeeds" in text
+    assert "__GFP_NOWARN, which kmem_flags_convert() adds" in text
+    assert "flags kmem_flags_convert() gives" not in text
+
+
+def test_kmem_mayfail_says_the_warning_changes() -> None:
+    f = finding(Class.REDUNDANT, "KM_NOFS", "kmem_alloc", "KM_NOFS | KM_MAYFAIL")
+    _, body = messages.message(PATH, [f])
+    text = " ".join(body.split())
+    assert "a failed KM_MAYFAIL allocation is now reported by the allocator" in text
+    assert "__GFP_NOFAIL" not in text
+
+
+@pytest.mark.spatch
+def test_kmem_message_golden(tmp_path: Path, spatch: str) -> None:
+    """The draft for XFS 6.1's kmem_*() calls, as rewrite commits it."""
+    cases = Path(__file__).parent / "cases" / "nofs_flags"
+    tree = committed(tmp_path / "linux", {PATH: (cases / "kmem.before.c").read_text()})
+    wt = tmp_path / "wt"
+    assert main(["rewrite", "--no-publish", "--tree", str(tree), "fs/xfs", "--branch", "k",
+                 "--worktree", str(wt)]) == 0  # fmt: skip
+    check_golden("kmem-message.txt", git(tree, "log", "-1", "--format=%B", "k"))
+    assert git(tree, "show", f"k:{PATH}") == (cases / "kmem.after.c").read_text()
