@@ -1,6 +1,6 @@
 """The bot's commands: `bot` (one run, or one every N minutes), `bot
-status`, `bot reject`, `bot retry`, `bot rebuild-state`, and `report --html`. cli.py owns error
-handling and exit codes."""
+status`, `bot reject`, `bot retry`, `bot rebuild-state`, and `report
+--html`. The package's __init__ owns error handling and exit codes."""
 
 from __future__ import annotations
 
