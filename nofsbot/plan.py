@@ -188,14 +188,13 @@ def classify(p: Placed) -> Finding:
         return _keep(p, f"runs on a reclaim path: {r.on_reclaim_path}")
     if p.flushed is not None:
         w = p.flushed
-        return Finding(
-            s,
-            p.context,
-            Class.KEEP,
-            f"runs in work that {w.function}() waits for ({w.note}); whether a reclaim "
-            "path waits for it is not analysed",
-            (*p.evidence, w),
+        why = (
+            f"{w.function}() {w.note}, and reclaim takes it too"
+            if w.note.startswith("uses the mask")
+            else f"runs in work that {w.function}() waits for ({w.note}); whether a "
+            "reclaim path waits for it is not analysed"
         )
+        return Finding(s, p.context, Class.KEEP, why, (*p.evidence, w))
     if p.context is Context.SOMETIMES:
         return Finding(
             s,

@@ -287,7 +287,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         if gone:
             dropped[fid] = frozenset(gone)
         some = {c for c, _ in w.exits} - freed
-        some = {c for c in some if c != PAGE_LOCK and not c.startswith("?")} - semaphores
+        some = {c for c in some if not c.startswith("?")} - semaphores
         if some:
             kept_any[fid] = some
         frees[fid] = {c for _, op, c in direct if op == RELEASE}

@@ -100,6 +100,9 @@ def analyse_unit(
             wait = waited.get(fn.id) if fn is not None else None
             flush = flushed.get(fn.id) if fn is not None else None
             unseen = evidence.unknown_root(prog, fn) if fn is not None else None
+            if site.callee and site.arg_index is not None and flush is None:
+                # the mask used deeper down, under a lock the callee takes
+                flush = _used_under_lock(prog, model, f.path, site.callee, site.arg_index)
             placed.append(
                 Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush, unseen)
             )
@@ -134,8 +137,8 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
             if c.startswith(reclaim.MAYBE) and c.removeprefix(reclaim.MAYBE) in model.shared
         )
     )
-    if PAGE_LOCK in held and model.page_shared is not None:
-        maybe += (PAGE_LOCK,)  # some folio is locked here, and reclaim locks folios
+    if model.page_shared is not None and (PAGE_LOCK in held or reclaim.MAYBE + PAGE_LOCK in held):
+        maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
     held = frozenset(c for c in held if not c.startswith(reclaim.MAYBE))
     shared = tuple(sorted(c for c in held if c in model.shared))
     fields = {c.rsplit(".", 1)[-1] for c in model.shared}
@@ -215,6 +218,37 @@ def _waited_work(prog: Program) -> dict[int, Boundary]:
             exits,
         )
     return out
+
+
+def _used_under_lock(
+    prog: Program, model: reclaim.Model, path: str, callee: str, index: int
+) -> Evidence | None:
+    """A mask passed as argument INDEX of CALLEE, followed through the
+    functions that pass it on: a call that uses it while a lock reclaim
+    takes (or a folio, when reclaim locks folios) is held there, as in
+    ext4_mb_init_group(.., GFP_NOFS) allocating with the buddy folio locked."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(t, index, 0) for t in prog.resolve(path, callee)]
+    while stack:
+        fid, idx, depth = stack.pop()
+        if (fid, idx) in seen or depth > 4:
+            continue
+        seen.add((fid, idx))
+        f = prog.fns[fid]
+        local = model.local.get(fid, {})
+        for p, c, j in f.facts.forwards:
+            if p != idx:
+                continue
+            for ci, (name, line) in enumerate(f.facts.calls):
+                if name != c:
+                    continue
+                for cls in sorted(local.get(ci, ())):
+                    plain = cls.removeprefix(reclaim.MAYBE)
+                    if plain in model.shared or (plain == PAGE_LOCK and model.page_shared):
+                        note = f"uses the mask in {c}() while {plain} may be held"
+                        return Evidence(f.path, line, f.name, note)
+            stack += [(t, j, depth + 1) for t in prog.resolve(f.path, c)]
+    return None
 
 
 def _flushed_work(prog: Program) -> dict[int, Evidence]:

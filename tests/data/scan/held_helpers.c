@@ -95,3 +95,32 @@ void folio_setup(struct pool *pl)
 {
 	INIT_WORK(&pl->folio_work, folio_user);
 }
+
+/* A mask passed down and used under a lock the callee takes: the caller's
+ * NOFS is what keeps that allocation out of FS reclaim. */
+static int pool_fill(struct pool *pl, gfp_t gfp)
+{
+	mutex_lock(&pl->lock);
+	pl->buf = kmalloc(64, gfp);
+	mutex_unlock(&pl->lock);
+	return 0;
+}
+
+static int pool_fill_unlocked(struct pool *pl, gfp_t gfp)
+{
+	pl->buf = kmalloc(64, gfp);
+	return 0;
+}
+
+static void filling_user(struct work_struct *work)
+{
+	struct pool *pl = work_to_pool(work);
+
+	pool_fill(pl, GFP_NOFS);			/* expect: keep never */
+	pool_fill_unlocked(pl, GFP_NOFS);		/* expect: unneeded never */
+}
+
+void fill_setup(struct pool *pl)
+{
+	INIT_WORK(&pl->fill_work, filling_user);
+}
