@@ -116,12 +116,17 @@ class LockReader:
             return tuple(dict.fromkeys(out))
         if not argv:
             return ()
+        # lockdep: a nonzero subclass (`inode_lock_nested(ea_inode,
+        # I_MUTEX_XATTR)`, `down_write_nested(.., SINGLE_DEPTH_NESTING)`) is
+        # a class of its own
+        sub = _text(argv[1]).strip() if name.endswith("_nested") and len(argv) > 1 else "0"
+        suffix = "" if sub in ("0", "") else f"/{sub}"
         if name in c.inode_field:
             base = argv[0]
             if base.type == "call_expression" and _callee(base) in _INODE_OF:
-                return (f"inode.{c.inode_field[name]}",)
-            return (self.chain(base, types, c.inode_field[name]),)
-        return (self.chain(argv[0], types, ""),)
+                return (f"inode.{c.inode_field[name]}{suffix}",)
+            return (self.chain(base, types, c.inode_field[name]) + suffix,)
+        return (self.chain(argv[0], types, "") + suffix,)
 
     def chain(self, expr: Node, types: dict[str, str], extra: str = "") -> str:
         text = " ".join(_text(expr).split()).lstrip("&").strip()

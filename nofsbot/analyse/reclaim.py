@@ -286,8 +286,10 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         gone = freed - {c for c, _ in w.exits}
         if gone:
             dropped[fid] = frozenset(gone)
+        # semaphores too: a buffer a function returns locked (xfs_buf's
+        # b_sema) is held by its caller, whoever unlocks it later
         some = {c for c, _ in w.exits} - freed
-        some = {c for c in some if not c.startswith("?")} - semaphores
+        some = {c for c in some if not c.startswith("?")}
         if some:
             kept_any[fid] = some
         frees[fid] = {c for _, op, c in direct if op == RELEASE}
@@ -435,8 +437,9 @@ def lock_walk(
         for op, cls in ops.get(ci, ()):
             if op in (ACQUIRE, TRYLOCK):
                 state = state | {(cls, w.conds[-1] if w.conds else None)}
-            elif op == RELEASE:
-                state = frozenset(f for f in state if f[0] != cls)
+            elif op == RELEASE:  # an unlock ends the lock whatever subclass took it
+                sub = cls + "/"
+                state = frozenset(f for f in state if f[0] != cls and not f[0].startswith(sub))
         return state
 
     def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:
