@@ -11,6 +11,7 @@ same answer as scanning each subsystem on its own.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.locks import PAGE_LOCK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
-from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots
+from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
 
@@ -153,6 +154,7 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     unproven = ""
     ev: list[Evidence] = []
     detailed = 0
+    found: list[tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]] = []
     for cls in shared:
         chain: list[tuple[Fn, int]] = []
         acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls, chain)
@@ -164,6 +166,12 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
                     "the critical section starts outside it"
                 )
             continue
+        found.append((len(chain), cls, acq, chain))
+    # the innermost lock first: a scope must start inside every critical
+    # section the site is in, so only the lock taken nearest the site can
+    # give the boundary (a scope after an outer lock misses the paths that
+    # take the inner one without it)
+    for n, (_, cls, acq, chain) in enumerate(sorted(found, key=lambda f: (f[0], f[1]))):
         owner, ci, aline = acq
         ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}, which reclaim also takes"))
         if detailed < 2:
@@ -174,9 +182,10 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
                 note = f"calls {shown(callee)}() with {cls} held"
                 ev.append(Evidence(g.path, cline, g.name, note))
             ev += reclaim.reclaim_path(prog, model, cls)
-        if boundary is not None:
+        if boundary is not None or n > 0:
             continue
         releases, held_at_return = reclaim.exits(model, owner, aline, cls)
+        stray = _other_caller(prog, [fn, *(g for g, _ in chain)])
         if len(chain) > MAX_HELD_CALLS:
             unproven = (
                 f"{owner.name}() takes {cls} {len(chain)} calls away from this site: "
@@ -186,6 +195,11 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
             unproven = (
                 f"{owner.name}() takes {cls} at line {aline}, but no known path "
                 "reaches it outside a scope (its callers cannot all be seen)"
+            )
+        elif stray:
+            unproven = (
+                f"{stray}: a scope after {owner.name}() takes {cls} would not cover every "
+                "path to this site"
             )
         elif held_at_return or not releases:
             unproven = (
@@ -197,6 +211,23 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     return Reclaim(
         shared, unresolved, on_path, boundary, tuple(ev), unproven, tuple(sorted(held)), maybe
     )
+
+
+def _other_caller(prog: Program, path: list[Fn]) -> str | None:
+    """PATH runs from the site's function up to the one that takes the lock.
+    A scope there covers the site only if nothing else calls into the path
+    outside a scope: say what does, if something does."""
+    for callee, expected in itertools.pairwise(path):
+        for elem, why in sorted(callee.why.items()):
+            if elem != IN and isinstance(why, RootWitness):
+                return f"{callee.name}() is also {why.note}"
+        for cid, ci in callee.callers:
+            caller = prog.fns[cid]
+            if cid == expected.id or prog.elems(caller, caller.state_at(ci)) == {IN}:
+                continue
+            line = caller.facts.calls[ci][1]
+            return f"{callee.name}() is also called by {caller.name}() ({caller.path}:{line})"
+    return None
 
 
 def _waited_work(prog: Program) -> dict[int, Boundary]:

@@ -63,3 +63,12 @@ def test_vfs_entry_points_at_the_ops_table(fixture_tree) -> None:  # type: ignor
     p = site(a, line_of("callers.c", "kmalloc", 3))
     assert line_of("callers.c", ".setattr = setattr_alloc") in lines(p)
     assert any("inode_operations.setattr" in e.note for e in p.evidence)
+
+
+def test_the_boundary_is_the_innermost_lock(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/nested_locks.c")
+    p = site(a, line_of("nested_locks.c", "kmalloc"))
+    b = p.reclaim.boundary
+    assert b is not None
+    assert (b.function, b.lock) == ("fill", "cache.inner")
+    assert set(p.reclaim.shared) == {"cache.inner", "cache.outer"}
