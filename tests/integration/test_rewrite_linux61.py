@@ -18,16 +18,52 @@ pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 # redundant xfs_attr_intent_init and __xfs_bmap_add, the no-op mask in
 # xfs_inode_item_precommit_check, and the redundant kmem_zalloc(.., KM_NOFS)
 # in xfs_dir_init/createname/removename/replace and xfs_defer_ops_capture.
+# With entry contexts and calls through ops known, also:
+# - xchk_btree (scrub/btree.c:654) and xchk_da_btree (scrub/dabtree.c:491):
+#   only reached from scrubbers that xfs_scrub_metadata() runs through
+#   sc->ops->scrub() (scrub.c:496) after sc->ops->setup() (scrub.c:491)
+#   allocated the scrub transaction: redundant;
+# - xfs_dir_lookup (xfs_dir2.c:374): its args are allocated before the ILOCK
+#   (387); from ->lookup/->get_parent only the parent's i_rwsem is held,
+#   which XFS reclaim does not take, from scrub inside its transaction:
+#   mixed, GFP_KERNEL | __GFP_NOLOCKDEP;
+# - unneeded, no scope, no lock reclaim takes, off reclaim's paths:
+#   xfs_initialize_perag (xfs_ag.c:318, mount and growfs under m_growlock),
+#   xfs_scrub_metadata (scrub.c:468, the scrub ioctl before any setup),
+#   xfs_attri_item_recover (xfs_attr_item.c:582, log recovery at mount) and
+#   xfs_alloc_buftarg (xfs_buf.c:2001, xfs_open_devices at mount).
 XFS_FLAG_EDITS = {
     ("fs/xfs/libxfs/xfs_attr.c", 891),
     ("fs/xfs/libxfs/xfs_bmap.c", 6163),
     ("fs/xfs/xfs_inode_item.c", 48),
     ("fs/xfs/libxfs/xfs_dir2.c", 238),
     ("fs/xfs/libxfs/xfs_dir2.c", 275),
+    ("fs/xfs/libxfs/xfs_dir2.c", 374),
     ("fs/xfs/libxfs/xfs_dir2.c", 443),
     ("fs/xfs/libxfs/xfs_dir2.c", 504),
     ("fs/xfs/libxfs/xfs_defer.c", 720),
+    ("fs/xfs/scrub/btree.c", 654),
+    ("fs/xfs/scrub/dabtree.c", 491),
+    ("fs/xfs/libxfs/xfs_ag.c", 318),
+    ("fs/xfs/scrub/scrub.c", 468),
+    ("fs/xfs/xfs_attr_item.c", 582),
+    ("fs/xfs/xfs_buf.c", 2001),
 }
+# nofsbot also plans GFP_KERNEL for blkdev_issue_discard(.., GFP_NOFS) in
+# xfs_trim_extents() (xfs_discard.c:117), "unneeded": but the FITRIM loop
+# holds the AGF buffer lock from xfs_alloc_read_agf() (xfs_discard.c:48)
+# across it, and reclaim evicting an inode that needs inactivation waits for
+# the inodegc worker (xfs_fs_destroy_inode -> xfs_inode_mark_reclaimable ->
+# xfs_inodegc_queue -> flush_delayed_work, xfs_icache.c:2136, taken when no
+# transaction is running), which frees blocks and locks AGFs: GFP_KERNEL
+# there can deadlock on that AG.
+XFS_TRIM = ("fs/xfs/xfs_discard.c", 117)
+XFS_TRIM_REASON = (
+    "xfs_trim_extents() (xfs_discard.c:117) is planned as unneeded, but it "
+    "holds the AGF buffer lock (xfs_alloc_read_agf, xfs_discard.c:48) and "
+    "reclaim waits for inodegc (xfs_inodegc_queue -> flush_delayed_work, "
+    "xfs_icache.c:2136), whose inactivation frees blocks under AGF locks"
+)
 
 
 def git(cwd: Path, *args: str) -> str:
