@@ -66,10 +66,11 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     #   xfs_inode.c:665) it runs with no scope and only the parent's i_rwsem
     #   held, which XFS reclaim does not take, while scrub calls it inside the
     #   transaction its ->setup() allocated (scrub.c:491);
-    # - redundant: xfs_dir_removename/xfs_dir_replace (only called inside the
-    #   transactions of xfs_remove/xfs_rename/xfs_link), and the callers of
-    #   xfs_attr_intent_init, __xfs_bmap_add, xfs_defer_ops_capture and
-    #   xchk_btree/xchk_da_btree are now all seen inside a transaction.
+    # - redundant: the seven of before, and xchk_btree (scrub/btree.c:654) and
+    #   xchk_da_btree (scrub/dabtree.c:491), now seen to be reached only from
+    #   scrubbers that xfs_scrub_metadata() calls through sc->ops->scrub()
+    #   (scrub.c:496) after sc->ops->setup() allocated the scrub transaction
+    #   (scrub.c:491).
     assert counts["fs/xfs"] == {
         "redundant": 9,
         "needs-scope": 11,
