@@ -256,7 +256,9 @@ def _functions_with_errors(text: str, path: str) -> set[str]:
     "ext4_insert_range, ext4_zero_range, ext4_fallocate and ext4_process_orphan "
     "because 'reclaim takes inode.i_rwsem' at xattr.c:422, which is "
     "inode_lock_nested(ea_inode, I_MUTEX_XATTR) on an EA inode with its own "
-    "lockdep subclass (xattr.c:128), never the regular file these paths lock; "
+    "lockdep subclass (xattr.c:128), never the regular file the fallocate paths "
+    "lock, and ext4_process_orphan runs at mount, where the superblock shrinker "
+    "cannot get s_umount (super.c:79); "
     "and it plans ext4_ext_precache() (extents.c:620), which allocates under "
     "i_data_sem that ext4_evict_inode -> ext4_truncate takes (inode.c:4300), "
     "as unneeded",

@@ -89,9 +89,10 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     "ext4_process_orphan), because 'reclaim takes inode.i_rwsem' at "
     "xattr.c:422; that is inode_lock_nested(ea_inode, I_MUTEX_XATTR) on an EA "
     "inode whose i_rwsem has its own lockdep subclass (ext4_xattr_inode_set_class, "
-    "xattr.c:128) and which is never a regular file these paths lock "
-    "(vfs_fallocate, open.c:312, refuses non-regular files): reclaim cannot "
-    "wait on the i_rwsem they hold",
+    "xattr.c:128) and which is never the regular file the fallocate paths lock "
+    "(vfs_fallocate, open.c:312, refuses others); ext4_process_orphan runs at "
+    "mount under s_umount, which the superblock shrinker only trylocks "
+    "(super.c:79): reclaim cannot wait on the i_rwsem they hold",
 )
 def test_ext4_class_counts(scans: dict[str, dict[str, object]]) -> None:
     counts = Counter(s["class"] for s in scans["fs/ext4"]["sites"])  # type: ignore[attr-defined]
