@@ -16,6 +16,7 @@ from nofsbot.bot import lock
 from nofsbot.cli import main
 from tests.bot.remote import query, run
 from tests.conftest import git, need
+from tests.integration.test_rewrite_linux61 import XFS_SERIES_REASON
 from tests.publish.smtp import Inbox, smtp_server
 from tests.report.test_burndown import rendered_counts
 
@@ -89,6 +90,12 @@ database = "state/bot.db"
     return cfg
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=f"{XFS_SERIES_REASON}; the baseline run drafts them as xfs-1 (15 "
+    "patches) and xfs-2 (3) and mails xfs-2 first, which holds the "
+    "xfs_trim_extents() conversion and goes on top of xfs-1, not yet sent",
+)
 def test_bot_over_tags(
     tmp_path: Path,
     remote: Path,

@@ -13,8 +13,13 @@ import pytest
 
 from nofsbot.cli import main
 from tests.conftest import need
+from tests.integration.test_rewrite_linux61 import XFS_SERIES_REASON
 
-pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
+pytestmark = [
+    pytest.mark.kernel,
+    pytest.mark.spatch,
+    pytest.mark.xfail(strict=True, reason=XFS_SERIES_REASON),
+]
 
 BRANCH = "nofs-xfs-verify-test"
 BROKEN = "nofs-xfs-verify-broken-test"
@@ -89,6 +94,7 @@ def test_the_xfs_series_builds_patch_by_patch(
     base, _ = rewritten
     user_status = git(linux61, "status", "--porcelain=v1")
     commits = git(linux61, "rev-list", "--reverse", f"{base}..{BRANCH}").split()
+    assert len(commits) == 6  # before the builds: the series must be the one meant
     status, r = verify(linux61, f"{base}..{BRANCH}", capsys)
     assert status == 0
     assert len(commits) == 6 and r["kept"] == commits and r["dropped"] == []
