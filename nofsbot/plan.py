@@ -160,7 +160,9 @@ def classify(p: Placed) -> Finding:
         )
     if r.unresolved:
         return _keep(
-            p, f"holds locks of unknown type ({', '.join(r.unresolved)}) that reclaim may take"
+            p,
+            f"may hold locks reclaim takes ({', '.join(r.unresolved)}): the struct type "
+            "of one side is not known, only the field",
         )
     if p.waited is not None:
         b = p.waited

@@ -67,6 +67,9 @@ class Model:
     first: dict[tuple[int, str], Binding] = field(default_factory=dict)
     # where reclaim locks a folio, if it does
     page_shared: tuple[Node, int] | None = None
+    # fields of locks reclaim takes whose struct type is not known
+    # (`down_write(&EXT4_I(inode)->i_data_sem)`)
+    unknown_fields: set[str] = field(default_factory=set)
     # function -> its lock operations with resolved classes
     classes: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
 
@@ -104,7 +107,11 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
         for node in sorted(reach.parent):
             fid, binding = node
             for ci, op, cls in classes.get(fid, ()):
-                if op != ACQUIRE or cls.startswith("?") or cls in shared:
+                if op != ACQUIRE or cls in shared:
+                    continue
+                if cls.startswith("?"):  # of unknown type: only its field is known
+                    if reach is m.reach:
+                        m.unknown_fields.add(cls.rsplit(".", 1)[-1])
                     continue
                 if prog.fns[fid].step(ci, binding) is not None:
                     shared[cls] = (node, ci)

@@ -142,9 +142,19 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
     held = frozenset(c for c in held if not c.startswith(reclaim.MAYBE))
     shared = tuple(sorted(c for c in held if c in model.shared))
-    fields = {c.rsplit(".", 1)[-1] for c in model.shared}
+    # a lock of unknown type held here may be one reclaim takes: the same
+    # field as a shared class, or as a lock of unknown type reclaim takes
+    fields = {c.rsplit(".", 1)[-1] for c in model.shared} | model.unknown_fields
     unresolved = tuple(
-        sorted(c for c in held if c.startswith("?") and c.rsplit(".", 1)[-1] in fields)
+        sorted(
+            c
+            for c in held
+            if c not in model.shared
+            and (
+                (c.startswith("?") and c.rsplit(".", 1)[-1] in fields)
+                or c.rsplit(".", 1)[-1] in model.unknown_fields
+            )
+        )
     )
     on_path = None
     if fn.id in model.reach:
