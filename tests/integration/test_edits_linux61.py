@@ -14,8 +14,12 @@ from nofsbot.analyse import Options, analyse
 from nofsbot.edits import flag_edits, sites_json
 from nofsbot.plan import plan
 from nofsbot.tools import spatch as coccinelle
-from tests.integration.test_rewrite_linux61 import DEAD_CHECKS, XFS_FLAG_EDITS
-from tests.integration.test_rewrite_linux61 import XFS_FLAG_EDITS, XFS_TRIM, XFS_TRIM_REASON
+from tests.integration.test_rewrite_linux61 import (
+    DEAD_CHECKS,
+    XFS_FLAG_EDITS,
+    XFS_TRIM,
+    XFS_TRIM_REASON,
+)
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 ROOT = Path(__file__).parent.parent.parent
