@@ -316,20 +316,6 @@ def test_rewrite_ext4_and_quota(
     assert again == (0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reiserfs mapping mask is no longer moved to its choke point: "
-    "the new scope in reiserfs_for_each_xattr() (xattr.c:261, the xattr "
-    "directory's i_rwsem, which reiserfs_evict_inode -> reiserfs_delete_xattrs "
-    "takes too) is committed first, then reiserfs_get_page() (xattr.c:442) "
-    "'could not be rewritten as planned', and two needs-scope sites "
-    "(dir.c:183, journal.c:2574) are left for a second run; and dbDiscardAG() "
-    "(jfs_dmap.c:1596) is made GFP_KERNEL as unneeded, but it allocates under "
-    "IWRITE_LOCK(ipbmap, RDWRLOCK_DMAP) (jfs_dmap.c:1590), the same lock of the "
-    "one block-map inode that reclaim takes: jfs_evict_inode (inode.c:159) -> "
-    "jfs_free_zero_link -> txFreeMap (namei.c:729) -> dbFree -> "
-    "IREAD_LOCK(ipbmap, RDWRLOCK_DMAP) (jfs_dmap.c:354)",
-)
 def test_rewrite_moves_mapping_masks_to_their_choke_points(
     linux61: Path,
     spatch: str,

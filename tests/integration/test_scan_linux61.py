@@ -49,18 +49,20 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     # xlog_discard_busy_extents() is kept: the iclog's ic_sema it may run under
     # is still held when xlog_write_iclog() returns (released at I/O completion).
     # With the VFS entry points known, the xfs keeps split:
-    # - needs-scope: the ILOCK, which reclaim takes in xfs_can_free_eofblocks()
-    #   (xfs_bmap_util.c:700, from ->destroy_inode xfs_fs_destroy_inode ->
-    #   xfs_inode_mark_reclaimable -> xfs_inode_needs_inactive), is held by
-    #   xfs_dir_lookup() (xfs_dir2.c:387, ->lookup), xfs_dir_open()
-    #   (xfs_file.c:1233, ->open), xfs_attr_list() (xfs_attr_list.c:535),
-    #   xfs_getbmap() (xfs_bmap_util.c:487) and
-    #   xfs_bmap_punch_delalloc_range() (xfs_bmap_util.c:606) around the
-    #   da-state, dabuf, iext and btree cursor allocations below them;
-    # - unneeded: xfs_initialize_perag (mount/growfs), xfs_scrub_metadata and
-    #   xfs_trim_extents (ioctls), xfs_attri_item_recover (log recovery at
-    #   mount) and xfs_alloc_buftarg (mount) run with no scope, no lock reclaim
-    #   takes, and off every reclaim path;
+    # - needs-scope: only xfs_attr_shortform_list() (xfs_attr_list.c:113),
+    #   under the ILOCK xfs_attr_list() takes (xfs_attr_list.c:535) and
+    #   reclaim takes in xfs_can_free_eofblocks() (xfs_bmap_util.c:700, from
+    #   ->destroy_inode); the da-state, dabuf, iext and cursor allocations under
+    #   xfs_dir_lookup(), xfs_dir_open() and the others keep NOFS instead: they
+    #   are also reached from outside those critical sections (other callers,
+    #   transactions), so no one scope covers every path to them;
+    # - unneeded: xfs_scrub_metadata (scrub.c:468, the scrub ioctl, before any
+    #   lock) and xfs_alloc_buftarg (xfs_buf.c:2001, mount) run with no scope,
+    #   no lock reclaim takes, and off every reclaim path; xfs_trim_extents
+    #   (xfs_discard.c:117) keeps: it allocates with the AGF buffer that
+    #   xfs_alloc_read_agf() (xfs_discard.c:48) returned locked;
+    #   xfs_initialize_perag and xfs_attri_item_recover keep: a call before
+    #   them may return holding an ILOCK (xfs_iget(.., lock_flags));
     # - mixed: xfs_dir_lookup() allocates its args (xfs_dir2.c:374) before it
     #   takes the ILOCK (387); from ->lookup and ->get_parent (xfs_lookup,
     #   xfs_inode.c:665) it runs with no scope and only the parent's i_rwsem
@@ -73,11 +75,11 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     #   (scrub.c:491).
     assert counts["fs/xfs"] == {
         "redundant": 9,
-        "needs-scope": 11,
+        "needs-scope": 1,
         "noop-mask": 1,
-        "unneeded": 5,
+        "unneeded": 2,
         "mixed": 1,
-        "keep": 31,
+        "keep": 44,
     }
     assert counts["fs/quota"] == {"keep": 16}
 
