@@ -188,12 +188,14 @@ def classify(p: Placed) -> Finding:
         return _keep(p, f"reachable from callers nofsbot cannot see{seen}")
     if r.on_reclaim_path:
         return _keep(p, f"runs on a reclaim path: {r.on_reclaim_path}")
+    if p.used_under is not None:
+        u = p.used_under
+        why = f"{u.function}() {u.note}, and reclaim takes it too"
+        return Finding(s, p.context, Class.KEEP, why, (*p.evidence, u))
     if p.flushed is not None:
         w = p.flushed
         why = (
-            f"{w.function}() {w.note}, and reclaim takes it too"
-            if w.note.startswith("uses the mask")
-            else f"runs in work that {w.function}() waits for ({w.note}); whether a "
+            f"runs in work that {w.function}() waits for ({w.note}); whether a "
             "reclaim path waits for it is not analysed"
         )
         return Finding(s, p.context, Class.KEEP, why, (*p.evidence, w))

@@ -44,7 +44,6 @@ class Placed:
     mapping: MappingVerdict | None = None  # for mapping masks: the choke point, or why not
     later: Later | None = None  # for stored masks: where they are used
     waited: Boundary | None = None  # in work a scoped caller waits for: its own scope
-    # in (or called from) work some code waits for, or the mask is used by a
-    # callee under a lock reclaim takes: why NOFS stays
-    flushed: Evidence | None = None
+    flushed: Evidence | None = None  # in (or called from) work some code waits for
+    used_under: Evidence | None = None  # a callee uses the mask under a lock reclaim takes
     unknown: str | None = None  # for an unknown context: what nofsbot cannot see

@@ -101,11 +101,15 @@ def analyse_unit(
             wait = waited.get(fn.id) if fn is not None else None
             flush = flushed.get(fn.id) if fn is not None else None
             unseen = evidence.unknown_root(prog, fn) if fn is not None else None
-            if site.callee and site.arg_index is not None and flush is None:
-                # the mask used deeper down, under a lock the callee takes
-                flush = _used_under_lock(prog, model, f.path, site.callee, site.arg_index)
+            under = (
+                _used_under_lock(prog, model, f.path, site.callee, site.arg_index)
+                if site.callee and site.arg_index is not None
+                else None
+            )
             placed.append(
-                Placed(site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush, unseen)
+                Placed(
+                    site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush, under, unseen
+                )
             )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
     return UnitResult(
