@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from nofsbot import discover
 from nofsbot.analyse import evidence, hazards, ir, reclaim
 from nofsbot.analyse.facts import FileFacts, shown
+from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import PAGE_LOCK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
@@ -137,14 +138,14 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     held = model.held(fn.id, event)
     maybe = tuple(
         sorted(
-            c.removeprefix(reclaim.MAYBE)
+            c.removeprefix(MAYBE)
             for c in held
-            if c.startswith(reclaim.MAYBE) and c.removeprefix(reclaim.MAYBE) in model.shared
+            if c.startswith(MAYBE) and c.removeprefix(MAYBE) in model.shared
         )
     )
-    if model.page_shared is not None and (PAGE_LOCK in held or reclaim.MAYBE + PAGE_LOCK in held):
+    if model.page_shared is not None and (PAGE_LOCK in held or MAYBE + PAGE_LOCK in held):
         maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
-    held = frozenset(c for c in held if not c.startswith(reclaim.MAYBE))
+    held = frozenset(c for c in held if not c.startswith(MAYBE))
     shared = tuple(sorted(c for c in held if c in model.shared))
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes
@@ -288,7 +289,7 @@ def _used_under_lock(
                 if name != c:
                     continue
                 for cls in sorted(local.get(ci, ())):
-                    plain = cls.removeprefix(reclaim.MAYBE)
+                    plain = cls.removeprefix(MAYBE)
                     if plain in model.shared or (plain == PAGE_LOCK and model.page_shared):
                         note = f"uses the mask in {c}() while {plain} may be held"
                         return Evidence(f.path, line, f.name, note)

@@ -1,0 +1,236 @@
+"""Which locks may be held where: a may-held walk of each function, knowing
+the lock helpers it calls, then across calls along the calls that can run
+with the constant arguments of each (guards.py). Fills the reclaim model's
+`local`, `returns`, `classes`, `entry`, `held_by` and `first`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from nofsbot.analyse import ir
+from nofsbot.analyse.guards import EMPTY, Binding
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK
+from nofsbot.analyse.program import IN, Fn, Program
+
+if TYPE_CHECKING:
+    from nofsbot.analyse.reclaim import Model
+
+# a class a call may have returned holding (_maybe_returned): "may:CLASS"
+MAYBE = "may:"
+# the witness of a lock held at entry because code outside took it
+OUTSIDE = (-1, -1)
+# a function with the constant arguments it was called with (guards.py)
+Node = tuple[int, Binding]
+# distinct bindings kept per function before falling back to "any"
+MAX_BINDINGS = 8
+
+
+def held_locks(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
+    """Locks held inside each function, then across calls."""
+    _local(prog, m, classes)
+    _across(prog, m)
+
+
+def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
+    """A may-held walk of each function, knowing the lock helpers it calls.
+
+    A lock helper takes a lock itself and returns holding it on every path
+    (`lock_mode = xfs_ilock_data_map_shared(ip)`), or releases one its
+    caller holds on every path; after a call to it, its caller holds or no
+    longer holds that lock. One level only: a function that returns holding
+    a lock some callee took (btrfs_search_slot() and its path's tree locks)
+    is not a lock helper, which errs towards locks not being held there.
+    """
+    sems = prog.cfg.reclaim.semaphores
+    semaphores = {
+        cls
+        for fid, locks in classes.items()
+        for ci, _, cls in locks
+        if prog.fns[fid].facts.calls[ci][0] in sems
+    }
+    taken: dict[int, frozenset[str]] = {}
+    dropped: dict[int, frozenset[str]] = {}
+    kept_any: dict[int, set[str]] = {}  # held at some exit: a lock it may return holding
+    frees: dict[int, set[str]] = {}
+    for fid, locks in sorted(classes.items()):
+        fn = prog.fns[fid]
+        if fn.facts.ir is None:
+            continue
+        direct = [(ci, op, c) for ci, op, c in locks if not c.startswith(RETURNED)]
+        mine = {c for _, op, c in direct if op == ACQUIRE}
+        freed = {c for _, op, c in direct if op == RELEASE} - mine
+        w = _walk(fn, direct, frozenset((c, None) for c in freed))
+        exits = [frozenset(c for c, _ in v) for v in w.returns.values()] or [
+            frozenset(c for c, _ in w.exits)
+        ]
+        kept = frozenset.intersection(*exits) if exits else frozenset()
+        held = {c for c in kept & mine if c != PAGE_LOCK and not c.startswith("?")}
+        if held - semaphores:
+            taken[fid] = frozenset(held - semaphores)
+        gone = freed - {c for c, _ in w.exits}
+        if gone:
+            dropped[fid] = frozenset(gone)
+        # semaphores too: a buffer a function returns locked (xfs_buf's
+        # b_sema) is held by its caller, whoever unlocks it later
+        some = {c for c, _ in w.exits} - freed
+        some = {c for c in some if not c.startswith("?")}
+        if some:
+            kept_any[fid] = some
+        frees[fid] = {c for _, op, c in direct if op == RELEASE}
+    maybe = _maybe_returned(prog, kept_any, frees)
+
+    def after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
+        return set().union(*(summary.get(t, frozenset()) for t in targets))
+
+    helpers = set(taken) | set(dropped) | set(maybe)
+    for fn in prog.fns:
+        if fn.facts.ir is None:
+            continue
+        calls_helper = any(t in helpers for targets in fn.callees for t in targets)
+        if fn.id not in classes and not calls_helper:
+            continue
+        full: list[tuple[int, str, str]] = []
+        for ci, op, cls in classes.get(fn.id, ()):
+            if cls.startswith(RETURNED):  # xfs_iunlock(ip, lock_mode)
+                full += [(ci, op, c) for c in sorted(after(prog.resolve(fn.path, cls[1:]), taken))]
+            else:
+                full.append((ci, op, cls))
+        if calls_helper:
+            for ci, targets in enumerate(fn.callees):
+                full += [(ci, RELEASE, c) for c in sorted(after(targets, dropped))]
+                full += [(ci, ACQUIRE, c) for c in sorted(after(targets, taken))]
+                full += [(ci, ACQUIRE, MAYBE + c) for c in sorted(after(targets, maybe))]
+        # releasing a lock also ends its maybe-held twin
+        full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
+        w = _walk(fn, full, frozenset())
+        if full:
+            m.classes[fn.id] = full
+        m.local[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
+        m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
+
+
+def _maybe_returned(
+    prog: Program, kept_any: dict[int, set[str]], frees: dict[int, set[str]]
+) -> dict[int, frozenset[str]]:
+    """Locks a function may return holding on some path, through any depth
+    of callees (btrfs_search_slot() returns with its path's tree blocks
+    locked): what it holds at some exit, and what its callees may return
+    holding unless it releases that class itself. Not precise enough to
+    place a scope by, but a site after such a call is not called unneeded."""
+    out: dict[int, set[str]] = {fid: set(c) for fid, c in kept_any.items()}
+    work = deque(sorted(out))
+    queued = set(work)
+    while work:
+        fid = work.popleft()
+        queued.discard(fid)
+        for caller, _ in prog.fns[fid].callers:
+            new = out[fid] - frees.get(caller, set()) - out.get(caller, set())
+            if new:
+                out.setdefault(caller, set()).update(new)
+                if caller not in queued:
+                    work.append(caller)
+                    queued.add(caller)
+    return {fid: frozenset(c) for fid, c in out.items() if c}
+
+
+def _walk(fn: Fn, locks: list[tuple[int, str, str]], start: frozenset[Any]) -> ir.Walk:
+    ops: dict[int, list[tuple[str, str]]] = {}
+    for ci, op, cls in locks:
+        ops.setdefault(ci, []).append((op, cls))
+    w = lock_walk(ops, start)
+    assert fn.facts.ir is not None
+    w.run(fn.facts.ir)
+    return w
+
+
+def _across(prog: Program, m: Model) -> None:
+    """Locks held at a call flow into the callee, along calls that can run
+    with the constant arguments of each call. A node is a function with a
+    binding; each carries the set of classes that may be held at its entry,
+    and only what is new at a node is passed on."""
+    held: dict[Node, set[str]] = {}
+    pending: dict[Node, set[str]] = {}
+    nodes: dict[int, int] = {}
+    work: deque[Node] = deque()
+
+    def reach(t: int, b: Binding, classes: set[str], why: tuple[int, int, Binding]) -> None:
+        if prog.fns[t].crashes(b):
+            return  # a call that passes NULL where the callee dereferences it
+        node = (t, b)
+        if node not in held:
+            if nodes.get(t, 0) >= MAX_BINDINGS:
+                node = (t, EMPTY)
+                b = EMPTY
+            if node not in held:
+                nodes[t] = nodes.get(t, 0) + 1
+                held[node] = set()
+        new = classes - held[node]
+        if not new:
+            return
+        held[node] |= new
+        entry = m.entry.setdefault(t, {})
+        for cls in new:
+            m.held_by[(t, cls, b)] = why
+            m.first.setdefault((t, cls), b)
+            entry.setdefault(cls, why[:2] if why[0] >= 0 else OUTSIDE)
+        if node not in pending:
+            work.append(node)
+            pending[node] = set()
+        pending[node] |= new
+
+    # held when code outside calls in (the parent's i_rwsem at ->lookup)
+    for fid, roots in sorted(prog.entry_holds.items()):
+        reach(fid, EMPTY, set(roots), (-1, -1, EMPTY))
+    # taken here, or held by the kernel around a call back (fill_super)
+    for g in prog.fns:
+        local = m.local.get(g.id, {})
+        for ci, targets in enumerate(g.callees):
+            here = set(local.get(ci, ())) | set(prog.call_holds.get((g.id, ci), ((), ""))[0])
+            if not here or not targets or prog.elems(g, g.state_at(ci)) == {IN}:
+                continue  # a call inside a scope: what it holds cannot meet FS reclaim
+            b = g.step(ci, EMPTY)
+            assert b is not None
+            for t in targets:
+                reach(t, b, here, (g.id, ci, EMPTY))
+    while work:
+        node = work.popleft()
+        delta = pending.pop(node)
+        gid, binding = node
+        g = prog.fns[gid]
+        for ci, targets in enumerate(g.callees):
+            if not targets or prog.elems(g, g.state_at(ci)) == {IN}:
+                continue
+            b = g.step(ci, binding)
+            if b is None:
+                continue
+            for t in targets:
+                reach(t, b, delta, (gid, ci, binding))
+
+
+def lock_walk(
+    ops: dict[int, list[tuple[str, str]]], start: frozenset[Any] = frozenset()
+) -> ir.Walk:
+    """A may-held walk whose facts are (lock class, condition it was taken under).
+
+    `if (c) down(l); ... if (c) up(l);` is common; a lock taken under c is
+    not held on a branch where c is false, so the second `if` does not leak it.
+    """
+    Fact = tuple[str, tuple[str, bool] | None]
+
+    def transfer(ci: int, state: frozenset[Fact]) -> frozenset[Fact]:
+        for op, cls in ops.get(ci, ()):
+            if op in (ACQUIRE, TRYLOCK):
+                state = state | {(cls, w.conds[-1] if w.conds else None)}
+            elif op == RELEASE:  # an unlock ends the lock whatever subclass took it
+                sub = cls + "/"
+                state = frozenset(f for f in state if f[0] != cls and not f[0].startswith(sub))
+        return state
+
+    def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:
+        cond, holds = key
+        return frozenset(f for f in state if f[1] != (cond, not holds))
+
+    w = ir.Walk(transfer, start, branch)
+    return w
