@@ -5,11 +5,35 @@ from __future__ import annotations
 from nofsbot.analyse import ir
 from nofsbot.analyse.facts import shown
 from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
+from nofsbot.config import BEGIN, COND_BEGIN
 from nofsbot.model import Context, Evidence
 
 MAX_CALLERS = 6
 MAX_DEPTH = 3
 MAX_CHAIN = 8
+
+
+def opener_before(prog: Program, fn: Fn, line: int) -> tuple[str, int] | None:
+    """The nearest call before LINE in FN that opens a scope."""
+    best = None
+    for ci, (callee, cline) in enumerate(fn.facts.calls):
+        if cline > line:
+            continue
+        eff, summary = prog.effect(fn, ci)
+        opens = eff in (BEGIN, COND_BEGIN) or (summary is not None and any(s > 0 for s in summary))
+        if opens and (best is None or cline >= best[1]):
+            best = (callee, cline)
+    return best
+
+
+def not_providers_before(prog: Program, fn: Fn, line: int) -> list[tuple[str, int, str]]:
+    out = []
+    for callee, cline in fn.facts.calls:
+        if cline <= line:
+            np = prog.cfg.not_provider(callee)
+            if np is not None:
+                out.append((callee, cline, f"{np.name}: {np.note}"))
+    return out
 
 
 def context_of(elems: set[str]) -> Context:
@@ -25,7 +49,7 @@ def context_of(elems: set[str]) -> Context:
 
 
 def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
-    op = prog.opener_before(fn, line)
+    op = opener_before(prog, fn, line)
     if op is None:
         return None
     callee, cline = op
@@ -184,6 +208,6 @@ def for_site(
             for elem in (IN, OUT, UNK):
                 if elem in fn.entry:
                     ev += witness(prog, fn, elem)
-    for callee, cline, note in prog.not_providers_before(fn, line):
+    for callee, cline, note in not_providers_before(prog, fn, line):
         ev.append(Evidence(fn.path, cline, fn.name, f"{callee}() gives no scope: {note}"))
     return ctx, ev

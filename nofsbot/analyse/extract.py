@@ -9,13 +9,14 @@ from collections.abc import Callable
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import ir, syntax
+from nofsbot.analyse import ir, scopes, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
-from nofsbot.analyse.guards import Arg, Guard, Params
+from nofsbot.analyse.guards import Params, conditions
 from nofsbot.analyse.locks import LockReader
 from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
-from nofsbot.config import BEGIN, COND_BEGIN, Config
+from nofsbot.analyse.sites import SiteReader
+from nofsbot.config import Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
@@ -50,6 +51,7 @@ class Extractor:
         self.query = Query(self.lang, _QUERIES)
         self.pp = Preprocessor(cfg.macros)
         self.apis = cfg.apis
+        self.sites = SiteReader(cfg.apis)
         self.roles: dict[str, dict[int, str]] = {}
         for callee, idx in cfg.roots.work.items():
             self.roles.setdefault(callee, {})[idx] = "work"
@@ -173,7 +175,7 @@ class Extractor:
                     if test:
                         tested.setdefault(fi, set()).add(test)
                 continue
-            site = self._site(path, src, node, token, line, start, fi, outer, fcalls)
+            site = self.sites.site(path, src, node, token, line, start, fi, outer, fcalls)
             sites.append(site)
             site_funcs.append(fi)
             site_offsets.append((start, end))
@@ -222,141 +224,8 @@ class Extractor:
             alloc_funcs=tuple(alloc_funcs),
             structs=self.locks.struct_fields(root) if _STRUCT_DEF_RE.search(src) else {},
             mappings=mappings,
-            stores=self._stores(sites, allocs, site_offsets, alloc_offsets, root),
+            stores=self.sites.stores(sites, allocs, site_offsets, alloc_offsets, root),
         )
-
-    # -- sites -------------------------------------------------------------
-
-    def _site(
-        self,
-        path: str,
-        src: bytes,
-        node: Node,
-        token: str,
-        line: int,
-        start: int,
-        fi: int,
-        outer: list[Node],
-        fcalls: list[list[tuple[int, int, str, int, Node]]],
-    ) -> Site:
-        col = start - (src.rfind(b"\n", 0, start) + 1) + 1
-        fname = syntax.decl_name(syntax.function_declarator(outer[fi])) if fi >= 0 else None
-        expr = node
-        kind: Kind | None = None
-        while expr.parent is not None:
-            p = expr.parent
-            if p.type in syntax.EXPR_PARENTS:
-                op = p.child_by_field_name("operator")
-                if (
-                    p.type == "binary_expression"
-                    and op is not None
-                    and (
-                        op.type in syntax.COMPARISONS or (op.type == "&" and syntax.is_condition(p))
-                    )
-                ):
-                    kind = Kind.SIGNAL  # compared, or tested: `if (flags & KM_NOFS)`
-                    expr = p
-                    break
-                expr = p
-                continue
-            if p.type == "argument_list" and p.parent is not None:
-                call = p.parent
-                # a mask derived from a mapping is part of the expression
-                if syntax.callee_name(call) == "mapping_gfp_constraint":
-                    expr = call
-                    continue
-            break
-        parent = expr.parent
-        callee = None
-        arg_index = None
-        variable = None
-        uses: tuple[str, ...] = ()
-        if kind is None and parent is not None:
-            pt = parent.type
-            if pt == "argument_list" and parent.parent is not None:
-                callee = syntax.callee_name(parent.parent)
-                arg_index = syntax.arg_index(parent, expr)
-                kind = self._call_kind(callee, arg_index, token)
-            elif pt == "init_declarator":
-                variable = syntax.decl_name(parent.child_by_field_name("declarator"))
-                kind = Kind.MASK_VAR
-            elif pt == "assignment_expression":
-                left = parent.child_by_field_name("left")
-                if left is not None and left.type == "identifier":
-                    variable = syntax.fold(left.text)
-                    kind = Kind.MASK_VAR
-                else:
-                    variable = syntax.fold(left.text) if left is not None else None
-                    kind = Kind.STORED
-            elif pt == "initializer_pair":
-                des = parent.named_children[0] if parent.named_children else None
-                variable = syntax.fold(des.text) if des is not None else None
-                kind = (
-                    Kind.SIGNAL
-                    if "shrink_control" in syntax.declaration_type(parent)
-                    else Kind.STORED
-                )
-            elif pt == "initializer_list":
-                kind = Kind.STORED
-            elif pt == "return_statement":
-                kind = Kind.RETURN
-        if kind is None:
-            kind = Kind.UNPARSED if (node.type == "ERROR" or syntax.in_error(node)) else Kind.OTHER
-        if kind is Kind.MASK_VAR and variable and fi >= 0:
-            uses = syntax.uses_of(variable, expr.end_byte, fcalls[fi])
-        if token == "__GFP_FS" and kind is Kind.ALLOC_ARG and callee == "mapping_gfp_constraint":
-            kind = Kind.MASK_CLEAR
-        return Site(
-            path=path,
-            line=line,
-            col=col,
-            function=fname,
-            kind=kind,
-            token=token,
-            expression=syntax.fold(expr.text),
-            callee=callee,
-            arg_index=arg_index,
-            variable=variable,
-            uses=uses,
-        )
-
-    def _stores(
-        self,
-        sites: list[Site],
-        allocs: list[Alloc],
-        site_offsets: list[tuple[int, int]],
-        alloc_offsets: list[tuple[int, int]],
-        root: Node,
-    ) -> tuple[tuple[int, str], ...]:
-        """Masks given to a [store] call, with the object they are stored in
-        (INIT_RADIX_TREE(&qi->qi_uquota_tree, GFP_NOFS) -> qi_uquota_tree)."""
-        store = self.cfg.apis.store
-        out = []
-        callees = [s.callee for s in sites] + [a.callee for a in allocs]
-        offsets = site_offsets + alloc_offsets
-        for i, (callee, (start, end)) in enumerate(zip(callees, offsets, strict=True)):
-            if callee not in store:
-                continue
-            node = root.descendant_for_byte_range(start, end)
-            while node is not None and node.type != "call_expression":
-                node = node.parent
-            if node is not None:
-                out.append((i, syntax.last_name(syntax.arg_text(node, 0))))
-        return tuple(out)
-
-    def _call_kind(self, callee: str, index: int, token: str) -> Kind:
-        a = self.apis
-        if token == "KM_NOFS":
-            return Kind.KMEM_ARG if a.kmem.get(callee) == index else Kind.CALL_ARG
-        if a.mapping.get(callee) == index:
-            return Kind.MAPPING if callee == "mapping_set_gfp_mask" else Kind.MASK_CLEAR
-        if a.store.get(callee) == index:
-            return Kind.STORED
-        if a.signal.get(callee) == index:
-            return Kind.SIGNAL
-        if a.alloc.get(callee) == index:
-            return Kind.ALLOC_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
-        return Kind.CALL_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
 
     def _indirect(
         self,
@@ -443,7 +312,9 @@ class Extractor:
         skeleton = None
         body = fnode.child_by_field_name("body")
         has_site = fi in ev_funcs
-        results, marks = self._begin_results(fnode, calls)
+        results, marks = scopes.begin_results(
+            self.cfg, self.locks, fnode, [(c[2], c[4]) for c in calls]
+        )
         if body is not None and (calls or has_site):
             events = [(c[0], c[1], i) for i, c in enumerate(calls)]
             for si, sfi in enumerate(ev_funcs):
@@ -493,7 +364,7 @@ class Extractor:
                 work = syntax.work_field(cnode, self.queue_calls[callee])
                 queues.append((ci, syntax.work_field(cnode), work))
         scope = Params(fnode, decl, writes) if body is not None else None
-        guards, cargs = self._conditions(scope, body, calls)
+        guards, cargs = conditions(scope, body, [c[4] for c in calls])
         return FuncFacts(
             name=name,
             static=static,
@@ -517,62 +388,6 @@ class Extractor:
             queues=tuple(queues),
             derefs=scope.derefs(body) if scope is not None and body is not None else (),
         )
-
-    def _begin_results(
-        self, fnode: Node, calls: list[tuple[int, int, str, int, Node]]
-    ) -> tuple[tuple[tuple[int, str, bool], ...], dict[int, str]]:
-        """Scope begins whose result is tested right after them (`handle =
-        ocfs2_start_trans(..); if (IS_ERR(handle))`): the begins, and a mark
-        for the key of that test's condition (syntax.FAILED_MARK)."""
-        results: list[tuple[int, str, bool]] = []
-        marks: dict[int, str] = {}
-        types: dict[str, str] | None = None
-        begins = self.cfg.scope_pattern
-        for ci, (_, _, callee, _, cnode) in enumerate(calls):
-            if not begins.fullmatch(callee) or self.cfg.scope_effect(callee)[0] not in (
-                BEGIN,
-                COND_BEGIN,
-            ):
-                continue
-            var = syntax.result_var(cnode)
-            if not var:
-                continue
-            if types is None:
-                types = self.locks.var_types(fnode)
-            test = syntax.result_test(cnode, var, self.cfg.scope_pattern)
-            if test is not None:
-                pointer = var in types
-                results.append((ci, var, pointer))
-                marks[test.start_byte] = syntax.failed_mark(var, pointer)
-        return tuple(results), marks
-
-    def _conditions(
-        self,
-        params: Params | None,
-        body: Node | None,
-        calls: list[tuple[int, int, str, int, Node]],
-    ) -> tuple[
-        tuple[tuple[int, tuple[Guard, ...]], ...],
-        tuple[tuple[int, tuple[Arg | None, ...]], ...],
-    ]:
-        """Per call: the guards on the parameters, and the arguments that
-        are constants or parameters (guards.py)."""
-        if params is None or body is None or not calls:
-            return (), ()
-        guards = []
-        cargs = []
-        for ci, (_, _, _, _, cnode) in enumerate(calls):
-            if params.index:
-                g = params.guards(cnode, body)
-                if g:
-                    guards.append((ci, g))
-            args = cnode.child_by_field_name("arguments")
-            if args is None:
-                continue
-            facts = tuple(params.arg(a) for a in args.named_children if a.type != "comment")
-            if any(facts):
-                cargs.append((ci, facts))
-        return tuple(guards), tuple(cargs)
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
         if decl is None:

@@ -284,6 +284,31 @@ class Params:
         return None
 
 
+def conditions(
+    params: Params | None, body: Node | None, calls: list[Node]
+) -> tuple[
+    tuple[tuple[int, tuple[Guard, ...]], ...], tuple[tuple[int, tuple[Arg | None, ...]], ...]
+]:
+    """Per call (the call nodes of one function, in their order): the guards
+    on the parameters, and the arguments that are constants or parameters."""
+    if params is None or body is None or not calls:
+        return (), ()
+    guards = []
+    cargs = []
+    for ci, cnode in enumerate(calls):
+        if params.index:
+            g = params.guards(cnode, body)
+            if g:
+                guards.append((ci, g))
+        args = cnode.child_by_field_name("arguments")
+        if args is None:
+            continue
+        facts = tuple(params.arg(a) for a in args.named_children if a.type != "comment")
+        if any(facts):
+            cargs.append((ci, facts))
+    return tuple(guards), tuple(cargs)
+
+
 # -- evaluation ----------------------------------------------------------------
 
 

@@ -19,15 +19,13 @@ import logging
 import posixpath
 import re
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import guards, ir
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, FileFacts, FuncFacts, Ref
+from nofsbot.analyse import guards, ir, scopes
+from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts, Ref
 from nofsbot.analyse.locks import resolve_class
-from nofsbot.analyse.syntax import FAILED_MARK
-from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
+from nofsbot.config import Config
 from nofsbot.entries import OpsEntry
 
 log = logging.getLogger(__name__)
@@ -287,96 +285,13 @@ class Program:
                 if cb.holds:
                     self.call_holds[(caller.id, ci)] = (cb.holds, f"{call}(): {cb.note}")
 
-    # -- scope summaries ---------------------------------------------------
+    # -- scope summaries (scopes.py) -----------------------------------------
 
     def effect(self, fn: Fn, ci: int) -> tuple[str, frozenset[int] | None]:
-        callee = fn.facts.calls[ci][0]
-        if callee == FLAGS_SET:
-            return BEGIN, None
-        if callee == FLAGS_CLEAR:
-            return END, None
-        eff, _ = self.cfg.scope_effect(callee)
-        if eff == HANDOVER:
-            return NEUTRAL, None
-        if eff != NEUTRAL:
-            return eff, None
-        summaries = [self.fns[t].summary for t in fn.callees[ci] if self.fns[t].summary != {0}]
-        if summaries:
-            merged: frozenset[int] = frozenset().union(*summaries)
-            return "summary", merged
-        return NEUTRAL, None
-
-    def _transfer(self, fn: Fn) -> ir.Transfer:
-        def transfer(ci: int, state: ir.State) -> ir.State:
-            eff, summary = self.effect(fn, ci)
-            if eff == NEUTRAL:
-                return state
-            if eff == BEGIN:
-                return ir.begin(state)
-            if eff == COND_BEGIN:
-                return ir.begin(state, conditional=True)
-            if eff == END:
-                return ir.end(state)
-            if eff == COND_END:
-                return ir.end(state, conditional=True)
-            assert summary is not None
-            out: set[int] = set()
-            for s in summary:
-                if s == 0:
-                    out |= state
-                elif s > 0:
-                    step = state
-                    for _ in range(s):
-                        step = ir.begin(step)
-                    out |= step
-                else:
-                    out |= ir.end(state)
-            return frozenset(out)
-
-        return transfer
+        return scopes.effect(self, fn, ci)
 
     def walk_all(self) -> None:
-        """Walk the functions whose scope can change inside, until summaries settle.
-
-        A function needs a walk only if it calls something that opens or
-        closes a scope (configured, or a helper whose summary is not
-        neutral); everywhere else every point is "as at entry".
-        """
-        configured = self.cfg.scope_names
-        scope_re = self.cfg.scope_pattern
-        work: deque[int] = deque()
-        for fn in self.fns:
-            if fn.facts.ir is not None and any(
-                c in (FLAGS_SET, FLAGS_CLEAR) or scope_re.fullmatch(c) for c, _ in fn.facts.calls
-            ):
-                work.append(fn.id)
-        queued = set(work)
-        steps = 0
-        while work:
-            steps += 1
-            fid = work.popleft()
-            queued.discard(fid)
-            fn = self.fns[fid]
-            assert fn.facts.ir is not None
-            w = ir.Walk(self._transfer(fn))
-            w.run(fn.facts.ir)
-            # what the function does to its callers: a helper that returns
-            # an error or a running transaction opens a scope for them
-            exits = _summary(frozenset(w.exits))
-            if fn.facts.results:
-                # inside, a branch taken when a begin failed has no scope
-                w = ir.Walk(self._transfer(fn), branch=_failed_begin(fn))
-                w.run(fn.facts.ir)
-            fn.at = {k: frozenset(v) for k, v in w.at.items()}
-            if fn.name in configured or scope_re.fullmatch(fn.name):
-                exits = frozenset({0})  # a configured provider's own body
-            if exits != fn.summary:
-                fn.summary = exits
-                for caller, _ in fn.callers:
-                    if self.fns[caller].facts.ir is not None and caller not in queued:
-                        work.append(caller)
-                        queued.add(caller)
-        log.debug("scope walks settled after %d steps", steps)
+        scopes.walk_all(self)
 
     # -- entry contexts ----------------------------------------------------
 
@@ -541,29 +456,6 @@ class Program:
                 return fn
         return None
 
-    def opener_before(self, fn: Fn, line: int) -> tuple[str, int] | None:
-        """The nearest call before LINE in FN that opens a scope."""
-        best = None
-        for ci, (callee, cline) in enumerate(fn.facts.calls):
-            if cline > line:
-                continue
-            eff, summary = self.effect(fn, ci)
-            opens = eff in (BEGIN, COND_BEGIN) or (
-                summary is not None and any(s > 0 for s in summary)
-            )
-            if opens and (best is None or cline >= best[1]):
-                best = (callee, cline)
-        return best
-
-    def not_providers_before(self, fn: Fn, line: int) -> list[tuple[str, int, str]]:
-        out = []
-        for callee, cline in fn.facts.calls:
-            if cline <= line:
-                np = self.cfg.not_provider(callee)
-                if np is not None:
-                    out.append((callee, cline, f"{np.name}: {np.note}"))
-        return out
-
     def tests_gfp(self, path: str, callee: str, index: int) -> str | None:
         """If CALLEE reads its argument INDEX as a signal, say where."""
         if self.cfg.apis.signal.get(callee) == index:
@@ -586,47 +478,3 @@ class Program:
                 for t in self.resolve(f.path, c):
                     stack.append((t, j))
         return None
-
-
-def _failed_begin(fn: Fn) -> Callable[[frozenset[int], tuple[str, bool]], frozenset[int]]:
-    """The branch of a begin's result test taken when the begin failed
-    (`if (IS_ERR(handle))`, `if (error)` right after `error =
-    xfs_trans_alloc(..)`, marked by extraction) runs without the scope that
-    begin would have opened."""
-
-    def failed(text: str, holds: bool, var: str, pointer: bool) -> bool:
-        if text in (f"IS_ERR({var})", f"IS_ERR_OR_NULL({var})", f"unlikely(IS_ERR({var}))"):
-            return holds
-        if text in (f"{var} == NULL", f"{var} < 0", f"{var} != 0"):
-            return holds
-        if text == var:
-            return holds != pointer  # `if (error)`, `if (!handle)`
-        return False
-
-    def branch(state: frozenset[int], key: tuple[str, bool]) -> frozenset[int]:
-        text, holds = key
-        if not text.startswith(FAILED_MARK):
-            return state
-        var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 2)
-        if failed(text, holds, var, pointer == "1"):
-            return ir.end(state, conditional=True)
-        return state
-
-    return branch
-
-
-def _summary(exits: frozenset[int]) -> frozenset[int]:
-    """What calling a function does to its caller's scope, from its exit states.
-
-    A function that returns inside a scope it opened on every path (a cookie
-    saved in a struct field, restored by another function) opens a scope for
-    its caller: {+1}. A scope left open on some paths only is the error path
-    of a failed begin (`error = xfs_trans_alloc(); if (error) return error;`)
-    and counts as neutral. Closing a scope the caller opened (-1) is always
-    kept. Erring towards neutral only makes callers look less covered.
-    """
-    if not exits:
-        return frozenset({0})
-    if all(s >= 1 for s in exits):
-        return frozenset({1})
-    return frozenset(min(s, 0) for s in exits)

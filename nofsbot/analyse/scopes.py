@@ -1,0 +1,188 @@
+"""Scope summaries: what calling a function does to its caller's NOFS scope,
+and the scope walk of every function whose scope can change inside, to a
+fixpoint (ir.py does the walk; a failed begin's error branch has no scope).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tree_sitter import Node
+
+from nofsbot.analyse import ir, syntax
+from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET
+from nofsbot.analyse.locks import LockReader
+from nofsbot.analyse.syntax import FAILED_MARK
+from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
+
+if TYPE_CHECKING:
+    from nofsbot.analyse.program import Fn, Program
+
+log = logging.getLogger(__name__)
+
+
+def effect(prog: Program, fn: Fn, ci: int) -> tuple[str, frozenset[int] | None]:
+    callee = fn.facts.calls[ci][0]
+    if callee == FLAGS_SET:
+        return BEGIN, None
+    if callee == FLAGS_CLEAR:
+        return END, None
+    eff, _ = prog.cfg.scope_effect(callee)
+    if eff == HANDOVER:
+        return NEUTRAL, None
+    if eff != NEUTRAL:
+        return eff, None
+    summaries = [prog.fns[t].summary for t in fn.callees[ci] if prog.fns[t].summary != {0}]
+    if summaries:
+        merged: frozenset[int] = frozenset().union(*summaries)
+        return "summary", merged
+    return NEUTRAL, None
+
+
+def _transfer(prog: Program, fn: Fn) -> ir.Transfer:
+    def transfer(ci: int, state: ir.State) -> ir.State:
+        eff, summary = effect(prog, fn, ci)
+        if eff == NEUTRAL:
+            return state
+        if eff == BEGIN:
+            return ir.begin(state)
+        if eff == COND_BEGIN:
+            return ir.begin(state, conditional=True)
+        if eff == END:
+            return ir.end(state)
+        if eff == COND_END:
+            return ir.end(state, conditional=True)
+        assert summary is not None
+        out: set[int] = set()
+        for s in summary:
+            if s == 0:
+                out |= state
+            elif s > 0:
+                step = state
+                for _ in range(s):
+                    step = ir.begin(step)
+                out |= step
+            else:
+                out |= ir.end(state)
+        return frozenset(out)
+
+    return transfer
+
+
+def walk_all(prog: Program) -> None:
+    """Walk the functions whose scope can change inside, until summaries settle.
+
+    A function needs a walk only if it calls something that opens or
+    closes a scope (configured, or a helper whose summary is not
+    neutral); everywhere else every point is "as at entry".
+    """
+    configured = prog.cfg.scope_names
+    scope_re = prog.cfg.scope_pattern
+    work: deque[int] = deque()
+    for fn in prog.fns:
+        if fn.facts.ir is not None and any(
+            c in (FLAGS_SET, FLAGS_CLEAR) or scope_re.fullmatch(c) for c, _ in fn.facts.calls
+        ):
+            work.append(fn.id)
+    queued = set(work)
+    steps = 0
+    while work:
+        steps += 1
+        fid = work.popleft()
+        queued.discard(fid)
+        fn = prog.fns[fid]
+        assert fn.facts.ir is not None
+        w = ir.Walk(_transfer(prog, fn))
+        w.run(fn.facts.ir)
+        # what the function does to its callers: a helper that returns
+        # an error or a running transaction opens a scope for them
+        exits = _summary(frozenset(w.exits))
+        if fn.facts.results:
+            # inside, a branch taken when a begin failed has no scope
+            w = ir.Walk(_transfer(prog, fn), branch=_failed_begin(fn))
+            w.run(fn.facts.ir)
+        fn.at = {k: frozenset(v) for k, v in w.at.items()}
+        if fn.name in configured or scope_re.fullmatch(fn.name):
+            exits = frozenset({0})  # a configured provider's own body
+        if exits != fn.summary:
+            fn.summary = exits
+            for caller, _ in fn.callers:
+                if prog.fns[caller].facts.ir is not None and caller not in queued:
+                    work.append(caller)
+                    queued.add(caller)
+    log.debug("scope walks settled after %d steps", steps)
+
+
+def _failed_begin(fn: Fn) -> Callable[[frozenset[int], tuple[str, bool]], frozenset[int]]:
+    """The branch of a begin's result test taken when the begin failed
+    (`if (IS_ERR(handle))`, `if (error)` right after `error =
+    xfs_trans_alloc(..)`, marked by extraction) runs without the scope that
+    begin would have opened."""
+
+    def failed(text: str, holds: bool, var: str, pointer: bool) -> bool:
+        if text in (f"IS_ERR({var})", f"IS_ERR_OR_NULL({var})", f"unlikely(IS_ERR({var}))"):
+            return holds
+        if text in (f"{var} == NULL", f"{var} < 0", f"{var} != 0"):
+            return holds
+        if text == var:
+            return holds != pointer  # `if (error)`, `if (!handle)`
+        return False
+
+    def branch(state: frozenset[int], key: tuple[str, bool]) -> frozenset[int]:
+        text, holds = key
+        if not text.startswith(FAILED_MARK):
+            return state
+        var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 2)
+        if failed(text, holds, var, pointer == "1"):
+            return ir.end(state, conditional=True)
+        return state
+
+    return branch
+
+
+def _summary(exits: frozenset[int]) -> frozenset[int]:
+    """What calling a function does to its caller's scope, from its exit states.
+
+    A function that returns inside a scope it opened on every path (a cookie
+    saved in a struct field, restored by another function) opens a scope for
+    its caller: {+1}. A scope left open on some paths only is the error path
+    of a failed begin (`error = xfs_trans_alloc(); if (error) return error;`)
+    and counts as neutral. Closing a scope the caller opened (-1) is always
+    kept. Erring towards neutral only makes callers look less covered.
+    """
+    if not exits:
+        return frozenset({0})
+    if all(s >= 1 for s in exits):
+        return frozenset({1})
+    return frozenset(min(s, 0) for s in exits)
+
+
+def begin_results(
+    cfg: Config, locks: LockReader, fnode: Node, calls: list[tuple[str, Node]]
+) -> tuple[tuple[tuple[int, str, bool], ...], dict[int, str]]:
+    """Extraction: the scope begins among CALLS (callee, node) of FNODE whose
+    result is tested right after them (`handle = ocfs2_start_trans(..); if
+    (IS_ERR(handle))`), as (call index, variable, is a pointer), and a mark
+    for the key of that test's condition (syntax.FAILED_MARK), which
+    _failed_begin() reads."""
+    results: list[tuple[int, str, bool]] = []
+    marks: dict[int, str] = {}
+    types: dict[str, str] | None = None
+    begins = cfg.scope_pattern
+    for ci, (callee, cnode) in enumerate(calls):
+        if not begins.fullmatch(callee) or cfg.scope_effect(callee)[0] not in (BEGIN, COND_BEGIN):
+            continue
+        var = syntax.result_var(cnode)
+        if not var:
+            continue
+        if types is None:
+            types = locks.var_types(fnode)
+        test = syntax.result_test(cnode, var, begins)
+        if test is not None:
+            pointer = var in types
+            results.append((ci, var, pointer))
+            marks[test.start_byte] = syntax.failed_mark(var, pointer)
+    return tuple(results), marks
