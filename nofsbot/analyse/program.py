@@ -214,6 +214,14 @@ class Program:
                     out.setdefault((m.group(1), m.group(2)), []).append(t)
         return out
 
+    @cached_property
+    def _lock_ops(self) -> frozenset[str]:
+        """Calls config/reclaim.toml says take or release a lock: their bodies,
+        where a header defines them (f2fs_down_write()), are not followed."""
+        r = self.cfg.reclaim
+        wrappers = {n for w in r.wrappers for n in (w.name, w.trylock, w.release) if n}
+        return frozenset(r.acquire | r.trylock | r.release | wrappers)
+
     def _resolve(self) -> None:
         stored = self._stored()
         self.stored = stored
@@ -233,6 +241,8 @@ class Program:
                         targets = tuple(dict.fromkeys(stored.get(sf, ()))) if sf else ()
                         if sf and targets:
                             self.indirect.add(sf)
+                    elif callee in self._lock_ops:
+                        targets = ()  # what a configured lock call does is data
                     else:
                         targets = self.resolve(fn.path, callee)
                         if not targets and callee in via:
