@@ -77,15 +77,6 @@ XFS_NOT_REWRITTEN_REASON = (
 )
 
 
-# What the end-to-end tests (review, verify, publish, bot) expect of the
-# 6.1 fs/xfs series, 6 commits, is not what nofsbot makes now.
-XFS_SERIES_REASON = (
-    "the 6.1 fs/xfs series is now 12 commits (no xfs_trim_extents() "
-    "conversion; xfs_dir2.c:443/504 left for a second run), not the 6 "
-    "commits expected here"
-)
-
-
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
