@@ -28,10 +28,19 @@ pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 #   which XFS reclaim does not take, from scrub inside its transaction:
 #   mixed, GFP_KERNEL | __GFP_NOLOCKDEP;
 # - unneeded, no scope, no lock reclaim takes, off reclaim's paths:
-#   xfs_initialize_perag (xfs_ag.c:318, mount and growfs under m_growlock),
-#   xfs_scrub_metadata (scrub.c:468, the scrub ioctl before any setup),
-#   xfs_attri_item_recover (xfs_attr_item.c:582, log recovery at mount) and
-#   xfs_alloc_buftarg (xfs_buf.c:2001, xfs_open_devices at mount).
+#   xfs_scrub_metadata (scrub.c:468, the scrub ioctl before any setup) and
+#   xfs_alloc_buftarg (xfs_buf.c:2001, xfs_open_devices at mount);
+# - xfs_attr_shortform_list (xfs_attr_list.c:113): kmem_alloc(.., KM_NOFS)
+#   under the ILOCK xfs_attr_list() takes (xfs_attr_list.c:535, via
+#   xfs_attr_list_ilocked, 516) and reclaim takes in xfs_can_free_eofblocks()
+#   (xfs_bmap_util.c:700): needs-scope, so it becomes GFP_KERNEL inside the
+#   new scope at line 535.
+# No longer edited, NOFS kept (keeping it is never a deadlock):
+# - xfs_initialize_perag (xfs_ag.c:318): xfs_growfs_data_private() calls it
+#   (xfs_fsops.c:144) after buffers from xfs_buf_read_uncached() (108),
+#   whose b_sema nofsbot does not follow to its release across calls;
+# - xfs_attri_item_recover (xfs_attr_item.c:582): after xlog_recover_iget()
+#   (577), whose xfs_iget() takes lock flags, so an ILOCK may still be held.
 XFS_FLAG_EDITS = {
     ("fs/xfs/libxfs/xfs_attr.c", 891),
     ("fs/xfs/libxfs/xfs_bmap.c", 6163),
@@ -44,40 +53,27 @@ XFS_FLAG_EDITS = {
     ("fs/xfs/libxfs/xfs_defer.c", 720),
     ("fs/xfs/scrub/btree.c", 654),
     ("fs/xfs/scrub/dabtree.c", 491),
-    ("fs/xfs/libxfs/xfs_ag.c", 318),
     ("fs/xfs/scrub/scrub.c", 468),
-    ("fs/xfs/xfs_attr_item.c", 582),
+    ("fs/xfs/xfs_attr_list.c", 113),
     ("fs/xfs/xfs_buf.c", 2001),
 }
 # the dead `if (!args) return -ENOMEM;` right after the four kmem_zalloc()s in
 # xfs_dir2.c that become kzalloc(.., __GFP_NOFAIL): the flags rule removes them
 DEAD_CHECKS = {("fs/xfs/libxfs/xfs_dir2.c", n + k) for n in (238, 275, 443, 504) for k in (1, 2)}
-# nofsbot also plans GFP_KERNEL for blkdev_issue_discard(.., GFP_NOFS) in
-# xfs_trim_extents() (xfs_discard.c:117), "unneeded": but the FITRIM loop
-# holds the AGF buffer lock from xfs_alloc_read_agf() (xfs_discard.c:48)
-# across it, and reclaim evicting an inode that needs inactivation waits for
-# the inodegc worker (xfs_fs_destroy_inode -> xfs_inode_mark_reclaimable ->
-# xfs_inodegc_queue -> flush_delayed_work, xfs_icache.c:2136, taken when no
-# transaction is running), which frees blocks and locks AGFs: GFP_KERNEL
-# there can deadlock on that AG.
-XFS_TRIM = ("fs/xfs/xfs_discard.c", 117)
-XFS_TRIM_REASON = (
-    "xfs_trim_extents() (xfs_discard.c:117) is planned as unneeded, but it "
-    "holds the AGF buffer lock (xfs_alloc_read_agf, xfs_discard.c:48) and "
-    "reclaim waits for inodegc (xfs_inodegc_queue -> flush_delayed_work, "
-    "xfs_icache.c:2136), whose inactivation frees blocks under AGF locks"
-)
+# xfs_trim_extents() (xfs_discard.c:117) is kept: the FITRIM loop holds the
+# AGF buffer lock from xfs_alloc_read_agf() (xfs_discard.c:48) across its
+# blkdev_issue_discard(.., GFP_NOFS), and reclaim evicting an inode that
+# needs inactivation waits for the inodegc worker (xfs_inodegc_queue ->
+# flush_delayed_work, xfs_icache.c:2136), which frees blocks under AGF locks.
 
-# What the end-to-end tests (review, verify, publish, bot) expect of the
-# 6.1 fs/xfs series, 6 commits, no longer holds, and the series nofsbot now
-# makes is not one to encode: 18 commits (two series of at most 15), one of
-# them the xfs_trim_extents() conversion above, and 4 planned sites left
-# for a second run (see test_rewrite_xfs_touches_only_planned_sites).
-XFS_SERIES_REASON = (
-    "the 6.1 fs/xfs series is now 18 commits (split into two series) that "
-    "include the wrong xfs_trim_extents() conversion (xfs_discard.c:117 "
-    "holds the AGF buffer lock, xfs_discard.c:48, while reclaim may wait for "
-    "inodegc, xfs_icache.c:2136) and leave 4 planned sites unrewritten"
+# the two planned sites of 6.1 fs/xfs that the rewrite leaves out
+XFS_NOT_REWRITTEN_REASON = (
+    "xfs_dir_removename() and xfs_dir_replace() (xfs_dir2.c:443/504) are "
+    "planned but not rewritten ('spatch did not rewrite it (it could not "
+    "parse the function)'), while the commit that converts only "
+    "xfs_dir_init()/xfs_dir_createname() (238/275) is titled '4 functions'; "
+    "so their KM_NOFS stays, and rewriting the result again plans those 2 "
+    "and rewrites them in 1 commit"
 )
 
 
@@ -123,12 +119,7 @@ def branches(linux61: Path) -> Iterator[list[tuple[str, Path]]]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason=f"{XFS_TRIM_REASON}; and the rewrite of 6.1 fs/xfs is incomplete: "
-    "after the xfs_dir_lookup() scope, spatch cannot parse "
-    "xfs_dir_removename()/xfs_dir_replace() (xfs_dir2.c:443/504 are not "
-    "rewritten), the scope rule does not match xfs_getbmap() for "
-    "xfs_btree_alloc_cursor() (xfs_btree.h:593), and xfs_da_state_alloc() "
-    "(xfs_da_btree.c:88) waits for a second run, so rewriting again is no no-op",
+    reason=XFS_NOT_REWRITTEN_REASON,
 )
 def test_rewrite_xfs_touches_only_planned_sites(
     linux61: Path,
@@ -159,19 +150,20 @@ def test_rewrite_xfs_touches_only_planned_sites(
     )
     r = json.loads(capsys.readouterr().out)
     subjects = [c["subject"] for c in r["commits"]]
-    # first the scope at the ILOCK section of xfs_dir_lookup(): ->lookup
-    # takes the ILOCK with xfs_ilock_data_map_shared() (xfs_dir2.c:387) and
-    # releases it at 420; the da-state and cilookup allocations under it need
-    # NOFS because reclaim takes the ILOCK (xfs_can_free_eofblocks(),
-    # xfs_bmap_util.c:700, from ->destroy_inode). xfs_qm_dqattach()'s ILOCK
-    # is too far above its KM_NOFS site for a boundary (test_scan_linux61.py).
-    assert (
-        subjects[0] == "xfs: open a NOFS scope in xfs_dir_lookup() while xfs_inode.i_lock is held"
-    )
+    # first the scope at the ILOCK section of xfs_attr_list(): it takes the
+    # ILOCK with xfs_ilock_attr_map_shared() (xfs_attr_list.c:535) and
+    # releases it at 537; xfs_attr_shortform_list()'s kmem_alloc() under it
+    # (113) needs NOFS because reclaim takes the ILOCK
+    # (xfs_can_free_eofblocks(), xfs_bmap_util.c:700, from ->destroy_inode).
+    # The ILOCK sections of xfs_dir_lookup() and the others get no scope:
+    # their allocations are also reached outside them (test_scan_linux61.py).
+    assert subjects[0] == "xfs: open a NOFS scope in xfs_attr_list() while xfs_inode.i_lock is held"
+    assert r["commits"][0]["sites"] == [{"path": "fs/xfs/xfs_attr_list.c", "line": 535}]
     flags = {(s["path"], s["line"]) for c in r["commits"][1:] for s in c["sites"]}
     assert flags == XFS_FLAG_EDITS
-    # one commit for the scope, then one per file and class
-    assert r["planned"] == 9 and len(r["commits"]) == 6
+    # one commit for the scope, then one per file and class: 14 flag edits
+    # and the scope planned, in 12 commits
+    assert r["planned"] == 15 and len(r["commits"]) == 12
     assert r["unbalanced"] == []  # the checker ran on the touched files
     assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
@@ -194,7 +186,7 @@ def test_rewrite_xfs_touches_only_planned_sites(
             for i, ln in enumerate(lines):
                 if ln.is_added and "memalloc_nofs_save" in ln.value:
                     taken = [x.value for x in lines[:i] if not x.is_added][-1]
-                    assert "xfs_ilock(" in taken
+                    assert "xfs_ilock_attr_map_shared(" in taken
                 if ln.is_added and "memalloc_nofs_restore" in ln.value:
                     assert "xfs_iunlock(" in lines[i + 1].value
     assert git(linux61, "status", "--porcelain=v1") == status
@@ -255,19 +247,6 @@ def _functions_with_errors(text: str, path: str) -> set[str]:
     return {fn.name for fn in facts.functions if fn.error}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nofsbot now opens NOFS scopes on inode.i_rwsem in ext4_collapse_range, "
-    "ext4_insert_range, ext4_zero_range, ext4_fallocate and ext4_process_orphan "
-    "because 'reclaim takes inode.i_rwsem' at xattr.c:422, which is "
-    "inode_lock_nested(ea_inode, I_MUTEX_XATTR) on an EA inode with its own "
-    "lockdep subclass (xattr.c:128), never the regular file the fallocate paths "
-    "lock, and ext4_process_orphan runs at mount, where the superblock shrinker "
-    "cannot get s_umount (super.c:79); "
-    "and it plans ext4_ext_precache() (extents.c:620), which allocates under "
-    "i_data_sem that ext4_evict_inode -> ext4_truncate takes (inode.c:4300), "
-    "as unneeded",
-)
 def test_rewrite_ext4_and_quota(
     linux61: Path,
     spatch: str,
@@ -299,15 +278,26 @@ def test_rewrite_ext4_and_quota(
     # ext4_init_inode_table() gets its scope after down_write(&grp->alloc_sem)
     # (line 1564, see test_scan_linux61.py), restored before up_write(), and
     # its sb_issue_zeroout(.., GFP_NOFS), now always scoped, becomes
-    # GFP_KERNEL; fs/quota has nothing to rewrite (all its sites are kept)
+    # GFP_KERNEL; ext4_read_inline_link()'s kmalloc(.., GFP_NOFS)
+    # (inline.c:1656) becomes GFP_KERNEL as unneeded: its only caller is
+    # ->get_link ext4_get_link() (symlink.c:87), called by path walk with no
+    # lock of the filesystem held, and ext4_get_inode_loc() (inline.c:1650)
+    # returns its buffer_head unlocked. ext4_ext_precache() (extents.c:620)
+    # keeps NOFS under i_data_sem, and no scope is opened on i_rwsem.
+    # fs/quota has nothing to rewrite (all its sites are kept).
     assert [c["subject"] for c in r["commits"]] == [
         "ext4: open a NOFS scope in ext4_init_inode_table()",
         "ext4: use GFP_KERNEL in ext4_init_inode_table(), already in a NOFS scope",
+        "ext4: use GFP_KERNEL in ext4_read_inline_link()",
     ]
     assert r["commits"][0]["sites"] == [{"path": "fs/ext4/ialloc.c", "line": 1564}]
-    assert r["planned"] == 2 and r["not_rewritten"] == [] and r["unbalanced"] == []
+    assert [c["sites"] for c in r["commits"][1:]] == [
+        [{"path": "fs/ext4/ialloc.c", "line": 1625}],
+        [{"path": "fs/ext4/inline.c", "line": 1656}],
+    ]
+    assert r["planned"] == 3 and r["not_rewritten"] == [] and r["unbalanced"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-ext4-quota-test")
-    assert {pf.path for pf in PatchSet(diff)} == {"fs/ext4/ialloc.c"}
+    assert {pf.path for pf in PatchSet(diff)} == {"fs/ext4/ialloc.c", "fs/ext4/inline.c"}
     still_parses(linux61, r["base"], "nofs-ext4-quota-test", PatchSet(diff))
     # rewriting the result again plans nothing
     again = rewrite_again(
