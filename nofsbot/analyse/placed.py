@@ -13,7 +13,8 @@ class Reclaim:
     """What reclaim can do to a site: the locks it shares with the site."""
 
     shared: tuple[str, ...] = ()  # reclaim-shared lock classes possibly held here
-    unresolved: tuple[str, ...] = ()  # held locks of unknown type that may be shared
+    # held locks that may be shared, where one side's struct type is unknown
+    unresolved: tuple[str, ...] = ()
     on_reclaim_path: str | None = None  # how reclaim itself reaches this function
     boundary: Boundary | None = None  # where a scope would cover the critical section
     evidence: tuple[Evidence, ...] = ()

@@ -19,6 +19,7 @@ import logging
 import posixpath
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -466,25 +467,34 @@ class Program:
                 return fn
         return None
 
+    def mask_flow(
+        self, path: str, callee: str, index: int, depth: int | None = None
+    ) -> Iterator[tuple[Fn, int]]:
+        """Where a mask passed as argument INDEX of CALLEE (called in PATH)
+        goes: each function with the parameter it arrives in, then the ones
+        that parameter is passed on to (gfp forwarded as is), depth first, at
+        most DEPTH calls deeper."""
+        seen: set[tuple[int, int]] = set()
+        stack = [(t, index, 0) for t in self.resolve(path, callee)]
+        while stack:
+            fid, idx, d = stack.pop()
+            if (fid, idx) in seen or (depth is not None and d > depth):
+                continue
+            seen.add((fid, idx))
+            f = self.fns[fid]
+            yield f, idx
+            for p, c, j in f.facts.forwards:
+                if p == idx:
+                    stack += [(t, j, d + 1) for t in self.resolve(f.path, c)]
+
     def tests_gfp(self, path: str, callee: str, index: int) -> str | None:
         """If CALLEE reads its argument INDEX as a signal, say where."""
         if self.cfg.apis.signal.get(callee) == index:
             return f"{callee}() tests __GFP_FS in its gfp argument"
-        seen: set[tuple[int, int]] = set()
-        stack = [(t, index) for t in self.resolve(path, callee)]
-        while stack:
-            fid, idx = stack.pop()
-            if (fid, idx) in seen:
-                continue
-            seen.add((fid, idx))
-            f = self.fns[fid]
+        for f, idx in self.mask_flow(path, callee, index):
             if idx in f.facts.tested_params:
                 return f"{f.name}() ({f.path}:{f.facts.line}) tests __GFP_FS in that argument"
             for p, c, j in f.facts.forwards:
-                if p != idx:
-                    continue
-                if self.cfg.apis.signal.get(c) == j:
+                if p == idx and self.cfg.apis.signal.get(c) == j:
                     return f"{f.name}() passes it to {c}(), which tests __GFP_FS"
-                for t in self.resolve(f.path, c):
-                    stack.append((t, j))
         return None

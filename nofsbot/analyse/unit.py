@@ -273,16 +273,9 @@ def _used_under_lock(
     functions that pass it on: a call that uses it while a lock reclaim
     takes (or a folio, when reclaim locks folios) is held there, as in
     ext4_mb_init_group(.., GFP_NOFS) allocating with the buddy folio locked."""
-    seen: set[tuple[int, int]] = set()
-    stack = [(t, index, 0) for t in prog.resolve(path, callee)]
-    while stack:
-        fid, idx, depth = stack.pop()
-        if (fid, idx) in seen or depth > 4:
-            continue
-        seen.add((fid, idx))
-        f = prog.fns[fid]
-        local = model.local.get(fid, {})
-        for p, c, j in f.facts.forwards:
+    for f, idx in prog.mask_flow(path, callee, index, depth=4):
+        local = model.local.get(f.id, {})
+        for p, c, _ in f.facts.forwards:
             if p != idx:
                 continue
             for ci, (name, line) in enumerate(f.facts.calls):
@@ -293,7 +286,6 @@ def _used_under_lock(
                     if plain in model.shared or (plain == PAGE_LOCK and model.page_shared):
                         note = f"uses the mask in {c}() while {plain} may be held"
                         return Evidence(f.path, line, f.name, note)
-            stack += [(t, j, depth + 1) for t in prog.resolve(f.path, c)]
     return None
 
 
