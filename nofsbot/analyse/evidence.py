@@ -78,7 +78,12 @@ def covered(
     if isinstance(root, RootWitness):
         out.append(Evidence(root.path, root.line, fn.name, root.note))
         return out
-    callers = sorted({(c, ci) for c, ci in fn.callers}, key=lambda x: (prog.fns[x[0]].path, x[1]))
+    # the calls that can run (flow.py): not one passing NULL where the callee
+    # dereferences it, not one from a function nothing calls
+    callers = sorted(
+        {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
+        key=lambda x: (prog.fns[x[0]].path, x[1]),
+    )
     out.append(
         Evidence(
             fn.path,
@@ -127,11 +132,11 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
     out: list[Evidence] = []
     seen: set[int] = set()
     cur = fn
+    w = fn.why.get(elem)
     for _ in range(MAX_CHAIN):
         if cur.id in seen:
             break
         seen.add(cur.id)
-        w = cur.why.get(elem)
         if w is None:
             break
         if isinstance(w, RootWitness):
@@ -161,6 +166,7 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
         }[elem]
         out.append(Evidence(g.path, cline, g.name, f"calls {callee}() {what}"))
         cur = g
+        w = prog.next_why(w, elem)
     return out
 
 
@@ -168,15 +174,18 @@ def unknown_root(prog: Program, fn: Fn) -> str | None:
     """What nofsbot cannot see behind FN's unknown callers: the function at
     the end of the chain and why its callers are unknown."""
     cur = fn
+    w = fn.why.get(UNK)
     seen: set[int] = set()
     while cur.id not in seen:
         seen.add(cur.id)
-        w = cur.why.get(UNK)
         if w is None:
+            if not cur.entry:
+                return f"{cur.name}() is called only from functions nothing calls"
             return None
         if isinstance(w, RootWitness):
             return f"{cur.name}() {w.note}"
         cur = prog.fns[w.caller]
+        w = prog.next_why(w, UNK)
     return None
 
 

@@ -385,6 +385,8 @@ class Extractor:
             guards=guards,
             cargs=cargs,
             results=results,
+            fail_returns=scopes.failing_returns(fnode),
+            hands_back=syntax.handed_back(fnode, decl),
             queues=tuple(queues),
             derefs=scope.derefs(body) if scope is not None and body is not None else (),
         )

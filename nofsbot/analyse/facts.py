@@ -72,6 +72,8 @@ class FuncFacts:
     # scope begins whose result is kept: (call index, variable, is a pointer);
     # the scope exists only where that result says the begin succeeded
     results: tuple[tuple[int, str, bool], ...] = ()
+    fail_returns: tuple[int, ...] = ()  # lines of `return ERR_PTR(..)`, NULL, -EIO
+    hands_back: tuple[str, ...] = ()  # struct types it returns or stores through `**`
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ Arg = tuple[str, str]
 Binding = tuple[tuple[int, tuple[str, str]], ...]
 
 EMPTY: Binding = ()
+# distinct bindings kept per function before falling back to "any"
+MAX_BINDINGS = 8
 _INT = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 # statements whose operands may not be evaluated (compiled out, unevaluated)

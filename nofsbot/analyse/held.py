@@ -10,7 +10,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from nofsbot.analyse import ir
-from nofsbot.analyse.guards import EMPTY, Binding
+from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK
 from nofsbot.analyse.program import IN, Fn, Program
 
@@ -23,8 +23,6 @@ MAYBE = "may:"
 OUTSIDE = (-1, -1)
 # a function with the constant arguments it was called with (guards.py)
 Node = tuple[int, Binding]
-# distinct bindings kept per function before falling back to "any"
-MAX_BINDINGS = 8
 
 
 def held_locks(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
@@ -79,7 +77,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         if some:
             kept_any[fid] = some
         frees[fid] = {c for _, op, c in direct if op == RELEASE}
-    maybe = _maybe_returned(prog, kept_any, frees)
+    maybe = _maybe_returned(prog, kept_any, frees, semaphores)
 
     def after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
         return set().union(*(summary.get(t, frozenset()) for t in targets))
@@ -112,13 +110,24 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
 
 
 def _maybe_returned(
-    prog: Program, kept_any: dict[int, set[str]], frees: dict[int, set[str]]
+    prog: Program,
+    kept_any: dict[int, set[str]],
+    frees: dict[int, set[str]],
+    semaphores: set[str],
 ) -> dict[int, frozenset[str]]:
     """Locks a function may return holding on some path, through any depth
     of callees (btrfs_search_slot() returns with its path's tree blocks
     locked): what it holds at some exit, and what its callees may return
     holding unless it releases that class itself. Not precise enough to
-    place a scope by, but a site after such a call is not called unneeded."""
+    place a scope by, but a site after such a call is not called unneeded.
+
+    A semaphore is held by whoever has its object: a function passes one
+    its callee returned holding on to its own callers only if it shares an
+    object of that type with them (returns it, takes it, or stores it
+    through `struct xfs_buf **bpp`). The ic_sema xlog_write_iclog() leaves
+    to the I/O it submits goes no further than the log code handing the
+    iclog around, and a function that reads a buffer into its transaction
+    and shares none with its caller does not return holding it."""
     out: dict[int, set[str]] = {fid: set(c) for fid, c in kept_any.items()}
     work = deque(sorted(out))
     queued = set(work)
@@ -126,7 +135,9 @@ def _maybe_returned(
         fid = work.popleft()
         queued.discard(fid)
         for caller, _ in prog.fns[fid].callers:
-            new = out[fid] - frees.get(caller, set()) - out.get(caller, set())
+            hands = prog.fns[caller].facts.hands_back
+            passed = {c for c in out[fid] if c not in semaphores or c.split(".", 1)[0] in hands}
+            new = passed - frees.get(caller, set()) - out.get(caller, set())
             if new:
                 out.setdefault(caller, set()).update(new)
                 if caller not in queued:

@@ -16,14 +16,12 @@
 from __future__ import annotations
 
 import logging
-import posixpath
 import re
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import guards, ir, scopes
+from nofsbot.analyse import flow, guards, includes, ir, scopes
 from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts, Ref
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.config import Config
@@ -47,10 +45,12 @@ class RootWitness:
 
 @dataclass(frozen=True)
 class CallWitness:
-    """A call that brings an entry context into its callee."""
+    """A call that brings an entry context into its callee: the caller, the
+    call, and the constant arguments the caller ran with (guards.py)."""
 
     caller: int
     call: int
+    binding: guards.Binding = ()
 
 
 @dataclass
@@ -62,6 +62,7 @@ class Fn:
     callers: list[tuple[int, int]] = field(default_factory=list)  # (caller id, call index)
     at: dict[int, frozenset[int]] | None = None  # walk states per event
     summary: frozenset[int] = frozenset({0})
+    on_success: bool = False  # the scope it opens is there only if it succeeds (scopes.py)
     entry: set[str] = field(default_factory=set)
     # the first witness for each entry element
     why: dict[str, RootWitness | CallWitness] = field(default_factory=dict)
@@ -129,7 +130,7 @@ class Program:
         self.by_file: dict[str, list[int]] = {}
         for fn in self.fns:
             self.by_file.setdefault(fn.path, []).append(fn.id)
-        self._headers = {p: self._included(f) for p, f in self.files.items()}
+        self._headers = includes.headers(self.files)
         # struct -> field -> type, and where each struct is defined
         self.structs: dict[str, dict[str, str]] = {}
         self.struct_home: dict[str, str] = {}
@@ -144,19 +145,13 @@ class Program:
         # parent's i_rwsem): function -> class -> why
         self.entry_holds: dict[int, dict[str, RootWitness]] = {}
         self.indirect: set[tuple[str, str]] = set()  # S.F called through in this code
+        self.uncalled: set[int] = set()  # global functions nothing calls (contexts())
+        # (function, binding) -> element -> how it got there (flow.py)
+        self.node_why: dict[tuple[int, guards.Binding], dict[str, RootWitness | CallWitness]] = {}
+        self.live: set[tuple[int, int]] = set()  # (caller, call) that can run with a context
         self._resolve()
 
     # -- resolution --------------------------------------------------------
-
-    def _included(self, f: FileFacts) -> list[str]:
-        out = []
-        d = posixpath.dirname(f.path)
-        for inc in f.includes:
-            for cand in (posixpath.normpath(posixpath.join(d, inc)), f"include/{inc}"):
-                if cand in self.files:
-                    out.append(cand)
-                    break
-        return out
 
     def resolve(self, path: str, name: str, depth: int = 0) -> tuple[int, ...]:
         hit = self.static.get((path, name))
@@ -165,7 +160,10 @@ class Program:
         for h in self._headers.get(path, ()):
             hit = self.static.get((h, name))
             if hit:
-                return tuple(hit)
+                # a static inline stub in a header (`#else static inline int
+                # xrep_attempt(..) { return -EOPNOTSUPP; }`) stands for the
+                # real function in the other configuration: both can run
+                return tuple(dict.fromkeys([*hit, *self.globals.get(name, ())]))
         hit = self.globals.get(name)
         if hit:
             return tuple(hit)
@@ -326,6 +324,9 @@ class Program:
                         continue  # a function naming itself, e.g. recursion by pointer
                     referenced.setdefault(t, []).append((f.path, r))
 
+        # names macros call (xfs_alert() -> xfs_printk_index_wrap() ->
+        # xfs_printk_level()): a call through nested macros is not resolved
+        in_macros = {c for f in self.files.values() for cs in f.macro_calls.values() for c in cs}
         for fn in self.fns:
             name = fn.name
             if name in scoped_fns:
@@ -391,32 +392,32 @@ class Program:
                         f"passed to {call}(): may be called back from unknown context",
                     )
             if not fn.callers and not fn.entry:
-                self._root(fn, UNK, fn.path, fn.facts.line, "no caller in the analysed code")
+                if fn.path.startswith("include/") and fn.facts.static:
+                    # an inline of the kernel's headers this code never calls:
+                    # outside code calling it is what config/entries.toml says
+                    self.uncalled.add(fn.id)
+                if (
+                    fn.facts.static
+                    or fn.id in referenced
+                    or name in in_macros
+                    or name in self._lock_ops
+                ):
+                    note = "no caller in the analysed code"
+                else:
+                    # global, not exported, named by no header outside the
+                    # subsystem and called nowhere in it: nothing runs it,
+                    # so it gives its callees no context
+                    note = "is called nowhere: not in the analysed code, not named outside it"
+                    self.uncalled.add(fn.id)
+                self._root(fn, UNK, fn.path, fn.facts.line, note)
 
-        # propagate along call edges
-        work = deque(fn.id for fn in self.fns)
-        queued = set(work)
-        while work:
-            fid = work.popleft()
-            queued.discard(fid)
-            g = self.fns[fid]
-            for ci, targets in enumerate(g.callees):
-                if not targets:
-                    continue
-                contrib = self._call_context(g, ci)
-                for t in targets:
-                    callee = self.fns[t]
-                    if callee.name in scoped_fns:
-                        continue
-                    new = contrib - callee.entry
-                    if not new:
-                        continue
-                    for e in new:
-                        callee.entry.add(e)
-                        callee.why[e] = CallWitness(g.id, ci)
-                    if t not in queued:
-                        work.append(t)
-                        queued.add(t)
+        # propagate along the calls that can run
+        flow.contexts(self, scoped_fns)
+
+    def next_why(self, w: CallWitness, elem: str) -> RootWitness | CallWitness | None:
+        """How the caller of W got ELEM, along the calls that ran with W's binding."""
+        got = self.node_why.get((w.caller, w.binding), {}).get(elem)
+        return got if got is not None else self.fns[w.caller].why.get(elem)
 
     def _ops_root(self, fn: Fn, path: str, r: Ref) -> bool:
         """The entry context of a function stored in STRUCT.FIELD, if it is

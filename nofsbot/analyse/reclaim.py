@@ -19,8 +19,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from nofsbot.analyse.guards import EMPTY, Binding
-from nofsbot.analyse.held import MAX_BINDINGS, Node, held_locks
+from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding
+from nofsbot.analyse.held import Node, held_locks
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
 from nofsbot.analyse.program import DESIGNATOR, Fn, Program
 from nofsbot.config import ReclaimEntry

@@ -6,6 +6,7 @@ fixpoint (ir.py does the walk; a failed begin's error branch has no scope).
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -35,7 +36,10 @@ def effect(prog: Program, fn: Fn, ci: int) -> tuple[str, frozenset[int] | None]:
         return NEUTRAL, None
     if eff != NEUTRAL:
         return eff, None
-    summaries = [prog.fns[t].summary for t in fn.callees[ci] if prog.fns[t].summary != {0}]
+    targets = [prog.fns[t] for t in fn.callees[ci]]
+    if any(t.on_success for t in targets) and ci not in {r[0] for r in fn.facts.results}:
+        return NEUTRAL, None  # its failure is not told apart here: no scope known
+    summaries = [t.summary for t in targets if t.summary != {0}]
     if summaries:
         merged: frozenset[int] = frozenset().union(*summaries)
         return "summary", merged
@@ -102,13 +106,18 @@ def walk_all(prog: Program) -> None:
         exits = _summary(frozenset(w.exits))
         if fn.facts.results:
             # inside, a branch taken when a begin failed has no scope
-            w = ir.Walk(_transfer(prog, fn), branch=_failed_begin(fn))
+            w = ir.Walk(_transfer(prog, fn), branch=_failed_begin(prog, fn))
             w.run(fn.facts.ir)
         fn.at = {k: frozenset(v) for k, v in w.at.items()}
+        on_success = exits == {0} and _on_success(fn, w)
+        if on_success:
+            exits = frozenset({1})
         if fn.name in configured or scope_re.fullmatch(fn.name):
             exits = frozenset({0})  # a configured provider's own body
-        if exits != fn.summary:
+            on_success = False
+        if exits != fn.summary or on_success != fn.on_success:
             fn.summary = exits
+            fn.on_success = on_success
             for caller, _ in fn.callers:
                 if prog.fns[caller].facts.ir is not None and caller not in queued:
                     work.append(caller)
@@ -116,11 +125,17 @@ def walk_all(prog: Program) -> None:
     log.debug("scope walks settled after %d steps", steps)
 
 
-def _failed_begin(fn: Fn) -> Callable[[frozenset[int], tuple[str, bool]], frozenset[int]]:
+def _failed_begin(
+    prog: Program, fn: Fn
+) -> Callable[[frozenset[int], tuple[str, bool]], frozenset[int]]:
     """The branch of a begin's result test taken when the begin failed
     (`if (IS_ERR(handle))`, `if (error)` right after `error =
     xfs_trans_alloc(..)`, marked by extraction) runs without the scope that
     begin would have opened."""
+
+    def opens(ci: int) -> bool:
+        eff, summary = effect(prog, fn, ci)
+        return eff in (BEGIN, COND_BEGIN) or (summary is not None and 1 in summary)
 
     def failed(text: str, holds: bool, var: str, pointer: bool) -> bool:
         if text in (f"IS_ERR({var})", f"IS_ERR_OR_NULL({var})", f"unlikely(IS_ERR({var}))"):
@@ -135,12 +150,34 @@ def _failed_begin(fn: Fn) -> Callable[[frozenset[int], tuple[str, bool]], frozen
         text, holds = key
         if not text.startswith(FAILED_MARK):
             return state
-        var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 2)
-        if failed(text, holds, var, pointer == "1"):
+        ci, var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 3)
+        if opens(int(ci)) and failed(text, holds, var, pointer == "1"):
             return ir.end(state, conditional=True)
         return state
 
     return branch
+
+
+def _on_success(fn: Fn, w: ir.Walk) -> bool:
+    """A helper that returns inside a scope it opened exactly when it
+    succeeds: every return is either inside the scope and not a failure, or
+    outside it and a failure (`return ERR_PTR(error)`), and no path falls off
+    the end. Its callers are in the scope where its result says success."""
+    fails = set(fn.facts.fail_returns)
+    if not fails or not w.returns:
+        return False
+    seen: set[int] = set()
+    opened = False
+    for line, states in w.returns.items():
+        seen |= states
+        if line in fails:
+            if any(s != 0 for s in states):
+                return False
+        elif any(s < 1 for s in states):
+            return False
+        else:
+            opened = True
+    return opened and seen == set(w.exits)
 
 
 def _summary(exits: frozenset[int]) -> frozenset[int]:
@@ -173,7 +210,10 @@ def begin_results(
     types: dict[str, str] | None = None
     begins = cfg.scope_pattern
     for ci, (callee, cnode) in enumerate(calls):
-        if not begins.fullmatch(callee) or cfg.scope_effect(callee)[0] not in (BEGIN, COND_BEGIN):
+        # every tested result: a helper may return a running transaction
+        # (xfs_ioctl_setattr_get_trans()); whether the call opens a scope is
+        # known only once summaries are (_failed_begin)
+        if callee.startswith(("*", "\x00")) or not callee.isidentifier():
             continue
         var = syntax.result_var(cnode)
         if not var:
@@ -184,5 +224,16 @@ def begin_results(
         if test is not None:
             pointer = var in types
             results.append((ci, var, pointer))
-            marks[test.start_byte] = syntax.failed_mark(var, pointer)
+            marks[test.start_byte] = syntax.failed_mark(ci, var, pointer)
     return tuple(results), marks
+
+
+_FAILS = re.compile(rb"\breturn\s*\(?\s*(?:ERR_PTR\s*\(|NULL\s*\)?\s*;|-\s*E[A-Z0-9]+\s*\)?\s*;)")
+
+
+def failing_returns(fnode: Node) -> tuple[int, ...]:
+    """Extraction: the lines of FNODE's returns that return a failure
+    (`return ERR_PTR(error);`, `return NULL;`, `return -ENOMEM;`)."""
+    text = fnode.text or b""
+    first = fnode.start_point[0] + 1
+    return tuple(sorted({first + text.count(b"\n", 0, m.start()) for m in _FAILS.finditer(text)}))

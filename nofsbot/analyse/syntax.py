@@ -51,6 +51,27 @@ def function_declarator(node: Node) -> Node | None:
     return d
 
 
+_STRUCT = re.compile(r"\bstruct\s+(\w+)\s*\*")
+
+
+def handed_back(fnode: Node, decl: Node | None) -> tuple[str, ...]:
+    """The struct types of objects a function shares with its caller: a
+    pointer it returns (`struct xfs_buf *xfs_buf_get(..)`), one it stores
+    through a `**` parameter (`struct xfs_buf **bpp`), or one it is given
+    (`xfs_buf_find_lock(struct xfs_buf *bp, ..)` locks its caller's buffer)."""
+    out: set[str] = set()
+    t = fnode.child_by_field_name("type")
+    d = fnode.child_by_field_name("declarator")
+    if t is not None and d is not None and d.type == "pointer_declarator":
+        m = re.search(r"\bstruct\s+(\w+)", fold(t.text))
+        if m:
+            out.add(m.group(1))
+    params = decl.child_by_field_name("parameters") if decl is not None else None
+    if params is not None:
+        out.update(m.group(1) for m in _STRUCT.finditer(fold(params.text)))
+    return tuple(sorted(out))
+
+
 def in_error(node: Node) -> bool:
     p = node.parent
     while p is not None:
@@ -180,9 +201,9 @@ def result_var(call: Node) -> str | None:
 FAILED_MARK = "\x00begin\x00"
 
 
-def failed_mark(var: str, pointer: bool) -> str:
-    """The prefix of a condition key that tests a scope begin's result."""
-    return f"{FAILED_MARK}{var}\x00{int(pointer)}\x00"
+def failed_mark(ci: int, var: str, pointer: bool) -> str:
+    """The prefix of a condition key that tests the result of call CI."""
+    return f"{FAILED_MARK}{ci}\x00{var}\x00{int(pointer)}\x00"
 
 
 def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:

@@ -23,9 +23,11 @@ from tests.publish.smtp import smtp_server
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
 BRANCH = "nofs-publish-test"
-# the 6.1 fs/xfs series: the scope in xfs_attr_list() and 11 flag-edit
-# commits (test_rewrite_linux61.py; xfs_dir2.c:443/504 are left out)
-SERIES = 12
+# the 6.1 fs/xfs commits: the scope in xfs_attr_list() and 17 flag-edit
+# commits (test_rewrite_linux61.py; xfs_dir2.c:443/504 are left out), in two
+# series of at most 15 patches, the second on top of the first
+COMMITS = 18
+SERIES = (15, 3)
 # get_maintainer.pl on 6.1 for fs/xfs: the XFS FILESYSTEM section's
 # supporters and list; the catch-all list goes to Cc
 TO = ["leah.rumancik@gmail.com", "djwong@kernel.org", "linux-xfs@vger.kernel.org"]
@@ -75,16 +77,16 @@ def test_rewrite_verify_publish_send_apply_build(
     argv = ["rewrite", "--tree", str(linux61), "fs/xfs", "--branch", BRANCH]
     assert main([*argv, "--worktree", str(wt), "--out", str(out), "--json"]) == 0
     r = json.loads(capsys.readouterr().out)
-    assert len(r["commits"]) == SERIES and r["dropped"] == []
+    assert len(r["commits"]) == COMMITS and r["dropped"] == []
     # the scrub files are built only with CONFIG_XFS_ONLINE_SCRUB (fs/xfs/Makefile:139)
     assert r["verify"]["kept"] and {"XFS_FS", "XFS_ONLINE_SCRUB"} <= set(r["verify"]["symbols"])
-    [series] = r["series"]
-    assert series["section"] == "XFS FILESYSTEM" and len(series["files"]) == SERIES + 1
-    assert series["missing"] == []
+    assert [len(x["files"]) - 1 for x in r["series"]] == list(SERIES)
+    for series in r["series"]:
+        assert series["section"] == "XFS FILESYSTEM" and series["missing"] == []
 
     # the messages: prefix, at most 75 columns, no line numbers, how each
     # patch was generated and verified, a Signed-off-by
-    for f in series["files"][1:]:
+    for f in [f for x in r["series"] for f in x["files"][1:]]:
         text = Path(f).read_text()
         body = text[text.index("\n\n") + 2 : text.index("\n---\n")]
         # (a trailer is never wrapped, however long the name)
@@ -100,39 +102,42 @@ def test_rewrite_verify_publish_send_apply_build(
         assert re.search(r"Verified: fs/xfs/\S+\.o builds after this patch", flat), flat
         assert "no new warnings" in flat and "checkpatch.pl --strict reports nothing" in flat
 
-    with smtp_server() as inbox:
-        smtp = ["--smtp-server", "127.0.0.1", "--smtp-port", str(inbox.port)]
-        assert main(["send", series["directory"], *smtp, "--send"]) == 0
-        received = list(inbox.received)
-        mbox = tmp_path / "received.mbox"
-        mbox.write_text(inbox.mbox())
-    assert len(received) == SERIES + 1
-    cover_id = received[0][1]["Message-ID"]
-    for rcpt, msg in received:
-        assert sorted(rcpt) == sorted(TO + CC)
-        assert [a for _, a in email.utils.getaddresses([str(msg["To"])])] == TO
-        assert [a for _, a in email.utils.getaddresses([str(msg["Cc"])])] == CC
-    assert received[0][1]["Subject"].startswith(f"[PATCH 00/{SERIES}] xfs: ")
-    for i, (_, msg) in enumerate(received[1:], 1):
-        assert msg["Subject"].startswith(f"[PATCH {i:02}/{SERIES}] xfs: ")
-        assert msg["In-Reply-To"] == cover_id and msg["References"] == cover_id
-
-    # b4 am takes the received thread; git am applies its output to a clean
-    # tree at the base, which then builds the touched objects
-    b4out = tmp_path / "b4"
-    b4 = subprocess.run(
-        ["b4", "--offline-mode", "-n", "am", "-m", str(mbox), "-o", str(b4out)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert b4.returncode == 0, b4.stderr
-    assert f"Total patches: {SERIES}" in b4.stdout + b4.stderr
-    [mbx] = list(b4out.glob("*.mbx"))
     clean = tmp_path / "clean"
     cleanup.append(clean)
     git(linux61, "worktree", "add", "-q", "--detach", str(clean), r["base"])
-    git(clean, "am", "-q", str(mbx))
+    for n, (series, size) in enumerate(zip(r["series"], SERIES, strict=True)):
+        with smtp_server() as inbox:
+            smtp = ["--smtp-server", "127.0.0.1", "--smtp-port", str(inbox.port)]
+            assert main(["send", series["directory"], *smtp, "--send"]) == 0
+            received = list(inbox.received)
+            mbox = tmp_path / f"received{n}.mbox"
+            mbox.write_text(inbox.mbox())
+        assert len(received) == size + 1
+        cover_id = received[0][1]["Message-ID"]
+        for rcpt, msg in received:
+            assert sorted(rcpt) == sorted(TO + CC)
+            assert [a for _, a in email.utils.getaddresses([str(msg["To"])])] == TO
+            assert [a for _, a in email.utils.getaddresses([str(msg["Cc"])])] == CC
+        w = len(str(size))  # git format-patch numbers 0/3 but 00/15
+        assert received[0][1]["Subject"].startswith(f"[PATCH {0:0{w}}/{size}] xfs: ")
+        for i, (_, msg) in enumerate(received[1:], 1):
+            assert msg["Subject"].startswith(f"[PATCH {i:0{w}}/{size}] xfs: ")
+            assert msg["In-Reply-To"] == cover_id and msg["References"] == cover_id
+
+        # b4 am takes the received thread; git am applies its output, series
+        # after series, to a clean tree at the base, which then builds the
+        # touched objects
+        b4out = tmp_path / f"b4-{n}"
+        b4 = subprocess.run(
+            ["b4", "--offline-mode", "-n", "am", "-m", str(mbox), "-o", str(b4out)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert b4.returncode == 0, b4.stderr
+        assert f"Total patches: {size}" in b4.stdout + b4.stderr
+        [mbx] = list(b4out.glob("*.mbx"))
+        git(clean, "am", "-q", str(mbx))
     assert git(clean, "rev-parse", "HEAD^{tree}") == git(linux61, "rev-parse", f"{BRANCH}^{{tree}}")
     touched = sorted(
         p.removesuffix(".c") + ".o"

@@ -196,7 +196,7 @@ def test_rewrite_series_reviews_clean(
     branches: list[tuple[str, Path]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # what `nofsbot rewrite fs/xfs` makes (a scope in xfs_attr_list(), eleven
+    # what `nofsbot rewrite fs/xfs` makes (a scope in xfs_attr_list(), 17
     # commits of flag conversions) is what nofsbot asks for: its review finds nothing,
     # as a revision range of the tree and as the mbox format-patch writes
     _drop(linux61, "nofs-xfs-review")
@@ -220,8 +220,8 @@ def test_rewrite_series_reviews_clean(
         assert main(["review", "--tree", str(linux61), source, "--json"]) == 0
         doc = json.loads(capsys.readouterr().out)
         assert doc["base"] == base
-        assert doc["summary"]["patches"] == 12 and doc["findings"] == []
-        # the 10 files the series touches (xfs_dir2.c has two of its commits)
-        assert len(doc["analysed"]) == 10
+        assert doc["summary"]["patches"] == 18 and doc["findings"] == []
+        # the 16 files the series touches (two of them have two of its commits)
+        assert len(doc["analysed"]) == 16
     assert git(linux61, "status", "--porcelain=v1") == status
     assert "nofsbot-review-" not in git(linux61, "worktree", "list")

@@ -1,0 +1,45 @@
+/* A call that passes NULL where the callee dereferences it first cannot
+ * run, so it brings no context: the in-memory conversion passes tp = NULL
+ * (xfs_reflink_convert_cow_locked()), and the helper that dereferences tp
+ * is only ever entered from the transaction. The twin helper checks tp
+ * first, so the NULL call reaches it with no scope. */
+static void defer_add(struct xfs_trans *tp, struct list_head *li)
+{
+	tp->t_flags |= XFS_TRANS_DIRTY;
+	list_add_tail(li, &tp->t_dfops);
+	p = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
+}
+
+static void maybe_log(struct xfs_trans *tp, struct list_head *li)
+{
+	if (!tp)
+		return;
+	p = kmalloc(8, GFP_NOFS);			/* expect: mixed sometimes */
+}
+
+static void update(struct xfs_trans *tp, struct list_head *li)
+{
+	defer_add(tp, li);
+	maybe_log(tp, li);
+}
+
+static void cow_worker(struct work_struct *work)
+{
+	update(NULL, &work->li);
+}
+
+static void trans_worker(struct work_struct *work)
+{
+	struct xfs_trans *tp;
+
+	if (xfs_trans_alloc(mp, &M_RES(mp)->tr_write, 0, 0, 0, &tp))
+		return;
+	update(tp, &work->li);
+	xfs_trans_commit(tp);
+}
+
+void start_workers(struct osb *osb)
+{
+	INIT_WORK(&osb->w1, cow_worker);
+	INIT_WORK(&osb->w2, trans_worker);
+}
