@@ -105,6 +105,9 @@ class ReclaimEntry:
     fields: tuple[str, ...]
     gated: str  # always, tests-gfp, kswapd
     note: str = ""
+    # the argument holding the object being freed (the inode ->destroy_inode
+    # gets, its last reference gone), or -1
+    freed: int = -1
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,8 @@ class Reclaim:
     fs_masks: frozenset[str]
     pagecache: dict[str, int]
     pagecache_gfp: dict[str, int]
+    # conversions that give the same object (XFS_I(inode), container_of())
+    same_object: frozenset[str] = frozenset()
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -385,9 +390,17 @@ def _reclaim(path: Path) -> Reclaim:
             "alloc": dict,
             "pagecache": dict,
             "pagecache_gfp": dict,
+            "instances": dict,
         },
     )
-    entry_keys = {"name": str, "struct": str, "fields": tuple, "gated": str, "note": str}
+    entry_keys = {
+        "name": str,
+        "struct": str,
+        "fields": tuple,
+        "gated": str,
+        "note": str,
+        "freed": int,
+    }
     entries = []
     for e in data.get("entry", []):
         entry = ReclaimEntry(**_take(e, path, "entry", entry_keys))
@@ -429,6 +442,7 @@ def _reclaim(path: Path) -> Reclaim:
         {"acquire": tuple, "trylock": tuple, "release": tuple},
     )
     alloc = _take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
+    inst = _take(data.get("instances", {}), path, "instances", {"same_object": tuple})
     return Reclaim(
         entries=tuple(entries),
         lru=_int_table(data.get("lru", {}), path, "lru"),
@@ -444,4 +458,5 @@ def _reclaim(path: Path) -> Reclaim:
         fs_masks=frozenset(alloc.get("fs_masks", ())),
         pagecache=_int_table(data.get("pagecache", {}), path, "pagecache"),
         pagecache_gfp=_int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
+        same_object=frozenset(inst.get("same_object", ())),
     )

@@ -199,23 +199,33 @@ def classify(p: Placed) -> Finding:
             "reclaim path waits for it is not analysed"
         )
         return Finding(s, p.context, Class.KEEP, why, (*p.evidence, w))
+    # a lock reclaim takes only on the object it frees: never the one this
+    # task holds, but lockdep names both by one class
+    inst = ""
+    if r.instance:
+        inst = (
+            f"; {', '.join(r.instance)} may be held, which reclaim takes only on the "
+            "object it frees, never on one this task holds a reference to "
+            "(__GFP_NOLOCKDEP: lockdep cannot tell the two apart)"
+        )
     if p.context is Context.SOMETIMES:
         return Finding(
             s,
             p.context,
             Class.MIXED,
             "inside a scope on some paths; on the others no lock that reclaim "
-            "takes is held, so NOFS only silences lockdep",
-            p.evidence,
+            f"takes is held, so NOFS only silences lockdep{inst}",
+            p.evidence + r.evidence if inst else p.evidence,
             suggestion=_suggestion(s, mixed=True),
         )
     return Finding(
         s,
         p.context,
         Class.UNNEEDED,
-        "never inside a scope, no lock that reclaim takes is held, and not on a reclaim path",
-        p.evidence,
-        suggestion=_suggestion(s),
+        "never inside a scope, no lock that reclaim takes is held, and not on a reclaim "
+        f"path{inst}",
+        p.evidence + r.evidence if inst else p.evidence,
+        suggestion=_suggestion(s, mixed=bool(inst)),
     )
 
 

@@ -41,11 +41,11 @@ def context_of(elems: set[str]) -> Context:
         return Context.ALWAYS
     if elems == {OUT}:
         return Context.NEVER
-    if IN in elems and OUT in elems:
-        return Context.SOMETIMES
-    if not elems:
+    # a caller nofsbot cannot see may hold anything: what happens on its
+    # paths is not shown, even if other paths are scoped and others not
+    if not elems or UNK in elems:
         return Context.UNKNOWN
-    return Context.UNKNOWN if UNK in elems else Context.SOMETIMES
+    return Context.SOMETIMES
 
 
 def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:

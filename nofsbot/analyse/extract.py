@@ -71,6 +71,7 @@ class Extractor:
         self.queue_calls = cfg.roots.queue
         self.fs_masks = cfg.reclaim.fs_masks
         self.pagecache = cfg.reclaim.pagecache
+        self.same_object = cfg.reclaim.same_object
         self.pagecache_gfp = cfg.reclaim.pagecache_gfp
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
@@ -363,7 +364,7 @@ class Extractor:
             elif callee in self.queue_calls:
                 work = syntax.work_field(cnode, self.queue_calls[callee])
                 queues.append((ci, syntax.work_field(cnode), work))
-        scope = Params(fnode, decl, writes) if body is not None else None
+        scope = Params(fnode, decl, writes, self.same_object) if body is not None else None
         guards, cargs = conditions(scope, body, [c[4] for c in calls])
         return FuncFacts(
             name=name,

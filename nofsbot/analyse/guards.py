@@ -28,10 +28,13 @@ from nofsbot.analyse import syntax
 Guard = tuple[int, str, str]
 # an argument: ("c", constant text) | ("p", param) | ("t", param) (its
 # truth) | ("n", param) (its negated truth) | ("x", "param|op|value|C1|C2")
-# (a local set to `guard ? C1 : C2`)
+# (a local set to `guard ? C1 : C2`) | ("s", param) (the same object as the
+# param, or a member embedded in it: XFS_I(inode), &ip->i_lock)
 Arg = tuple[str, str]
-# a binding: sorted (parameter index, ("c", text) | ("t", "1"/"0"))
+# a binding: sorted (parameter index, ("c", text) | ("t", "1"/"0") |
+# FREED, the object a reclaim entry point frees)
 Binding = tuple[tuple[int, tuple[str, str]], ...]
+FREED = ("o", "freed")
 
 EMPTY: Binding = ()
 # distinct bindings kept per function before falling back to "any"
@@ -69,10 +72,18 @@ class Params:
     """The parameters of one function, and locals derived from one
     (`int cow = mod != 0;`), that the body never assigns again."""
 
-    def __init__(self, fnode: Node, decl: Node | None, writes: dict[str, list[int]]) -> None:
+    def __init__(
+        self,
+        fnode: Node,
+        decl: Node | None,
+        writes: dict[str, list[int]],
+        same_object: frozenset[str] = frozenset(),
+    ) -> None:
         """WRITES: where each name is assigned, incremented or has its
         address taken in the function (byte offsets; a declaration with an
-        initialiser counts)."""
+        initialiser counts). SAME_OBJECT: accessors whose result is the
+        object their argument is part of (XFS_I(), container_of())."""
+        self.same_object = same_object
         names: list[str] = []
         plist = decl.child_by_field_name("parameters") if decl is not None else None
         for p in plist.named_children if plist is not None else ():
@@ -88,6 +99,8 @@ class Params:
         self.truth: dict[str, tuple[int, bool]] = {}
         # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
         self.choice: dict[str, str] = {}
+        # local -> param for `ip = XFS_I(inode)`: the same object
+        self.same: dict[str, int] = {}
         for d in body.named_children if body is not None else ():
             if d.type != "declaration":
                 continue
@@ -103,6 +116,8 @@ class Params:
                     self.truth[name] = derived
                 elif (choice := self._choice_of(value)) is not None:
                     self.choice[name] = choice
+                elif (same := self._same_of(value)) is not None:
+                    self.same[name] = same
 
     def _truth_of(self, n: Node) -> tuple[int, bool] | None:
         n = _strip(n)
@@ -119,6 +134,33 @@ class Params:
             if op in ("!=", "==") and left is not None and _text(right) == "0":
                 i = self._constant_param(_text(_strip(left)))
                 return (i, neg != (op == "==")) if i is not None else None
+        return None
+
+    def _same_of(self, n: Node) -> int | None:
+        """The parameter whose object N is: `XFS_I(inode)`, `container_of(p,
+        T, f)`, `&p->member`, or a local set to one of those."""
+        n = _strip(n)
+        if n.type == "identifier":
+            name = _text(n)
+            if name in self.same:
+                return self.same[name]
+            return self._constant_param(name)
+        if n.type == "call_expression":
+            fn = n.child_by_field_name("function")
+            args = n.child_by_field_name("arguments")
+            named = [a for a in args.named_children if a.type != "comment"] if args else []
+            if fn is not None and _text(fn) in self.same_object and named:
+                return self._same_of(named[0])
+            return None
+        if n.type == "pointer_expression" and _text(n).startswith("&"):
+            arg = n.child_by_field_name("argument")
+            # &p->member: a member embedded in *p, not one it points to
+            if arg is not None and arg.type == "field_expression" and _text(arg).count("->") == 1:
+                if "." in _text(arg).split("->", 1)[1]:
+                    return None
+                base = arg.child_by_field_name("argument")
+                if base is not None and _strip(base).type in ("identifier", "call_expression"):
+                    return self._same_of(base)
         return None
 
     def _constant_param(self, name: str) -> int | None:
@@ -263,6 +305,9 @@ class Params:
 
     def arg(self, n: Node) -> Arg | None:
         n = _strip(n)
+        if n.type in ("call_expression", "pointer_expression"):
+            same = self._same_of(n)
+            return ("s", str(same)) if same is not None else None
         if n.type not in (
             "number_literal",
             "null",
@@ -283,6 +328,8 @@ class Params:
                 return ("n" if flip else "t", str(i))
             if text in self.choice:
                 return ("x", self.choice[text])
+            if text in self.same:
+                return ("s", str(self.same[text]))
         return None
 
 
@@ -332,6 +379,8 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
     if value is None:
         return None
     kind, text = value
+    if kind == "o":
+        return None  # an object, not a value a guard can test
     if kind == "t":
         truth = text == "1"
         if op in ("truthy", "falsy"):
@@ -388,6 +437,10 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
             continue
         v = have.get(int(text))
         if v is None:
+            continue
+        if kind == "s" or v[0] == "o":
+            if v == FREED:  # the freed object, or a member of it
+                out.append((k, v))
             continue
         if kind == "p":
             out.append((k, v))

@@ -22,6 +22,9 @@ class Reclaim:
     held: tuple[str, ...] = ()  # every lock class that may be held at the site
     # reclaim-shared classes a call before the site may have returned holding
     maybe: tuple[str, ...] = ()
+    # held classes reclaim takes only on the object it frees: never this
+    # task's (lockdep conflates the two: __GFP_NOLOCKDEP)
+    instance: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import flow, guards, includes, ir, scopes
-from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts, Ref
+from nofsbot.analyse import guards, includes, ir, scopes
+from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.config import Config
 from nofsbot.entries import OpsEntry
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 IN, OUT, UNK = "in", "out", "unk"
 
-DESIGNATOR = re.compile(r"^(\w+)\.(\w+)$")
+DESIGNATOR = re.compile(r"^\w+(?:\.\w+)+$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,15 @@ class Fn:
             return None
         return guards.bind(self._args.get(ci, ()), binding)
 
+    def takes_freed(self, ci: int, binding: guards.Binding) -> bool:
+        """Call CI, made under BINDING, is given the object a reclaim entry
+        point frees as its first argument (xfs_ilock(ip, ..) with the ip of
+        ->destroy_inode): the lock it takes is that object's."""
+        args = self._args.get(ci, ())
+        if not args or args[0] is None or args[0][0] not in ("p", "s"):
+            return False
+        return dict(binding).get(int(args[0][1])) == guards.FREED
+
     def crashes(self, binding: guards.Binding) -> bool:
         """Entered with BINDING, the function would dereference NULL first."""
         return bool(binding) and guards.crashes(self.facts.derefs, binding)
@@ -131,6 +140,10 @@ class Program:
         for fn in self.fns:
             self.by_file.setdefault(fn.path, []).append(fn.id)
         self._headers = includes.headers(self.files)
+        self.header_inlines: dict[str, list[int]] = {}
+        for (path, name), ids in self.static.items():
+            if path.startswith("include/"):
+                self.header_inlines.setdefault(name, []).extend(ids)
         # struct -> field -> type, and where each struct is defined
         self.structs: dict[str, dict[str, str]] = {}
         self.struct_home: dict[str, str] = {}
@@ -167,6 +180,12 @@ class Program:
         hit = self.globals.get(name)
         if hit:
             return tuple(hit)
+        # an inline of the kernel's headers reached through another header
+        # (xfs_dir2_readdir.c gets dir_emit() from <linux/fs.h> by way of
+        # xfs_linux.h): the kernel has one definition of it
+        hit = self.header_inlines.get(name)
+        if hit:
+            return tuple(hit)
         if depth == 0:
             called = self._macro(path, name)
             if called is None:
@@ -199,6 +218,14 @@ class Program:
             return None
         return parts[0], parts[1]
 
+    def slot(self, detail: str) -> tuple[str, str] | None:
+        """The struct and field a designated initialiser stores into:
+        `xchk_dir_ctx.dir_iter.actor` is dir_context.actor (its field types)."""
+        if not DESIGNATOR.match(detail):
+            return None
+        parts = resolve_class(detail, self.structs).split(".")
+        return (parts[0], parts[1]) if len(parts) == 2 else None
+
     def _stored(self) -> dict[tuple[str, str], list[int]]:
         """Functions stored in each STRUCT.FIELD by a designated initialiser."""
         out: dict[tuple[str, str], list[int]] = {}
@@ -206,11 +233,11 @@ class Program:
             for r in f.refs:
                 if r.role not in ("ops", "scoped-ops"):
                     continue
-                m = DESIGNATOR.match(r.detail)
-                if m is None:
+                sf = self.slot(r.detail)
+                if sf is None:
                     continue
                 for t in self.resolve(f.path, r.name, 1):
-                    out.setdefault((m.group(1), m.group(2)), []).append(t)
+                    out.setdefault(sf, []).append(t)
         return out
 
     @cached_property
@@ -304,142 +331,16 @@ class Program:
 
     # -- entry contexts ----------------------------------------------------
 
-    def _root(self, fn: Fn, elem: str, path: str, line: int, note: str) -> None:
-        if elem not in fn.entry:
-            fn.entry.add(elem)
-            fn.why[elem] = RootWitness(path, line, note)
-
     def contexts(self) -> None:
-        cfg = self.cfg
-        scoped_fns = {name: sf for sf in cfg.providers.functions for name in sf.functions}
-        exported: dict[str, str] = {}
-        for f in self.files.values():
-            for e in f.exports:
-                exported.setdefault(e, f.path)
-        referenced: dict[int, list[tuple[str, Ref]]] = {}
-        for f in self.files.values():
-            for r in f.refs:
-                for t in self.resolve(f.path, r.name, 1):
-                    if self.fns[t].name == r.function and r.role != "work":
-                        continue  # a function naming itself, e.g. recursion by pointer
-                    referenced.setdefault(t, []).append((f.path, r))
+        """Entry contexts of every function (roots.py)."""
+        from nofsbot.analyse import roots
 
-        # names macros call (xfs_alert() -> xfs_printk_index_wrap() ->
-        # xfs_printk_level()): a call through nested macros is not resolved
-        in_macros = {c for f in self.files.values() for cs in f.macro_calls.values() for c in cs}
-        for fn in self.fns:
-            name = fn.name
-            if name in scoped_fns:
-                self._root(
-                    fn,
-                    IN,
-                    fn.path,
-                    fn.facts.line,
-                    f"{scoped_fns[name].name}: {scoped_fns[name].note}",
-                )
-                continue
-            if name in exported and not fn.facts.static:
-                self._root(
-                    fn,
-                    UNK,
-                    exported[name],
-                    fn.facts.line,
-                    "exported with EXPORT_SYMBOL: callable from any module",
-                )
-            if not fn.facts.static and name in self.roots.external:
-                self._root(
-                    fn,
-                    UNK,
-                    self.roots.external[name],
-                    0,
-                    f"mentioned outside the analysed code, in {self.roots.external[name]}",
-                )
-            for path, r in referenced.get(fn.id, []):
-                role, detail, line = r.role, r.detail, r.line
-                call = detail.split("#")[0]
-                if role == "callback":
-                    continue  # an edge of the call graph (_callbacks)
-                if role == "init":
-                    self._root(fn, OUT, path, line, f"passed to {call}(): runs with no scope")
-                elif role == "ops" and self._ops_root(fn, path, r):
-                    pass
-                elif role == "work":
-                    self._root(
-                        fn,
-                        OUT,
-                        path,
-                        line,
-                        f"queued by {call}(): runs later in its own context, with no scope",
-                    )
-                elif role == "scoped-ops":
-                    self._root(
-                        fn, IN, path, line, f"stored in {detail}, only called inside a scope"
-                    )
-                elif role == "ops":
-                    self._root(
-                        fn,
-                        UNK,
-                        path,
-                        line,
-                        f"stored in {detail}: called through a pointer from unknown context",
-                    )
-                else:
-                    self._root(
-                        fn,
-                        UNK,
-                        path,
-                        line,
-                        f"passed to {call}(): may be called back from unknown context",
-                    )
-            if not fn.callers and not fn.entry:
-                if fn.path.startswith("include/") and fn.facts.static:
-                    # an inline of the kernel's headers this code never calls:
-                    # outside code calling it is what config/entries.toml says
-                    self.uncalled.add(fn.id)
-                if (
-                    fn.facts.static
-                    or fn.id in referenced
-                    or name in in_macros
-                    or name in self._lock_ops
-                ):
-                    note = "no caller in the analysed code"
-                else:
-                    # global, not exported, named by no header outside the
-                    # subsystem and called nowhere in it: nothing runs it,
-                    # so it gives its callees no context
-                    note = "is called nowhere: not in the analysed code, not named outside it"
-                    self.uncalled.add(fn.id)
-                self._root(fn, UNK, fn.path, fn.facts.line, note)
-
-        # propagate along the calls that can run
-        flow.contexts(self, scoped_fns)
+        roots.contexts(self)
 
     def next_why(self, w: CallWitness, elem: str) -> RootWitness | CallWitness | None:
         """How the caller of W got ELEM, along the calls that ran with W's binding."""
         got = self.node_why.get((w.caller, w.binding), {}).get(elem)
         return got if got is not None else self.fns[w.caller].why.get(elem)
-
-    def _ops_root(self, fn: Fn, path: str, r: Ref) -> bool:
-        """The entry context of a function stored in STRUCT.FIELD, if it is
-        known: configured (the VFS calls ->lookup with no scope and the
-        parent's i_rwsem held), or every call through the field is in the
-        analysed code (a struct of the subsystem's own). False: unknown."""
-        m = DESIGNATOR.match(r.detail)
-        if m is None:
-            return False
-        st, fld = m.group(1), m.group(2)
-        spec = self.cfg.entries.ops_for(st, fld)
-        if spec is not None:
-            if spec.outside:
-                note = f"stored in {st}.{fld}: {spec.note}"
-                self._root(fn, OUT, path, r.line, note)
-                held = self.entry_holds.setdefault(fn.id, {})
-                for cls in spec.holds:
-                    held.setdefault(cls, RootWitness(path, r.line, note))
-            return True
-        home = self.struct_home.get(st, "")
-        # a struct defined in the subsystem: nothing outside calls through it
-        return (st, fld) in self.indirect and bool(home) and not home.startswith("include/")
 
     def _call_context(self, g: Fn, event: int) -> set[str]:
         return self.elems(g, g.state_at(event))

@@ -19,10 +19,10 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding
+from nofsbot.analyse.guards import EMPTY, FREED, MAX_BINDINGS, Binding
 from nofsbot.analyse.held import Node, held_locks
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
-from nofsbot.analyse.program import DESIGNATOR, Fn, Program
+from nofsbot.analyse.program import Fn, Program
 from nofsbot.config import ReclaimEntry
 from nofsbot.model import Evidence
 
@@ -51,6 +51,9 @@ class Model:
     # lock class -> (node taking it on a reclaim path, call index)
     shared: dict[str, tuple[Node, int]] = field(default_factory=dict)
     shared_ungated: dict[str, tuple[Node, int]] = field(default_factory=dict)
+    # classes every reclaim path takes only on the object its entry point
+    # frees (the inode ->destroy_inode gets): lock class -> a node taking it
+    instance: dict[str, tuple[Node, int]] = field(default_factory=dict)
     # function -> event -> classes possibly held there (locks taken in it)
     local: dict[int, dict[int, frozenset[str]]] = field(default_factory=dict)
     # function -> line of each return -> classes possibly held there
@@ -99,18 +102,28 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
             m.entries.append(Entry(fid, spec, inc.gated, inc.path, inc.line))
     m.reach = _reach(prog, [e for e in m.entries])
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated])
+    other: set[str] = set()  # classes some reclaim path takes on another object
+    freed: dict[str, tuple[Node, int]] = {}
     for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
         for node in sorted(reach.parent):
             fid, binding = node
+            fn = prog.fns[fid]
             for ci, op, cls in classes.get(fid, ()):
-                if op != ACQUIRE or cls in shared:
+                if op != ACQUIRE:
                     continue
                 if cls.startswith("?"):  # of unknown type: only its field is known
                     if reach is m.reach:
                         m.unknown_fields.add(cls.rsplit(".", 1)[-1])
                     continue
-                if prog.fns[fid].step(ci, binding) is not None:
-                    shared[cls] = (node, ci)
+                if fn.step(ci, binding) is None:
+                    continue
+                shared.setdefault(cls, (node, ci))
+                if reach is m.reach:
+                    if fn.takes_freed(ci, binding):
+                        freed.setdefault(cls, (node, ci))
+                    else:
+                        other.add(cls)
+    m.instance = {c: w for c, w in freed.items() if c not in other}
     # folio locks are one class for lockdep's purposes here; which folio a
     # reclaim path locks is not followed, so a held folio lock vetoes
     # "unneeded" (unit._reclaim) but never makes a boundary
@@ -130,9 +143,9 @@ def _entries(prog: Program, m: Model) -> None:
         for r in f.refs:
             spec: ReclaimEntry | None = None
             if r.role in ("ops", "scoped-ops"):
-                d = DESIGNATOR.match(r.detail)
+                d = prog.slot(r.detail)
                 if d:
-                    spec = cfg.entry_for(d.group(1), d.group(2))
+                    spec = cfg.entry_for(*d)
                 else:  # assignment: x->s_op.evict_inode = fn, sh->scan_objects = fn
                     w = _LAST_WORD.search(r.detail)
                     spec = cfg.entry_for("", w.group(1)) if w else None
@@ -206,7 +219,8 @@ def _reach(prog: Program, entries: list[Entry]) -> Reach:
     bindings: dict[int, int] = {}
     work: deque[Node] = deque()
     for e in sorted(entries, key=lambda e: e.fn):
-        node = (e.fn, EMPTY)
+        # the object the entry point frees: ->destroy_inode's inode
+        node = (e.fn, ((e.spec.freed, FREED),) if e.spec.freed >= 0 else EMPTY)
         if node not in r.parent:
             r.parent[node] = (e.fn, None)
             r.first.setdefault(e.fn, node)

@@ -87,8 +87,12 @@ def references(
             pair = pair.parent
         if pair is None:
             continue
-        des = pair.named_children[0] if pair.named_children else None
-        fld = syntax.fold(des.text).lstrip(".") if des is not None else ""
+        # `.dir_iter.actor = fn`: every field designator, outermost first
+        fld = ".".join(
+            syntax.fold(d.text).lstrip(".")
+            for d in pair.named_children
+            if d.type == "field_designator"
+        )
         struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
         role = "scoped-ops" if (struct, fld) in scoped_ops else "ops"
         key = (name, role, f"{struct}.{fld}")

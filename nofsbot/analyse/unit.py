@@ -19,7 +19,7 @@ from nofsbot import discover
 from nofsbot.analyse import evidence, hazards, ir, reclaim
 from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.held import MAYBE
-from nofsbot.analyse.locks import PAGE_LOCK
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
@@ -146,7 +146,13 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     if model.page_shared is not None and (PAGE_LOCK in held or MAYBE + PAGE_LOCK in held):
         maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
     held = frozenset(c for c in held if not c.startswith(MAYBE))
-    shared = tuple(sorted(c for c in held if c in model.shared))
+    # a class reclaim takes only on the object it frees cannot be the one
+    # this task holds (it holds a reference to its object)
+    instance = tuple(
+        sorted(c for c in held | set(maybe) if c in model.shared and c in model.instance)
+    )
+    maybe = tuple(c for c in maybe if c not in model.instance)
+    shared = tuple(sorted(c for c in held if c in model.shared and c not in model.instance))
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes
     fields = {c.rsplit(".", 1)[-1] for c in model.shared} | model.unknown_fields
@@ -221,11 +227,72 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
                 f"{cls} taken by {owner.name}() is still held when it returns on some "
                 "path: the critical section does not end in that function"
             )
+        elif again := _taken_again(model, owner, ci, chain[-1][1] if chain else event, cls):
+            # device_list_add() locks device_list_mutex in both arms of an
+            # if; fat_trim_clusters() unlocks and relocks it in its loop
+            unproven = (
+                f"{owner.name}() takes {cls} at line {aline} and also at line {again}: "
+                "a scope after one would not cover the paths through the other"
+            )
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
+    for cls in instance:
+        ev += _instance_evidence(prog, model, fn, event, line, cls)
     return Reclaim(
-        shared, unresolved, on_path, boundary, tuple(ev), unproven, tuple(sorted(held)), maybe
+        shared,
+        unresolved,
+        on_path,
+        boundary,
+        tuple(ev),
+        unproven,
+        tuple(sorted(held)),
+        maybe,
+        instance,
     )
+
+
+def _instance_evidence(
+    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, cls: str
+) -> list[Evidence]:
+    """Both sides of an instance-disjoint lock: where this task takes CLS,
+    and reclaim's path to the place it takes CLS on the object it frees."""
+    out: list[Evidence] = []
+    acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+    if acq is not None:
+        owner, _, aline = acq
+        out.append(Evidence(owner.path, aline, owner.name, f"takes {cls} on an object it holds"))
+    path = reclaim.reclaim_path(prog, model, cls)
+    if path:
+        first = path[0]
+        path[0] = Evidence(
+            first.path,
+            first.line,
+            first.function,
+            f"reclaim takes {cls} here only on the object its entry point frees",
+        )
+    return out + path
+
+
+def _taken_again(model: reclaim.Model, owner: Fn, ci: int, event: int, cls: str) -> int | None:
+    """The line of another call in OWNER than CI whose taking of CLS may
+    still hold at EVENT: both arms of an if lock it (device_list_add()), or
+    a loop unlocks and relocks it (fat_trim_clusters())."""
+    ops: dict[int, list[tuple[str, int]]] = {}
+    for cj, op, c in model.classes.get(owner.id, ()):
+        if c == cls and op in (ACQUIRE, RELEASE):
+            ops.setdefault(cj, []).append((op, cj))
+
+    def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
+        for op, k in ops.get(cj, ()):
+            state = frozenset({k}) if op == ACQUIRE else frozenset()
+        return state
+
+    if owner.facts.ir is None:
+        return None
+    w = ir.Walk(transfer, frozenset())
+    w.run(owner.facts.ir)
+    other = sorted(w.at.get(event, frozenset()) - {ci})
+    return owner.facts.calls[other[0]][1] if other else None
 
 
 def _other_caller(prog: Program, path: list[Fn]) -> str | None:

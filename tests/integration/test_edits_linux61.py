@@ -76,10 +76,9 @@ def test_flags_rule_changes_exactly_the_planned_sites(
         line.value for pf in PatchSet(diff) for hunk in pf for line in hunk if line.is_added
     )
     assert "GFP_NOFS" not in added and "KM_NOFS" not in added
-    # one GFP_KERNEL for each of the 20 planned sites
-    assert added.count("GFP_KERNEL") == 20
-    # the one mixed site, xfs_dir_lookup, says __GFP_NOLOCKDEP
-    assert added.count("__GFP_NOLOCKDEP") == 1
+    # one GFP_KERNEL for each of the 19 planned sites, none mixed
+    assert added.count("GFP_KERNEL") == 19
+    assert added.count("__GFP_NOLOCKDEP") == 0
     # the kmem_zalloc(.., KM_NOFS) calls become never-failing kzalloc()s
     assert added.count("kzalloc(sizeof(*args), GFP_KERNEL | __GFP_NOFAIL)") == 4
     assert "dfc = kzalloc(sizeof(*dfc), GFP_KERNEL | __GFP_NOFAIL)" in added

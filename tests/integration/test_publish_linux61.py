@@ -23,11 +23,11 @@ from tests.publish.smtp import smtp_server
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
 BRANCH = "nofs-publish-test"
-# the 6.1 fs/xfs commits: the scope in xfs_attr_list() and 17 flag-edit
-# commits (test_rewrite_linux61.py; xfs_dir2.c:443/504 are left out), in two
+# the 6.1 fs/xfs commits: the scope in xfs_attr_list() and 16 flag-edit
+# commits (test_rewrite_linux61.py), in two
 # series of at most 15 patches, the second on top of the first
-COMMITS = 18
-SERIES = (15, 3)
+COMMITS = 17
+SERIES = (15, 2)
 # get_maintainer.pl on 6.1 for fs/xfs: the XFS FILESYSTEM section's
 # supporters and list; the catch-all list goes to Cc
 TO = ["leah.rumancik@gmail.com", "djwong@kernel.org", "linux-xfs@vger.kernel.org"]

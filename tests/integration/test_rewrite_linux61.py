@@ -23,10 +23,6 @@ pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 #   only reached from scrubbers that xfs_scrub_metadata() runs through
 #   sc->ops->scrub() (scrub.c:496) after sc->ops->setup() (scrub.c:491)
 #   allocated the scrub transaction: redundant;
-# - xfs_dir_lookup (xfs_dir2.c:374): its args are allocated before the ILOCK
-#   (387); from ->lookup/->get_parent only the parent's i_rwsem is held,
-#   which XFS reclaim does not take, from scrub inside its transaction:
-#   mixed, GFP_KERNEL | __GFP_NOLOCKDEP;
 # - unneeded, no scope, no lock reclaim takes, off reclaim's paths:
 #   xfs_scrub_metadata (scrub.c:468, the scrub ioctl before any setup) and
 #   xfs_alloc_buftarg (xfs_buf.c:2001, xfs_open_devices at mount);
@@ -41,6 +37,8 @@ pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 #   (xfs_attr_item.c:862), xfs_zero_extent (xfs_bmap_util.c:68) and
 #   xfs_mru_cache_insert (xfs_mru_cache.c:430).
 # No longer edited, NOFS kept (keeping it is never a deadlock):
+# - xfs_dir_lookup (xfs_dir2.c:374): scrub's dir_emit() actor calls it under
+#   the ILOCK xfs_readdir() holds (test_scan_linux61.py);
 # - xfs_initialize_perag (xfs_ag.c:318): xfs_growfs_data_private() calls it
 #   (xfs_fsops.c:144) after buffers from xfs_buf_read_uncached() (108),
 #   whose b_sema nofsbot does not follow to its release across calls;
@@ -52,7 +50,6 @@ XFS_FLAG_EDITS = {
     ("fs/xfs/xfs_inode_item.c", 48),
     ("fs/xfs/libxfs/xfs_dir2.c", 238),
     ("fs/xfs/libxfs/xfs_dir2.c", 275),
-    ("fs/xfs/libxfs/xfs_dir2.c", 374),
     ("fs/xfs/libxfs/xfs_dir2.c", 443),
     ("fs/xfs/libxfs/xfs_dir2.c", 504),
     ("fs/xfs/libxfs/xfs_defer.c", 720),
@@ -76,16 +73,6 @@ DEAD_CHECKS = {("fs/xfs/libxfs/xfs_dir2.c", n + k) for n in (238, 275, 443, 504)
 # blkdev_issue_discard(.., GFP_NOFS), and reclaim evicting an inode that
 # needs inactivation waits for the inodegc worker (xfs_inodegc_queue ->
 # flush_delayed_work, xfs_icache.c:2136), which frees blocks under AGF locks.
-
-# the two planned sites of 6.1 fs/xfs that the rewrite leaves out
-XFS_NOT_REWRITTEN_REASON = (
-    "xfs_dir_removename() and xfs_dir_replace() (xfs_dir2.c:443/504) are "
-    "planned but not rewritten ('spatch did not rewrite it (it could not "
-    "parse the function)'), while the commit that converts only "
-    "xfs_dir_init()/xfs_dir_createname() (238/275) is titled '4 functions'; "
-    "so their KM_NOFS stays, and rewriting the result again plans those 2 "
-    "and rewrites them in 1 commit"
-)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -128,10 +115,6 @@ def branches(linux61: Path) -> Iterator[list[tuple[str, Path]]]:
     subprocess.run(["git", "worktree", "prune"], cwd=linux61, check=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=XFS_NOT_REWRITTEN_REASON,
-)
 def test_rewrite_xfs_touches_only_planned_sites(
     linux61: Path,
     spatch: str,
@@ -172,9 +155,9 @@ def test_rewrite_xfs_touches_only_planned_sites(
     assert r["commits"][0]["sites"] == [{"path": "fs/xfs/xfs_attr_list.c", "line": 535}]
     flags = {(s["path"], s["line"]) for c in r["commits"][1:] for s in c["sites"]}
     assert flags == XFS_FLAG_EDITS
-    # one commit for the scope, then one per file and class: 20 flag edits
-    # and the scope planned, in 18 commits
-    assert r["planned"] == 21 and len(r["commits"]) == 18
+    # one commit for the scope, then one per file and class: 19 flag edits
+    # and the scope planned, in 17 commits
+    assert r["planned"] == 20 and len(r["commits"]) == 17
     assert r["unbalanced"] == []  # the checker ran on the touched files
     assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")

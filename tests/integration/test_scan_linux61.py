@@ -63,11 +63,13 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     #   xfs_alloc_read_agf() (xfs_discard.c:48) returned locked;
     #   xfs_initialize_perag and xfs_attri_item_recover keep: a call before
     #   them may return holding an ILOCK (xfs_iget(.., lock_flags));
-    # - mixed: xfs_dir_lookup() allocates its args (xfs_dir2.c:374) before it
-    #   takes the ILOCK (387); from ->lookup and ->get_parent (xfs_lookup,
-    #   xfs_inode.c:665) it runs with no scope and only the parent's i_rwsem
-    #   held, which XFS reclaim does not take, while scrub calls it inside the
-    #   transaction its ->setup() allocated (scrub.c:491);
+    # - no mixed: xfs_dir_lookup() (xfs_dir2.c:374) keeps NOFS. From ->lookup
+    #   and ->get_parent (xfs_lookup, xfs_inode.c:665) it runs with no scope
+    #   and only the parent's i_rwsem held, and scrub calls it in its
+    #   transaction, but xchk_dir_actor() also calls it from dir_emit(),
+    #   under the ILOCK xfs_readdir() holds across xfs_dir2_sf_getdents()
+    #   (xfs_dir2_readdir.c:525): the ctx->actor call resolves to every
+    #   dir_context actor, and which one a readdir gets is not followed;
     # - redundant: the seven of before, and xchk_btree (scrub/btree.c:654) and
     #   xchk_da_btree (scrub/dabtree.c:491), now seen to be reached only from
     #   scrubbers that xfs_scrub_metadata() calls through sc->ops->scrub()
@@ -91,8 +93,7 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
         "needs-scope": 1,
         "noop-mask": 1,
         "unneeded": 2,
-        "mixed": 1,
-        "keep": 38,
+        "keep": 39,
     }
     assert counts["fs/quota"] == {"keep": 16}
 
@@ -169,8 +170,10 @@ def test_ext4_gfp_given_to_jbd2_is_a_signal(scans: dict[str, dict[str, object]])
 def test_ext4_handle_is_no_proof(scans: dict[str, dict[str, object]]) -> None:
     # ext4_xattr_block_set() runs under ext4 handles, but without a journal
     # ext4 hands out a fake handle and no scope: at best "sometimes".
+    # Some of its callers cannot be seen (ext4_set_context(), stored in
+    # fscrypt_operations.set_context): its context is unknown.
     s = site(scans["fs/ext4"], "fs/ext4/xattr.c", 1927)
-    assert (s["class"], s["context"]) == ("keep", "sometimes")
+    assert (s["class"], s["context"]) == ("keep", "unknown")
     # the offsetof() with a subscript in its argument still parses
     s = site(scans["fs/ext4"], "fs/ext4/xattr.c", 2830)
     assert (s["kind"], s["function"]) == ("alloc-arg", "ext4_expand_inode_array")
@@ -190,8 +193,10 @@ def test_xfs_buf_get_maps_is_kept_with_the_ilock_too_far_above(
     # ILOCK (xfs_qm.c:369) is even further above (through dqget, dqread and
     # xfs_trans_read_buf). A scope that far from the site would cover far more
     # than the allocation, so no boundary is proposed and KM_NOFS stays.
+    # (Its context is unknown: scrub's xchk_dir_rec() reaches it, passed to
+    # xchk_da_btree() as a callback nofsbot does not follow.)
     s = site(scans["fs/xfs"], "fs/xfs/xfs_buf.c", 193)
-    assert (s["class"], s["context"]) == ("keep", "sometimes")
+    assert (s["class"], s["context"]) == ("keep", "unknown")
     assert s["boundary"] is None and s["suggestion"] is None
     assert s["reclaim_shared"] == ["xfs_inode.i_lock"]
     assert "xfs_dir_open() takes xfs_inode.i_lock 8 calls away" in s["reason"]  # type: ignore[operator]

@@ -1,11 +1,12 @@
 /* Lockdep subclasses are classes of their own: the realtime bitmap inode's
- * ILOCK (XFS_ILOCK_RTBITMAP) is not the ILOCK eviction takes. */
+ * ILOCK (XFS_ILOCK_RTBITMAP) is not the ILOCK eviction takes (here on
+ * another inode than the one it frees, so any inode's). */
 static void my_destroy_inode(struct inode *inode)
 {
-	struct xfs_inode *ip = XFS_I(inode);
+	struct xfs_inode *rip = XFS_I(inode)->i_mount->m_rootip;
 
-	xfs_ilock(ip, XFS_ILOCK_EXCL);
-	xfs_iunlock(ip, XFS_ILOCK_EXCL);
+	xfs_ilock(rip, XFS_ILOCK_EXCL);
+	xfs_iunlock(rip, XFS_ILOCK_EXCL);
 }
 
 static const struct super_operations my_sops = {

@@ -1,12 +1,15 @@
 /* The VFS calls ->lookup with the parent directory's i_rwsem held and
  * ->getattr with no lock (config/entries.toml). Reclaim takes i_rwsem in
- * this filesystem's evict_inode, so an allocation under ->lookup keeps NOFS;
- * the twin under ->getattr does not need it. */
+ * this filesystem's evict_inode, on its orphan directory, which may be the
+ * parent a lookup holds: an allocation under ->lookup keeps NOFS; the twin
+ * under ->getattr does not need it. */
 static void my_evict_inode(struct inode *inode)
 {
-	inode_lock(inode);
-	truncate_all(inode);
-	inode_unlock(inode);
+	struct inode *orphans = MY_SB(inode->i_sb)->orphan_dir;
+
+	inode_lock(orphans);
+	remove_orphan(orphans, inode);
+	inode_unlock(orphans);
 }
 
 static struct dentry *my_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)

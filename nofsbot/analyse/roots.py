@@ -1,0 +1,146 @@
+"""Entry contexts: where each function is first entered from, and with what
+scope (in, out of any scope, unknown), before they flow along calls
+(flow.py): the scoped functions and ops of config/providers.toml, the
+entries of config/entries.toml, work and init callbacks, exported and
+outside-named functions, and functions nothing calls."""
+
+from __future__ import annotations
+
+from nofsbot.analyse import flow
+from nofsbot.analyse.facts import Ref
+from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
+
+
+def _root(fn: Fn, elem: str, path: str, line: int, note: str) -> None:
+    if elem not in fn.entry:
+        fn.entry.add(elem)
+        fn.why[elem] = RootWitness(path, line, note)
+
+
+def contexts(prog: Program) -> None:
+    cfg = prog.cfg
+    scoped_fns = {name: sf for sf in cfg.providers.functions for name in sf.functions}
+    exported: dict[str, str] = {}
+    for f in prog.files.values():
+        for e in f.exports:
+            exported.setdefault(e, f.path)
+    referenced: dict[int, list[tuple[str, Ref]]] = {}
+    for f in prog.files.values():
+        for r in f.refs:
+            for t in prog.resolve(f.path, r.name, 1):
+                if prog.fns[t].name == r.function and r.role != "work":
+                    continue  # a function naming itself, e.g. recursion by pointer
+                referenced.setdefault(t, []).append((f.path, r))
+
+    # names macros call (xfs_alert() -> xfs_printk_index_wrap() ->
+    # xfs_printk_level()): a call through nested macros is not resolved
+    in_macros = {c for f in prog.files.values() for cs in f.macro_calls.values() for c in cs}
+    for fn in prog.fns:
+        name = fn.name
+        if name in scoped_fns:
+            _root(
+                fn,
+                IN,
+                fn.path,
+                fn.facts.line,
+                f"{scoped_fns[name].name}: {scoped_fns[name].note}",
+            )
+            continue
+        if name in exported and not fn.facts.static:
+            _root(
+                fn,
+                UNK,
+                exported[name],
+                fn.facts.line,
+                "exported with EXPORT_SYMBOL: callable from any module",
+            )
+        if not fn.facts.static and name in prog.roots.external:
+            _root(
+                fn,
+                UNK,
+                prog.roots.external[name],
+                0,
+                f"mentioned outside the analysed code, in {prog.roots.external[name]}",
+            )
+        for path, r in referenced.get(fn.id, []):
+            role, detail, line = r.role, r.detail, r.line
+            call = detail.split("#")[0]
+            if role == "callback":
+                continue  # an edge of the call graph (_callbacks)
+            if role == "init":
+                _root(fn, OUT, path, line, f"passed to {call}(): runs with no scope")
+            elif role == "ops" and _ops_root(prog, fn, path, r):
+                pass
+            elif role == "work":
+                _root(
+                    fn,
+                    OUT,
+                    path,
+                    line,
+                    f"queued by {call}(): runs later in its own context, with no scope",
+                )
+            elif role == "scoped-ops":
+                _root(fn, IN, path, line, f"stored in {detail}, only called inside a scope")
+            elif role == "ops":
+                _root(
+                    fn,
+                    UNK,
+                    path,
+                    line,
+                    f"stored in {detail}: called through a pointer from unknown context",
+                )
+            else:
+                _root(
+                    fn,
+                    UNK,
+                    path,
+                    line,
+                    f"passed to {call}(): may be called back from unknown context",
+                )
+        if not fn.callers and not fn.entry:
+            if fn.path.endswith(".h") and fn.facts.static and fn.id not in referenced:
+                # an inline of a header this code never calls: of the kernel's
+                # headers, outside code calling it is what config/entries.toml
+                # says; of the subsystem's own (xfs_buf_incore() in 6.1), only
+                # the subsystem includes them
+                prog.uncalled.add(fn.id)
+            if (
+                fn.facts.static
+                or fn.id in referenced
+                or name in in_macros
+                or name in prog._lock_ops
+            ):
+                note = "no caller in the analysed code"
+            else:
+                # global, not exported, named by no header outside the
+                # subsystem and called nowhere in it: nothing runs it,
+                # so it gives its callees no context
+                note = "is called nowhere: not in the analysed code, not named outside it"
+                prog.uncalled.add(fn.id)
+            _root(fn, UNK, fn.path, fn.facts.line, note)
+
+    # propagate along the calls that can run
+    flow.contexts(prog, scoped_fns)
+
+
+def _ops_root(prog: Program, fn: Fn, path: str, r: Ref) -> bool:
+    """The entry context of a function stored in STRUCT.FIELD, if it is
+    known: configured (the VFS calls ->lookup with no scope and the
+    parent's i_rwsem held), or every call through the field is in the
+    analysed code (a struct of the subsystem's own). False: unknown."""
+    sf = prog.slot(r.detail)
+    if sf is None:
+        return False
+    st, fld = sf
+    spec = prog.cfg.entries.ops_for(st, fld)
+    if spec is not None:
+        if spec.outside:
+            note = f"stored in {st}.{fld}: {spec.note}"
+            _root(fn, OUT, path, r.line, note)
+            held = prog.entry_holds.setdefault(fn.id, {})
+            for cls in spec.holds:
+                held.setdefault(cls, RootWitness(path, r.line, note))
+        return True
+    home = prog.struct_home.get(st, "")
+    # a struct defined in the subsystem: nothing outside calls through it
+    return (st, fld) in prog.indirect and bool(home) and not home.startswith("include/")
