@@ -96,6 +96,10 @@ class Roots:
     wait: tuple[str, ...]
     ignore_callee: str = "$^"
     queue: dict[str, int] = field(default_factory=dict)
+    # calls that sleep until an event on the object in an argument, and the
+    # calls that produce that event: call -> argument index
+    sleep: dict[str, int] = field(default_factory=dict)
+    wake: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -348,7 +352,12 @@ def load(directory: Path | None = None) -> Config:
         iterator_pattern=it.get("pattern", "for_each"),
     )
     ro = _read(files["roots"])
-    _take(ro, files["roots"], "", {"work": dict, "wait": dict, "ignore": dict, "queue": dict})
+    _take(
+        ro,
+        files["roots"],
+        "",
+        {"work": dict, "wait": dict, "ignore": dict, "queue": dict, "sleep": dict, "wake": dict},
+    )
     wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
     ignore = _take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
     try:
@@ -360,6 +369,8 @@ def load(directory: Path | None = None) -> Config:
         wait=wait.get("names", ()),
         ignore_callee=ignore.get("callee_pattern", "$^"),
         queue=_int_table(ro.get("queue", {}), files["roots"], "queue"),
+        sleep=_int_table(ro.get("sleep", {}), files["roots"], "sleep"),
+        wake=_int_table(ro.get("wake", {}), files["roots"], "wake"),
     )
     return Config(
         _providers(files["providers"]),

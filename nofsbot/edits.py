@@ -61,6 +61,8 @@ def scopes_json(boundaries: list[Boundary]) -> str:
                     "line": b.line,
                     "exits": list(b.exits),
                     "lock": b.lock,
+                    "top": b.top,
+                    "tail": list(b.tail) if b.tail else None,
                 }
                 for b in sorted(set(boundaries))
             ],

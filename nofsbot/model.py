@@ -95,6 +95,11 @@ class Boundary:
     line: int
     lock: str  # the reclaim-shared lock whose critical section it covers
     exits: tuple[int, ...]  # lines where memalloc_nofs_restore() goes
+    # a scope over a whole function (work reclaim waits for): LINE is where
+    # the function starts, EXITS its returns, and TAIL, if it can run off
+    # its end, where its last statement starts (line, column)
+    top: bool = False
+    tail: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,12 @@ from nofsbot.analyse import Placed
 from nofsbot.analyse.mapping import MappingVerdict
 from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
 
+# A scope at the top of work is proposed only for a wait at most this many
+# calls from a reclaim entry point: each step of a longer path is one more
+# condition nofsbot does not evaluate (a reference count that must drop to
+# zero, an error path) that may rule it out.
+MAX_WAIT_CALLS = 8
+
 _NOOP_RE = re.compile(r"^\(?\s*(GFP_KERNEL\s*\|\s*GFP_NOFS|GFP_NOFS\s*\|\s*GFP_KERNEL)\s*\)?$")
 
 _KEEP_KINDS = {
@@ -192,11 +198,36 @@ def classify(p: Placed) -> Finding:
         u = p.used_under
         why = f"{u.function}() {u.note}, and reclaim takes it too"
         return Finding(s, p.context, Class.KEEP, why, (*p.evidence, u))
+    if p.work_wait is not None:
+        # every other reason to keep NOFS was ruled out above: only this
+        # work's own paths need the scope
+        b = p.work_wait.boundary
+        if p.work_wait.calls > MAX_WAIT_CALLS:
+            return Finding(
+                s,
+                p.context,
+                Class.KEEP,
+                f"runs in {b.function}(), work a reclaim path waits for "
+                f"{p.work_wait.calls} calls away from its entry point: too long a path "
+                "to propose a scope from it",
+                (*p.evidence, *p.work_wait.evidence),
+            )
+        return Finding(
+            s,
+            p.context,
+            Class.NEEDS_SCOPE,
+            f"runs in {b.function}(), work whose progress reclaim waits for: FS reclaim "
+            "entered here could wait for the work itself, and work does not inherit "
+            f"a scope, so {b.function}() needs its own from its top",
+            (*p.evidence, *p.work_wait.evidence),
+            suggestion=_suggestion(s),
+            boundary=b,
+        )
     if p.flushed is not None:
         w = p.flushed
         why = (
-            f"runs in work that {w.function}() waits for ({w.note}); whether a "
-            "reclaim path waits for it is not analysed"
+            f"runs in work that {w.function}() waits for ({w.note}); no reclaim path "
+            f"nofsbot sees waits for it, but what waits for {w.function}() is not followed"
         )
         return Finding(s, p.context, Class.KEEP, why, (*p.evidence, w))
     # a lock reclaim takes only on the object it frees: never the one this

@@ -14,7 +14,7 @@ import pytest
 
 from nofsbot import config
 from nofsbot.analyse import Options, analyse
-from nofsbot.edits import choke_edits, flag_edits, scope_edits, scopes_json, sites_json
+from nofsbot.edits import choke_edits, flag_edits, scope_edits, sites_json
 from nofsbot.model import Class, Finding
 from nofsbot.plan import plan
 from nofsbot.rewrite import apply
@@ -64,16 +64,10 @@ def test_scope_case(before: Path, tmp_path: Path, spatch: str) -> None:
 
     planned = boundaries()
     assert planned
-    scopes = tmp_path / "scopes.json"
-    scopes.write_text(scopes_json(planned))  # type: ignore[arg-type]
-    coccinelle.patch(
-        ROOT / "cocci" / "nofs_scope.cocci",
-        [rel],
-        cwd=tree,
-        sites=scopes,
-        in_place=True,
-        env_name="NOFSBOT_SCOPES",
-    )
+    # each with its rule: a critical section's (nofs_scope.cocci) or a whole
+    # work function's (nofs_scope_top.cocci)
+    for b in planned:
+        assert apply.scope(tree, b)  # type: ignore[arg-type]
     assert (tree / rel).read_text() == after.read_text()
     # idempotent: after.c needs no further scope
     assert boundaries() == []

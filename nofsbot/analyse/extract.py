@@ -68,6 +68,8 @@ class Extractor:
         self.flag_bits = set(cfg.providers.explicit.flag_bits)
         self.locks = LockReader(cfg.reclaim)
         self.wait_names = set(cfg.roots.wait)
+        self.sleep_calls = cfg.roots.sleep
+        self.wake_calls = cfg.roots.wake
         self.queue_calls = cfg.roots.queue
         self.fs_masks = cfg.reclaim.fs_masks
         self.pagecache = cfg.reclaim.pagecache
@@ -350,7 +352,15 @@ class Extractor:
         types: dict[str, str] | None = None
         text: str | None = None
         queues: list[tuple[int, str, str]] = []
+        objs: dict[str, list[tuple[int, str]]] = {"sleep": [], "wake": []}
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
+            for kind, table in (("sleep", self.sleep_calls), ("wake", self.wake_calls)):
+                if callee in table:
+                    if types is None:
+                        types = self.locks.var_types(fnode)
+                    obj = syntax.nth_arg(cnode, table[callee])
+                    if obj is not None:
+                        objs[kind].append((ci, self.locks.chain(obj, types)))
             op = self.locks.op(callee)
             if op is not None:
                 if types is None:
@@ -388,6 +398,9 @@ class Extractor:
             results=results,
             fail_returns=scopes.failing_returns(fnode),
             hands_back=syntax.handed_back(fnode, decl),
+            last_statement=syntax.last_statement(body),
+            sleeps=tuple(objs["sleep"]),
+            wakes=tuple(objs["wake"]),
             queues=tuple(queues),
             derefs=scope.derefs(body) if scope is not None and body is not None else (),
         )

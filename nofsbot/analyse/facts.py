@@ -74,6 +74,11 @@ class FuncFacts:
     results: tuple[tuple[int, str, bool], ...] = ()
     fail_returns: tuple[int, ...] = ()  # lines of `return ERR_PTR(..)`, NULL, -EIO
     hands_back: tuple[str, ...] = ()  # struct types it returns or stores through `**`
+    # sleeps until an event on an object, and wakes one: (call index, class)
+    # where the body's last statement starts, unless it returns (line, column)
+    last_statement: tuple[int, int] | None = None
+    sleeps: tuple[tuple[int, str], ...] = ()
+    wakes: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

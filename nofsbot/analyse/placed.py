@@ -28,6 +28,16 @@ class Reclaim:
 
 
 @dataclass(frozen=True)
+class WorkWait:
+    """A site that runs, outside any scope, in work (or a kthread) whose
+    progress a reclaim path waits for (waits.py)."""
+
+    boundary: Boundary  # a scope from the top of the work function
+    evidence: tuple[Evidence, ...]  # reclaim's path to the wait, then the wake
+    calls: int  # calls between the reclaim entry point and the wait
+
+
+@dataclass(frozen=True)
 class Later:
     """The allocations a stored mask is used for later (radix_tree_insert)."""
 
@@ -51,3 +61,4 @@ class Placed:
     flushed: Evidence | None = None  # in (or called from) work some code waits for
     used_under: Evidence | None = None  # a callee uses the mask under a lock reclaim takes
     unknown: str | None = None  # for an unknown context: what nofsbot cannot see
+    work_wait: WorkWait | None = None  # runs in work whose progress reclaim waits for

@@ -334,8 +334,17 @@ def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) ->
     if cls not in shared:
         return []
     node, ci = shared[cls]
+    return path_to(prog, m, node, ci, f"reclaim takes {cls} here", reach)
+
+
+def path_to(
+    prog: Program, m: Model, node: Node, ci: int, note: str, reach: Reach | None = None
+) -> list[Evidence]:
+    """Call CI of NODE (saying NOTE), then the callers up to the reclaim
+    entry point that reaches it."""
+    reach = reach or m.reach
     fn = prog.fns[node[0]]
-    out = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, f"reclaim takes {cls} here")]
+    out = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, note)]
     cur = node
     for _ in range(16):
         entry, up = reach.parent[cur]

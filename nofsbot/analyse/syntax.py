@@ -91,6 +91,33 @@ def declaration_type(node: Node) -> str:
     return fold(t.text) if t is not None else ""
 
 
+def last_statement(body: Node | None) -> tuple[int, int] | None:
+    """Where the last statement of a function BODY starts (line, column),
+    through the labels in front of it; None if it returns (the function
+    never runs off its end) or there is none."""
+    stmts = [c for c in body.named_children if c.type != "comment"] if body is not None else []
+    if not stmts:
+        return None
+    last = stmts[-1]
+    while last.type == "labeled_statement":
+        inner = [
+            c for c in last.named_children if c.type not in ("statement_identifier", "comment")
+        ]
+        if not inner:
+            return None
+        last = inner[-1]
+    if last.type == "return_statement":
+        return None
+    return (last.start_point[0] + 1, last.start_point[1])
+
+
+def nth_arg(call: Node, index: int) -> Node | None:
+    """Argument INDEX of CALL, if it has one."""
+    args = call.child_by_field_name("arguments")
+    named = [a for a in args.named_children if a.type != "comment"] if args else []
+    return named[index] if index < len(named) else None
+
+
 def arg_index(arglist: Node, child: Node) -> int:
     i = 0
     for c in arglist.named_children:

@@ -16,12 +16,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, hazards, ir, reclaim
+from nofsbot.analyse import evidence, hazards, ir, reclaim, waits
 from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
-from nofsbot.analyse.placed import Later, Placed, Reclaim
+from nofsbot.analyse.placed import Later, Placed, Reclaim, WorkWait
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
@@ -67,6 +67,7 @@ def analyse_unit(
     )
     index = pagecache_calls(prog)
     waited = _waited_work(prog)
+    rwaited = waits.reclaim_waited(prog, model)
     flushed = _flushed_work(prog)
     uses = _store_uses(prog)
     placed: list[Placed] = []
@@ -100,6 +101,7 @@ def analyse_unit(
                 None,
             )
             wait = waited.get(fn.id) if fn is not None else None
+            work_wait = _work_wait(prog, rwaited, fn, -1 - si) if fn is not None else None
             flush = flushed.get(fn.id) if fn is not None else None
             unseen = evidence.unknown_root(prog, fn) if fn is not None else None
             under = (
@@ -109,7 +111,18 @@ def analyse_unit(
             )
             placed.append(
                 Placed(
-                    site, ctx, tuple(ev), signal, rec, mapping, later, wait, flush, under, unseen
+                    site,
+                    ctx,
+                    tuple(ev),
+                    signal,
+                    rec,
+                    mapping,
+                    later,
+                    wait,
+                    flush,
+                    under,
+                    unseen,
+                    work_wait,
                 )
             )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
@@ -320,15 +333,9 @@ def _waited_work(prog: Program) -> dict[int, Boundary]:
         if worker.id in out or worker.facts.ir is None:
             continue
         wait_call, line = fn.facts.calls[ci]
-        w = ir.Walk(lambda _ci, s: s)
-        w.run(worker.facts.ir)
-        exits = tuple(sorted({*w.returns, worker.facts.end_line}))
-        out[worker.id] = Boundary(
-            worker.path,
-            worker.name,
-            worker.facts.line,
+        out[worker.id] = waits.whole(
+            worker,
             f"work waited for by {fn.name}() ({fn.path}:{line}, {wait_call}) inside a scope",
-            exits,
         )
     return out
 
@@ -356,11 +363,22 @@ def _used_under_lock(
     return None
 
 
+def _work_wait(
+    prog: Program, rwaited: dict[int, waits.Waited], fn: Fn, event: int
+) -> WorkWait | None:
+    """The reclaim-waited work the site at EVENT in FN runs in, outside a scope."""
+    w = rwaited.get(fn.id)
+    if w is None or all(s >= 1 for s in fn.state_at(event)):
+        return None
+    return WorkWait(w.boundary, w.evidence, w.calls)
+
+
 def _flushed_work(prog: Program) -> dict[int, Evidence]:
     """Functions that run in work some code waits for (flush_work() on its
     work item, flush_workqueue() on the workqueue it is queued on), and what
     they call: FS reclaim entered there may deadlock if a reclaim path
-    waits for that work, which this analysis does not follow."""
+    waits for that work, or for the task that waits for it, which waits.py
+    does not follow (only waits made on a reclaim path itself)."""
     workers = hazards.queued_work(prog)
     queues: dict[str, set[str]] = {}
     waits: dict[str, tuple[Fn, int]] = {}
@@ -387,7 +405,10 @@ def _flushed_work(prog: Program) -> dict[int, Evidence]:
                 todo.append(w.id)
     while todo:
         fid = todo.popleft()
-        for targets in prog.fns[fid].callees:
+        fn = prog.fns[fid]
+        for ci, targets in enumerate(fn.callees):
+            if all(s >= 1 for s in fn.state_at(ci)):
+                continue  # inside a scope the work opened: it cannot enter FS reclaim
             for t in targets:
                 if t not in out:
                     out[t] = out[fid]

@@ -70,6 +70,8 @@ def finding_json(f: Finding) -> dict[str, object]:
             "line": f.boundary.line,
             "lock": f.boundary.lock,
             "exits": list(f.boundary.exits),
+            "top": f.boundary.top,
+            "tail": list(f.boundary.tail) if f.boundary.tail else None,
         },
         "choke": None
         if f.choke is None
@@ -168,10 +170,17 @@ def to_text(r: ScanResult, *, evidence: bool = True) -> str:
             if f.boundary is not None:
                 b = f.boundary
                 exits = ", ".join(str(n) for n in b.exits)
-                out.append(
-                    f"         scope: after line {b.line} of {b.function}() ({b.path}), "
-                    f"restored before line {exits}"
-                )
+                if b.top:
+                    end = f" and after line {b.tail[0]}" if b.tail else ""
+                    out.append(
+                        f"         scope: all of {b.function}() ({b.path}), saved first, "
+                        f"restored before each return{f' (line {exits})' if exits else ''}{end}"
+                    )
+                else:
+                    out.append(
+                        f"         scope: after line {b.line} of {b.function}() ({b.path}), "
+                        f"restored before line {exits}"
+                    )
             if f.choke is not None and not f.choke.scoped:
                 c = f.choke
                 calls = ", ".join(str(n) for n in c.calls)

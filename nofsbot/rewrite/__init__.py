@@ -19,6 +19,7 @@ unneeded, mixed and no-op sites, XFS's kmem_*(.., KM_NOFS) calls included.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -146,7 +147,8 @@ def _carry_out(
         if apply.scope(worktree, boundary):
             inserted.add(boundary)
             subject, body = messages.scope_message(boundary, covered)
-            msg = draft_message(subject, body, str(Class.NEEDS_SCOPE), apply.SCOPE_RULE)
+            rule = apply.TOP_RULE if boundary.top else apply.SCOPE_RULE
+            msg = draft_message(subject, body, str(Class.NEEDS_SCOPE), rule)
             sha = gitcli.commit_all(worktree, [boundary.path], msg)
             commits.append(
                 Commit(sha, subject, (boundary.path,), ((boundary.path, boundary.line),))
@@ -174,17 +176,33 @@ def _carry_out(
         findings = _planned(worktree, paths, cfg, opts, scan)
     edits = flag_edits(findings)
     groups = _groups(edits, opts.group)
+    # where the lines of the plan are now, in files an earlier group changed
+    # (a kmem_zalloc() losing its dead NULL check moves what follows)
+    moved: dict[str, list[dict[int, int]]] = {}
     for i, (key, group) in enumerate(groups, 1):
         step(f"flags {i}/{len(groups)}: {len(group)} sites in {key[0]}")
-        done, skipped = apply.flags(worktree, group)
-        missed += skipped
+        before = (worktree / key[0]).read_text(errors="surrogateescape").splitlines()
+        now = [(f, _moved(f, moved.get(key[0], []))) for f in group]
+        live = [m for _, m in now if m is not None]
+        done_now, skipped_now = apply.flags(worktree, live)
+        planned_at = {m.site.line: f.site.line for f, m in now if m is not None}
+        done = [f for f, m in now if m is not None and m in done_now]
+        missed += [(p, planned_at.get(line, line), why) for p, line, why in skipped_now]
+        missed += [
+            (f.site.path, f.site.line, "an earlier change in this file rewrote its line")
+            for f, m in now
+            if m is None
+        ]
+        after = (worktree / key[0]).read_text(errors="surrogateescape").splitlines()
+        moved.setdefault(key[0], []).append(apply.moved_lines(before, after))
         if not done:
             continue
         subject, body = messages.message(key[0], group)
         msg = draft_message(subject, body, key[2], apply.FLAGS_RULE)
         sha = gitcli.commit_all(worktree, [key[0]], msg)
         commits.append(
-            Commit(sha, subject, (key[0],), tuple((f.site.path, f.site.line) for f in done))
+            # the lines as of the commit's parent, where its diff finds them
+            Commit(sha, subject, (key[0],), tuple((m.site.path, m.site.line) for m in done_now))
         )
     for f in findings:
         # a boundary the scope rule refused is reported above already
@@ -258,6 +276,21 @@ def _slug(paths: Iterable[str]) -> str:
 def _worktree_dir(tree: Path, branch: str) -> Path:
     tag = hashlib.blake2b(str(tree).encode(), digest_size=6).hexdigest()
     return kernels.cache_root() / "worktrees" / f"{tag}-{branch.replace('/', '-')}"
+
+
+def _moved(f: Finding, maps: list[dict[int, int]]) -> Finding | None:
+    """F with its site at the line it has after the changes MAPS made to its
+    file; None if a change touched that line."""
+    line = f.site.line
+    for m in maps:
+        if line not in m:
+            return None
+        line = m[line]
+    return (
+        f
+        if line == f.site.line
+        else dataclasses.replace(f, site=dataclasses.replace(f.site, line=line))
+    )
 
 
 def _groups(edits: list[Finding], how: str) -> list[tuple[tuple[str, str, str], list[Finding]]]:

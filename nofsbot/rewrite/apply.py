@@ -20,6 +20,7 @@ RULES = Path(__file__).resolve().parent.parent.parent / "cocci"
 FLAGS_RULE = "nofs_flags.cocci"
 BALANCE_RULE = "nofs_scope_balance.cocci"
 SCOPE_RULE = "nofs_scope.cocci"
+TOP_RULE = "nofs_scope_top.cocci"
 CHOKE_RULE = "nofs_choke.cocci"
 
 Missed = tuple[str, int, str]  # (path, line, why it was not rewritten)
@@ -32,6 +33,17 @@ def _changed_lines(before: list[str], after: list[str]) -> set[int]:
         if tag != "equal":
             changed.update(range(i1 + 1, i2 + 1))
     return changed
+
+
+def moved_lines(before: list[str], after: list[str]) -> dict[int, int]:
+    """Where each line BEFORE a change that the change kept is AFTER it."""
+    out: dict[int, int] = {}
+    ops = difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, _ in ops:
+        if tag == "equal":
+            for k in range(i2 - i1):
+                out[i1 + k + 1] = j1 + k + 1
+    return out
 
 
 def flags(
@@ -75,7 +87,8 @@ def _scopes(worktree: Path, rule: str, boundaries: list[Boundary]) -> str:
 
 def scope(worktree: Path, boundary: Boundary) -> bool:
     """Open the scope of one boundary; whether the rule matched."""
-    return "memalloc_nofs_save" in _scopes(worktree, SCOPE_RULE, [boundary])
+    rule = TOP_RULE if boundary.top else SCOPE_RULE
+    return "memalloc_nofs_save" in _scopes(worktree, rule, [boundary])
 
 
 def choke(worktree: Path, c: ChokePoint) -> bool:

@@ -40,6 +40,8 @@ _WHY = {
 
 
 def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
+    if b.top:
+        return _work_scope_message(b, covered)
     subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}() while {b.lock} is held"
     if len(subject) > 75:
         subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}()"
@@ -54,6 +56,31 @@ def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
             "so the allocations under it must not enter filesystem reclaim. Say so once, "
             "with a NOFS scope from where the lock is taken to where it is released, "
             "instead of relying on each allocation's flags."
+        ),
+    ]
+    return subject, "\n\n".join(p for p in paras if p)
+
+
+def _work_scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
+    """A scope over a whole work function reclaim waits for."""
+    subject = f"{path_prefix(b.path)}: run {b.function}() in a NOFS scope"
+    sites = sorted({f"{f.site.function or '?'}()" for f in covered})
+    steps_ = next(
+        (
+            [e for e in f.evidence if "reclaim" in e.note or e.note.startswith(("calls", "wakes"))]
+            for f in covered
+            if any("reclaim waits" in e.note or "reclaim sleeps" in e.note for e in f.evidence)
+        ),
+        [],
+    )
+    paras = [
+        wrap(f"{b.function}() runs as work, and memory reclaim waits for it to make progress:"),
+        steps(steps_[:12]),
+        wrap(
+            f"An allocation it makes that enters filesystem reclaim, in {', '.join(sites)}, "
+            "could end up waiting for the work itself. Work does not inherit its "
+            "queuer's scope: give it its own, from its start to every return, instead "
+            "of relying on each allocation's flags."
         ),
     ]
     return subject, "\n\n".join(p for p in paras if p)

@@ -38,5 +38,6 @@ def test_reclaim_of_another_subsystem_takes_an_exported_functions_lock(tmp_path:
 def test_twin_without_the_caller_is_unneeded(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree", {"fs/lockmgr/lib.c": (DATA / "lib.c").read_text()})
     got = _classes(tree, ["fs"])
-    line = next(iter(expectations(DATA / "lib.c")))
-    assert got[("fs/lockmgr/lib.c", line)] is Class.UNNEEDED
+    # neither the work nor the recovery kthread meets a reclaim path
+    for line in expectations(DATA / "lib.c"):
+        assert got[("fs/lockmgr/lib.c", line)] is Class.UNNEEDED

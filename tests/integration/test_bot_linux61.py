@@ -22,8 +22,8 @@ from tests.report.test_burndown import rendered_counts
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
 ADDER = "Nofs Adder <adder@example.org>"
-# the cover letter and the 17 patches of the 6.1 fs/xfs series
-MAILS = 18
+# the cover letter and the 20 patches of the 6.1 fs/xfs series
+MAILS = 21
 # the functions whose sites the 6.1 fs/xfs series converts (test_rewrite_linux61.py)
 CONVERTED = (
     "xfs_attr_intent_init",
@@ -45,6 +45,8 @@ CONVERTED = (
     "xfs_trans_get_attrd",
     "xfs_zero_extent",
     "xfs_mru_cache_insert",
+    "xfs_attri_init",
+    "xlog_cil_ctx_alloc",
 )
 
 
@@ -95,7 +97,7 @@ mode = "send"
 [limits]
 in_flight = 1
 cool_down_days = 0
-# the 17 commits of fs/xfs in one series (15 would split them in two)
+# the 20 commits of fs/xfs in one series (15 would split them in two)
 max_patches = 20
 [state]
 database = "state/bot.db"
@@ -114,7 +116,7 @@ def test_bot_over_tags(
         cfg = config(tmp_path, remote, inbox)
         db = tmp_path / "state" / "bot.db"
 
-        # next-20260101: the baseline; the 6.1 fs/xfs series (17 patches) goes out once
+        # next-20260101: the baseline; the 6.1 fs/xfs series (20 patches) goes out once
         tag(remote, "next-20260101")
         rc, out, _ = run(cfg, capsys, "--once")
         assert rc == 0, out
@@ -125,7 +127,7 @@ def test_bot_over_tags(
         )
         assert status == "sent"
         assert json.loads(str(msgids)) == [m["Message-ID"] for _, m in inbox.received]
-        assert inbox.received[0][1]["Subject"].startswith("[PATCH 00/17] xfs:")
+        assert inbox.received[0][1]["Subject"].startswith("[PATCH 00/20] xfs:")
         series1 = sorted(
             Path(p) for p in json.loads(str(query(db, "SELECT files FROM series")[0][0]))
         )
@@ -207,8 +209,8 @@ def test_bot_over_tags(
             for r in query(db, f"SELECT identity FROM series_sites WHERE change_id = '{change2}'")
         }
         assert any("xfs_sync_sb|kzalloc|GFP_NOFS" in i for i in ids2)
-        # the sites the applied series converted left the open work (its scope
-        # in xfs_attr_list() converts none by itself)
+        # the sites the applied series converted left the open work (its scopes
+        # in xfs_attr_list() and xlog_cil_push_work() convert none by themselves)
         still_open = {r[0] for r in query(db, "SELECT identity FROM sites WHERE status = 'open'")}
         applied = {r[0] for r in query(db, "SELECT identity FROM sites WHERE status = 'applied'")}
         assert applied <= open1 and not applied & still_open

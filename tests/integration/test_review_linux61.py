@@ -196,9 +196,10 @@ def test_rewrite_series_reviews_clean(
     branches: list[tuple[str, Path]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # what `nofsbot rewrite fs/xfs` makes (a scope in xfs_attr_list(), 16
-    # commits of flag conversions) is what nofsbot asks for: its review finds nothing,
-    # as a revision range of the tree and as the mbox format-patch writes
+    # what `nofsbot rewrite fs/xfs` makes (scopes in xfs_attr_list() and
+    # xlog_cil_push_work(), 18 commits of flag conversions) is what nofsbot
+    # asks for: its review finds nothing, as a revision range of the tree and
+    # as the mbox format-patch writes
     _drop(linux61, "nofs-xfs-review")
     wt = tmp_path / "wt"
     branches.append(("nofs-xfs-review", wt))
@@ -220,9 +221,10 @@ def test_rewrite_series_reviews_clean(
         assert main(["review", "--tree", str(linux61), source, "--json"]) == 0
         doc = json.loads(capsys.readouterr().out)
         assert doc["base"] == base
-        assert doc["summary"]["patches"] == 17 and doc["findings"] == []
-        # the 16 files the series touches (xfs_attr_list.c has two of its
-        # commits: the scope, then the flag under it)
-        assert len(doc["analysed"]) == 16
+        assert doc["summary"]["patches"] == 20 and doc["findings"] == []
+        # the 17 files the series touches (xfs_attr_list.c and xfs_log_cil.c
+        # have a scope and then the flag under it, xfs_attr_item.c a redundant
+        # and a mixed site)
+        assert len(doc["analysed"]) == 17
     assert git(linux61, "status", "--porcelain=v1") == status
     assert "nofsbot-review-" not in git(linux61, "worktree", "list")

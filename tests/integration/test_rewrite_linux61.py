@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from unidiff import PatchSet
 
+from nofsbot.bot.series import old_line
 from nofsbot.cli import main
+from nofsbot.tools.githistory import diff_hunks
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
@@ -64,6 +66,11 @@ XFS_FLAG_EDITS = {
     ("fs/xfs/xfs_attr_item.c", 862),
     ("fs/xfs/xfs_bmap_util.c", 68),
     ("fs/xfs/xfs_mru_cache.c", 430),
+    # in the CIL push work, once it has a scope (xfs_log_cil.c:104)
+    ("fs/xfs/xfs_log_cil.c", 104),
+    # mixed: xfs_attri_init() runs in transactions, and unscoped only in log
+    # recovery at mount, where no lock reclaim takes is held
+    ("fs/xfs/xfs_attr_item.c", 231),
 }
 # the dead `if (!args) return -ENOMEM;` right after the four kmem_zalloc()s in
 # xfs_dir2.c that become kzalloc(.., __GFP_NOFAIL): the flags rule removes them
@@ -153,11 +160,23 @@ def test_rewrite_xfs_touches_only_planned_sites(
     # their allocations are also reached outside them (test_scan_linux61.py).
     assert subjects[0] == "xfs: open a NOFS scope in xfs_attr_list() while xfs_inode.i_lock is held"
     assert r["commits"][0]["sites"] == [{"path": "fs/xfs/xfs_attr_list.c", "line": 535}]
-    flags = {(s["path"], s["line"]) for c in r["commits"][1:] for s in c["sites"]}
+    # then the CIL push work, which reclaim waits for, in a scope of its own
+    # (test_scan_linux61.py: test_cil_push_work_needs_its_own_scope)
+    assert subjects[1] == "xfs: run xlog_cil_push_work() in a NOFS scope"
+    assert r["commits"][1]["sites"] == [{"path": "fs/xfs/xfs_log_cil.c", "line": 1175}]
+    # each commit names its sites as of its parent (xfs_attri_init()'s commit
+    # moves xfs_trans_get_attrd()'s site in xfs_attr_item.c by a line): as
+    # of the base, they are the planned ones
+    parents = [r["base"], *(c["sha"] for c in r["commits"])]
+    flags = {
+        (s["path"], old_line(diff_hunks(linux61, r["base"], parent, s["path"]), s["line"]))
+        for parent, c in zip(parents[2:], r["commits"][2:], strict=False)
+        for s in c["sites"]
+    }
     assert flags == XFS_FLAG_EDITS
-    # one commit for the scope, then one per file and class: 19 flag edits
-    # and the scope planned, in 17 commits
-    assert r["planned"] == 20 and len(r["commits"]) == 17
+    # the two scopes, then one commit per file and class: 21 flag edits and
+    # 2 scopes planned, in 20 commits
+    assert r["planned"] == 23 and len(r["commits"]) == 20
     assert r["unbalanced"] == []  # the checker ran on the touched files
     assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
@@ -172,17 +191,28 @@ def test_rewrite_xfs_touches_only_planned_sites(
     assert removed == flags | DEAD_CHECKS  # the scope only adds lines
     # a kmem_*() call that becomes kzalloc() says so in the subject
     assert "xfs: use kzalloc() for kmem_zalloc() in 4 functions, in a NOFS scope" in subjects
-    # never the anti-pattern: each save opens right after a lock is taken and
-    # each restore comes right before that lock is released
+    # never the anti-pattern: in xfs_attr_list.c each save opens right after
+    # the lock is taken and each restore comes right before it is released;
+    # the CIL push work saves first thing and restores before each return
+    # and at its end
     for pf in patch:
+        work = pf.path == "fs/xfs/xfs_log_cil.c"
         for h in pf:
             lines = list(h)
             for i, ln in enumerate(lines):
                 if ln.is_added and "memalloc_nofs_save" in ln.value:
-                    taken = [x.value for x in lines[:i] if not x.is_added][-1]
-                    assert "xfs_ilock_attr_map_shared(" in taken
+                    before = [x.value for x in lines[:i] if not x.is_added]
+                    if work:
+                        assert before[-1].strip() == "{"
+                        assert before[-2].strip() == "struct work_struct	*work)"
+                    else:
+                        assert "xfs_ilock_attr_map_shared(" in before[-1]
                 if ln.is_added and "memalloc_nofs_restore" in ln.value:
-                    assert "xfs_iunlock(" in lines[i + 1].value
+                    after = lines[i + 1].value.strip()
+                    if work:
+                        assert after.startswith("return") or after == "}"
+                    else:
+                        assert "xfs_iunlock(" in after
     assert git(linux61, "status", "--porcelain=v1") == status
     assert git(linux61, "rev-parse", "HEAD").strip() == r["base"]
 

@@ -2,6 +2,7 @@
 static void userfs_evict_inode(struct inode *inode)
 {
 	lm_release(inode_lm(inode));
+	lm_wait_recovery(inode_lm(inode));
 	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
 }
 

@@ -1,0 +1,190 @@
+"""Work whose progress memory reclaim waits for (domain.md section 8).
+
+A reclaim path that sleeps on an object (a wait queue, a completion, a
+variable: config/roots.toml [sleep]) or flushes work (flush_work(),
+flush_workqueue()) waits for the task that wakes that object or runs that
+work. If that task is a work function or a kthread, an allocation it makes
+that enters FS reclaim can end up waiting for itself: the XFS CIL push work
+wakes xc_commit_wait, which xfs_log_force() sleeps on from the dquot
+shrinker. Scopes do not cross into work, so such work needs its own scope
+from its top. Objects are classed like locks (struct.field); a class of
+unknown struct type matches by its field.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from nofsbot.analyse import hazards, ir, reclaim
+from nofsbot.analyse.held import Node
+from nofsbot.analyse.locks import resolve_class
+from nofsbot.analyse.program import Fn, Program
+from nofsbot.model import Boundary, Evidence
+
+
+@dataclass(frozen=True)
+class Waited:
+    """A function that runs, outside any scope, in work reclaim waits for."""
+
+    worker: int  # the work function or kthread
+    boundary: Boundary  # a scope from the top of the worker to its end
+    evidence: tuple[Evidence, ...]  # reclaim's path to the wait, and the wake
+    calls: int  # calls between the reclaim entry point and the wait
+
+
+def reclaim_waited(prog: Program, m: reclaim.Model) -> dict[int, Waited]:
+    """Function -> the reclaim-waited work it runs in outside a scope."""
+    sleeps, flushes = _reclaim_waits(prog, m)
+    if not sleeps and not flushes:
+        return {}
+    queues: dict[str, set[str]] = {}
+    for fn in prog.fns:
+        for _, wq, work in fn.facts.queues:
+            if wq and work:
+                queues.setdefault(work, set()).add(wq)
+    out: dict[int, Waited] = {}
+    for target, workers in sorted(hazards.queued_work(prog).items()):
+        for w in workers:
+            how = _flushed(prog, m, flushes, [target, *sorted(queues.get(target, ()))], w)
+            how = how or _woken(prog, m, sleeps, w)
+            if how is not None:
+                _mark(prog, w, how, out)
+    for w in _threads(prog):
+        how = _woken(prog, m, sleeps, w)
+        if how is not None:
+            _mark(prog, w, how, out)
+    return out
+
+
+def _reclaim_waits(
+    prog: Program, m: reclaim.Model
+) -> tuple[dict[str, tuple[Node, int]], dict[str, tuple[Node, int]]]:
+    """What reclaim sleeps on (class -> first node and call) and the work
+    it flushes (work or workqueue field -> first node and call)."""
+    sleeps: dict[str, tuple[Node, int]] = {}
+    flushes: dict[str, tuple[Node, int]] = {}
+    for node in sorted(m.reach.parent):
+        fid, binding = node
+        fn = prog.fns[fid]
+        for ci, cls in fn.facts.sleeps:
+            if fn.step(ci, binding) is not None and cls != "?":
+                sleeps.setdefault(resolve_class(cls, prog.structs), (node, ci))
+        for ci, field in fn.facts.waits:
+            if field and fn.step(ci, binding) is not None:
+                flushes.setdefault(field, (node, ci))
+    return sleeps, flushes
+
+
+def _same(a: str, b: str) -> bool:
+    """Two object classes may be one object: equal, or one of unknown
+    struct type with the other's field."""
+    if a == b:
+        return True
+    fa, fb = a.rsplit(".", 1)[-1], b.rsplit(".", 1)[-1]
+    return fa == fb and fa != "?" and (a.startswith("?") or b.startswith("?"))
+
+
+def _flushed(
+    prog: Program,
+    m: reclaim.Model,
+    flushes: dict[str, tuple[Node, int]],
+    fields: list[str],
+    w: Fn,
+) -> tuple[list[Evidence], int] | None:
+    for f in fields:
+        if f in flushes:
+            node, ci = flushes[f]
+            call = prog.fns[node[0]].facts.calls[ci][0]
+            note = f"reclaim waits in {call}() for the work {w.name}() runs in"
+            path = reclaim.path_to(prog, m, node, ci, note)
+            return path, len(path) - 2
+    return None
+
+
+def _woken(
+    prog: Program, m: reclaim.Model, sleeps: dict[str, tuple[Node, int]], w: Fn
+) -> tuple[list[Evidence], int] | None:
+    """Reclaim sleeps on an object that W (or what it calls) wakes."""
+    parent: dict[int, tuple[int, int] | None] = {w.id: None}
+    todo = deque([w.id])
+    while todo:
+        fid = todo.popleft()
+        fn = prog.fns[fid]
+        for ci, cls in fn.facts.wakes:
+            c = resolve_class(cls, prog.structs)
+            hit = next((s for s in sorted(sleeps) if _same(s, c)), None)
+            if hit is None:
+                continue
+            node, sci = sleeps[hit]
+            sleeper = prog.fns[node[0]]
+            ev = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, f"wakes {c}")]
+            cur = fid
+            while (up := parent[cur]) is not None:
+                g = prog.fns[up[0]]
+                ev.append(
+                    Evidence(
+                        g.path, g.facts.calls[up[1]][1], g.name, f"calls {prog.fns[cur].name}()"
+                    )
+                )
+                cur = up[0]
+            note = f"reclaim sleeps in {sleeper.facts.calls[sci][0]}() on {hit}"
+            path = reclaim.path_to(prog, m, node, sci, note)
+            return path + ev, len(path) - 2
+        for ci, targets in enumerate(fn.callees):
+            for t in targets:
+                if t not in parent:
+                    parent[t] = (fid, ci)
+                    todo.append(t)
+    return None
+
+
+def _threads(prog: Program) -> list[Fn]:
+    """Functions run as kthreads (a work role with no work item field)."""
+    out: dict[int, Fn] = {}
+    for f in prog.files.values():
+        for r in f.refs:
+            if r.role == "work" and not r.target and r.detail.startswith("kthread"):
+                for t in prog.resolve(f.path, r.name, 1):
+                    out[t] = prog.fns[t]
+    return [out[k] for k in sorted(out)]
+
+
+def _mark(prog: Program, w: Fn, found: tuple[list[Evidence], int], out: dict[int, Waited]) -> None:
+    """W and what it calls outside a scope of its own run in that work."""
+    how, calls = found
+    if w.facts.ir is None:
+        return
+    top = Evidence(w.path, w.facts.line, w.name, "runs as work: it starts with no scope")
+    boundary = whole(w, f"work reclaim waits for ({how[0].note})")
+    waited = Waited(w.id, boundary, (*how, top), calls)
+    todo = deque([w.id])
+    seen = {w.id}
+    while todo:
+        fid = todo.popleft()
+        out.setdefault(fid, waited)
+        fn = prog.fns[fid]
+        for ci, targets in enumerate(fn.callees):
+            if all(s >= 1 for s in fn.state_at(ci)):
+                continue  # inside a scope this work opened
+            for t in targets:
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+
+
+def whole(w: Fn, why: str) -> Boundary:
+    """A scope over all of W: from its top to each return, and after its
+    last statement unless that returns."""
+    assert w.facts.ir is not None
+    walk = ir.Walk(lambda _ci, s: s)
+    walk.run(w.facts.ir)
+    return Boundary(
+        w.path,
+        w.name,
+        w.facts.line,
+        why,
+        tuple(sorted(walk.returns)),
+        top=True,
+        tail=w.facts.last_statement,
+    )
