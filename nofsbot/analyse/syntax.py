@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tree_sitter import Node
@@ -233,6 +234,13 @@ def failed_mark(ci: int, var: str, pointer: bool) -> str:
     return f"{FAILED_MARK}{ci}\x00{var}\x00{int(pointer)}\x00"
 
 
+@functools.lru_cache(maxsize=4096)
+def _var_patterns(var: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """An assignment to VAR (with what it is assigned from), and VAR named."""
+    v = re.escape(var)
+    return re.compile(rf"(?<![\w.>]){v}\s*=(?!=)\s*(\w*)"), re.compile(rf"\b{v}\b")
+
+
 def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
     """The condition that next tests VAR, the result of CALL, in the same
     block: the following statements up to the first `if` naming VAR, as
@@ -241,7 +249,7 @@ def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
     stmt = call
     while stmt.parent is not None and stmt.parent.type != "compound_statement":
         stmt = stmt.parent
-    assign = re.compile(rf"(?<![\w.>]){re.escape(var)}\s*=(?!=)\s*(\w*)")
+    assign, named = _var_patterns(var)
     sib = stmt.next_named_sibling
     for _ in range(4):
         if sib is None:
@@ -252,7 +260,7 @@ def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
         if sib.type == "if_statement":
             cond = sib.child_by_field_name("condition")
             ctext = fold(cond.text) if cond is not None else ""
-            if cond is not None and re.search(rf"\b{re.escape(var)}\b", ctext):
+            if cond is not None and named.search(ctext):
                 inner = fold(sib.text)[len(ctext) :]
                 if all(begins.fullmatch(m.group(1)) for m in assign.finditer(inner)):
                     if not assign.search(inner):
