@@ -1,0 +1,39 @@
+/* A stored mask is decided on its later uses with gated reclaim counted:
+ * dropping NOFS from the stored mask lets the gated shrinker run, and it
+ * takes the lock the insert runs under. The twin tree is filled under a
+ * lock no reclaim path takes. */
+static unsigned long cache_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	struct cache *c = s->private_data;
+
+	if (!(sc->gfp_mask & __GFP_FS))
+		return SHRINK_STOP;
+	mutex_lock(&c->lock);
+	mutex_unlock(&c->lock);
+	return 0;
+}
+
+static struct shrinker cache_shrinker = { .scan_objects = cache_scan, };
+
+static void init_trees(struct cache *c)
+{
+	INIT_RADIX_TREE(&c->locked_tree, GFP_NOFS);	/* expect: needs-scope stored */
+	INIT_RADIX_TREE(&c->free_tree, GFP_NOFS);	/* expect: keep stored */
+}
+
+static void fill(struct work_struct *work)
+{
+	struct cache *c = work_to_cache(work);
+
+	mutex_lock(&c->lock);
+	radix_tree_insert(&c->locked_tree, 1, c);
+	mutex_unlock(&c->lock);
+	mutex_lock(&c->other_lock);
+	radix_tree_insert(&c->free_tree, 1, c);
+	mutex_unlock(&c->other_lock);
+}
+
+void cache_init(struct cache *c)
+{
+	INIT_WORK(&c->fill, fill);
+}
