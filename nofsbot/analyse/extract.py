@@ -397,6 +397,7 @@ class Extractor:
             cargs=cargs,
             results=results,
             fail_returns=scopes.failing_returns(fnode),
+            result_terms=scope.result_terms(body) if scope is not None else (),
             hands_back=syntax.handed_back(fnode, decl),
             last_statement=syntax.last_statement(body),
             sleeps=tuple(objs["sleep"]),

@@ -73,6 +73,9 @@ class FuncFacts:
     # the scope exists only where that result says the begin succeeded
     results: tuple[tuple[int, str, bool], ...] = ()
     fail_returns: tuple[int, ...] = ()  # lines of `return ERR_PTR(..)`, NULL, -EIO
+    # for `decls; return EXPR;`: what holds on its parameters when it returns
+    # true (guards.py: xfs_bmap_needs_btree() needs whichfork != XFS_COW_FORK)
+    result_terms: tuple[tuple[int, str, str], ...] = ()
     hands_back: tuple[str, ...] = ()  # struct types it returns or stores through `**`
     # sleeps until an event on an object, and wakes one: (call index, class)
     # where the body's last statement starts, unless it returns (line, column)

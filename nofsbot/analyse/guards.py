@@ -24,8 +24,12 @@ from tree_sitter import Node
 
 from nofsbot.analyse import syntax
 
-# a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le
+# a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le,
+# or (CALL, "call", "callee\x00k=p;..."): a call returning true, whose
+# argument k is the caller's parameter p (Program turns it into guards on
+# those parameters from what the callee returns, its `result_terms`)
 Guard = tuple[int, str, str]
+CALL = -1
 # an argument: ("c", constant text) | ("p", param) | ("t", param) (its
 # truth) | ("n", param) (its negated truth) | ("x", "param|op|value|C1|C2")
 # (a local set to `guard ? C1 : C2`) | ("s", param) (the same object as the
@@ -226,24 +230,70 @@ class Params:
             g = (g[0], _FLIP[g[1]], g[2])
         return g
 
-    def conjunction(self, cond: Node) -> list[Guard]:
-        """The guards that hold when COND is true (the terms of a && chain)."""
+    def conjunction(self, cond: Node, calls: bool = True) -> list[Guard]:
+        """The guards that hold when COND is true (the terms of a && chain;
+        with CALLS, also calls that must have returned true)."""
         cond = _strip(cond)
         if cond.type == "binary_expression" and _text(cond.child_by_field_name("operator")) == "&&":
             out: list[Guard] = []
             for side in ("left", "right"):
                 sub = cond.child_by_field_name(side)
                 if sub is not None:
-                    out += self.conjunction(sub)
+                    out += self.conjunction(sub, calls)
             return out
         a = self.atom(cond)
+        if a is None and calls:
+            a = self._call(cond)
         return [a] if a is not None else []
+
+    def _call(self, n: Node) -> Guard | None:
+        """`f(ip, whichfork)` as a guard that f returned true, with the
+        arguments that are this function's stable parameters."""
+        n = _strip(n)
+        if n.type != "call_expression":
+            return None
+        fn = n.child_by_field_name("function")
+        args = n.child_by_field_name("arguments")
+        if fn is None or fn.type != "identifier" or args is None:
+            return None
+        spec = []
+        for k, a in enumerate(c for c in args.named_children if c.type != "comment"):
+            a = _strip(a)
+            name = _text(a)
+            if a.type == "identifier" and name in self.index and self._stable(name, n):
+                spec.append(f"{k}={self.index[name]}")
+        return (CALL, "call", _text(fn) + "\x00" + ";".join(spec)) if spec else None
+
+    def _false(self, cond: Node) -> list[Guard]:
+        """The guards that hold when COND is false: a flipped comparison, or
+        `!f(..)`, `!p` turned round."""
+        cond = _strip(cond)
+        if cond.type == "unary_expression" and _text(cond.child_by_field_name("operator")) == "!":
+            inner = cond.child_by_field_name("argument")
+            return self.conjunction(inner) if inner is not None else []
+        a = self.atom(cond)
+        if a is not None and a[1] in _FLIP:
+            return [(a[0], _FLIP[a[1]], a[2])]
+        return []
+
+    def result_terms(self, body: Node | None) -> tuple[Guard, ...]:
+        """For a function that is declarations and then `return EXPR;`: what
+        holds on its parameters when it returns true (the terms of EXPR)."""
+        stmts = [c for c in body.named_children if c.type != "comment"] if body else []
+        if not stmts or any(s.type != "declaration" for s in stmts[:-1]):
+            return ()
+        last = stmts[-1]
+        if last.type != "return_statement" or not last.named_children:
+            return ()
+        return tuple(self.conjunction(last.named_children[0], calls=False))
 
     def guards(self, node: Node, body: Node) -> tuple[Guard, ...]:
         """What must hold on the parameters for NODE (inside BODY) to run."""
         out: list[Guard] = []
         child, p = node, node.parent
         while p is not None and child != body:
+            if p.type == "compound_statement":
+                out += self._after_returns(child)
             if p.type == "if_statement":
                 cond = p.child_by_field_name("condition")
                 if cond is not None and child == p.child_by_field_name("consequence"):
@@ -256,6 +306,35 @@ class Params:
                 out += self._case(p)
             child, p = p, p.parent
         return tuple(dict.fromkeys(out))
+
+    def _after_returns(self, stmt: Node) -> list[Guard]:
+        """Statements before STMT in its block of the form `if (c) return ..;`
+        (no else): STMT runs only where c was false."""
+        out: list[Guard] = []
+        if stmt.type == "labeled_statement":
+            return out  # a goto may come to it from anywhere
+        sib = stmt.prev_named_sibling
+        while sib is not None and sib.type != "labeled_statement":
+            if sib.type == "if_statement" and sib.child_by_field_name("alternative") is None:
+                then = sib.child_by_field_name("consequence")
+                cond = sib.child_by_field_name("condition")
+                while then is not None and then.type == "compound_statement":
+                    inner = [c for c in then.named_children if c.type != "comment"]
+                    then = inner[0] if len(inner) == 1 else None
+                if then is not None and then.type == "return_statement" and cond is not None:
+                    out += [g for g in self._false(cond) if not self._written(g)]
+            sib = sib.prev_named_sibling
+        return out
+
+    def _written(self, g: Guard) -> bool:
+        """A parameter of G is assigned somewhere in the function: between
+        the test and a later statement it may no longer hold."""
+        names = {i: n for n, i in self.index.items()}
+        if g[1] == "call":
+            idx = [int(kv.split("=")[1]) for kv in g[2].split("\x00", 1)[1].split(";") if kv]
+        else:
+            idx = [g[0]]
+        return any(names.get(i) in self.assigns for i in idx)
 
     def _case(self, case: Node) -> list[Guard]:
         value = case.child_by_field_name("value")
@@ -375,6 +454,8 @@ def _int(text: str) -> int | None:
 def holds(guard: Guard, binding: Binding) -> bool | None:
     """Whether GUARD holds under BINDING: True, False, or None (unknown)."""
     idx, op, want = guard
+    if op == "call":
+        return None
     value = dict(binding).get(idx)
     if value is None:
         return None

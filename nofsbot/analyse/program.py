@@ -66,6 +66,9 @@ class Fn:
     entry: set[str] = field(default_factory=set)
     # the first witness for each entry element
     why: dict[str, RootWitness | CallWitness] = field(default_factory=dict)
+    # guards whose calls (`if (xfs_bmap_needs_btree(ip, whichfork))`) were
+    # turned into conditions on this function's parameters (Program)
+    call_guards: dict[int, tuple[guards.Guard, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -73,7 +76,7 @@ class Fn:
 
     @cached_property
     def _guards(self) -> dict[int, tuple[guards.Guard, ...]]:
-        return dict(self.facts.guards)
+        return {**dict(self.facts.guards), **self.call_guards}
 
     @cached_property
     def _args(self) -> dict[int, tuple[guards.Arg | None, ...]]:
@@ -163,6 +166,7 @@ class Program:
         self.node_why: dict[tuple[int, guards.Binding], dict[str, RootWitness | CallWitness]] = {}
         self.live: set[tuple[int, int]] = set()  # (caller, call) that can run with a context
         self._resolve()
+        self._call_guards()
 
     # -- resolution --------------------------------------------------------
 
@@ -282,6 +286,28 @@ class Program:
                 for t in targets:
                     self.fns[t].callers.append((fn.id, ci))
         self._callbacks()
+
+    def _call_guards(self) -> None:
+        """A guard that a call returned true becomes the conditions the
+        callee's `return A && B;` puts on the parameters passed to it."""
+        for fn in self.fns:
+            for ci, gs in fn.facts.guards:
+                if not any(g[1] == "call" for g in gs):
+                    continue
+                out: list[guards.Guard] = []
+                for g in gs:
+                    if g[1] != "call":
+                        out.append(g)
+                        continue
+                    name, _, spec = g[2].partition("\x00")
+                    targets = self.resolve(fn.path, name)
+                    if len(targets) != 1:
+                        continue
+                    passed = dict(kv.split("=") for kv in spec.split(";") if kv)
+                    for k, op, value in self.fns[targets[0]].facts.result_terms:
+                        if str(k) in passed:
+                            out.append((int(passed[str(k)]), op, value))
+                fn.call_guards[ci] = tuple(out)
 
     def _via(
         self, entries: list[OpsEntry], by_struct: dict[str, list[tuple[str, list[int]]]]
