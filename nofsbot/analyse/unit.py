@@ -240,13 +240,8 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
                 f"{cls} taken by {owner.name}() is still held when it returns on some "
                 "path: the critical section does not end in that function"
             )
-        elif again := _taken_again(model, owner, ci, chain[-1][1] if chain else event, cls):
-            # device_list_add() locks device_list_mutex in both arms of an
-            # if; fat_trim_clusters() unlocks and relocks it in its loop
-            unproven = (
-                f"{owner.name}() takes {cls} at line {aline} and also at line {again}: "
-                "a scope after one would not cover the paths through the other"
-            )
+        elif why := _partial(model, owner, ci, chain[-1][1] if chain else event, cls):
+            unproven = why
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
     for cls in instance:
@@ -286,10 +281,15 @@ def _instance_evidence(
     return out + path
 
 
-def _taken_again(model: reclaim.Model, owner: Fn, ci: int, event: int, cls: str) -> int | None:
-    """The line of another call in OWNER than CI whose taking of CLS may
-    still hold at EVENT: both arms of an if lock it (device_list_add()), or
-    a loop unlocks and relocks it (fat_trim_clusters())."""
+_FREE = -1  # the lock is not held (_partial)
+
+
+def _partial(model: reclaim.Model, owner: Fn, ci: int, event: int, cls: str) -> str | None:
+    """Why a scope after call CI in OWNER, which takes CLS, would not cover
+    every path to EVENT: some path gets there without the lock (f2fs
+    move_data_block() takes io_order_lock only in LFS mode), or with it
+    taken by another call (both arms of an if in device_list_add(), a loop
+    that drops and retakes it in fat_trim_fs())."""
     ops: dict[int, list[tuple[str, int]]] = {}
     for cj, op, c in model.classes.get(owner.id, ()):
         if c == cls and op in (ACQUIRE, RELEASE):
@@ -297,15 +297,28 @@ def _taken_again(model: reclaim.Model, owner: Fn, ci: int, event: int, cls: str)
 
     def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
         for op, k in ops.get(cj, ()):
-            state = frozenset({k}) if op == ACQUIRE else frozenset()
+            state = frozenset({k}) if op == ACQUIRE else frozenset({_FREE})
         return state
 
     if owner.facts.ir is None:
         return None
-    w = ir.Walk(transfer, frozenset())
+    w = ir.Walk(transfer, frozenset({_FREE}))
     w.run(owner.facts.ir)
-    other = sorted(w.at.get(event, frozenset()) - {ci})
-    return owner.facts.calls[other[0]][1] if other else None
+    at: frozenset[int] = frozenset(w.at.get(event, frozenset()))
+    line = owner.facts.calls[ci][1]
+    if _FREE in at:
+        return (
+            f"{owner.name}() takes {cls} (line {line}) only on some paths to this site: "
+            "a scope after it would not cover the others"
+        )
+    other = sorted(at - {ci})
+    if other:
+        return (
+            f"{owner.name}() takes {cls} at line {line} and also at line "
+            f"{owner.facts.calls[other[0]][1]}: a scope after one would not cover the "
+            "paths through the other"
+        )
+    return None
 
 
 def _other_caller(prog: Program, path: list[Fn]) -> str | None:

@@ -64,3 +64,22 @@ void devs_setup(struct devs *d)
 	INIT_WORK(&d->w2, trim_worker);
 	INIT_WORK(&d->w3, one_worker);
 }
+
+/* Taken only on some paths to the site (f2fs move_data_block() takes
+ * io_order_lock only in LFS mode): a scope after it would miss the others. */
+static void order_worker(struct work_struct *work)
+{
+	struct devs *d = work_to_devs(work);
+	bool ordered = d->lfs;
+
+	if (ordered)
+		mutex_lock(&d->list_mutex);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	if (ordered)
+		mutex_unlock(&d->list_mutex);
+}
+
+void order_setup(struct devs *d)
+{
+	INIT_WORK(&d->w4, order_worker);
+}
