@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import guards, includes, ir, scopes
+from nofsbot.analyse import bindings, guards, includes, ir, scopes
 from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.config import Config
@@ -85,9 +85,9 @@ class Fn:
     def step(self, ci: int, binding: guards.Binding) -> guards.Binding | None:
         """The callee's binding for call CI made under BINDING, or None when
         the binding rules the call out (its guards cannot hold)."""
-        if binding and not guards.allowed(self._guards.get(ci, ()), binding):
+        if binding and not bindings.allowed(self._guards.get(ci, ()), binding):
             return None
-        return guards.bind(self._args.get(ci, ()), binding)
+        return bindings.bind(self._args.get(ci, ()), binding)
 
     def takes_freed(self, ci: int, binding: guards.Binding) -> bool:
         """Call CI, made under BINDING, is given the object a reclaim entry
@@ -100,7 +100,7 @@ class Fn:
 
     def crashes(self, binding: guards.Binding) -> bool:
         """Entered with BINDING, the function would dereference NULL first."""
-        return bool(binding) and guards.crashes(self.facts.derefs, binding)
+        return bool(binding) and bindings.crashes(self.facts.derefs, binding)
 
     def state_at(self, event: int) -> frozenset[int]:
         if self.at is None:

@@ -1,0 +1,100 @@
+"""Evaluating constant arguments along calls (guards.py extracts them):
+whether a binding (parameter -> value) rules a call out, what the callee's
+binding is, and whether the callee would dereference NULL first."""
+
+from __future__ import annotations
+
+from nofsbot.analyse.guards import EMPTY, FREED, INT_LITERAL, Arg, Binding, Guard
+
+
+def _int(text: str) -> int | None:
+    if text in ("NULL", "false"):
+        return 0
+    if text == "true":
+        return 1
+    m = INT_LITERAL.match(text)
+    if not m:
+        return None
+    return int(text.rstrip("uUlL"), 0)
+
+
+def holds(guard: Guard, binding: Binding) -> bool | None:
+    """Whether GUARD holds under BINDING: True, False, or None (unknown)."""
+    idx, op, want = guard
+    if op == "call":
+        return None
+    value = dict(binding).get(idx)
+    if value is None:
+        return None
+    kind, text = value
+    if kind == "o":
+        return None  # an object, not a value a guard can test
+    if kind == "t":
+        truth = text == "1"
+        if op in ("truthy", "falsy"):
+            return truth == (op == "truthy")
+        if op in ("eq", "ne") and _int(want) == 0:
+            return (not truth) == (op == "eq")
+        return None
+    have = _int(text)
+    if op in ("truthy", "falsy"):
+        return None if have is None else (have != 0) == (op == "truthy")
+    w = _int(want)
+    if op in ("eq", "ne"):
+        if have is not None and w is not None:
+            same = have == w
+        elif have is None and w is None:
+            same = text == want  # two different enum constants differ
+        else:
+            return None
+        return same == (op == "eq")
+    if have is None or w is None:
+        return None
+    return {"gt": have > w, "lt": have < w, "ge": have >= w, "le": have <= w}[op]
+
+
+def crashes(derefs: tuple[int, ...], binding: Binding) -> bool:
+    """BINDING passes NULL for a parameter the function dereferences first."""
+    have = dict(binding)
+    return any(have.get(i) in (("c", "NULL"), ("c", "0")) for i in derefs)
+
+
+def allowed(guards: tuple[Guard, ...], binding: Binding) -> bool:
+    """False when BINDING rules out a call with GUARDS."""
+    return not binding or all(holds(g, binding) is not False for g in guards)
+
+
+def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
+    """The callee's binding for a call with ARGS made under BINDING."""
+    if not args:
+        return EMPTY
+    have = dict(binding)
+    out: list[tuple[int, tuple[str, str]]] = []
+    for k, a in enumerate(args):
+        if a is None:
+            continue
+        kind, text = a
+        if kind == "c":
+            out.append((k, ("c", text)))
+            continue
+        if kind == "x":  # p < 0 ? -1 : 0
+            idx, op, want, yes, no = text.split("|")
+            decided = holds((int(idx), op, want), binding)
+            if decided is not None:
+                out.append((k, ("c", yes if decided else no)))
+            continue
+        v = have.get(int(text))
+        if v is None:
+            continue
+        if kind == "s" or v[0] == "o":
+            if v == FREED:  # the freed object, or a member of it
+                out.append((k, v))
+            continue
+        if kind == "p":
+            out.append((k, v))
+            continue
+        truth = (v[1] == "1") if v[0] == "t" else (_int(v[1]) not in (None, 0))
+        if v[0] == "c" and _int(v[1]) is None:
+            continue  # the truth of an enum constant is not known
+        out.append((k, ("t", "1" if truth != (kind == "n") else "0")))
+    return tuple(out)
