@@ -345,6 +345,17 @@ def queued_work(prog: Program) -> dict[str, list[Fn]]:
     return workers
 
 
+def work_queues(prog: Program) -> dict[str, set[str]]:
+    """Work field -> the workqueues work on it is queued on
+    (queue_work(log->push_wq, &log->push) -> push: {push_wq})."""
+    queues: dict[str, set[str]] = {}
+    for fn in prog.fns:
+        for _, wq, work in fn.facts.queues:
+            if wq and work:
+                queues.setdefault(work, set()).add(wq)
+    return queues
+
+
 def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
     """Each wait (flush_work, ...) made inside a scope, with the work function
     queued on the same field: (waiter, call index, field, work function)."""

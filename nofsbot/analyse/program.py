@@ -102,6 +102,10 @@ class Fn:
         """Entered with BINDING, the function would dereference NULL first."""
         return bool(binding) and bindings.crashes(self.facts.derefs, binding)
 
+    def in_own_scope(self, event: int) -> bool:
+        """A scope this function opened covers EVENT on every path."""
+        return all(s >= 1 for s in self.state_at(event))
+
     def state_at(self, event: int) -> frozenset[int]:
         if self.at is None:
             return frozenset({ir.ENTRY})

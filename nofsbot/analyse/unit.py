@@ -381,7 +381,7 @@ def _work_wait(
 ) -> WorkWait | None:
     """The reclaim-waited work the site at EVENT in FN runs in, outside a scope."""
     w = rwaited.get(fn.id)
-    if w is None or all(s >= 1 for s in fn.state_at(event)):
+    if w is None or fn.in_own_scope(event):
         return None
     return WorkWait(w.boundary, w.evidence, w.calls)
 
@@ -393,12 +393,9 @@ def _flushed_work(prog: Program) -> dict[int, Evidence]:
     waits for that work, or for the task that waits for it, which waits.py
     does not follow (only waits made on a reclaim path itself)."""
     workers = hazards.queued_work(prog)
-    queues: dict[str, set[str]] = {}
+    queues = hazards.work_queues(prog)
     waits: dict[str, tuple[Fn, int]] = {}
     for fn in prog.fns:
-        for _, wq, work in fn.facts.queues:
-            if wq and work:
-                queues.setdefault(work, set()).add(wq)
         for ci, target in fn.facts.waits:
             if target:
                 waits.setdefault(target, (fn, ci))
@@ -420,7 +417,7 @@ def _flushed_work(prog: Program) -> dict[int, Evidence]:
         fid = todo.popleft()
         fn = prog.fns[fid]
         for ci, targets in enumerate(fn.callees):
-            if all(s >= 1 for s in fn.state_at(ci)):
+            if fn.in_own_scope(ci):
                 continue  # inside a scope the work opened: it cannot enter FS reclaim
             for t in targets:
                 if t not in out:

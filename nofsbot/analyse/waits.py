@@ -38,11 +38,7 @@ def reclaim_waited(prog: Program, m: reclaim.Model) -> dict[int, Waited]:
     sleeps, flushes = _reclaim_waits(prog, m)
     if not sleeps and not flushes:
         return {}
-    queues: dict[str, set[str]] = {}
-    for fn in prog.fns:
-        for _, wq, work in fn.facts.queues:
-            if wq and work:
-                queues.setdefault(work, set()).add(wq)
+    queues = hazards.work_queues(prog)
     out: dict[int, Waited] = {}
     for target, workers in sorted(hazards.queued_work(prog).items()):
         for w in workers:
@@ -165,7 +161,7 @@ def _mark(prog: Program, w: Fn, found: tuple[list[Evidence], int], out: dict[int
         out.setdefault(fid, waited)
         fn = prog.fns[fid]
         for ci, targets in enumerate(fn.callees):
-            if all(s >= 1 for s in fn.state_at(ci)):
+            if fn.in_own_scope(ci):
                 continue  # inside a scope this work opened
             for t in targets:
                 if t not in seen:
