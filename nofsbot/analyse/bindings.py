@@ -4,7 +4,9 @@ binding is, and whether the callee would dereference NULL first."""
 
 from __future__ import annotations
 
-from nofsbot.analyse.guards import EMPTY, FREED, INT_LITERAL, Arg, Binding, Guard
+from collections.abc import Callable
+
+from nofsbot.analyse.guards import DEREF, EMPTY, FREED, INT_LITERAL, Arg, Binding, Guard
 
 
 def _int(text: str) -> int | None:
@@ -77,6 +79,9 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
         if kind == "c":
             out.append((k, ("c", text)))
             continue
+        if kind == "r":  # &dummy_cur, a local holding NULL: what param k points to
+            out.append((DEREF + k, ("c", text)))
+            continue
         if kind == "x":  # p < 0 ? -1 : 0
             idx, op, want, yes, no = text.split("|")
             decided = holds((int(idx), op, want), binding)
@@ -97,4 +102,17 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
         if v[0] == "c" and _int(v[1]) is None:
             continue  # the truth of an enum constant is not known
         out.append((k, ("t", "1" if truth != (kind == "n") else "0")))
-    return tuple(out)
+    return tuple(sorted(out))
+
+
+def kept(
+    keeps: dict[int, tuple[int, ...]], binding: Binding, runs: Callable[[int], bool]
+) -> Binding:
+    """BINDING without what a parameter points to (DEREF keys) where the
+    callee may change it: a caller calling in a loop passes the pointer
+    again, and only a pointee the callee keeps is known the next time."""
+    return tuple(
+        (k, v)
+        for k, v in binding
+        if k < DEREF or (k - DEREF in keeps and not any(map(runs, keeps[k - DEREF])))
+    )

@@ -404,6 +404,9 @@ class Extractor:
             wakes=tuple(objs["wake"]),
             queues=tuple(queues),
             derefs=scope.derefs(body) if scope is not None and body is not None else (),
+            keeps=scope.keeps(body, [c[4] for c in calls])
+            if scope is not None and body is not None
+            else (),
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:

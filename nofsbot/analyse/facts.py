@@ -69,6 +69,9 @@ class FuncFacts:
     # arguments that are constants or parameters: (call index, per argument)
     cargs: tuple[tuple[int, tuple[tuple[str, str] | None, ...]], ...] = ()
     derefs: tuple[int, ...] = ()  # parameters dereferenced before any branch
+    # `cur = *curp` locals whose *curp keeps its value on return unless one
+    # of these calls runs: (param index, call indices) (guards.Params.keeps)
+    keeps: tuple[tuple[int, tuple[int, ...]], ...] = ()
     # scope begins whose result is kept: (call index, variable, is a pointer);
     # the scope exists only where that result says the begin succeeded
     results: tuple[tuple[int, str, bool], ...] = ()

@@ -68,10 +68,10 @@ def contexts(prog: Program, skip: Container[str]) -> None:
             contrib = elems(g, ci, mine)
             for t in targets:
                 callee = prog.fns[t]
-                if callee.name in skip or callee.crashes(b):
+                nb = callee.admit(b) if callee.name not in skip else None
+                if nb is None:
                     continue
                 prog.live.add((gid, ci))
-                nb = b
                 if (t, nb) not in entry and bindings.get(t, 0) >= MAX_BINDINGS:
                     nb = EMPTY
                 nxt = (t, nb)

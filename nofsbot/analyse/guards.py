@@ -33,7 +33,8 @@ CALL = -1
 # an argument: ("c", constant text) | ("p", param) | ("t", param) (its
 # truth) | ("n", param) (its negated truth) | ("x", "param|op|value|C1|C2")
 # (a local set to `guard ? C1 : C2`) | ("s", param) (the same object as the
-# param, or a member embedded in it: XFS_I(inode), &ip->i_lock)
+# param, or a member embedded in it: XFS_I(inode), &ip->i_lock) | ("r",
+# "NULL") (the address of a local that holds NULL: `&dummy_cur`)
 Arg = tuple[str, str]
 # a binding: sorted (parameter index, ("c", text) | ("t", "1"/"0") |
 # FREED, the object a reclaim entry point frees)
@@ -41,6 +42,8 @@ Binding = tuple[tuple[int, tuple[str, str]], ...]
 FREED = ("o", "freed")
 
 EMPTY: Binding = ()
+# the binding key of what parameter k points to (`cur = *curp`): DEREF + k
+DEREF = 100
 # distinct bindings kept per function before falling back to "any"
 MAX_BINDINGS = 8
 INT_LITERAL = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
@@ -105,6 +108,7 @@ class Params:
         self.choice: dict[str, str] = {}
         # local -> param for `ip = XFS_I(inode)`: the same object
         self.same: dict[str, int] = {}
+        self.deref: dict[str, tuple[int, int]] = {}  # local -> (param, where it starts)
         for d in body.named_children if body is not None else ():
             if d.type != "declaration":
                 continue
@@ -122,6 +126,95 @@ class Params:
                     self.choice[name] = choice
                 elif (same := self._same_of(value)) is not None:
                     self.same[name] = same
+        # locals that hold NULL wherever their address is passed: declared
+        # `= NULL`, and written nowhere else than by one `&x` argument
+        self.null_locals = {
+            name
+            for d in (body.named_children if body is not None else ())
+            if d.type == "declaration"
+            for name in _null_inits(d)
+            if len(writes.get(name, ())) == 2
+        }
+        # `cur = *curp;` among the body's statements: cur stands for what the
+        # stable parameter curp points to, from that statement on (key DEREF
+        # + index); its later writes end that, as for a parameter
+        for st in body.named_children if body is not None else ():
+            got = self._deref_of(st)
+            if got is not None and got[0] not in self.index and got[0] not in self.deref:
+                name, i, left = got
+                self.deref[name] = (i, st.end_byte)
+                self.index[name] = DEREF + i
+                later = [o for o in writes.get(name, ()) if o > left]
+                if later:
+                    self.assigns[name] = later
+
+    def _deref_of(self, st: Node) -> tuple[str, int, int] | None:
+        """`x = *p;` with p a parameter the body never assigns: (x, p's
+        index, where x is written)."""
+        if st.type != "expression_statement" or st.named_child_count != 1:
+            return None
+        e = st.named_children[0]
+        if e.type != "assignment_expression" or _text(e.child_by_field_name("operator")) != "=":
+            return None
+        left, right = e.child_by_field_name("left"), e.child_by_field_name("right")
+        if left is None or right is None or left.type != "identifier":
+            return None
+        right = _strip(right)
+        if right.type != "pointer_expression" or not _text(right).startswith("*"):
+            return None
+        arg = right.child_by_field_name("argument")
+        i = (
+            self._constant_param(_text(arg))
+            if arg is not None and arg.type == "identifier"
+            else None
+        )
+        return (_text(left), i, left.start_byte) if i is not None else None
+
+    def keeps(self, body: Node, calls: list[Node]) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """For each `cur = *curp` local: the calls that must not run for
+        *curp to hold on return what it held on entry. The body may store
+        only cur itself or NULL through curp, use curp only through `*curp`,
+        and write cur only by passing `&cur` to those calls."""
+        out = []
+        at = {(c.start_byte, c.end_byte): ci for ci, c in enumerate(calls)}
+        for name, (i, start) in sorted(self.deref.items()):
+            pname = next(n for n, k in self.index.items() if k == i)
+            must: list[int] = []
+            ok = True
+            for n in _identifiers(body, {pname, name}):
+                p = n.parent
+                if _text(n) == pname:
+                    if p is None or p.type != "pointer_expression" or not _text(p).startswith("*"):
+                        ok = False  # curp itself escapes or is compared
+                    elif (
+                        p.parent is not None
+                        and p.parent.type == "assignment_expression"
+                        and (p.parent.child_by_field_name("left") == p)
+                    ):
+                        v = _text(_strip(p.parent.child_by_field_name("right") or p))
+                        ok = ok and v in (name, "NULL")
+                    continue
+                if n.start_byte < start:
+                    continue  # the defining statement, or before it
+                if p is not None and p.type == "pointer_expression" and _text(p).startswith("&"):
+                    call = p.parent.parent if p.parent is not None else None
+                    if (
+                        p.parent is not None
+                        and p.parent.type == "argument_list"
+                        and call is not None
+                        and (call.start_byte, call.end_byte) in at
+                    ):
+                        must.append(at[(call.start_byte, call.end_byte)])
+                        continue
+                    ok = False
+                elif p is not None and (
+                    (p.type == "assignment_expression" and p.child_by_field_name("left") == n)
+                    or p.type == "update_expression"
+                ):
+                    ok = False
+            if ok:
+                out.append((i, tuple(must)))
+        return tuple(out)
 
     def _truth_of(self, n: Node) -> tuple[int, bool] | None:
         n = _strip(n)
@@ -169,10 +262,14 @@ class Params:
 
     def _constant_param(self, name: str) -> int | None:
         """The index of parameter NAME if the body never assigns it."""
-        return None if name in self.assigns else self.index.get(name)
+        if name in self.assigns or name in self.deref:
+            return None
+        return self.index.get(name)
 
     def _stable(self, name: str, at: Node) -> bool:
         """Parameter NAME still holds its argument where AT is evaluated."""
+        if name in self.deref and at.start_byte < self.deref[name][1]:
+            return False  # before `cur = *curp`
         offsets = self.assigns.get(name)
         if not offsets:
             return True
@@ -378,12 +475,24 @@ class Params:
             if _NO_EVAL.search(text):
                 continue
             for name, i in self.index.items():
-                if name not in self.assigns and re.search(rf"(?<![\w&.>]){name}\s*->", text):
+                if (
+                    i < DEREF
+                    and name not in self.assigns
+                    and re.search(rf"(?<![\w&.>]){name}\s*->", text)
+                ):
                     out.add(i)
         return tuple(sorted(out))
 
     def arg(self, n: Node) -> Arg | None:
         n = _strip(n)
+        if n.type == "pointer_expression" and _text(n).startswith("&"):
+            inner = n.child_by_field_name("argument")
+            if (
+                inner is not None
+                and inner.type == "identifier"
+                and _text(inner) in self.null_locals
+            ):
+                return ("r", "NULL")
         if n.type in ("call_expression", "pointer_expression"):
             same = self._same_of(n)
             return ("s", str(same)) if same is not None else None
@@ -402,6 +511,8 @@ class Params:
         if n.type == "identifier":
             if (i := self._constant_param(text)) is not None:
                 return ("p", str(i))
+            if text in self.deref and text not in self.assigns and self._stable(text, n):
+                return ("p", str(self.index[text]))
             if text in self.truth:
                 i, flip = self.truth[text]
                 return ("n" if flip else "t", str(i))
@@ -410,6 +521,36 @@ class Params:
             if text in self.same:
                 return ("s", str(self.same[text]))
         return None
+
+
+def _null_inits(decl: Node) -> list[str]:
+    """Pointer locals DECL initialises to NULL."""
+    out = []
+    for init in decl.named_children:
+        if init.type == "init_declarator":
+            value = init.child_by_field_name("value")
+            d = init.child_by_field_name("declarator")
+            if (
+                value is not None
+                and _text(value) == "NULL"
+                and d is not None
+                and d.type == "pointer_declarator"
+            ):
+                out.append(syntax.decl_name(d) or "")
+    return [n for n in out if n]
+
+
+def _identifiers(n: Node, names: set[str]) -> list[Node]:
+    out = []
+    stack = [n]
+    while stack:
+        x = stack.pop()
+        if x.type == "identifier":
+            if _text(x) in names:
+                out.append(x)
+            continue
+        stack.extend(x.children)
+    return out
 
 
 def conditions(

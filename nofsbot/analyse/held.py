@@ -51,7 +51,6 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
     taken: dict[int, frozenset[str]] = {}
     dropped: dict[int, frozenset[str]] = {}
     kept_any: dict[int, set[str]] = {}  # held at some exit: a lock it may return holding
-    frees: dict[int, set[str]] = {}
     for fid, locks in sorted(classes.items()):
         fn = prog.fns[fid]
         if fn.facts.ir is None:
@@ -76,11 +75,25 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         some = {c for c in some if not c.startswith("?")}
         if some:
             kept_any[fid] = some
-        frees[fid] = {c for _, op, c in direct if op == RELEASE}
-    maybe = _maybe_returned(prog, kept_any, frees, semaphores)
 
     def after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
         return set().union(*(summary.get(t, frozenset()) for t in targets))
+
+    _dropped_through(prog, classes, dropped, after)
+
+    def releases(fn: Fn) -> list[tuple[int, str, str]]:
+        """FN's own lock operations and what its helpers release."""
+        out: list[tuple[int, str, str]] = []
+        for ci, op, cls in classes.get(fn.id, ()):
+            if not cls.startswith(RETURNED):
+                out.append((ci, op, cls))
+            elif op == RELEASE:  # xfs_iunlock(ip, lock_mode)
+                out += [(ci, op, c) for c in sorted(after(prog.resolve(fn.path, cls[1:]), taken))]
+        for ci, targets in enumerate(fn.callees):
+            out += [(ci, RELEASE, c) for c in sorted(after(targets, dropped))]
+        return out
+
+    maybe = _maybe_returned(prog, kept_any, releases, semaphores)
 
     helpers = set(taken) | set(dropped) | set(maybe)
     for fn in prog.fns:
@@ -109,17 +122,57 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
 
 
+def _dropped_through(
+    prog: Program,
+    classes: dict[int, list[tuple[int, str, str]]],
+    dropped: dict[int, frozenset[str]],
+    after: Any,
+) -> None:
+    """Release helpers through any depth of calls: xfs_buf_relse() calls
+    xfs_buf_unlock(), which ups b_sema; a function that calls one on every
+    path releases that lock for its caller too."""
+    todo = {caller for fid in dropped for caller, _ in prog.fns[fid].callers}
+    while todo:
+        nxt: set[int] = set()
+        for fid in sorted(todo):
+            fn = prog.fns[fid]
+            if fn.facts.ir is None:
+                continue
+            direct = [
+                (ci, op, c) for ci, op, c in classes.get(fid, ()) if not c.startswith(RETURNED)
+            ]
+            mine = {c for _, op, c in direct if op == ACQUIRE}
+            full = direct + [
+                (ci, RELEASE, c)
+                for ci, targets in enumerate(fn.callees)
+                for c in sorted(after(targets, dropped))
+            ]
+            freed = {c for _, op, c in full if op == RELEASE} - mine
+            if not freed:
+                continue
+            w = _walk(fn, full, frozenset((c, None) for c in freed))
+            gone = frozenset(freed - {c for c, _ in w.exits})
+            if gone - dropped.get(fid, frozenset()):
+                dropped[fid] = dropped.get(fid, frozenset()) | gone
+                nxt |= {caller for caller, _ in fn.callers}
+        todo = nxt
+
+
 def _maybe_returned(
     prog: Program,
     kept_any: dict[int, set[str]],
-    frees: dict[int, set[str]],
+    releases: Any,
     semaphores: set[str],
 ) -> dict[int, frozenset[str]]:
     """Locks a function may return holding on some path, through any depth
     of callees (btrfs_search_slot() returns with its path's tree blocks
     locked): what it holds at some exit, and what its callees may return
-    holding unless it releases that class itself. Not precise enough to
-    place a scope by, but a site after such a call is not called unneeded.
+    holding where some path from that call reaches an exit without
+    releasing it (xfs_dquot_disk_read() unlocks the quota inode after
+    xfs_ilock_data_map_shared() on every path; xfs_alloc_read_agf()
+    releases the buffer only on its error path, so it may return holding
+    it). Not precise enough to place a scope by, but a site after such a
+    call is not called unneeded.
 
     A semaphore is held by whoever has its object: a function passes one
     its callee returned holding on to its own callers only if it shares an
@@ -129,17 +182,33 @@ def _maybe_returned(
     iclog around, and a function that reads a buffer into its transaction
     and shares none with its caller does not return holding it."""
     out: dict[int, set[str]] = {fid: set(c) for fid, c in kept_any.items()}
-    work = deque(sorted(out))
+    work = deque(sorted({caller for fid in out for caller, _ in prog.fns[fid].callers}))
     queued = set(work)
     while work:
         fid = work.popleft()
         queued.discard(fid)
-        for caller, _ in prog.fns[fid].callers:
-            hands = prog.fns[caller].facts.hands_back
-            passed = {c for c in out[fid] if c not in semaphores or c.split(".", 1)[0] in hands}
-            new = passed - frees.get(caller, set()) - out.get(caller, set())
-            if new:
-                out.setdefault(caller, set()).update(new)
+        fn = prog.fns[fid]
+        if fn.facts.ir is None:
+            continue
+        hands = fn.facts.hands_back
+        gens: list[tuple[int, str, str]] = []
+        for ci, targets in enumerate(fn.callees):
+            for t in targets:
+                for c in out.get(t, ()):
+                    if c not in semaphores or c.split(".", 1)[0] in hands:
+                        gens.append((ci, ACQUIRE, MAYBE + c))
+        if not gens:
+            continue
+        ops = releases(fn)
+        ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
+        w = _walk(fn, ops + gens, frozenset())
+        at_exit = {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
+        for v in w.returns.values():
+            at_exit |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
+        new = at_exit - out.get(fid, set())
+        if new:
+            out.setdefault(fid, set()).update(new)
+            for caller, _ in fn.callers:
                 if caller not in queued:
                     work.append(caller)
                     queued.add(caller)
@@ -167,8 +236,10 @@ def _across(prog: Program, m: Model) -> None:
     work: deque[Node] = deque()
 
     def reach(t: int, b: Binding, classes: set[str], why: tuple[int, int, Binding]) -> None:
-        if prog.fns[t].crashes(b):
+        got = prog.fns[t].admit(b)
+        if got is None:
             return  # a call that passes NULL where the callee dereferences it
+        b = got
         node = (t, b)
         if node not in held:
             if nodes.get(t, 0) >= MAX_BINDINGS:

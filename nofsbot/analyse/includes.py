@@ -27,7 +27,24 @@ def headers(files: Mapping[str, FileFacts]) -> dict[str, list[str]]:
                 if other:
                     found.append(other)
         out[p] = found
-    return out
+    return {p: _closure(p, out) for p in out}
+
+
+def _closure(path: str, direct: dict[str, list[str]]) -> list[str]:
+    """Every analysed header PATH includes, directly or through another
+    one (fs/xfs/*.c get xfs_buf.h's inlines by way of xfs.h and
+    xfs_linux.h), nearest first."""
+    seen = dict.fromkeys(direct.get(path, ()))
+    todo = list(seen)
+    while todo:
+        nxt = []
+        for h in todo:
+            for g in direct.get(h, ()):
+                if g not in seen and g != path:
+                    seen[g] = None
+                    nxt.append(g)
+        todo = nxt
+    return list(seen)
 
 
 def _search_path(path: str, inc: str, by_name: dict[str, list[str]]) -> str | None:

@@ -102,6 +102,18 @@ class Fn:
         """Entered with BINDING, the function would dereference NULL first."""
         return bool(binding) and bindings.crashes(self.facts.derefs, binding)
 
+    def admit(self, binding: guards.Binding) -> guards.Binding | None:
+        """The binding this function is entered with for a call under
+        BINDING: None if it would crash, and without what a pointer
+        parameter points to unless the function keeps that."""
+        if self.crashes(binding):
+            return None
+        if not binding or binding[-1][0] < guards.DEREF:
+            return binding
+        return bindings.kept(
+            dict(self.facts.keeps), binding, lambda ci: self.step(ci, binding) is not None
+        )
+
     def in_own_scope(self, event: int) -> bool:
         """A scope this function opened covers EVENT on every path."""
         return all(s >= 1 for s in self.state_at(event))

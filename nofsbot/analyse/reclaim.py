@@ -237,9 +237,10 @@ def _reach(prog: Program, entries: list[Entry]) -> Reach:
             if b is None:
                 continue
             for t in targets:
-                nb = b
-                if prog.fns[t].crashes(nb):
+                got = prog.fns[t].admit(b)
+                if got is None:
                     continue
+                nb = got
                 if (t, nb) not in r.parent and bindings.get(t, 0) >= MAX_BINDINGS:
                     nb = EMPTY
                 nxt = (t, nb)

@@ -122,3 +122,33 @@ def test_a_header_stub_also_calls_the_real_function(tmp_path: Path) -> None:
     files["fs/fx/scrub.c"] = SCRUB.replace("fx_repair(mp);", "fx_other(mp);")
     tree = make_tree(tmp_path / "tree2", files)
     assert _classes(tree)["fx_repair"] is Class.KEEP
+
+
+def test_header_inlines_through_a_header_of_the_subsystem(tmp_path: Path) -> None:
+    # fs/xfs/*.c include "xfs.h", which includes "xfs_linux.h", which
+    # includes "xfs_buf.h": its inlines (xfs_buf_relse()) are theirs too
+    worker = WORKER.replace('"fx_trans.h"', '"fx.h"')
+    tree = make_tree(
+        tmp_path / "tree",
+        {
+            "fs/fx/libfx/split.c": worker,
+            "fs/fx/fx.h": '#include "fx_linux.h"\n',
+            "fs/fx/fx_linux.h": '#include <linux/types.h>\n#include "fx_trans.h"\n',
+            "fs/fx/fx_trans.h": TRANS_H,
+        },
+    )
+    assert _classes(tree)["split_worker"] is Class.REDUNDANT
+
+
+def test_a_header_the_chain_does_not_include_is_not_used(tmp_path: Path) -> None:
+    worker = WORKER.replace('"fx_trans.h"', '"fx.h"')
+    tree = make_tree(
+        tmp_path / "tree",
+        {
+            "fs/fx/libfx/split.c": worker,
+            "fs/fx/fx.h": '#include "fx_linux.h"\n',
+            "fs/fx/fx_linux.h": "#include <linux/types.h>\n",
+            "fs/fx/fx_trans.h": TRANS_H,
+        },
+    )
+    assert _classes(tree)["split_worker"] is Class.UNNEEDED

@@ -61,10 +61,65 @@ static void searching_user(struct work_struct *work)
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 }
 
+/* A release helper two levels down (xfs_buf_relse() calls xfs_buf_unlock())
+ * ends the lock for its caller too. */
+static void pool_unlock(struct pool *pl)
+{
+	mutex_unlock(&pl->lock);
+}
+
+static void pool_relse(struct pool *pl)
+{
+	pool_unlock(pl);
+	pool_put(pl);
+}
+
+static void relse_user(struct work_struct *work)
+{
+	struct pool *pl = work_to_pool(work);
+
+	mutex_lock(&pl->lock);
+	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	pool_relse(pl);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+}
+
+/* What a callee may return holding passes up only where some path from the
+ * call reaches a return without releasing it: pool_read() releases on every
+ * path after its search, pool_read_err() only when the search failed. */
+static int pool_read(struct pool *pl, int key)
+{
+	int err = pool_find(pl, key);
+
+	pool_relse(pl);
+	return err;
+}
+
+static int pool_read_err(struct pool *pl, int key)
+{
+	int err = pool_find(pl, key);
+
+	if (err)
+		pool_relse(pl);
+	return err;
+}
+
+static void reading_user(struct work_struct *work)
+{
+	struct pool *pl = work_to_pool(work);
+
+	pool_read(pl, 1);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	pool_read_err(pl, 1);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+}
+
 void pool_setup(struct pool *pl)
 {
 	INIT_WORK(&pl->work, locked_user);
 	INIT_WORK(&pl->search_work, searching_user);
+	INIT_WORK(&pl->relse_work, relse_user);
+	INIT_WORK(&pl->read_work, reading_user);
 }
 
 /* A folio locked across the allocation while this filesystem's eviction
