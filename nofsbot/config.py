@@ -126,6 +126,18 @@ class LockWrapper:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    """A call that hands locks its caller holds to an object that releases
+    them later: xfs_trans_ijoin(tp, ip, XFS_ILOCK_EXCL) gives the ILOCK to
+    the transaction, and xfs_trans_commit()/xfs_trans_cancel() unlock it."""
+
+    join: str
+    wrapper: str  # the lock wrapper whose flags name the locks (xfs_ilock)
+    arg: int  # the argument holding those flags
+    release: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reclaim:
     entries: tuple[ReclaimEntry, ...]
     lru: dict[str, int]
@@ -143,6 +155,7 @@ class Reclaim:
     pagecache_gfp: dict[str, int]
     # conversions that give the same object (XFS_I(inode), container_of())
     same_object: frozenset[str] = frozenset()
+    handoffs: tuple[Handoff, ...] = ()
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -397,6 +410,7 @@ def _reclaim(path: Path) -> Reclaim:
             "lru": dict,
             "locks": dict,
             "wrapper": list,
+            "handoff": list,
             "page_locks": dict,
             "alloc": dict,
             "pagecache": dict,
@@ -446,6 +460,16 @@ def _reclaim(path: Path) -> Reclaim:
             },
         )
         wrappers.append(LockWrapper(**wr))
+    handoffs = []
+    names = {w.name for w in wrappers}
+    for h in data.get("handoff", []):
+        hd = _take(h, path, "handoff", {"join": str, "wrapper": str, "arg": int, "release": tuple})
+        for key in ("join", "wrapper", "arg", "release"):
+            if key not in hd:
+                raise ConfigError(str(path), f"handoff.{key}", "missing")
+        if hd["wrapper"] not in names:
+            raise ConfigError(str(path), "handoff.wrapper", f"no [[wrapper]] named {hd['wrapper']}")
+        handoffs.append(Handoff(**hd))
     page = _take(
         data.get("page_locks", {}),
         path,
@@ -463,6 +487,7 @@ def _reclaim(path: Path) -> Reclaim:
         release=frozenset(locks.get("release", ())),
         inode_field=dict(locks.get("inode_field", {})),
         wrappers=tuple(wrappers),
+        handoffs=tuple(handoffs),
         page_acquire=frozenset(page.get("acquire", ())),
         page_trylock=frozenset(page.get("trylock", ())),
         page_release=frozenset(page.get("release", ())),

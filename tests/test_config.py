@@ -53,3 +53,14 @@ def test_adding_a_provider_is_a_data_change(tmp_path: Path) -> None:
         + "\n[[pair]]\nname = 'toy'\nbegin = ['toy_begin']\nend = ['toy_end']\n"
     )
     assert config.load(d).scope_effect("toy_begin")[0] == BEGIN
+
+
+def test_a_handoff_names_a_known_wrapper(tmp_path: Path) -> None:
+    assert [h.join for h in config.load().reclaim.handoffs] == ["xfs_trans_ijoin"]
+    d = copy(tmp_path)
+    (d / "reclaim.toml").write_text(
+        (d / "reclaim.toml").read_text().replace('wrapper = "xfs_ilock"', 'wrapper = "xfs_lock"')
+    )
+    with pytest.raises(ConfigError) as e:
+        config.load(d)
+    assert "handoff.wrapper" in str(e.value) and "xfs_lock" in str(e.value)

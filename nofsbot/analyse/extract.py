@@ -12,7 +12,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 from nofsbot.analyse import ir, scopes, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
 from nofsbot.analyse.guards import Params, conditions
-from nofsbot.analyse.locks import LockReader
+from nofsbot.analyse.locks import RELEASE, LockReader
 from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
 from nofsbot.analyse.sites import SiteReader
@@ -353,6 +353,10 @@ class Extractor:
         text: str | None = None
         queues: list[tuple[int, str, str]] = []
         objs: dict[str, list[tuple[int, str]]] = {"sleep": [], "wake": []}
+        # locks handed to a transaction here, and the calls that end it: a
+        # commit or cancel releases what this function joined to it
+        joined: dict[str, set[str]] = {}
+        commits: list[tuple[int, str]] = []
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
             for kind, table in (("sleep", self.sleep_calls), ("wake", self.wake_calls)):
                 if callee in table:
@@ -361,6 +365,13 @@ class Extractor:
                     obj = syntax.nth_arg(cnode, table[callee])
                     if obj is not None:
                         objs[kind].append((ci, self.locks.chain(obj, types)))
+            if callee in self.locks.joins:
+                if text is None:
+                    text = (fnode.text or b"").decode("latin-1")
+                for cls in self.locks.handed(callee, cnode, text):
+                    joined.setdefault(callee, set()).add(cls)
+            elif callee in self.locks.releases_joined:
+                commits.append((ci, self.locks.releases_joined[callee]))
             op = self.locks.op(callee)
             if op is not None:
                 if types is None:
@@ -374,6 +385,8 @@ class Extractor:
             elif callee in self.queue_calls:
                 work = syntax.work_field(cnode, self.queue_calls[callee])
                 queues.append((ci, syntax.work_field(cnode), work))
+        for ci, join in commits:
+            locks += [(ci, RELEASE, cls) for cls in sorted(joined.get(join, ()))]
         scope = Params(fnode, decl, writes, self.same_object) if body is not None else None
         guards, cargs = conditions(scope, body, [c[4] for c in calls])
         return FuncFacts(

@@ -15,7 +15,7 @@ import re
 import tree_sitter_c
 from tree_sitter import Language, Node, Query, QueryCursor
 
-from nofsbot.config import Reclaim
+from nofsbot.config import LockWrapper, Reclaim
 
 ACQUIRE, TRYLOCK, RELEASE = "acquire", "trylock", "release"
 PAGE_LOCK = "<page lock>"
@@ -55,6 +55,9 @@ class LockReader:
         self.wrappers = {w.name: (ACQUIRE, w) for w in reclaim.wrappers}
         self.wrappers.update({w.trylock: (TRYLOCK, w) for w in reclaim.wrappers})
         self.wrappers.update({w.release: (RELEASE, w) for w in reclaim.wrappers})
+        # handoffs by their join, and the calls that release what was joined
+        self.joins = {h.join: h for h in reclaim.handoffs}
+        self.releases_joined = {r: h.join for h in reclaim.handoffs for r in h.release}
 
     def op(self, name: str) -> str | None:
         c = self.cfg
@@ -88,6 +91,15 @@ class LockReader:
                 out.setdefault(_text(v[0]), _text(t[0]))
         return out
 
+    def handed(self, name: str, call: Node, body: str) -> tuple[str, ...]:
+        """The lock classes a handoff call NAME (xfs_trans_ijoin(tp, ip,
+        XFS_ILOCK_EXCL)) gives away: none for flags 0."""
+        h = self.joins[name]
+        args = call.child_by_field_name("arguments")
+        argv = [a for a in args.named_children if a.type != "comment"] if args else []
+        flags = _text(argv[h.arg]) if len(argv) > h.arg else ""
+        return self._decode(self.wrappers[h.wrapper][1], flags, body)
+
     def classes(
         self, name: str, call: Node, types: dict[str, str], body: str = ""
     ) -> tuple[str, ...]:
@@ -100,20 +112,7 @@ class LockReader:
             return (PAGE_LOCK,)
         if name in self.wrappers:
             w = self.wrappers[name][1]
-            flags = _text(argv[w.arg]) if len(argv) > w.arg else ""
-            out: list[str] = []
-            for text in _values(flags, body):
-                if text.startswith(RETURNED):
-                    out.append(text)  # the locks that call returns holding
-                    continue
-                got = [cls for token, cls in sorted(w.classes.items()) if token in text]
-                # lockdep subclasses (XFS_ILOCK_RTBITMAP) are classes of their own
-                for token, sub in sorted(w.subclasses.items()):
-                    plain = sub.partition("/")[0]
-                    if token in text and plain in got:
-                        got[got.index(plain)] = sub
-                out += got
-            return tuple(dict.fromkeys(out))
+            return self._decode(w, _text(argv[w.arg]) if len(argv) > w.arg else "", body)
         if not argv:
             return ()
         # lockdep: a nonzero subclass (`inode_lock_nested(ea_inode,
@@ -127,6 +126,21 @@ class LockReader:
                 return (f"inode.{c.inode_field[name]}{suffix}",)
             return (self.chain(base, types, c.inode_field[name]) + suffix,)
         return (self.chain(argv[0], types, "") + suffix,)
+
+    def _decode(self, w: LockWrapper, flags: str, body: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for text in _values(flags, body):
+            if text.startswith(RETURNED):
+                out.append(text)  # the locks that call returns holding
+                continue
+            got = [cls for token, cls in sorted(w.classes.items()) if token in text]
+            # lockdep subclasses (XFS_ILOCK_RTBITMAP) are classes of their own
+            for token, sub in sorted(w.subclasses.items()):
+                plain = sub.partition("/")[0]
+                if token in text and plain in got:
+                    got[got.index(plain)] = sub
+            out += got
+        return tuple(dict.fromkeys(out))
 
     def chain(self, expr: Node, types: dict[str, str], extra: str = "") -> str:
         text = " ".join(_text(expr).split()).lstrip("&").strip()

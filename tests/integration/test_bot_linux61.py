@@ -46,6 +46,10 @@ CONVERTED = (
     "xfs_zero_extent",
     "xfs_mru_cache_insert",
     "xfs_attri_init",
+    "xfs_defer_add",
+    "xfs_iroot_realloc",
+    "xfs_iroot_realloc",
+    "xfs_iroot_realloc",
     "xlog_cil_ctx_alloc",
 )
 

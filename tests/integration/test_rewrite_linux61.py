@@ -66,6 +66,12 @@ XFS_FLAG_EDITS = {
     ("fs/xfs/xfs_attr_item.c", 862),
     ("fs/xfs/xfs_bmap_util.c", 68),
     ("fs/xfs/xfs_mru_cache.c", 430),
+    # reached outside a transaction only by the in-memory COW conversion,
+    # whose NULL cursor never gets to the btree code
+    ("fs/xfs/libxfs/xfs_defer.c", 653),
+    ("fs/xfs/libxfs/xfs_inode_fork.c", 385),
+    ("fs/xfs/libxfs/xfs_inode_fork.c", 400),
+    ("fs/xfs/libxfs/xfs_inode_fork.c", 426),
     # in the CIL push work, once it has a scope (xfs_log_cil.c:104)
     ("fs/xfs/xfs_log_cil.c", 104),
     # mixed: xfs_attri_init() runs in transactions, and unscoped only in log
@@ -174,9 +180,9 @@ def test_rewrite_xfs_touches_only_planned_sites(
         for s in c["sites"]
     }
     assert flags == XFS_FLAG_EDITS
-    # the two scopes, then one commit per file and class: 21 flag edits and
+    # the two scopes, then one commit per file and class: 25 flag edits and
     # 2 scopes planned, in 20 commits
-    assert r["planned"] == 23 and len(r["commits"]) == 20
+    assert r["planned"] == 27 and len(r["commits"]) == 20
     assert r["unbalanced"] == []  # the checker ran on the touched files
     assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
