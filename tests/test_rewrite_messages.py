@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nofsbot.cli import main
-from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
+from nofsbot.model import Boundary, Class, Context, Evidence, Finding, Kind, Site
 from nofsbot.rewrite import messages
 from tests.conftest import committed, git
 from tests.publish.test_series import check_golden
@@ -117,3 +117,17 @@ def test_kmem_message_golden(tmp_path: Path, spatch: str) -> None:
                  "--worktree", str(wt)]) == 0  # fmt: skip
     check_golden("kmem-message.txt", git(tree, "log", "-1", "--format=%B", "k"))
     assert git(tree, "show", f"k:{PATH}") == (cases / "kmem.after.c").read_text()
+
+
+def test_a_stored_mask_is_described_by_its_later_uses() -> None:
+    # INIT_RADIX_TREE(&qi->qi_uquota_tree, GFP_NOFS) allocates nothing itself:
+    # radix_tree_insert() under qi_tree_lock does, with the stored mask
+    site = Site(PATH, 10, 20, "init", Kind.STORED, "GFP_NOFS", "GFP_NOFS", "INIT_RADIX_TREE", 1)
+    use = ev("insert", 799, "radix_tree_insert() uses the stored mask inside a scope")
+    f = Finding(site, Context.NEVER, Class.REDUNDANT, "", (use,))
+    _, body = messages.message(PATH, [f])
+    assert body.startswith("init() stores GFP_NOFS for allocations made later.")
+    assert "Every path to" not in body and "insert(): radix_tree_insert() uses" in body
+    b = Boundary(PATH, "insert", 798, "cache.lock", (802,))
+    _, body = messages.scope_message(b, [f])
+    assert "under it, with the mask init() stored for later allocations." in body.replace("\n", " ")

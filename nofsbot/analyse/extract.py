@@ -11,7 +11,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from nofsbot.analyse import ir, scopes, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
-from nofsbot.analyse.guards import Params, conditions
+from nofsbot.analyse.guards import DEREF, Params, conditions
 from nofsbot.analyse.locks import RELEASE, LockReader
 from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
@@ -327,12 +327,6 @@ class Extractor:
             skeleton = ir.build(body, events, marks)
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
-        users = self.cfg.apis.store_users
-        store_uses = tuple(
-            (ci, syntax.last_name(syntax.arg_text(c[4], users[c[2]])))
-            for ci, c in enumerate(calls)
-            if c[2] in users
-        )
         pagecache = tuple(
             (
                 ci,
@@ -388,6 +382,19 @@ class Extractor:
         for ci, join in commits:
             locks += [(ci, RELEASE, cls) for cls in sorted(joined.get(join, ()))]
         scope = Params(fnode, decl, writes, self.same_object) if body is not None else None
+        inits = syntax.call_inits(body, writes) if body is not None else {}
+        users = self.cfg.apis.store_users
+        store_uses = tuple(
+            (ci, _stored_object(syntax.arg_text(c[4], users[c[2]]), scope, inits, writes))
+            for ci, c in enumerate(calls)
+            if c[2] in users
+        )
+        arg_calls = tuple(
+            (ci, k, inits[a])
+            for ci, c in enumerate(calls)
+            for k, a in enumerate(syntax.arg_names(c[4]))
+            if a in inits
+        )
         guards, cargs = conditions(scope, body, [c[4] for c in calls])
         return FuncFacts(
             name=name,
@@ -406,6 +413,8 @@ class Extractor:
             cookie_saves=cookies,
             pagecache=pagecache,
             store_uses=store_uses,
+            ret_fields=syntax.returned_fields(body) if body is not None else (),
+            arg_calls=arg_calls,
             guards=guards,
             cargs=cargs,
             results=results,
@@ -440,3 +449,21 @@ class Extractor:
         return tuple(out) if any(out) else ()
 
     # -- references --------------------------------------------------------
+
+
+def _stored_object(
+    text: str, params: Params | None, inits: dict[str, str], writes: dict[str, list[int]]
+) -> str:
+    """How a call names the object whose stored mask it uses: a field name
+    (`&mru->store`), "#k" for the function's parameter k, or "=g" for a
+    local set from g()."""
+    k = params.index.get(text, DEREF) if params is not None else DEREF
+    if params is not None and k < DEREF and text not in params.assigns:
+        return f"#{k}"
+    if text in inits:
+        return "=" + inits[text]
+    if re.fullmatch(r"&?\s*\w+(\s*(->|\.)\s*\w+)+", text):
+        return syntax.last_name(text)  # &mru->store
+    if re.fullmatch(r"\w+", text) and text not in writes:
+        return text  # a global
+    return ""  # a local set elsewhere, an array element: not followed

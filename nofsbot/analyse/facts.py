@@ -63,7 +63,15 @@ class FuncFacts:
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
     # page-cache allocations: (call index, mapping, the gfp argument or '' if none)
     pagecache: tuple[tuple[int, str, str], ...] = ()
-    store_uses: tuple[tuple[int, str], ...] = ()  # (call index, stored object): radix_tree_insert
+    # (call index, stored object): radix_tree_insert; the object is a field
+    # name, "#k" (the function's parameter k) or "=g" (a local set from g())
+    store_uses: tuple[tuple[int, str], ...] = ()
+    # the fields of `return &x->f;` when every return is one or NULL
+    # (xfs_dquot_tree() returns &qi->qi_uquota_tree, ..)
+    ret_fields: tuple[str, ...] = ()
+    # (call index, argument index, g): an argument that is a local
+    # initialised from g() and never written again
+    arg_calls: tuple[tuple[int, int, str], ...] = ()
     # conditions on the parameters under which a call runs (guards.py)
     guards: tuple[tuple[int, tuple[tuple[int, str, str], ...]], ...] = ()
     # arguments that are constants or parameters: (call index, per argument)

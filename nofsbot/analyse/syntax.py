@@ -379,3 +379,54 @@ def uses_of(
             if a.type == "identifier" and a.text and a.text.decode() == variable:
                 out.append(shown(callee))
     return tuple(dict.fromkeys(out))
+
+
+def call_inits(body: Node, writes: dict[str, list[int]]) -> dict[str, str]:
+    """Locals the body's declarations initialise from a call and nothing
+    writes again: `struct radix_tree_root *tree = xfs_dquot_tree(qi, type);`
+    -> {"tree": "xfs_dquot_tree"}."""
+    out: dict[str, str] = {}
+    for d in body.named_children:
+        if d.type != "declaration":
+            continue
+        for init in d.named_children:
+            if init.type != "init_declarator":
+                continue
+            value = init.child_by_field_name("value")
+            name = decl_name(init.child_by_field_name("declarator"))
+            if value is None or not name or len(writes.get(name, ())) != 1:
+                continue
+            fn = value.child_by_field_name("function") if value.type == "call_expression" else None
+            if fn is not None and fn.type == "identifier":
+                out[name] = fold(fn.text)
+    return out
+
+
+def arg_names(call: Node) -> list[str]:
+    """Each argument of CALL that is a bare identifier, else ""."""
+    args = call.child_by_field_name("arguments")
+    named = [a for a in args.named_children if a.type != "comment"] if args else []
+    return [fold(a.text) if a.type == "identifier" else "" for a in named]
+
+
+def returned_fields(body: Node) -> tuple[str, ...]:
+    """The fields of `return &x->f;` (or `&x.f`) when every return of the
+    body is one of those or NULL; () otherwise."""
+    out: list[str] = []
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type == "return_statement":
+            value = n.named_children[0] if n.named_children else None
+            text = fold(value.text) if value is not None else ""
+            if text == "NULL":
+                continue
+            if value is None or value.type != "pointer_expression" or not text.startswith("&"):
+                return ()
+            arg = value.child_by_field_name("argument")
+            if arg is None or arg.type != "field_expression":
+                return ()
+            out.append(last_name(text))
+            continue
+        stack.extend(n.named_children)
+    return tuple(dict.fromkeys(sorted(out)))

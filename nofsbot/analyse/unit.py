@@ -97,7 +97,11 @@ def analyse_unit(
                 None,
             )
             later = next(
-                (_later(prog, model, uses.get(obj, [])) for i, obj in f.stores if i == si and obj),
+                (
+                    _later(prog, model, uses.get(obj, []) + uses.get(UNKNOWN, []))
+                    for i, obj in f.stores
+                    if i == si and obj
+                ),
                 None,
             )
             wait = waited.get(fn.id) if fn is not None else None
@@ -427,13 +431,47 @@ def _flushed_work(prog: Program) -> dict[int, Evidence]:
 
 
 def _store_uses(prog: Program) -> dict[str, list[tuple[Fn, int]]]:
-    """Calls using a stored mask (radix_tree_insert), by the object's name."""
+    """Calls using a stored mask (radix_tree_insert), by the object's name.
+    An object passed in by every caller as a local set from a helper that
+    returns `&qi->qi_uquota_tree` or another field counts as a use of each of
+    those fields; one whose name cannot be followed is filed under UNKNOWN,
+    a use of any stored object."""
     out: dict[str, list[tuple[Fn, int]]] = {}
     for fn in prog.fns:
         for ci, obj in fn.facts.store_uses:
-            if obj:
-                out.setdefault(obj, []).append((fn, ci))
+            for name in _object_names(prog, fn, obj) or (UNKNOWN,):
+                out.setdefault(name, []).append((fn, ci))
     return out
+
+
+UNKNOWN = "?"
+
+
+def _object_names(prog: Program, fn: Fn, obj: str) -> tuple[str, ...]:
+    """The field names OBJ (a store_uses object of FN) can be, or ()."""
+    if obj.startswith("="):
+        return _returned(prog, fn.path, obj[1:])
+    if not obj.startswith("#"):
+        return (obj,) if obj else ()
+    k = int(obj[1:])
+    names: list[str] = []
+    for caller, ci in fn.callers:
+        g = prog.fns[caller]
+        helper = next((h for c, i, h in g.facts.arg_calls if c == ci and i == k), None)
+        got = _returned(prog, g.path, helper) if helper else ()
+        if not got:
+            return ()
+        names += got
+    return tuple(dict.fromkeys(names))
+
+
+def _returned(prog: Program, path: str, helper: str) -> tuple[str, ...]:
+    fields: list[str] = []
+    for t in prog.resolve(path, helper):
+        if not prog.fns[t].facts.ret_fields:
+            return ()
+        fields += prog.fns[t].facts.ret_fields
+    return tuple(dict.fromkeys(fields))
 
 
 def _later(prog: Program, model: reclaim.Model, uses: list[tuple[Fn, int]]) -> Later:

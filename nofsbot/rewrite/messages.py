@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from nofsbot.drafts import path_prefix
-from nofsbot.model import Boundary, ChokePoint, Class, Evidence, Finding
+from nofsbot.model import Boundary, ChokePoint, Class, Evidence, Finding, Kind
 
 _SUBJECTS = {
     Class.REDUNDANT: "use GFP_KERNEL in {where}, already in a NOFS scope",
@@ -46,10 +46,13 @@ def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
     if len(subject) > 75:
         subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}()"
     sites = sorted({f"{f.site.function or '?'}()" for f in covered})
+    where = f"in {', '.join(sites)}"
+    if all(f.site.kind is Kind.STORED for f in covered):
+        where = f"with the mask {', '.join(sites)} stored for later allocations"
     paras = [
         wrap(
-            f"{b.function}() takes {b.lock} and allocates with GFP_NOFS under it, in "
-            f"{', '.join(sites)}. Memory reclaim takes the same lock:"
+            f"{b.function}() takes {b.lock} and allocates with GFP_NOFS under it, "
+            f"{where}. Memory reclaim takes the same lock:"
         ),
         steps(_reclaim_steps(covered)),
         wrap(
@@ -116,6 +119,14 @@ def message(path: str, group: list[Finding]) -> tuple[str, str]:
                     f"cache only {c.function}() allocates, and it does so inside a NOFS "
                     "scope already, so the mask adds nothing; make it GFP_KERNEL, which "
                     "keeps the page cache out of highmem and movable memory as before."
+                )
+            )
+        elif klass is Class.REDUNDANT and all(f.site.kind is Kind.STORED for f in sites):
+            paras.append(
+                wrap(
+                    f"{fn}() stores GFP_NOFS for allocations made later. Every call that "
+                    "allocates with it runs inside a NOFS scope, so GFP_NOFS adds "
+                    "nothing; use GFP_KERNEL and keep the other flags."
                 )
             )
         else:

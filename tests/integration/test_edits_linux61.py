@@ -23,7 +23,15 @@ ROOT = Path(__file__).parent.parent.parent
 # (xfs_log_cil.c:104) are needs-scope: they only become flag edits once
 # `nofsbot rewrite` has opened their scopes, so the plan of the unchanged
 # tree leaves them out.
-XFS_SCOPED = {("fs/xfs/xfs_attr_list.c", 113), ("fs/xfs/xfs_log_cil.c", 104)}
+# converted only once their scope is in: the ILOCK section, the CIL push
+# work, and the dquot trees whose insert gets a scope
+XFS_SCOPED = {
+    ("fs/xfs/xfs_attr_list.c", 113),
+    ("fs/xfs/xfs_log_cil.c", 104),
+    ("fs/xfs/xfs_qm.c", 647),
+    ("fs/xfs/xfs_qm.c", 648),
+    ("fs/xfs/xfs_qm.c", 649),
+}
 
 # 6.1 fs/ext4 gets one flag edit: ext4_read_inline_link (inline.c:1656) is
 # unneeded: its only caller is ->get_link ext4_get_link() (symlink.c:87),

@@ -72,6 +72,10 @@ XFS_FLAG_EDITS = {
     ("fs/xfs/libxfs/xfs_inode_fork.c", 385),
     ("fs/xfs/libxfs/xfs_inode_fork.c", 400),
     ("fs/xfs/libxfs/xfs_inode_fork.c", 426),
+    # the dquot trees' stored mask, once their insert has a scope
+    ("fs/xfs/xfs_qm.c", 647),
+    ("fs/xfs/xfs_qm.c", 648),
+    ("fs/xfs/xfs_qm.c", 649),
     # in the CIL push work, once it has a scope (xfs_log_cil.c:104)
     ("fs/xfs/xfs_log_cil.c", 104),
     # mixed: xfs_attri_init() runs in transactions, and unscoped only in log
@@ -166,23 +170,29 @@ def test_rewrite_xfs_touches_only_planned_sites(
     # their allocations are also reached outside them (test_scan_linux61.py).
     assert subjects[0] == "xfs: open a NOFS scope in xfs_attr_list() while xfs_inode.i_lock is held"
     assert r["commits"][0]["sites"] == [{"path": "fs/xfs/xfs_attr_list.c", "line": 535}]
+    # then the quota tree insert: the dquot trees' stored GFP_NOFS
+    # (xfs_qm.c:647-649) is used by radix_tree_insert() under qi_tree_lock
+    # (xfs_dquot.c:798), which the dquot shrinker takes (xfs_qm_dqfree_one(),
+    # xfs_qm.c:1639); 6.12 has this scope
+    assert subjects[1] == "xfs: open a NOFS scope in xfs_qm_dqget_cache_insert()"
+    assert r["commits"][1]["sites"] == [{"path": "fs/xfs/xfs_dquot.c", "line": 798}]
     # then the CIL push work, which reclaim waits for, in a scope of its own
     # (test_scan_linux61.py: test_cil_push_work_needs_its_own_scope)
-    assert subjects[1] == "xfs: run xlog_cil_push_work() in a NOFS scope"
-    assert r["commits"][1]["sites"] == [{"path": "fs/xfs/xfs_log_cil.c", "line": 1175}]
+    assert subjects[2] == "xfs: run xlog_cil_push_work() in a NOFS scope"
+    assert r["commits"][2]["sites"] == [{"path": "fs/xfs/xfs_log_cil.c", "line": 1175}]
     # each commit names its sites as of its parent (xfs_attri_init()'s commit
     # moves xfs_trans_get_attrd()'s site in xfs_attr_item.c by a line): as
     # of the base, they are the planned ones
     parents = [r["base"], *(c["sha"] for c in r["commits"])]
     flags = {
         (s["path"], old_line(diff_hunks(linux61, r["base"], parent, s["path"]), s["line"]))
-        for parent, c in zip(parents[2:], r["commits"][2:], strict=False)
+        for parent, c in zip(parents[3:], r["commits"][3:], strict=False)
         for s in c["sites"]
     }
     assert flags == XFS_FLAG_EDITS
-    # the two scopes, then one commit per file and class: 25 flag edits and
-    # 2 scopes planned, in 20 commits
-    assert r["planned"] == 27 and len(r["commits"]) == 20
+    # the three scopes, then one commit per file and class: 28 flag edits and
+    # 3 scopes planned, in 22 commits
+    assert r["planned"] == 31 and len(r["commits"]) == 22
     assert r["unbalanced"] == []  # the checker ran on the touched files
     assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
@@ -197,10 +207,18 @@ def test_rewrite_xfs_touches_only_planned_sites(
     assert removed == flags | DEAD_CHECKS  # the scope only adds lines
     # a kmem_*() call that becomes kzalloc() says so in the subject
     assert "xfs: use kzalloc() for kmem_zalloc() in 4 functions, in a NOFS scope" in subjects
-    # never the anti-pattern: in xfs_attr_list.c each save opens right after
-    # the lock is taken and each restore comes right before it is released;
-    # the CIL push work saves first thing and restores before each return
-    # and at its end
+    # never the anti-pattern: in xfs_attr_list.c and xfs_dquot.c each save
+    # opens right after the lock is taken and each restore comes right
+    # before it is released; the CIL push work saves first thing and
+    # restores before each return and at its end
+    takes = {
+        "fs/xfs/xfs_attr_list.c": "xfs_ilock_attr_map_shared(",
+        "fs/xfs/xfs_dquot.c": "mutex_lock(&qi->qi_tree_lock)",
+    }
+    releases = {
+        "fs/xfs/xfs_attr_list.c": "xfs_iunlock(",
+        "fs/xfs/xfs_dquot.c": "mutex_unlock(&qi->qi_tree_lock)",
+    }
     for pf in patch:
         work = pf.path == "fs/xfs/xfs_log_cil.c"
         for h in pf:
@@ -212,13 +230,13 @@ def test_rewrite_xfs_touches_only_planned_sites(
                         assert before[-1].strip() == "{"
                         assert before[-2].strip() == "struct work_struct	*work)"
                     else:
-                        assert "xfs_ilock_attr_map_shared(" in before[-1]
+                        assert takes[pf.path] in before[-1]
                 if ln.is_added and "memalloc_nofs_restore" in ln.value:
                     after = lines[i + 1].value.strip()
                     if work:
                         assert after.startswith("return") or after == "}"
                     else:
-                        assert "xfs_iunlock(" in after
+                        assert releases[pf.path] in after
     assert git(linux61, "status", "--porcelain=v1") == status
     assert git(linux61, "rev-parse", "HEAD").strip() == r["base"]
 

@@ -90,6 +90,11 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     #   whose xrep_attempt() scrub.c:537 calls although repair.h has a stub.
     # - needs-scope too: xlog_cil_ctx_alloc() (xfs_log_cil.c:104), in the CIL
     #   push work that reclaim waits for (test_cil_push_work_needs_its_own_scope).
+    # - needs-scope too: the three dquot trees' stored GFP_NOFS
+    #   (xfs_qm.c:647-649), used by radix_tree_insert() in
+    #   xfs_qm_dqget_cache_insert() under qi_tree_lock, which the dquot
+    #   shrinker takes; the tree comes from xfs_dquot_tree() through
+    #   xfs_qm_dqget()'s and xfs_qm_dqget_inode()'s argument.
     # - redundant: xfs_defer_add() (xfs_defer.c:653) and xfs_iroot_realloc()
     #   (xfs_inode_fork.c:385, 400, 426), GFP_KERNEL by 6.12. Outside a
     #   transaction only the in-memory COW conversion reached them
@@ -101,11 +106,11 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     #   xfs_log_quiesce() cancels calls it inside its transaction.
     assert counts["fs/xfs"] == {
         "redundant": 19,
-        "needs-scope": 2,
+        "needs-scope": 5,
         "noop-mask": 1,
         "unneeded": 2,
         "mixed": 1,
-        "keep": 33,
+        "keep": 30,
     }
     assert counts["fs/quota"] == {"keep": 16}
 
@@ -158,9 +163,15 @@ def test_xfs_buftarg_at_mount_is_not_redundant(scans: dict[str, dict[str, object
 def test_xfs_keeps(scans: dict[str, dict[str, object]]) -> None:
     # GFP_KERNEL | GFP_NOFS in xfs_inode_item_precommit_check is GFP_KERNEL.
     assert site(scans["fs/xfs"], "fs/xfs/xfs_inode_item.c", 48)["class"] == "noop-mask"
-    # INIT_RADIX_TREE stores the mask for radix_tree_insert() later.
+    # INIT_RADIX_TREE stores the mask for radix_tree_insert() later, which
+    # xfs_qm_dqget_cache_insert() calls under qi_tree_lock with the tree
+    # xfs_dquot_tree() picked; the dquot shrinker takes that lock
+    # (xfs_qm_dqfree_one(), xfs_qm.c:1639): a scope there, as 6.12 has.
     s = site(scans["fs/xfs"], "fs/xfs/xfs_qm.c", 647)
-    assert (s["class"], s["kind"]) == ("keep", "stored")
+    assert (s["class"], s["kind"]) == ("needs-scope", "stored")
+    assert s["boundary"]["path"] == "fs/xfs/xfs_dquot.c"  # type: ignore[index]
+    assert (s["boundary"]["line"], s["boundary"]["exits"]) == (798, [802, 812])  # type: ignore[index]
+    assert {("fs/xfs/xfs_dquot.c", 799), ("fs/xfs/xfs_qm.c", 1639)} <= evidence_at(s)
     # xfs_setup_inode() clears __GFP_FS on every data mapping, whose page
     # cache the generic read/write paths allocate: no choke point.
     s = site(scans["fs/xfs"], "fs/xfs/xfs_iops.c", 1293)

@@ -24,6 +24,45 @@ static bool maybe_shared(struct fx_inode *ip, int fork)
 	return false;
 }
 
+/* `if (c) return 0; .. if (type == START) return 1; return 0;`: one path
+ * returns true, and it needs type == START (btrfs may_wait_transaction()).
+ * may_wait_urgent() returns true on two paths, so nothing is known. */
+static int may_wait(struct fx_mount *mp, int type)
+{
+	if (test_bit(RECOVERING, &mp->flags))
+		return 0;
+	if (type == START)
+		return 1;
+	return 0;
+}
+
+static int may_wait_urgent(struct fx_mount *mp, int type)
+{
+	if (type == START)
+		return 1;
+	if (mp->urgent)
+		return 1;
+	return 0;
+}
+
+static void commit_now(struct fx_inode *ip)
+{
+	p = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
+}
+
+static void commit_soon(struct fx_inode *ip)
+{
+	p = kmalloc(8, GFP_NOFS);			/* expect: mixed sometimes */
+}
+
+static void start(struct fx_inode *ip, int type)
+{
+	if (ip->blocked && may_wait(ip->mp, type))
+		commit_now(ip);
+	if (may_wait_urgent(ip->mp, type))
+		commit_soon(ip);
+}
+
 static void to_tree(struct fx_inode *ip)
 {
 	p = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
@@ -58,6 +97,7 @@ static void convert(struct fx_inode *ip, int fork)
 static void cow_worker(struct work_struct *work)
 {
 	convert(work_to_ip(work), COW_FORK);
+	start(work_to_ip(work), JOIN);
 }
 
 static void data_worker(struct work_struct *work)
@@ -67,6 +107,7 @@ static void data_worker(struct work_struct *work)
 	if (xfs_trans_alloc(mp, &M_RES(mp)->tr_write, 0, 0, 0, &tp))
 		return;
 	convert(work_to_ip(work), DATA_FORK);
+	start(work_to_ip(work), START);
 	xfs_trans_commit(tp);
 }
 
