@@ -10,7 +10,7 @@ call a filesystem's ops back in their caller's context.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,9 @@ class CallbackEntry:
     calls: dict[str, int]
     holds: tuple[str, ...] = ()
     note: str = ""
+    # constant arguments the call passes it: parameter index -> value
+    # (buffer.c's read helpers call get_block(inode, block, bh, 0))
+    args: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,15 @@ def _table(item: Any, path: Path, section: str, keys: Mapping[str, type]) -> dic
         if typ is tuple:
             out[k] = _strings(v, path, f"{section}.{k}")
         elif typ is dict:
-            if not isinstance(v, dict) or not all(
-                isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v.values()
+            what = "argument index = value" if k == "args" else "callee = argument index"
+            if (
+                not isinstance(v, dict)
+                or not all(
+                    isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v.values()
+                )
+                or (k == "args" and not all(str(key).isdigit() for key in v))
             ):
-                raise ConfigError(str(path), f"{section}.{k}", "expected callee = argument index")
+                raise ConfigError(str(path), f"{section}.{k}", f"expected {what}")
             out[k] = dict(v)
         elif not isinstance(v, typ):
             raise ConfigError(str(path), f"{section}.{k}", f"expected {typ.__name__}")
@@ -120,7 +128,7 @@ def load(path: Path, data: dict[str, Any]) -> Entries:
         "via": tuple,
         "note": str,
     }
-    cb_keys = {"name": str, "calls": dict, "holds": tuple, "note": str}
+    cb_keys = {"name": str, "calls": dict, "holds": tuple, "note": str, "args": dict}
     ops = []
     for item in data.get("ops", []):
         t = _table(item, path, "ops", ops_keys)

@@ -57,10 +57,23 @@ def test_adding_a_provider_is_a_data_change(tmp_path: Path) -> None:
 
 def test_a_handoff_names_a_known_wrapper(tmp_path: Path) -> None:
     assert [h.join for h in config.load().reclaim.handoffs] == ["xfs_trans_ijoin"]
+    err = broken(tmp_path, "reclaim.toml", 'wrapper = "xfs_ilock"', 'wrapper = "xfs_lock"')
+    assert "handoff.wrapper" in err and "xfs_lock" in err
+
+
+def test_callback_arguments_are_indexed_by_position(tmp_path: Path) -> None:
+    readers = [c for c in config.load().entries.callbacks if c.calls.get("mpage_readahead")]
+    assert [c.args for c in readers] == [{"3": 0}]
+    err = broken(tmp_path, "entries.toml", "args = { 3 = 0 }", "args = { create = 0 }")
+    assert "callback.args" in err and "argument index = value" in err
+
+
+def broken(tmp_path: Path, name: str, old: str, new: str) -> str:
+    """The error loading the shipped config with OLD replaced by NEW in NAME."""
     d = copy(tmp_path)
-    (d / "reclaim.toml").write_text(
-        (d / "reclaim.toml").read_text().replace('wrapper = "xfs_ilock"', 'wrapper = "xfs_lock"')
-    )
+    text = (d / name).read_text()
+    assert old in text
+    (d / name).write_text(text.replace(old, new))
     with pytest.raises(ConfigError) as e:
         config.load(d)
-    assert "handoff.wrapper" in str(e.value) and "xfs_lock" in str(e.value)
+    return str(e.value)

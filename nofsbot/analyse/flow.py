@@ -68,7 +68,7 @@ def contexts(prog: Program, skip: Container[str]) -> None:
             contrib = elems(g, ci, mine)
             for t in targets:
                 callee = prog.fns[t]
-                nb = callee.admit(b) if callee.name not in skip else None
+                nb = g.enter(ci, callee, b) if callee.name not in skip else None
                 if nb is None:
                     continue
                 prog.live.add((gid, ci))

@@ -236,7 +236,8 @@ def _across(prog: Program, m: Model) -> None:
     work: deque[Node] = deque()
 
     def reach(t: int, b: Binding, classes: set[str], why: tuple[int, int, Binding]) -> None:
-        got = prog.fns[t].admit(b)
+        caller, ci = why[0], why[1]
+        got = prog.fns[caller].enter(ci, prog.fns[t], b) if caller >= 0 else prog.fns[t].admit(b)
         if got is None:
             return  # a call that passes NULL where the callee dereferences it
         b = got

@@ -69,6 +69,9 @@ class Fn:
     # guards whose calls (`if (xfs_bmap_needs_btree(ip, whichfork))`) were
     # turned into conditions on this function's parameters (Program)
     call_guards: dict[int, tuple[guards.Guard, ...]] = field(default_factory=dict)
+    # (call index, callback) -> the constant arguments that call passes the
+    # function it calls back (get_block's create = 0 from the readers)
+    callback_args: dict[tuple[int, int], guards.Binding] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -97,6 +100,11 @@ class Fn:
         if not args or args[0] is None or args[0][0] not in ("p", "s"):
             return False
         return dict(binding).get(int(args[0][1])) == guards.FREED
+
+    def enter(self, ci: int, t: Fn, binding: guards.Binding) -> guards.Binding | None:
+        """T's binding for call CI of this function, made with BINDING (what
+        step() gives): a callback gets the arguments its caller passes it."""
+        return t.admit(self.callback_args.get((ci, t.id), binding))
 
     def crashes(self, binding: guards.Binding) -> bool:
         """Entered with BINDING, the function would dereference NULL first."""
@@ -362,6 +370,10 @@ class Program:
                     self.fns[t].callers.append((caller.id, ci))
                 if cb.holds:
                     self.call_holds[(caller.id, ci)] = (cb.holds, f"{call}(): {cb.note}")
+                if cb.args:
+                    fixed = tuple(sorted((int(k), ("c", str(v))) for k, v in cb.args.items()))
+                    for t in targets:
+                        caller.callback_args[(ci, t)] = fixed
 
     # -- scope summaries (scopes.py) -----------------------------------------
 

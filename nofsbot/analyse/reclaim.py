@@ -237,7 +237,7 @@ def _reach(prog: Program, entries: list[Entry]) -> Reach:
             if b is None:
                 continue
             for t in targets:
-                got = prog.fns[t].admit(b)
+                got = fn.enter(ci, prog.fns[t], b)
                 if got is None:
                     continue
                 nb = got
