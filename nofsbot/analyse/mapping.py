@@ -58,7 +58,9 @@ def choke_point(
     in, else the inode variable itself. The page-cache allocations on it in
     the subsystem decide: exactly one function is a choke point; none means
     the generic paths outside allocate it (every data mapping of the
-    filesystem); several mean the mask cannot be localised.
+    filesystem); several mean the mask cannot be localised. An owner named
+    only by a variable (`dir->i_mapping` of a parameter) is no choke point:
+    that inode's page cache may be allocated elsewhere under another name.
     """
     words = [k for k in keys if k]
     hits = [c for c in index if any(re.search(rf"\b{re.escape(k)}\b", c.mapping) for k in words)]
@@ -89,6 +91,15 @@ def choke_point(
         return MappingVerdict(
             f"{function}() ({path}, line {lines}) is the only page-cache allocation on it, "
             f"but the mask `{mask}` is not GFP_NOFS: nofsbot does not rewrite it",
+            None,
+        )
+    if len(words) == 1 and re.match(rf"\(?\s*{re.escape(words[0])}\s*->", expr):
+        # `dir->i_mapping` of a parameter or local: any inode, which other
+        # code (truncate, write_begin) reaches under other names
+        return MappingVerdict(
+            f"cannot be localised: {expr} is the mapping of whatever inode {words[0]} is, "
+            "not of a private inode kept in a field, so page cache allocated on it "
+            "elsewhere under another name is not seen",
             None,
         )
     scoped = all(c.scoped for c in hits)

@@ -52,6 +52,15 @@ def test_choke_point_with_its_own_gfp_is_not_localisable() -> None:
     assert got.choke is None and "its own gfp" in got.reason
 
 
+def test_mapping_of_an_inode_named_only_by_a_variable_is_not_localisable() -> None:
+    # reiserfs_get_page(dir, n) sets the mask on dir->i_mapping: any inode,
+    # whose page cache truncate allocates as inode->i_mapping
+    got = choke_point(INDEX, "dir->i_mapping", ("dir",), "GFP_NOFS")
+    assert got.choke is None and "whatever inode dir is" in got.reason
+    # a field the private inode is kept in names it wherever it is used
+    assert choke_point(INDEX, "dir->i_mapping", ("direct_inode",), "GFP_NOFS").choke is not None
+
+
 def test_only_a_plain_gfp_nofs_mask_moves() -> None:
     got = choke_point(
         INDEX, "inode->i_mapping", ("direct_inode",), "mapping_gfp_constraint(m, ~__GFP_FS)"

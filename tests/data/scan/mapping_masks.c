@@ -26,3 +26,16 @@ int fill_super(struct super_block *sb, struct sb_info *sbi, struct inode *inode)
 	mapping_set_gfp_mask(inode->i_mapping, GFP_NOFS);	/* expect: keep unknown mapping-mask */
 	return 0;
 }
+
+// reiserfs_get_page(): the mask is set on the mapping of whatever inode the
+// caller passes, and read_mapping_page() on it is the only page-cache call
+// here. That inode is not kept in a field of its own, so page cache
+// allocated on it elsewhere (truncate's grab_cache_page(inode->i_mapping))
+// goes by another name: no choke point.
+struct page *get_page_of(struct inode *dir, unsigned long n)
+{
+	struct address_space *mapping = dir->i_mapping;
+
+	mapping_set_gfp_mask(mapping, GFP_NOFS);		/* expect: keep unknown mapping-mask */
+	return read_mapping_page(mapping, n, NULL);
+}
