@@ -156,6 +156,8 @@ class Reclaim:
     # conversions that give the same object (XFS_I(inode), container_of())
     same_object: frozenset[str] = frozenset()
     handoffs: tuple[Handoff, ...] = ()
+    # current->flags bits set in every reclaim context (PF_MEMALLOC)
+    task_flags: frozenset[str] = frozenset()
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -416,6 +418,7 @@ def _reclaim(path: Path) -> Reclaim:
             "pagecache": dict,
             "pagecache_gfp": dict,
             "instances": dict,
+            "context": dict,
         },
     )
     entry_keys = {
@@ -478,6 +481,7 @@ def _reclaim(path: Path) -> Reclaim:
     )
     alloc = _take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
     inst = _take(data.get("instances", {}), path, "instances", {"same_object": tuple})
+    ctx = _take(data.get("context", {}), path, "context", {"task_flags": tuple})
     return Reclaim(
         entries=tuple(entries),
         lru=_int_table(data.get("lru", {}), path, "lru"),
@@ -495,4 +499,5 @@ def _reclaim(path: Path) -> Reclaim:
         pagecache=_int_table(data.get("pagecache", {}), path, "pagecache"),
         pagecache_gfp=_int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
         same_object=frozenset(inst.get("same_object", ())),
+        task_flags=frozenset(ctx.get("task_flags", ())),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nofsbot.analyse.guards import DEREF, EMPTY, FREED, INT_LITERAL, Arg, Binding, Guard
+from nofsbot.analyse.guards import DEREF, FREED, INT_LITERAL, TASK, Arg, Binding, Guard
 
 
 def _int(text: str) -> int | None:
@@ -68,10 +68,11 @@ def allowed(guards: tuple[Guard, ...], binding: Binding) -> bool:
 
 def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
     """The callee's binding for a call with ARGS made under BINDING."""
-    if not args:
-        return EMPTY
     have = dict(binding)
-    out: list[tuple[int, tuple[str, str]]] = []
+    # the reclaim task state goes to every callee
+    out: list[tuple[int, tuple[str, str]]] = [(TASK, have[TASK])] if TASK in have else []
+    if not args:
+        return tuple(out)
     for k, a in enumerate(args):
         if a is None:
             continue

@@ -74,6 +74,7 @@ class Extractor:
         self.fs_masks = cfg.reclaim.fs_masks
         self.pagecache = cfg.reclaim.pagecache
         self.same_object = cfg.reclaim.same_object
+        self.task_flags = cfg.reclaim.task_flags
         self.pagecache_gfp = cfg.reclaim.pagecache_gfp
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
@@ -381,7 +382,11 @@ class Extractor:
                 queues.append((ci, syntax.work_field(cnode), work))
         for ci, join in commits:
             locks += [(ci, RELEASE, cls) for cls in sorted(joined.get(join, ()))]
-        scope = Params(fnode, decl, writes, self.same_object) if body is not None else None
+        scope = (
+            Params(fnode, decl, writes, self.same_object, self.task_flags)
+            if body is not None
+            else None
+        )
         inits = syntax.call_inits(body, writes) if body is not None else {}
         users = self.cfg.apis.store_users
         store_uses = tuple(

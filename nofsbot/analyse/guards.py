@@ -44,6 +44,12 @@ FREED = ("o", "freed")
 EMPTY: Binding = ()
 # the binding key of what parameter k points to (`cur = *curp`): DEREF + k
 DEREF = 100
+# the key of the task state of a reclaim context (`current->flags &
+# PF_MEMALLOC`, config/reclaim.toml [context]): "1" on every reclaim path,
+# and handed on to every callee
+TASK = -2
+# calls that return the truth of their argument
+_TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
 # distinct bindings kept per function before falling back to "any"
 MAX_BINDINGS = 8
 INT_LITERAL = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
@@ -85,12 +91,14 @@ class Params:
         decl: Node | None,
         writes: dict[str, list[int]],
         same_object: frozenset[str] = frozenset(),
+        task_flags: frozenset[str] = frozenset(),
     ) -> None:
         """WRITES: where each name is assigned, incremented or has its
         address taken in the function (byte offsets; a declaration with an
         initialiser counts). SAME_OBJECT: accessors whose result is the
         object their argument is part of (XFS_I(), container_of())."""
         self.same_object = same_object
+        self.task_flags = task_flags
         names: list[str] = []
         plist = decl.child_by_field_name("parameters") if decl is not None else None
         for p in plist.named_children if plist is not None else ():
@@ -298,14 +306,21 @@ class Params:
         return "|".join((str(g[0]), g[1], g[2], ta, tb))
 
     def atom(self, n: Node) -> Guard | None:
-        """A condition on one parameter, or None."""
+        """A condition on one parameter, or on the reclaim task state, or None."""
         n = _strip(n)
         neg = False
-        while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
-            neg = not neg
-            n = _strip(n.child_by_field_name("argument") or n)
+        while True:
+            if n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
+                neg = not neg
+                n = _strip(n.child_by_field_name("argument") or n)
+            elif (inner := _truth_arg(n)) is not None:
+                n = inner
+            else:
+                break
         g: Guard | None = None
-        if n.type == "identifier":
+        if self._task_flag(n):
+            g = (TASK, "truthy", "")
+        elif n.type == "identifier":
             name = _text(n)
             if name in self.index and self._stable(name, n):
                 g = (self.index[name], "truthy", "")
@@ -361,10 +376,25 @@ class Params:
                 spec.append(f"{k}={self.index[name]}")
         return (CALL, "call", _text(fn) + "\x00" + ";".join(spec)) if spec else None
 
+    def _task_flag(self, n: Node) -> bool:
+        """N is `current->flags & F` for a flag F every reclaim context has."""
+        if n.type != "binary_expression" or _text(n.child_by_field_name("operator")) != "&":
+            return False
+        left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+        sides = {_text(_strip(left)) if left else "", _text(_strip(right)) if right else ""}
+        return "current->flags" in sides and bool(sides & self.task_flags)
+
     def _false(self, cond: Node) -> list[Guard]:
         """The guards that hold when COND is false: a flipped comparison, or
-        `!f(..)`, `!p` turned round."""
+        `!f(..)`, `!p` turned round; both sides of `a || b`."""
         cond = _strip(cond)
+        if cond.type == "binary_expression" and _text(cond.child_by_field_name("operator")) == "||":
+            out: list[Guard] = []
+            for side in ("left", "right"):
+                sub = cond.child_by_field_name(side)
+                if sub is not None:
+                    out += self._false(sub)
+            return out
         if cond.type == "unary_expression" and _text(cond.child_by_field_name("operator")) == "!":
             inner = cond.child_by_field_name("argument")
             return self.conjunction(inner) if inner is not None else []
@@ -555,6 +585,18 @@ class Params:
             if text in self.same:
                 return ("s", str(self.same[text]))
         return None
+
+
+def _truth_arg(n: Node) -> Node | None:
+    """X of `WARN_ON_ONCE(X)`, `unlikely(X)` and the like."""
+    if n.type != "call_expression":
+        return None
+    fn = n.child_by_field_name("function")
+    args = n.child_by_field_name("arguments")
+    named = [a for a in args.named_children if a.type != "comment"] if args else []
+    if fn is None or _text(fn) not in _TRUTH_OF or len(named) != 1:
+        return None
+    return _strip(named[0])
 
 
 def _int_value(text: str) -> int | None:

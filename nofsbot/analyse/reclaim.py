@@ -19,7 +19,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from nofsbot.analyse.guards import EMPTY, FREED, MAX_BINDINGS, Binding
+from nofsbot.analyse.guards import EMPTY, FREED, MAX_BINDINGS, TASK, Binding
 from nofsbot.analyse.held import Node, held_locks
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
 from nofsbot.analyse.program import Fn, Program
@@ -220,7 +220,12 @@ def _reach(prog: Program, entries: list[Entry]) -> Reach:
     work: deque[Node] = deque()
     for e in sorted(entries, key=lambda e: e.fn):
         # the object the entry point frees: ->destroy_inode's inode
-        node = (e.fn, ((e.spec.freed, FREED),) if e.spec.freed >= 0 else EMPTY)
+        # and the task state every reclaim context has (PF_MEMALLOC)
+        freed = ((e.spec.freed, FREED),) if e.spec.freed >= 0 else ()
+        node = (
+            e.fn,
+            tuple(sorted(((TASK, ("t", "1")), *freed))) if prog.cfg.reclaim.task_flags else freed,
+        )
         if node not in r.parent:
             r.parent[node] = (e.fn, None)
             r.first.setdefault(e.fn, node)
