@@ -529,6 +529,12 @@ class Params:
         """Pointer parameters the body dereferences before anything can
         branch or return: a call passing NULL for one of them cannot run
         (it would crash first). `&p->f`, ASSERT() and sizeof do not count."""
+        names = {n: i for n, i in self.index.items() if i < DEREF and n not in self.assigns}
+        if not names:
+            return ()
+        # one pattern for all of them: a pattern per name and statement
+        # overflows re's cache on a tree this size
+        arrow = re.compile(rf"(?<![\w&.>])({'|'.join(map(re.escape, names))})\s*->")
         out: set[int] = set()
         for st in body.named_children:
             if st.type == "comment":
@@ -538,13 +544,7 @@ class Params:
             text = (st.text or b"").decode("latin-1")
             if _NO_EVAL.search(text):
                 continue
-            for name, i in self.index.items():
-                if (
-                    i < DEREF
-                    and name not in self.assigns
-                    and re.search(rf"(?<![\w&.>]){name}\s*->", text)
-                ):
-                    out.add(i)
+            out |= {names[m.group(1)] for m in arrow.finditer(text)}
         return tuple(sorted(out))
 
     def arg(self, n: Node) -> Arg | None:

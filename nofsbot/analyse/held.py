@@ -182,6 +182,9 @@ def _maybe_returned(
     iclog around, and a function that reads a buffer into its transaction
     and shares none with its caller does not return holding it."""
     out: dict[int, set[str]] = {fid: set(c) for fid, c in kept_any.items()}
+    # classes already followed through each function: the walk of one class
+    # does not depend on the others, so each is walked once per function
+    seen: dict[int, set[str]] = {}
     work = deque(sorted({caller for fid in out for caller, _ in prog.fns[fid].callers}))
     queued = set(work)
     while work:
@@ -191,14 +194,16 @@ def _maybe_returned(
         if fn.facts.ir is None:
             continue
         hands = fn.facts.hands_back
+        done = seen.setdefault(fid, set())
         gens: list[tuple[int, str, str]] = []
         for ci, targets in enumerate(fn.callees):
             for t in targets:
                 for c in out.get(t, ()):
-                    if c not in semaphores or c.split(".", 1)[0] in hands:
+                    if c not in done and (c not in semaphores or c.split(".", 1)[0] in hands):
                         gens.append((ci, ACQUIRE, MAYBE + c))
         if not gens:
             continue
+        done |= {c.removeprefix(MAYBE) for _, _, c in gens}
         ops = releases(fn)
         ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
         w = _walk(fn, ops + gens, frozenset())
