@@ -397,6 +397,7 @@ class Extractor:
         arg_calls = tuple(
             (ci, k, inits[a])
             for ci, c in enumerate(calls)
+            if inits
             for k, a in enumerate(syntax.arg_names(c[4]))
             if a in inits
         )

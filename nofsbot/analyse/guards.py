@@ -58,6 +58,9 @@ _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _NO_EVAL = re.compile(
     r"\b(ASSERT|\w*assert\w*|sizeof|typeof|__typeof__|offsetof|BUILD_BUG_ON\w*)\s*\("
 )
+# a name dereferenced with `->` (not `&p->f`, `a.p->f`, `a->p->f`): one
+# pattern for every name, since a pattern per name overflows re's cache
+_ARROW = re.compile(r"(?<![\w&.>])([A-Za-z_]\w*)\s*->")
 _FLIP = {"truthy": "falsy", "falsy": "truthy", "eq": "ne", "ne": "eq"}
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
 _MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
@@ -532,9 +535,6 @@ class Params:
         names = {n: i for n, i in self.index.items() if i < DEREF and n not in self.assigns}
         if not names:
             return ()
-        # one pattern for all of them: a pattern per name and statement
-        # overflows re's cache on a tree this size
-        arrow = re.compile(rf"(?<![\w&.>])({'|'.join(map(re.escape, names))})\s*->")
         out: set[int] = set()
         for st in body.named_children:
             if st.type == "comment":
@@ -544,7 +544,7 @@ class Params:
             text = (st.text or b"").decode("latin-1")
             if _NO_EVAL.search(text):
                 continue
-            out |= {names[m.group(1)] for m in arrow.finditer(text)}
+            out |= {names[m.group(1)] for m in _ARROW.finditer(text) if m.group(1) in names}
         return tuple(sorted(out))
 
     def arg(self, n: Node) -> Arg | None:

@@ -205,11 +205,18 @@ def _maybe_returned(
             continue
         done |= {c.removeprefix(MAYBE) for _, _, c in gens}
         ops = releases(fn)
-        ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
-        w = _walk(fn, ops + gens, frozenset())
-        at_exit = {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
-        for v in w.returns.values():
-            at_exit |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
+        released = {c for _, op, c in ops if op == RELEASE}
+        # a class this function never releases reaches its exits: no walk
+        at_exit = {
+            c.removeprefix(MAYBE) for _, _, c in gens if not _ends(c.removeprefix(MAYBE), released)
+        }
+        walked = [g for g in gens if _ends(g[2].removeprefix(MAYBE), released)]
+        if walked:
+            ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
+            w = _walk(fn, ops + walked, frozenset())
+            at_exit |= {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
+            for v in w.returns.values():
+                at_exit |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
         new = at_exit - out.get(fid, set())
         if new:
             out.setdefault(fid, set()).update(new)
@@ -218,6 +225,12 @@ def _maybe_returned(
                     work.append(caller)
                     queued.add(caller)
     return {fid: frozenset(c) for fid, c in out.items() if c}
+
+
+def _ends(cls: str, released: set[str]) -> bool:
+    """A release of one of RELEASED ends CLS: an unlock ends every subclass
+    of its class."""
+    return cls in released or any(cls.startswith(r + "/") for r in released)
 
 
 def _walk(fn: Fn, locks: list[tuple[int, str, str]], start: frozenset[Any]) -> ir.Walk:

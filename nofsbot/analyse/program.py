@@ -167,6 +167,10 @@ class Program:
         for fn in self.fns:
             self.by_file.setdefault(fn.path, []).append(fn.id)
         self._headers = includes.headers(self.files)
+        self._static_names: dict[str, list[str]] = {}
+        for p, n in self.static:
+            self._static_names.setdefault(p, []).append(n)
+        self._in_headers: dict[str, dict[str, str]] = {}
         self.header_inlines: dict[str, list[int]] = {}
         for (path, name), ids in self.static.items():
             if path.startswith("include/"):
@@ -198,8 +202,9 @@ class Program:
         hit = self.static.get((path, name))
         if hit:
             return tuple(hit)
-        for h in self._headers.get(path, ()):
-            hit = self.static.get((h, name))
+        h = self._header_defining(path).get(name)
+        if h is not None:
+            hit = self.static[(h, name)]
             if hit:
                 # a static inline stub in a header (`#else static inline int
                 # xrep_attempt(..) { return -EOPNOTSUPP; }`) stands for the
@@ -224,6 +229,17 @@ class Program:
                     out += self.resolve(path, c, 1)
             return tuple(dict.fromkeys(out))
         return ()
+
+    def _header_defining(self, path: str) -> dict[str, str]:
+        """Static name -> the first header PATH includes that defines it."""
+        got = self._in_headers.get(path)
+        if got is None:
+            got = {}
+            for h in self._headers.get(path, ()):
+                for name in self._static_names.get(h, ()):
+                    got.setdefault(name, h)
+            self._in_headers[path] = got
+        return got
 
     def _macro(self, path: str, name: str) -> tuple[str, ...] | None:
         """What the function-like macro NAME calls, as PATH sees it: its own

@@ -412,6 +412,8 @@ def arg_names(call: Node) -> list[str]:
 def returned_fields(body: Node) -> tuple[str, ...]:
     """The fields of `return &x->f;` (or `&x.f`) when every return of the
     body is one of those or NULL; () otherwise."""
+    if b"return &" not in (body.text or b""):
+        return ()
     out: list[str] = []
     stack = [body]
     while stack:
