@@ -7,6 +7,7 @@ with the constant arguments of each (guards.py). Fills the reclaim model's
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nofsbot.analyse import ir
@@ -36,10 +37,12 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
 
     A lock helper takes a lock itself and returns holding it on every path
     (`lock_mode = xfs_ilock_data_map_shared(ip)`), or releases one its
-    caller holds on every path; after a call to it, its caller holds or no
-    longer holds that lock. One level only: a function that returns holding
-    a lock some callee took (btrfs_search_slot() and its path's tree locks)
-    is not a lock helper, which errs towards locks not being held there.
+    caller holds on every path (through any depth of calls:
+    _dropped_through()); after a call to it, its caller holds or no longer
+    holds that lock. Taking is one level only: a function that returns
+    holding a lock some callee took (btrfs_search_slot() and its path's tree
+    locks) is not a lock helper, which errs towards locks not being held
+    there.
     """
     sems = prog.cfg.reclaim.semaphores
     semaphores = {
@@ -55,10 +58,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         fn = prog.fns[fid]
         if fn.facts.ir is None:
             continue
-        direct = [(ci, op, c) for ci, op, c in locks if not c.startswith(RETURNED)]
-        mine = {c for _, op, c in direct if op == ACQUIRE}
-        freed = {c for _, op, c in direct if op == RELEASE} - mine
-        w = _walk(fn, direct, frozenset((c, None) for c in freed))
+        w, mine, freed, gone = _release_walk(fn, _direct(locks))
         exits = [frozenset(c for c, _ in v) for v in w.returns.values()] or [
             frozenset(c for c, _ in w.exits)
         ]
@@ -66,9 +66,8 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         held = {c for c in kept & mine if c != PAGE_LOCK and not c.startswith("?")}
         if held - semaphores:
             taken[fid] = frozenset(held - semaphores)
-        gone = freed - {c for c, _ in w.exits}
         if gone:
-            dropped[fid] = frozenset(gone)
+            dropped[fid] = gone
         # semaphores too: a buffer a function returns locked (xfs_buf's
         # b_sema) is held by its caller, whoever unlocks it later
         some = {c for c, _ in w.exits} - freed
@@ -76,24 +75,22 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         if some:
             kept_any[fid] = some
 
-    def after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
-        return set().union(*(summary.get(t, frozenset()) for t in targets))
+    _dropped_through(prog, classes, dropped)
 
-    _dropped_through(prog, classes, dropped, after)
-
-    def releases(fn: Fn) -> list[tuple[int, str, str]]:
-        """FN's own lock operations and what its helpers release."""
+    def own(fn: Fn) -> list[tuple[int, str, str]]:
+        """FN's own lock operations, a flags variable set from a lock helper
+        resolved (xfs_iunlock(ip, lock_mode))."""
         out: list[tuple[int, str, str]] = []
         for ci, op, cls in classes.get(fn.id, ()):
-            if not cls.startswith(RETURNED):
+            if cls.startswith(RETURNED):
+                out += [(ci, op, c) for c in sorted(_after(prog.resolve(fn.path, cls[1:]), taken))]
+            else:
                 out.append((ci, op, cls))
-            elif op == RELEASE:  # xfs_iunlock(ip, lock_mode)
-                out += [(ci, op, c) for c in sorted(after(prog.resolve(fn.path, cls[1:]), taken))]
-        for ci, targets in enumerate(fn.callees):
-            out += [(ci, RELEASE, c) for c in sorted(after(targets, dropped))]
         return out
 
-    maybe = _maybe_returned(prog, kept_any, releases, semaphores)
+    maybe = _maybe_returned(
+        prog, kept_any, lambda fn: own(fn) + _call_releases(fn, dropped), semaphores
+    )
 
     helpers = set(taken) | set(dropped) | set(maybe)
     for fn in prog.fns:
@@ -102,17 +99,12 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         calls_helper = any(t in helpers for targets in fn.callees for t in targets)
         if fn.id not in classes and not calls_helper:
             continue
-        full: list[tuple[int, str, str]] = []
-        for ci, op, cls in classes.get(fn.id, ()):
-            if cls.startswith(RETURNED):  # xfs_iunlock(ip, lock_mode)
-                full += [(ci, op, c) for c in sorted(after(prog.resolve(fn.path, cls[1:]), taken))]
-            else:
-                full.append((ci, op, cls))
+        full = own(fn)
         if calls_helper:
+            full += _call_releases(fn, dropped)
             for ci, targets in enumerate(fn.callees):
-                full += [(ci, RELEASE, c) for c in sorted(after(targets, dropped))]
-                full += [(ci, ACQUIRE, c) for c in sorted(after(targets, taken))]
-                full += [(ci, ACQUIRE, MAYBE + c) for c in sorted(after(targets, maybe))]
+                full += [(ci, ACQUIRE, c) for c in sorted(_after(targets, taken))]
+                full += [(ci, ACQUIRE, MAYBE + c) for c in sorted(_after(targets, maybe))]
         # releasing a lock also ends its maybe-held twin
         full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
         w = _walk(fn, full, frozenset())
@@ -122,11 +114,41 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
 
 
+def _direct(locks: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """The lock operations of a function that name their class."""
+    return [(ci, op, c) for ci, op, c in locks if not c.startswith(RETURNED)]
+
+
+def _after(targets: tuple[int, ...], summary: dict[int, frozenset[str]]) -> set[str]:
+    """What the callees of one call take or release, by SUMMARY."""
+    return set().union(*(summary.get(t, frozenset()) for t in targets))
+
+
+def _call_releases(fn: Fn, dropped: dict[int, frozenset[str]]) -> list[tuple[int, str, str]]:
+    """The releases FN's calls to release helpers make."""
+    return [
+        (ci, RELEASE, c)
+        for ci, targets in enumerate(fn.callees)
+        for c in sorted(_after(targets, dropped))
+    ]
+
+
+def _release_walk(
+    fn: Fn, ops: list[tuple[int, str, str]]
+) -> tuple[ir.Walk, set[str], set[str], frozenset[str]]:
+    """Walk OPS with every lock FN releases but does not take held at its
+    entry: the walk, the locks it takes, those it releases, and those it
+    releases on every path (for its caller, it is a release helper)."""
+    mine = {c for _, op, c in ops if op == ACQUIRE}
+    freed = {c for _, op, c in ops if op == RELEASE} - mine
+    w = _walk(fn, ops, frozenset((c, None) for c in freed))
+    return w, mine, freed, frozenset(freed - {c for c, _ in w.exits})
+
+
 def _dropped_through(
     prog: Program,
     classes: dict[int, list[tuple[int, str, str]]],
     dropped: dict[int, frozenset[str]],
-    after: Any,
 ) -> None:
     """Release helpers through any depth of calls: xfs_buf_relse() calls
     xfs_buf_unlock(), which ups b_sema; a function that calls one on every
@@ -138,20 +160,9 @@ def _dropped_through(
             fn = prog.fns[fid]
             if fn.facts.ir is None:
                 continue
-            direct = [
-                (ci, op, c) for ci, op, c in classes.get(fid, ()) if not c.startswith(RETURNED)
-            ]
-            mine = {c for _, op, c in direct if op == ACQUIRE}
-            full = direct + [
-                (ci, RELEASE, c)
-                for ci, targets in enumerate(fn.callees)
-                for c in sorted(after(targets, dropped))
-            ]
-            freed = {c for _, op, c in full if op == RELEASE} - mine
-            if not freed:
-                continue
-            w = _walk(fn, full, frozenset((c, None) for c in freed))
-            gone = frozenset(freed - {c for c, _ in w.exits})
+            *_, gone = _release_walk(
+                fn, _direct(classes.get(fid, [])) + _call_releases(fn, dropped)
+            )
             if gone - dropped.get(fid, frozenset()):
                 dropped[fid] = dropped.get(fid, frozenset()) | gone
                 nxt |= {caller for caller, _ in fn.callers}
@@ -161,7 +172,7 @@ def _dropped_through(
 def _maybe_returned(
     prog: Program,
     kept_any: dict[int, set[str]],
-    releases: Any,
+    releases: Callable[[Fn], list[tuple[int, str, str]]],
     semaphores: set[str],
 ) -> dict[int, frozenset[str]]:
     """Locks a function may return holding on some path, through any depth
