@@ -349,13 +349,8 @@ class Params:
         """The guards that hold when COND is true (the terms of a && chain;
         with CALLS, also calls that must have returned true)."""
         cond = _strip(cond)
-        if cond.type == "binary_expression" and _text(cond.child_by_field_name("operator")) == "&&":
-            out: list[Guard] = []
-            for side in ("left", "right"):
-                sub = cond.child_by_field_name(side)
-                if sub is not None:
-                    out += self.conjunction(sub, calls)
-            return out
+        if (sides := _operands(cond, "&&")) is not None:
+            return [g for sub in sides for g in self.conjunction(sub, calls)]
         a = self.atom(cond)
         if a is None and calls:
             a = self._call(cond)
@@ -391,13 +386,8 @@ class Params:
         """The guards that hold when COND is false: a flipped comparison, or
         `!f(..)`, `!p` turned round; both sides of `a || b`."""
         cond = _strip(cond)
-        if cond.type == "binary_expression" and _text(cond.child_by_field_name("operator")) == "||":
-            out: list[Guard] = []
-            for side in ("left", "right"):
-                sub = cond.child_by_field_name(side)
-                if sub is not None:
-                    out += self._false(sub)
-            return out
+        if (sides := _operands(cond, "||")) is not None:
+            return [g for sub in sides for g in self._false(sub)]
         if cond.type == "unary_expression" and _text(cond.child_by_field_name("operator")) == "!":
             inner = cond.child_by_field_name("argument")
             return self.conjunction(inner) if inner is not None else []
@@ -585,6 +575,14 @@ class Params:
             if text in self.same:
                 return ("s", str(self.same[text]))
         return None
+
+
+def _operands(n: Node, op: str) -> list[Node] | None:
+    """Both sides of N if N is `a OP b`, else None."""
+    if n.type != "binary_expression" or _text(n.child_by_field_name("operator")) != op:
+        return None
+    sides = (n.child_by_field_name("left"), n.child_by_field_name("right"))
+    return [x for x in sides if x is not None]
 
 
 def _truth_arg(n: Node) -> Node | None:

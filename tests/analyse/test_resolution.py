@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nofsbot import config
 from nofsbot.analyse import Options, analyse
 from nofsbot.analyse.includes import _search_path
@@ -124,7 +126,17 @@ def test_a_header_stub_also_calls_the_real_function(tmp_path: Path) -> None:
     assert _classes(tree)["fx_repair"] is Class.KEEP
 
 
-def test_header_inlines_through_a_header_of_the_subsystem(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("linux_h", "klass"),
+    [
+        ('#include <linux/types.h>\n#include "fx_trans.h"\n', Class.REDUNDANT),
+        # the twin: the chain does not include the header, so it is not used
+        ("#include <linux/types.h>\n", Class.UNNEEDED),
+    ],
+)
+def test_header_inlines_through_a_header_of_the_subsystem(
+    tmp_path: Path, linux_h: str, klass: Class
+) -> None:
     # fs/xfs/*.c include "xfs.h", which includes "xfs_linux.h", which
     # includes "xfs_buf.h": its inlines (xfs_buf_relse()) are theirs too
     worker = WORKER.replace('"fx_trans.h"', '"fx.h"')
@@ -133,22 +145,8 @@ def test_header_inlines_through_a_header_of_the_subsystem(tmp_path: Path) -> Non
         {
             "fs/fx/libfx/split.c": worker,
             "fs/fx/fx.h": '#include "fx_linux.h"\n',
-            "fs/fx/fx_linux.h": '#include <linux/types.h>\n#include "fx_trans.h"\n',
+            "fs/fx/fx_linux.h": linux_h,
             "fs/fx/fx_trans.h": TRANS_H,
         },
     )
-    assert _classes(tree)["split_worker"] is Class.REDUNDANT
-
-
-def test_a_header_the_chain_does_not_include_is_not_used(tmp_path: Path) -> None:
-    worker = WORKER.replace('"fx_trans.h"', '"fx.h"')
-    tree = make_tree(
-        tmp_path / "tree",
-        {
-            "fs/fx/libfx/split.c": worker,
-            "fs/fx/fx.h": '#include "fx_linux.h"\n',
-            "fs/fx/fx_linux.h": "#include <linux/types.h>\n",
-            "fs/fx/fx_trans.h": TRANS_H,
-        },
-    )
-    assert _classes(tree)["split_worker"] is Class.UNNEEDED
+    assert _classes(tree)["split_worker"] is klass
