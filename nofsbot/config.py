@@ -132,9 +132,10 @@ class Handoff:
     the transaction, and xfs_trans_commit()/xfs_trans_cancel() unlock it."""
 
     join: str
-    wrapper: str  # the lock wrapper whose flags name the locks (xfs_ilock)
-    arg: int  # the argument holding those flags
     release: tuple[str, ...]
+    wrapper: str = ""  # the lock wrapper whose flags name the locks (xfs_ilock)
+    arg: int = -1  # the argument holding those flags
+    lock: str = ""  # or the one class it hands over (xfs_trans_dqjoin: q_qlock)
 
 
 @dataclass(frozen=True)
@@ -466,12 +467,26 @@ def _reclaim(path: Path) -> Reclaim:
     handoffs = []
     names = {w.name for w in wrappers}
     for h in data.get("handoff", []):
-        hd = _take(h, path, "handoff", {"join": str, "wrapper": str, "arg": int, "release": tuple})
-        for key in ("join", "wrapper", "arg", "release"):
+        hd = _take(
+            h,
+            path,
+            "handoff",
+            {"join": str, "wrapper": str, "arg": int, "lock": str, "release": tuple},
+        )
+        for key in ("join", "release"):
             if key not in hd:
                 raise ConfigError(str(path), f"handoff.{key}", "missing")
-        if hd["wrapper"] not in names:
-            raise ConfigError(str(path), "handoff.wrapper", f"no [[wrapper]] named {hd['wrapper']}")
+        if ("lock" in hd) == ("wrapper" in hd or "arg" in hd):
+            raise ConfigError(
+                str(path), f"handoff {hd['join']}", "needs either lock or wrapper and arg"
+            )
+        if "lock" not in hd:
+            if "arg" not in hd or "wrapper" not in hd:
+                raise ConfigError(str(path), "handoff.arg", "missing")
+            if hd["wrapper"] not in names:
+                raise ConfigError(
+                    str(path), "handoff.wrapper", f"no [[wrapper]] named {hd['wrapper']}"
+                )
         handoffs.append(Handoff(**hd))
     page = _take(
         data.get("page_locks", {}),

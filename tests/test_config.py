@@ -56,9 +56,26 @@ def test_adding_a_provider_is_a_data_change(tmp_path: Path) -> None:
 
 
 def test_a_handoff_names_a_known_wrapper(tmp_path: Path) -> None:
-    assert [h.join for h in config.load().reclaim.handoffs] == ["xfs_trans_ijoin"]
+    handoffs = config.load().reclaim.handoffs
+    assert [(h.join, h.wrapper, h.lock) for h in handoffs] == [
+        ("xfs_trans_ijoin", "xfs_ilock", ""),
+        ("xfs_trans_dqjoin", "", "xfs_dquot.q_qlock"),
+    ]
     err = broken(tmp_path, "reclaim.toml", 'wrapper = "xfs_ilock"', 'wrapper = "xfs_lock"')
     assert "handoff.wrapper" in err and "xfs_lock" in err
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ('lock = "xfs_dquot.q_qlock"', 'lock = "xfs_dquot.q_qlock"\nwrapper = "xfs_ilock"'),
+        ('lock = "xfs_dquot.q_qlock"', ""),
+    ],
+    ids=["both", "neither"],
+)
+def test_a_handoff_names_one_lock_or_a_wrapper(tmp_path: Path, old: str, new: str) -> None:
+    err = broken(tmp_path, "reclaim.toml", old, new)
+    assert "handoff xfs_trans_dqjoin" in err and "either lock or wrapper and arg" in err
 
 
 def test_callback_arguments_are_indexed_by_position(tmp_path: Path) -> None:

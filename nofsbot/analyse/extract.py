@@ -12,7 +12,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 from nofsbot.analyse import ir, scopes, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
 from nofsbot.analyse.guards import DEREF, Params, conditions
-from nofsbot.analyse.locks import RELEASE, LockReader
+from nofsbot.analyse.locks import RELEASE, TRYLOCK, LockReader
 from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
 from nofsbot.analyse.sites import SiteReader
@@ -352,6 +352,7 @@ class Extractor:
         # commit or cancel releases what this function joined to it
         joined: dict[str, set[str]] = {}
         commits: list[tuple[int, str]] = []
+        joins: list[tuple[int, str, str]] = []
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
             for kind, table in (("sleep", self.sleep_calls), ("wake", self.wake_calls)):
                 if callee in table:
@@ -365,8 +366,9 @@ class Extractor:
                     text = (fnode.text or b"").decode("latin-1")
                 for cls in self.locks.handed(callee, cnode, text):
                     joined.setdefault(callee, set()).add(cls)
+                    joins.append((ci, callee, cls))
             elif callee in self.locks.releases_joined:
-                commits.append((ci, self.locks.releases_joined[callee]))
+                commits += [(ci, j) for j in self.locks.releases_joined[callee]]
             op = self.locks.op(callee)
             if op is not None:
                 if types is None:
@@ -382,6 +384,7 @@ class Extractor:
                 queues.append((ci, syntax.work_field(cnode), work))
         for ci, join in commits:
             locks += [(ci, RELEASE, cls) for cls in sorted(joined.get(join, ()))]
+
         scope = (
             Params(fnode, decl, writes, self.same_object, self.task_flags)
             if body is not None
@@ -435,6 +438,13 @@ class Extractor:
             keeps=scope.keeps(body, [c[4] for c in calls])
             if scope is not None and body is not None
             else (),
+            joins=tuple(joins),
+            commits=tuple(commits),
+            lock_conds=tuple(
+                (ci, *k)
+                for ci, c in enumerate(calls)
+                if (k := syntax.lock_condition(c[4], self.locks.op(c[2]) == TRYLOCK))
+            ),
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:

@@ -93,6 +93,14 @@ class FuncFacts:
     last_statement: tuple[int, int] | None = None
     sleeps: tuple[tuple[int, str], ...] = ()
     wakes: tuple[tuple[int, str], ...] = ()
+    # lock calls whose lock is held only where a condition holds: a flag set
+    # after it, a trylock that is the test of an `if` (syntax.lock_condition):
+    # (call index, condition key, holds)
+    lock_conds: tuple[tuple[int, str, bool], ...] = ()
+    # locks handed to a transaction (call index, join, class) and the calls
+    # that release what was joined (call index, join): config [[handoff]]
+    joins: tuple[tuple[int, str, str], ...] = ()
+    commits: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

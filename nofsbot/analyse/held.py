@@ -88,8 +88,22 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
                 out.append((ci, op, cls))
         return out
 
+    joined = _joined_below(prog)
+
+    def late(fn: Fn) -> list[tuple[int, str, str]]:
+        """Releases by FN's commits of what its callees handed to the
+        transaction (xfs_trans_dqlockedjoin() locks and joins the dquots
+        that __xfs_trans_commit() unlocks in xlog_cil_commit()); they come
+        after what each call returns holding."""
+        if not fn.facts.commits:
+            return []
+        below = set().union(*(joined.get(t, ()) for targets in fn.callees for t in targets))
+        return [
+            (ci, RELEASE, c) for ci, j in fn.facts.commits for jj, c in sorted(below) if jj == j
+        ]
+
     maybe = _maybe_returned(
-        prog, kept_any, lambda fn: own(fn) + _call_releases(fn, dropped), semaphores
+        prog, kept_any, lambda fn: own(fn) + _call_releases(fn, dropped), late, semaphores
     )
 
     helpers = set(taken) | set(dropped) | set(maybe)
@@ -105,6 +119,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
             for ci, targets in enumerate(fn.callees):
                 full += [(ci, ACQUIRE, c) for c in sorted(_after(targets, taken))]
                 full += [(ci, ACQUIRE, MAYBE + c) for c in sorted(_after(targets, maybe))]
+        full += late(fn)
         # releasing a lock also ends its maybe-held twin
         full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
         w = _walk(fn, full, frozenset())
@@ -169,10 +184,28 @@ def _dropped_through(
         todo = nxt
 
 
+def _joined_below(prog: Program) -> dict[int, frozenset[tuple[str, str]]]:
+    """(join, class) a function or its callees hand to a transaction that
+    it does not commit itself: what a commit in its caller releases."""
+    out: dict[int, set[tuple[str, str]]] = {}
+    work = deque(fn.id for fn in prog.fns if fn.facts.joins)
+    while work:
+        fid = work.popleft()
+        fn = prog.fns[fid]
+        got = {(j, c) for _, j, c in fn.facts.joins}
+        got |= set().union(*(out.get(t, ()) for targets in fn.callees for t in targets))
+        got = {(j, c) for j, c in got if all(j != k for _, k in fn.facts.commits)}
+        if got - out.get(fid, set()):
+            out.setdefault(fid, set()).update(got)
+            work.extend(caller for caller, _ in fn.callers)
+    return {fid: frozenset(v) for fid, v in out.items() if v}
+
+
 def _maybe_returned(
     prog: Program,
     kept_any: dict[int, set[str]],
     releases: Callable[[Fn], list[tuple[int, str, str]]],
+    late: Callable[[Fn], list[tuple[int, str, str]]],
     semaphores: set[str],
 ) -> dict[int, frozenset[str]]:
     """Locks a function may return holding on some path, through any depth
@@ -216,7 +249,8 @@ def _maybe_returned(
             continue
         done |= {c.removeprefix(MAYBE) for _, _, c in gens}
         ops = releases(fn)
-        released = {c for _, op, c in ops if op == RELEASE}
+        after = late(fn)
+        released = {c for _, op, c in ops + after if op == RELEASE}
         # a class this function never releases reaches its exits: no walk
         at_exit = {
             c.removeprefix(MAYBE) for _, _, c in gens if not _ends(c.removeprefix(MAYBE), released)
@@ -224,7 +258,8 @@ def _maybe_returned(
         walked = [g for g in gens if _ends(g[2].removeprefix(MAYBE), released)]
         if walked:
             ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
-            w = _walk(fn, ops + walked, frozenset())
+            after += [(ci, RELEASE, MAYBE + c) for ci, _, c in list(after)]
+            w = _walk(fn, ops + walked + after, frozenset())
             at_exit |= {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
             for v in w.returns.values():
                 at_exit |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
@@ -248,7 +283,7 @@ def _walk(fn: Fn, locks: list[tuple[int, str, str]], start: frozenset[Any]) -> i
     ops: dict[int, list[tuple[str, str]]] = {}
     for ci, op, cls in locks:
         ops.setdefault(ci, []).append((op, cls))
-    w = lock_walk(ops, start)
+    w = lock_walk(ops, start, {ci: (k, h) for ci, k, h in fn.facts.lock_conds})
     assert fn.facts.ir is not None
     w.run(fn.facts.ir)
     return w
@@ -322,18 +357,27 @@ def _across(prog: Program, m: Model) -> None:
 
 
 def lock_walk(
-    ops: dict[int, list[tuple[str, str]]], start: frozenset[Any] = frozenset()
+    ops: dict[int, list[tuple[str, str]]],
+    start: frozenset[Any] = frozenset(),
+    when: dict[int, tuple[str, bool]] | None = None,
 ) -> ir.Walk:
     """A may-held walk whose facts are (lock class, condition it was taken under).
 
     `if (c) down(l); ... if (c) up(l);` is common; a lock taken under c is
     not held on a branch where c is false, so the second `if` does not leak it.
+    WHEN gives a call's own condition (call index -> condition key):
+    a lock followed by `locked = true;` is taken under `locked`, whatever
+    branch it is on, so `if (locked) up(l);` releases it; `if
+    (!trylock(l)) goto out;` does not hold l at out.
     """
     Fact = tuple[str, tuple[str, bool] | None]
+    when = when or {}
 
     def transfer(ci: int, state: frozenset[Fact]) -> frozenset[Fact]:
         for op, cls in ops.get(ci, ()):
-            if op in (ACQUIRE, TRYLOCK):
+            if op in (ACQUIRE, TRYLOCK) and ci in when:
+                state = state | {(cls, when[ci])}
+            elif op in (ACQUIRE, TRYLOCK):
                 state = state | {(cls, w.conds[-1] if w.conds else None)}
             elif op == RELEASE:  # an unlock ends the lock whatever subclass took it
                 sub = cls + "/"

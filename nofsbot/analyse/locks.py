@@ -57,7 +57,10 @@ class LockReader:
         self.wrappers.update({w.release: (RELEASE, w) for w in reclaim.wrappers})
         # handoffs by their join, and the calls that release what was joined
         self.joins = {h.join: h for h in reclaim.handoffs}
-        self.releases_joined = {r: h.join for h in reclaim.handoffs for r in h.release}
+        self.releases_joined: dict[str, tuple[str, ...]] = {}
+        for h in reclaim.handoffs:
+            for r in h.release:
+                self.releases_joined[r] = (*self.releases_joined.get(r, ()), h.join)
 
     def op(self, name: str) -> str | None:
         c = self.cfg
@@ -93,8 +96,11 @@ class LockReader:
 
     def handed(self, name: str, call: Node, body: str) -> tuple[str, ...]:
         """The lock classes a handoff call NAME (xfs_trans_ijoin(tp, ip,
-        XFS_ILOCK_EXCL)) gives away: none for flags 0."""
+        XFS_ILOCK_EXCL)) gives away: none for flags 0; the one class of a
+        handoff that names it (xfs_trans_dqjoin(tp, dqp))."""
         h = self.joins[name]
+        if h.lock:
+            return (h.lock,)
         args = call.child_by_field_name("arguments")
         argv = [a for a in args.named_children if a.type != "comment"] if args else []
         flags = _text(argv[h.arg]) if len(argv) > h.arg else ""

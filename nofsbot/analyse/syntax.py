@@ -73,6 +73,62 @@ def handed_back(fnode: Node, decl: Node | None) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+_TRUE = {"true", "1"}
+
+
+def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
+    """The condition under which what a call locks is held afterwards: a
+    flag set right after it (flag_set_after()), or, for a TRYLOCK, the call
+    itself when it is the whole test of an `if` (`if
+    (!xfs_ilock_nowait(ip, ..)) goto out;` holds the lock only where it
+    returned true). The key is the condition's text as
+    ir.condition_key() gives it."""
+    flag = flag_set_after(call)
+    if flag is not None:
+        return flag, True
+    if not trylock:
+        return None
+    node = call
+    while node.parent is not None and (
+        node.parent.type == "parenthesized_expression"
+        or (node.parent.type == "unary_expression" and fold(node.parent.children[0].text) == "!")
+    ):
+        node = node.parent
+    up = node.parent
+    if up is not None and up.type == "if_statement" and up.child_by_field_name("condition") == node:
+        return fold(call.text), True
+    return None
+
+
+def flag_set_after(call: Node) -> str | None:
+    """The flag a lock call's statement is followed by: `xfs_dqlock(dqp);
+    locked = true;` -> "locked". The lock is then held only where the flag
+    is true, so `if (locked) xfs_dqunlock(dqp);` releases it on every path
+    that took it (xfs_trans_unreserve_and_mod_dquots())."""
+    stmt = call.parent
+    if stmt is None or stmt.type != "expression_statement":
+        return None
+    nxt = stmt.next_named_sibling
+    while nxt is not None and nxt.type == "comment":
+        nxt = nxt.next_named_sibling
+    if nxt is None or nxt.type != "expression_statement" or not nxt.named_children:
+        return None
+    a = nxt.named_children[0]
+    op = a.child_by_field_name("operator")
+    left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
+    if (
+        a.type != "assignment_expression"
+        or op is None
+        or left is None
+        or right is None
+        or left.type != "identifier"
+        or fold(op.text) != "="
+        or fold(right.text) not in _TRUE
+    ):
+        return None
+    return fold(left.text)
+
+
 def in_error(node: Node) -> bool:
     p = node.parent
     while p is not None:

@@ -1,0 +1,167 @@
+/* Locks held only where a condition holds. A dquot lock followed by
+ * `locked = true;` is released by `if (locked) unlock` on every path that
+ * took it (xfs_trans_unreserve_and_mod_dquots()); a trylock that is the test
+ * of an `if` holds its lock only on the branch where it returned true
+ * (xfs_reclaim_inode()). Each has a twin that does return holding the lock.
+ * A shrinker takes the dquot lock of dquots on its own list. */
+static unsigned long dq_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	struct xfs_dquot *dqp;
+
+	if (!(sc->gfp_mask & __GFP_FS))
+		return SHRINK_STOP;
+	dqp = list_first_entry(&dq_lru, struct xfs_dquot, q_lru);
+	mutex_lock(&dqp->q_qlock);
+	mutex_unlock(&dqp->q_qlock);
+	return 1;
+}
+
+static struct shrinker dq_shrinker = {
+	.scan_objects	= dq_scan,
+};
+
+static void dq_lock(struct xfs_dquot *dqp)
+{
+	mutex_lock(&dqp->q_qlock);
+}
+
+static void dq_unlock(struct xfs_dquot *dqp)
+{
+	mutex_unlock(&dqp->q_qlock);
+}
+
+static void dq_unreserve(struct xfs_dquot *dqp, int blk, int ino)
+{
+	bool locked = false;
+
+	if (blk) {
+		dq_lock(dqp);
+		locked = true;
+		dqp->q_blk -= blk;
+	}
+	if (ino) {
+		if (!locked) {
+			dq_lock(dqp);
+			locked = true;
+		}
+		dqp->q_ino -= ino;
+	}
+	if (locked)
+		dq_unlock(dqp);
+}
+
+/* the twin: unlocks on a condition the lock was not taken under */
+static void dq_unreserve_leaky(struct xfs_dquot *dqp, int blk, int ino)
+{
+	bool locked = false;
+
+	if (blk) {
+		dq_lock(dqp);
+		locked = true;
+		dqp->q_blk -= blk;
+	}
+	if (ino)
+		dq_unlock(dqp);
+}
+
+static void dq_try_flush(struct xfs_dquot *dqp)
+{
+	if (!mutex_trylock(&dqp->q_qlock))
+		goto out;
+	dqp->q_flags = 0;
+	mutex_unlock(&dqp->q_qlock);
+	/* wait for lookups that saw it, as xfs_reclaim_inode() does */
+	mutex_lock(&dqp->q_qlock);
+	mutex_unlock(&dqp->q_qlock);
+out:
+	dqp->q_tries++;
+}
+
+/* the twin: returns holding the lock when the trylock succeeded */
+static void dq_try_grab(struct xfs_dquot *dqp)
+{
+	if (mutex_trylock(&dqp->q_qlock))
+		return;
+	mutex_lock(&dqp->q_qlock);
+	dqp->q_tries++;
+	mutex_unlock(&dqp->q_qlock);
+}
+
+static long dq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xfs_dquot *dqp = file->private_data;
+
+	dq_unreserve(dqp, cmd, arg);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	return 0;
+}
+
+static long dq_ioctl_flush(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xfs_dquot *dqp = file->private_data;
+
+	dq_try_flush(dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	return 0;
+}
+
+static long dq_ioctl_leaky(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xfs_dquot *dqp = file->private_data;
+
+	dq_unreserve_leaky(dqp, cmd, arg);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	return 0;
+}
+
+static long dq_ioctl_grab(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xfs_dquot *dqp = file->private_data;
+
+	dq_try_grab(dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	return 0;
+}
+
+/* A helper locks a dquot and hands it to the transaction: committing the
+ * transaction unlocks it (xfs_trans_dqlockedjoin() under
+ * __xfs_trans_commit()). Its twin calls the same helper and never commits. */
+static void dq_lockedjoin(struct xfs_trans *tp, struct xfs_dquot *dqp)
+{
+	dq_lock(dqp);
+	xfs_trans_dqjoin(tp, dqp);
+}
+
+static int dq_commit(struct xfs_trans *tp, struct xfs_dquot *dqp)
+{
+	dq_lockedjoin(tp, dqp);
+	return xfs_trans_commit(tp);
+}
+
+static int dq_no_commit(struct xfs_trans *tp, struct xfs_dquot *dqp)
+{
+	dq_lockedjoin(tp, dqp);
+	return 0;
+}
+
+static long dq_ioctl_trans(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xfs_dquot *dqp = file->private_data;
+
+	dq_commit(file->f_trans, dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	dq_no_commit(file->f_trans, dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	return 0;
+}
+
+static const struct file_operations dq_fops = {
+	.unlocked_ioctl	= dq_ioctl,
+	.compat_ioctl	= dq_ioctl_leaky,
+	.read_iter	= dq_ioctl_grab,
+	.write_iter	= dq_ioctl_trans,
+};
+
+static const struct file_operations dq_flush_fops = {
+	.unlocked_ioctl	= dq_ioctl_flush,
+};
