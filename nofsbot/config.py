@@ -159,6 +159,9 @@ class Reclaim:
     handoffs: tuple[Handoff, ...] = ()
     # current->flags bits set in every reclaim context (PF_MEMALLOC)
     task_flags: frozenset[str] = frozenset()
+    # values that are never negative: struct fields (inode.i_size) and
+    # calls that return one (i_size_read)
+    nonnegative: frozenset[str] = frozenset()
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -496,7 +499,9 @@ def _reclaim(path: Path) -> Reclaim:
     )
     alloc = _take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
     inst = _take(data.get("instances", {}), path, "instances", {"same_object": tuple})
-    ctx = _take(data.get("context", {}), path, "context", {"task_flags": tuple})
+    ctx = _take(
+        data.get("context", {}), path, "context", {"task_flags": tuple, "nonnegative": tuple}
+    )
     return Reclaim(
         entries=tuple(entries),
         lru=_int_table(data.get("lru", {}), path, "lru"),
@@ -515,4 +520,5 @@ def _reclaim(path: Path) -> Reclaim:
         pagecache_gfp=_int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
         same_object=frozenset(inst.get("same_object", ())),
         task_flags=frozenset(ctx.get("task_flags", ())),
+        nonnegative=frozenset(ctx.get("nonnegative", ())),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nofsbot.analyse.guards import DEREF, FREED, INT_LITERAL, TASK, Arg, Binding, Guard
+from nofsbot.analyse.guards import DEREF, FREED, INT_LITERAL, NONNEG, TASK, Arg, Binding, Guard
 
 
 def _int(text: str) -> int | None:
@@ -41,6 +41,8 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
     have = _int(text)
     if op in ("truthy", "falsy"):
         return None if have is None else (have != 0) == (op == "truthy")
+    if want == NONNEG:
+        return _against_nonnegative(op, have)
     w = _int(want)
     if op in ("eq", "ne"):
         if have is not None and w is not None:
@@ -53,6 +55,18 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
     if have is None or w is None:
         return None
     return {"gt": have > w, "lt": have < w, "ge": have >= w, "le": have <= w}[op]
+
+
+def _against_nonnegative(op: str, have: int | None) -> bool | None:
+    """`HAVE OP x` for an unknown x >= 0: decided only where no such x
+    could change the answer (0 > i_size is false)."""
+    if have is None:
+        return None
+    if (op == "gt" and have <= 0) or (op in ("ge", "eq") and have < 0):
+        return False
+    if (op == "le" and have <= 0) or (op in ("lt", "ne") and have < 0):
+        return True
+    return None
 
 
 def crashes(derefs: tuple[int, ...], binding: Binding) -> bool:

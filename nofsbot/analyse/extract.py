@@ -75,6 +75,7 @@ class Extractor:
         self.pagecache = cfg.reclaim.pagecache
         self.same_object = cfg.reclaim.same_object
         self.task_flags = cfg.reclaim.task_flags
+        self.nonnegative = cfg.reclaim.nonnegative
         self.pagecache_gfp = cfg.reclaim.pagecache_gfp
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
@@ -121,7 +122,7 @@ class Extractor:
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
 
-        self._indirect(caps.get("fcallee", []), outer, func_of, fcalls)
+        self._indirect(caps.get("fcallee", []), outer, func_of, fcalls, root)
         # where each name is written, per function (guards.Params)
         fwrites: list[dict[str, list[int]]] = [{} for _ in outer]
         for n in caps.get("write", []) + [
@@ -237,11 +238,15 @@ class Extractor:
         outer: list[Node],
         func_of: Callable[[int], int],
         fcalls: list[list[tuple[int, int, str, int, Node]]],
+        root: Node,
     ) -> None:
         """Calls through a struct field, `e->ops->fn(..)`, as the pseudo-callee
         `*TYPE.ops.fn EXPR`: the type chain is resolved to the struct that
-        holds the field once every file's struct definitions are known."""
+        holds the field once every file's struct definitions are known. E
+        is a local, a parameter or a variable of the file
+        (`active_stack->sp_ops->dlm_lock(..)` in ocfs2's stackglue.c)."""
         types: dict[int, dict[str, str]] = {}
+        globals_: dict[str, str] | None = None
         for f in fields:
             call = f.parent
             assert call is not None
@@ -249,7 +254,12 @@ class Extractor:
             if fi < 0:
                 continue
             if fi not in types:
-                types[fi] = self.locks.var_types(outer[fi])
+                if globals_ is None:
+                    globals_ = {}
+                    for d in root.named_children:
+                        if d.type == "declaration":
+                            globals_.update(self.locks.var_types(d))
+                types[fi] = {**globals_, **self.locks.var_types(outer[fi])}
             chain = self.locks.chain(f, types[fi])
             name = f"{INDIRECT}{chain} {syntax.fold(f.text)}"
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
@@ -386,7 +396,7 @@ class Extractor:
             locks += [(ci, RELEASE, cls) for cls in sorted(joined.get(join, ()))]
 
         scope = (
-            Params(fnode, decl, writes, self.same_object, self.task_flags)
+            Params(fnode, decl, writes, self.same_object, self.task_flags, self.nonnegative)
             if body is not None
             else None
         )
@@ -440,11 +450,7 @@ class Extractor:
             else (),
             joins=tuple(joins),
             commits=tuple(commits),
-            lock_conds=tuple(
-                (ci, *k)
-                for ci, c in enumerate(calls)
-                if (k := syntax.lock_condition(c[4], self.locks.op(c[2]) == TRYLOCK))
-            ),
+            lock_conds=_lock_conds(calls, results, self.locks),
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
@@ -483,3 +489,24 @@ def _stored_object(
     if re.fullmatch(r"\w+", text) and text not in writes:
         return text  # a global
     return ""  # a local set elsewhere, an array element: not followed
+
+
+def _lock_conds(
+    calls: list[tuple[int, int, str, int, Node]],
+    results: tuple[tuple[int, str, bool], ...],
+    locks: LockReader,
+) -> tuple[tuple[int, str, bool], ...]:
+    """The condition under which each lock call's lock is held after it
+    (syntax.lock_condition()). A trylock's result variable tested right
+    after is keyed as that test is (scopes.begin_results() marks it)."""
+    tested = {ci: (var, pointer) for ci, var, pointer in results}
+    out = []
+    for ci, c in enumerate(calls):
+        k = syntax.lock_condition(c[4], locks.op(c[2]) == TRYLOCK)
+        if k is None:
+            continue
+        key, holds = k
+        if ci in tested and tested[ci][0] == key:
+            key = syntax.failed_mark(ci, key, tested[ci][1]) + key
+        out.append((ci, key, holds))
+    return tuple(out)

@@ -40,6 +40,8 @@ Arg = tuple[str, str]
 # FREED, the object a reclaim entry point frees)
 Binding = tuple[tuple[int, tuple[str, str]], ...]
 FREED = ("o", "freed")
+# the value of a guard compared with something never negative (i_size)
+NONNEG = "\x00nonnegative"
 
 EMPTY: Binding = ()
 # the binding key of what parameter k points to (`cur = *curp`): DEREF + k
@@ -95,6 +97,7 @@ class Params:
         writes: dict[str, list[int]],
         same_object: frozenset[str] = frozenset(),
         task_flags: frozenset[str] = frozenset(),
+        nonnegative: frozenset[str] = frozenset(),
     ) -> None:
         """WRITES: where each name is assigned, incremented or has its
         address taken in the function (byte offsets; a declaration with an
@@ -102,11 +105,19 @@ class Params:
         object their argument is part of (XFS_I(), container_of())."""
         self.same_object = same_object
         self.task_flags = task_flags
+        self.nonnegative = nonnegative
         names: list[str] = []
+        # parameter -> its struct type, for NONNEGATIVE's fields
+        self.types: dict[str, str] = {}
         plist = decl.child_by_field_name("parameters") if decl is not None else None
         for p in plist.named_children if plist is not None else ():
             if p.type == "parameter_declaration":
                 names.append(syntax.decl_name(p.child_by_field_name("declarator")) or "")
+                t = p.child_by_field_name("type")
+                if t is not None and t.type == "struct_specifier":
+                    tn = t.child_by_field_name("name")
+                    if tn is not None and names[-1]:
+                        self.types[names[-1]] = _text(tn)
         body = fnode.child_by_field_name("body")
         self.index = {n: i for i, n in enumerate(names) if n}
         # where each parameter is assigned (absolute byte offsets); a guard
@@ -137,6 +148,29 @@ class Params:
                     self.choice[name] = choice
                 elif (same := self._same_of(value)) is not None:
                     self.same[name] = same
+        # `iinfo = UDF_I(inode);` as a statement of the body, the local's
+        # only write: the same object from there on (nothing reads an
+        # unset local before)
+        for st in body.named_children if body is not None else ():
+            e = (
+                st.named_children[0]
+                if st.type == "expression_statement" and st.named_children
+                else None
+            )
+            if e is None or e.type != "assignment_expression":
+                continue
+            target, value = e.child_by_field_name("left"), e.child_by_field_name("right")
+            name = _text(target) if target is not None and target.type == "identifier" else ""
+            if (
+                name
+                and value is not None
+                and name not in self.index
+                and name not in self.same
+                and len(writes.get(name, ())) == 1
+                and _text(e.child_by_field_name("operator")) == "="
+                and (same := self._same_of(value)) is not None
+            ):
+                self.same[name] = same
         # locals that hold NULL wherever their address is passed: declared
         # `= NULL`, and written nowhere else than by one `&x` argument
         self.null_locals = {
@@ -339,6 +373,10 @@ class Params:
                     g = (self.index[lt], op, rt)
                 elif rt in self.index and constant(lt) and self._stable(rt, n):
                     g = (self.index[rt], _MIRROR[op], lt)
+                elif lt in self.index and self._nonneg(_strip(right)) and self._stable(lt, n):
+                    g = (self.index[lt], op, NONNEG)
+                elif rt in self.index and self._nonneg(_strip(left)) and self._stable(rt, n):
+                    g = (self.index[rt], _MIRROR[op], NONNEG)
         if g is not None and neg:
             if g[1] not in _FLIP:
                 return None
@@ -373,6 +411,21 @@ class Params:
             if a.type == "identifier" and name in self.index and self._stable(name, n):
                 spec.append(f"{k}={self.index[name]}")
         return (CALL, "call", _text(fn) + "\x00" + ";".join(spec)) if spec else None
+
+    def _nonneg(self, n: Node) -> bool:
+        """N is never negative: `inode->i_size` with inode a parameter of a
+        struct type whose field is configured so, or a configured call
+        (`i_size_read(inode)`)."""
+        if n.type == "call_expression":
+            fn = n.child_by_field_name("function")
+            return fn is not None and _text(fn) in self.nonnegative
+        if n.type != "field_expression":
+            return False
+        obj, field = n.child_by_field_name("argument"), n.child_by_field_name("field")
+        if obj is None or field is None or obj.type != "identifier":
+            return False
+        t = self.types.get(_text(obj))
+        return t is not None and f"{t}.{_text(field)}" in self.nonnegative
 
     def _task_flag(self, n: Node) -> bool:
         """N is `current->flags & F` for a flag F every reclaim context has."""
@@ -463,19 +516,17 @@ class Params:
 
     def _after_returns(self, stmt: Node) -> list[Guard]:
         """Statements before STMT in its block of the form `if (c) return ..;`
-        (no else): STMT runs only where c was false."""
+        or `if (c) { ..; return ..; }` with no goto in it (no else): STMT
+        runs only where c was false (udf_get_block() returns for !create
+        before it takes i_data_sem)."""
         out: list[Guard] = []
         if stmt.type == "labeled_statement":
             return out  # a goto may come to it from anywhere
         sib = stmt.prev_named_sibling
         while sib is not None and sib.type != "labeled_statement":
             if sib.type == "if_statement" and sib.child_by_field_name("alternative") is None:
-                then = sib.child_by_field_name("consequence")
                 cond = sib.child_by_field_name("condition")
-                while then is not None and then.type == "compound_statement":
-                    inner = [c for c in then.named_children if c.type != "comment"]
-                    then = inner[0] if len(inner) == 1 else None
-                if then is not None and then.type == "return_statement" and cond is not None:
+                if _returns(sib.child_by_field_name("consequence")) and cond is not None:
                     out += [g for g in self._false(cond) if not self._written(g)]
             sib = sib.prev_named_sibling
         return out
@@ -637,6 +688,21 @@ def _identifiers(n: Node, names: set[str]) -> list[Node]:
             continue
         stack.extend(x.children)
     return out
+
+
+def _returns(then: Node | None) -> bool:
+    """THEN always ends in a return: one, or a block whose last statement
+    is one and that has no goto to leave it by."""
+    if then is None:
+        return False
+    if then.type == "return_statement":
+        return True
+    if then.type != "compound_statement":
+        return False
+    inner = [c for c in then.named_children if c.type != "comment"]
+    return (
+        bool(inner) and inner[-1].type == "return_statement" and b"goto" not in (then.text or b"")
+    )
 
 
 def conditions(

@@ -78,8 +78,9 @@ _TRUE = {"true", "1"}
 
 def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
     """The condition under which what a call locks is held afterwards: a
-    flag set right after it (flag_set_after()), or, for a TRYLOCK, the call
-    itself when it is the whole test of an `if` (`if
+    flag set right after it (flag_set_after()), or, for a TRYLOCK, the
+    variable its result goes to (`bool locked = mutex_trylock(..);`) or the
+    call itself when it is the whole test of an `if` (`if
     (!xfs_ilock_nowait(ip, ..)) goto out;` holds the lock only where it
     returned true). The key is the condition's text as
     ir.condition_key() gives it."""
@@ -88,6 +89,12 @@ def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
         return flag, True
     if not trylock:
         return None
+    # `bool locked = mutex_trylock(..);` .. `if (locked) mutex_unlock(..);`
+    up = call.parent
+    if up is not None and up.type in ("init_declarator", "assignment_expression"):
+        left = up.child_by_field_name("declarator" if up.type == "init_declarator" else "left")
+        if left is not None and left.type == "identifier":
+            return fold(left.text), True
     node = call
     while node.parent is not None and (
         node.parent.type == "parenthesized_expression"

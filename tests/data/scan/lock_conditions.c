@@ -77,6 +77,19 @@ out:
 	dqp->q_tries++;
 }
 
+/* the trylock's result kept in a flag (signal_our_withdraw()) */
+static void dq_try_note(struct xfs_dquot *dqp)
+{
+	bool locked;
+
+	mutex_lock(&dqp->q_qlock);
+	mutex_unlock(&dqp->q_qlock);
+	locked = mutex_trylock(&dqp->q_qlock);
+	dqp->q_tries++;
+	if (locked)
+		mutex_unlock(&dqp->q_qlock);
+}
+
 /* the twin: returns holding the lock when the trylock succeeded */
 static void dq_try_grab(struct xfs_dquot *dqp)
 {
@@ -101,6 +114,15 @@ static long dq_ioctl_flush(struct file *file, unsigned int cmd, unsigned long ar
 	struct xfs_dquot *dqp = file->private_data;
 
 	dq_try_flush(dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	return 0;
+}
+
+static long dq_ioctl_note(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xfs_dquot *dqp = file->private_data;
+
+	dq_try_note(dqp);
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 	return 0;
 }
@@ -164,4 +186,5 @@ static const struct file_operations dq_fops = {
 
 static const struct file_operations dq_flush_fops = {
 	.unlocked_ioctl	= dq_ioctl_flush,
+	.compat_ioctl	= dq_ioctl_note,
 };
