@@ -105,7 +105,10 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     other: set[str] = set()  # classes some reclaim path takes on another object
     freed: dict[str, tuple[Node, int]] = {}
     for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
-        for node in sorted(reach.parent):
+        # in the order reclaim reaches them, nearest first: the witness of
+        # a class is the shortest path that takes it, the one with the
+        # fewest steps whose conditions nofsbot may not see
+        for node in reach.parent:
             fid, binding = node
             fn = prog.fns[fid]
             for ci, op, cls in classes.get(fid, ()):
@@ -177,7 +180,7 @@ def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
     """Calls reclaim makes in this code to functions it does not define
     (exported by another subsystem): how it gets there, gated or not."""
     out: dict[str, Incoming] = {}
-    for node in sorted(m.reach.parent):
+    for node in m.reach.parent:  # nearest first, as in build()
         fid, binding = node
         fn = prog.fns[fid]
         for ci, (callee, line) in enumerate(fn.facts.calls):

@@ -60,7 +60,7 @@ def _reclaim_waits(
     it flushes (work or workqueue field -> first node and call)."""
     sleeps: dict[str, tuple[Node, int]] = {}
     flushes: dict[str, tuple[Node, int]] = {}
-    for node in sorted(m.reach.parent):
+    for node in m.reach.parent:  # nearest first: the shortest path to each wait
         fid, binding = node
         fn = prog.fns[fid]
         for ci, cls in fn.facts.sleeps:
