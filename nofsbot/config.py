@@ -79,6 +79,8 @@ class Apis:
     signal: dict[str, int]
     mapping: dict[str, int]
     kmem: dict[str, int]
+    lookup: dict[str, int] = field(default_factory=dict)
+    creating: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -332,17 +334,11 @@ def load(directory: Path | None = None) -> Config:
         if p.is_file():
             digest.update(p.read_bytes())
     alloc = _read(files["alloc"])
-    _take(
-        alloc,
-        files["alloc"],
-        "",
-        dict.fromkeys(("alloc", "store", "store_users", "signal", "mapping", "kmem"), dict),
-    )
+    tables = ("alloc", "store", "store_users", "signal", "mapping", "kmem", "lookup")
+    _take(alloc, files["alloc"], "", {**dict.fromkeys(tables, dict), "creating": tuple})
     apis = Apis(
-        **{
-            k: _int_table(alloc.get(k, {}), files["alloc"], k)
-            for k in ("alloc", "store", "store_users", "signal", "mapping", "kmem")
-        }
+        **{k: _int_table(alloc.get(k, {}), files["alloc"], k) for k in tables},
+        creating=frozenset(alloc.get("creating", ())),
     )
     mac = _read(files["macros"])
     m = _take(

@@ -21,6 +21,8 @@ from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
 _STRUCT_DEF_RE = re.compile(rb"\bstruct\s+\w+\s*\{")
+# the names of an FGP_* flags argument: `FGP_LOCK | FGP_ACCESSED`
+_FLAG_WORDS = re.compile(r"\s*\|\s*")
 _TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
 _EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
 _INCLUDE_RE = re.compile(rb"#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]")
@@ -230,6 +232,7 @@ class Extractor:
             structs=self.locks.struct_fields(root) if _STRUCT_DEF_RE.search(src) else {},
             mappings=mappings,
             stores=self.sites.stores(sites, allocs, site_offsets, alloc_offsets, root),
+            lookups=self._lookups(sites, site_offsets, root),
         )
 
     def _indirect(
@@ -263,6 +266,29 @@ class Extractor:
             chain = self.locks.chain(f, types[fi])
             name = f"{INDIRECT}{chain} {syntax.fold(f.text)}"
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
+
+    def _lookups(
+        self, sites: list[Site], offsets: list[tuple[int, int]], root: Node
+    ) -> tuple[int, ...]:
+        """The sites whose call is a page-cache lookup given FGP_* flags
+        none of which creates a folio (`__filemap_get_folio(mapping, index,
+        FGP_LOCK, GFP_NOFS)`): it allocates nothing."""
+        table = self.cfg.apis.lookup
+        out = []
+        for si, site in enumerate(sites):
+            if site.callee not in table:
+                continue
+            node = root.descendant_for_byte_range(*offsets[si])
+            while node is not None and node.type != "call_expression":
+                node = node.parent
+            flags = syntax.nth_arg(node, table[site.callee]) if node is not None else None
+            text = syntax.fold(flags.text).replace("(", "").replace(")", "") if flags else ""
+            names = _FLAG_WORDS.split(text) if text else []
+            if names and all(
+                n.startswith("FGP_") and n not in self.cfg.apis.creating for n in names
+            ):
+                out.append(si)
+        return tuple(out)
 
     def _flag_write(
         self, node: Node, fi: int, fcalls: list[list[tuple[int, int, str, int, Node]]]

@@ -132,3 +132,6 @@ class FileFacts:
     mappings: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
     # masks stored for later: (event index (sites, then allocs), the object they are stored in)
     stores: tuple[tuple[int, str], ...] = ()
+    # sites passed to a page-cache lookup that does not create (no
+    # FGP_CREAT): nothing is allocated there (config/alloc.toml [lookup])
+    lookups: tuple[int, ...] = ()

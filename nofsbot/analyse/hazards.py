@@ -49,9 +49,10 @@ def find(prog: Program, model: reclaim.Model, *, gated: bool = False) -> list[Ha
                     (alloc.line, alloc.expression, alloc.callee),
                     gated=gated,
                 )
+        lookups = set(f.lookups)  # a page-cache lookup that creates nothing
         for si, (site, fi) in enumerate(zip(f.sites, f.site_funcs, strict=True)):
             fn = named.get(fi)
-            if fn is not None:
+            if fn is not None and si not in lookups:
                 out += _folio(prog, model, fn, -1 - si, site.line, site.expression)
         out += _stored(prog, model, f, named, nsites)
     for fn in prog.fns:

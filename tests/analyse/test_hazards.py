@@ -24,7 +24,7 @@ def test_hazards_fire_exactly_where_marked(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "t", {"fs/fx/h.c": src})
     a = analyse(tree, ["fs/fx"], config.load(), Options(jobs=1, cache=False, hazards=True))
     want = _marked(src, MARK)
-    assert len(want) == 6
+    assert len(want) == 7
     assert {(h.line, h.kind) for h in a.hazards} == want
     for h in a.hazards:
         assert h.evidence and all(e.line > 0 for e in h.evidence)

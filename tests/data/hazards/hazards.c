@@ -67,6 +67,10 @@ void setup(struct cache *c, struct folio *folio)
 	memalloc_nofs_restore(nofs);
 	folio_lock(folio);
 	p = kmalloc(8, GFP_NOFS);			/* hazard: alloc-under-folio-lock */
+	/* a lookup without FGP_CREAT allocates nothing: quiet */
+	other = __filemap_get_folio(c->mapping, 1, FGP_LOCK | FGP_ACCESSED, GFP_NOFS);
+	/* one that may create a folio allocates */
+	other = __filemap_get_folio(c->mapping, 2, FGP_LOCK | FGP_CREAT, GFP_NOFS); /* hazard: alloc-under-folio-lock */
 	folio_unlock(folio);
 	p = kmalloc(8, GFP_NOFS);			/* folio unlocked: quiet */
 }
