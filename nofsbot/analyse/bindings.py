@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nofsbot.analyse.guards import DEREF, FREED, INT_LITERAL, NONNEG, TASK, Arg, Binding, Guard
+from nofsbot.analyse.guards import FREED, INT_LITERAL, NONNEG, TASK, Arg, Binding, Guard
+from nofsbot.analyse.pointees import DEREF
 
 
 def _int(text: str) -> int | None:

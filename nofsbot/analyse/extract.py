@@ -11,8 +11,9 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from nofsbot.analyse import ir, scopes, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
-from nofsbot.analyse.guards import DEREF, Params, conditions
+from nofsbot.analyse.guards import Params, conditions
 from nofsbot.analyse.locks import RELEASE, TRYLOCK, LockReader
+from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
 from nofsbot.analyse.sites import SiteReader

@@ -24,6 +24,7 @@ from functools import cached_property
 from nofsbot.analyse import bindings, guards, includes, ir, scopes
 from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts
 from nofsbot.analyse.locks import resolve_class
+from nofsbot.analyse.pointees import DEREF
 from nofsbot.config import Config
 from nofsbot.entries import OpsEntry
 
@@ -116,7 +117,7 @@ class Fn:
         parameter points to unless the function keeps that."""
         if self.crashes(binding):
             return None
-        if not binding or binding[-1][0] < guards.DEREF:
+        if not binding or binding[-1][0] < DEREF:
             return binding
         return bindings.kept(
             dict(self.facts.keeps), binding, lambda ci: self.step(ci, binding) is not None
