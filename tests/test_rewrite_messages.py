@@ -131,3 +131,36 @@ def test_a_stored_mask_is_described_by_its_later_uses() -> None:
     b = Boundary(PATH, "insert", 798, "cache.lock", (802,))
     _, body = messages.scope_message(b, [f])
     assert "under it, with the mask init() stored for later allocations." in body.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    "queued, kind, what",
+    [
+        ("queued by kthread_run()", "a kernel thread", "the thread"),
+        ("queued by INIT_WORK()", "work", "the work"),
+    ],
+)
+def test_a_worker_scope_shows_the_wait_and_what_ends_it(queued: str, kind: str, what: str) -> None:
+    # o2dlm's recovery thread: eviction waits in dlm_wait_for_recovery() for
+    # dlm_end_recovery(), which the thread calls; the path to the site itself
+    # is the flag commit's to show
+    chain = (
+        ev("remaster", 545, "calls op() outside any scope"),
+        ev("thread", 183, f"{queued}: runs later in its own context, with no scope"),
+        ev("wait_recovery", 397, "reclaim sleeps in wait_event() on ctxt.event"),
+        ev("evict", 1268, "calls wait_recovery()"),
+        ev("evict", 135, "superblock shrinker: reclaim calls it"),
+        ev("end_recovery", 416, "wakes ctxt.event"),
+        ev("thread", 287, "calls end_recovery()"),
+        ev("thread", 277, "runs as work: it starts with no scope"),
+    )
+    f = finding(Class.NEEDS_SCOPE, "GFP_NOFS", "kzalloc", "GFP_NOFS", chain)
+    b = Boundary(PATH, "thread", 277, "work reclaim waits for", (302,), top=True)
+    subject, body = messages.scope_message(b, [f])
+    assert subject == "xfs: run thread() in a NOFS scope"
+    flat = body.replace("\n", " ")
+    assert flat.startswith(f"thread() runs as {kind}, and memory reclaim waits for it")
+    wait, wake = body.split(f"and {what} ends that wait:")
+    assert "wait_recovery(): reclaim sleeps" in wait and "remaster()" not in wait
+    assert "end_recovery(): wakes ctxt.event" in wake and "thread(): calls end_recovery()" in wake
+    assert f"could end up waiting for {what} itself" in flat

@@ -65,24 +65,36 @@ def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
 
 
 def _work_scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
-    """A scope over a whole work function reclaim waits for."""
+    """A scope over a whole work function or kthread reclaim waits for: the
+    path on which reclaim waits, then how the worker ends that wait."""
     subject = f"{path_prefix(b.path)}: run {b.function}() in a NOFS scope"
     sites = sorted({f"{f.site.function or '?'}()" for f in covered})
-    steps_ = next(
+    ev = next(
         (
-            [e for e in f.evidence if "reclaim" in e.note or e.note.startswith(("calls", "wakes"))]
+            list(f.evidence)
             for f in covered
             if any("reclaim waits" in e.note or "reclaim sleeps" in e.note for e in f.evidence)
         ),
         [],
     )
+    start = next(
+        (i for i, e in enumerate(ev) if "reclaim waits" in e.note or "reclaim sleeps" in e.note),
+        len(ev),
+    )
+    woke = next((i for i in range(start, len(ev)) if ev[i].note.startswith("wakes")), len(ev))
+    wait = ev[start:woke][:12]
+    wake = [e for e in ev[woke:] if e.note.startswith(("wakes", "calls"))][:6]
+    kthread = any(e.note.startswith("queued by kthread") for e in ev)
+    what, kind = ("the thread", "a kernel thread") if kthread else ("the work", "work")
     paras = [
-        wrap(f"{b.function}() runs as work, and memory reclaim waits for it to make progress:"),
-        steps(steps_[:12]),
+        wrap(f"{b.function}() runs as {kind}, and memory reclaim waits for it to make progress:"),
+        steps(wait),
+        wrap(f"and {what} ends that wait:") if wake else "",
+        steps(wake),
         wrap(
             f"An allocation it makes that enters filesystem reclaim, in {', '.join(sites)}, "
-            "could end up waiting for the work itself. Work does not inherit its "
-            "queuer's scope: give it its own, from its start to every return, instead "
+            f"could end up waiting for {what} itself. It does not inherit a scope from "
+            "whoever started it: give it its own, from its start to every return, instead "
             "of relying on each allocation's flags."
         ),
     ]
