@@ -72,11 +72,19 @@ def scopes_json(boundaries: list[Boundary]) -> str:
     )
 
 
+def _mask_class(f: Finding) -> Class:
+    return Class.MIXED if f.nolockdep else f.klass
+
+
 def sites_json(findings: list[Finding], as_class: Class | None = None) -> str:
     """The positions file cocci/nofs_flags.cocci reads through $NOFSBOT_SITES;
     AS_CLASS, when given, stands for every finding's own class."""
     rows = sorted(
-        {(f.site.path, f.site.line, f.site.col, str(as_class or f.klass)) for f in findings}
+        {
+            # an instance-disjoint unneeded site takes the mixed sites' mask
+            (f.site.path, f.site.line, f.site.col, str(as_class or _mask_class(f)))
+            for f in findings
+        }
     )
     return (
         json.dumps(

@@ -129,6 +129,13 @@ class Finding:
     locks_held: tuple[str, ...] = ()  # lock classes that may be held at the site
     reclaim_shared: tuple[str, ...] = ()  # those of them that reclaim also takes
 
+    @property
+    def nolockdep(self) -> bool:
+        """An unneeded site under a lock class reclaim takes only on the object
+        it frees: the mask it gets says __GFP_NOLOCKDEP, since lockdep names
+        the two objects' locks by one class."""
+        return self.klass is Class.UNNEEDED and "__GFP_NOLOCKDEP" in (self.suggestion or "")
+
 
 @dataclass(frozen=True)
 class Hazard:

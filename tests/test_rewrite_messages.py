@@ -3,10 +3,13 @@ describes, evidence that lists what it counts."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
+from nofsbot import edits
 from nofsbot.cli import main
 from nofsbot.model import Boundary, Class, Context, Evidence, Finding, Kind, Site
 from nofsbot.rewrite import messages
@@ -14,6 +17,7 @@ from tests.conftest import committed, git
 from tests.publish.test_series import check_golden
 
 PATH = "fs/xfs/x.c"
+SITE2 = Site(PATH, 30, 20, "op", Kind.ALLOC_ARG, "GFP_NOFS", "GFP_NOFS", "kmalloc", 1)
 
 
 def finding(
@@ -164,3 +168,19 @@ def test_a_worker_scope_shows_the_wait_and_what_ends_it(queued: str, kind: str, 
     assert "wait_recovery(): reclaim sleeps" in wait and "remaster()" not in wait
     assert "end_recovery(): wakes ctxt.event" in wake and "thread(): calls end_recovery()" in wake
     assert f"could end up waiting for {what} itself" in flat
+
+
+def test_an_instance_disjoint_unneeded_site_says_nolockdep_and_why() -> None:
+    # udf_symlink() holds the new inode's i_data_sem; eviction takes the
+    # freed inode's: never the same object, one lockdep class
+    plain = finding(Class.UNNEEDED, "GFP_NOFS", "kmalloc", "GFP_NOFS")
+    plain = dataclasses.replace(plain, suggestion="GFP_KERNEL")
+    inst = dataclasses.replace(plain, suggestion="GFP_KERNEL | __GFP_NOLOCKDEP")
+    assert inst.nolockdep and not plain.nolockdep
+    subject, body = messages.message(PATH, [inst])
+    assert subject == "xfs: use __GFP_NOLOCKDEP instead of GFP_NOFS in op()"
+    flat = body.replace("\n", " ")
+    assert "only on the object it is freeing" in flat and "no lock that" not in flat
+    assert messages.message(PATH, [plain])[0] == "xfs: use GFP_KERNEL in op()"
+    rows = json.loads(edits.sites_json([plain, dataclasses.replace(inst, site=SITE2)]))
+    assert [r["class"] for r in rows] == ["unneeded", "mixed"]

@@ -198,7 +198,7 @@ def _carry_out(
         if not done:
             continue
         subject, body = messages.message(key[0], group)
-        msg = draft_message(subject, body, key[2], apply.FLAGS_RULE)
+        msg = draft_message(subject, body, str(group[0].klass), apply.FLAGS_RULE)
         sha = gitcli.commit_all(worktree, [key[0]], msg)
         commits.append(
             # the lines as of the commit's parent, where its diff finds them
@@ -297,5 +297,8 @@ def _groups(edits: list[Finding], how: str) -> list[tuple[tuple[str, str, str], 
     groups: dict[tuple[str, str, str], list[Finding]] = {}
     for f in edits:
         fn = f.site.function or "" if how == "function" else ""
-        groups.setdefault((f.site.path, fn, str(f.klass)), []).append(f)
+        # instance-disjoint unneeded sites get their own commit: their mask
+        # and their reason differ
+        kind = str(f.klass) + (" nolockdep" if f.nolockdep else "")
+        groups.setdefault((f.site.path, fn, kind), []).append(f)
     return sorted(groups.items())

@@ -37,6 +37,13 @@ _WHY = {
     Class.NOOP_MASK: "GFP_NOFS has no flag that GFP_KERNEL lacks, so GFP_KERNEL | GFP_NOFS is "
     "GFP_KERNEL.",
 }
+# an unneeded site under a lock class reclaim takes only on the object it frees
+_WHY_INSTANCE = (
+    "{It} never runs inside a NOFS scope. A lock it may run under is one memory "
+    "reclaim also takes, but reclaim takes it only on the object it is freeing, never on "
+    "one this task holds a reference to, so the two cannot meet. Lockdep names both by "
+    "one class, so say that with __GFP_NOLOCKDEP instead of GFP_NOFS."
+)
 
 
 def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
@@ -115,9 +122,13 @@ def _reclaim_steps(covered: list[Finding]) -> list[Evidence]:
 
 def message(path: str, group: list[Finding]) -> tuple[str, str]:
     klass = group[0].klass
+    instance = all(f.nolockdep for f in group)
     funcs = sorted({f.site.function or "?" for f in group})
     kmem = [f for f in group if f.site.token == "KM_NOFS"]
-    subject = _subject(path, klass, funcs, kmem, len(kmem) < len(group))
+    # an instance-disjoint unneeded group gets the mask, and so the subject, of mixed
+    subject = _subject(
+        path, Class.MIXED if instance else klass, funcs, kmem, len(kmem) < len(group)
+    )
     paras = []
     for fn in funcs:
         sites = [f for f in group if (f.site.function or "?") == fn]
@@ -142,7 +153,9 @@ def message(path: str, group: list[Finding]) -> tuple[str, str]:
                 )
             )
         else:
-            why = _WHY[klass].format(it=it, It=it[0].upper() + it[1:])
+            why = (_WHY_INSTANCE if instance else _WHY[klass]).format(
+                it=it, It=it[0].upper() + it[1:]
+            )
             if all(f.site.token == "KM_NOFS" for f in sites):
                 why = why.replace("GFP_NOFS", "KM_NOFS")
             paras.append(wrap(why))

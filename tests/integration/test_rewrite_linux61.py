@@ -106,6 +106,7 @@ STALE = (
     "nofs-ext4-quota-again",
     "nofs-mapping-test",
     "nofs-mapping-again",
+    "nofs-udf-test",
 )
 
 
@@ -418,3 +419,41 @@ def test_rewrite_moves_mapping_masks_to_their_choke_points(
         wt, ["fs/jfs", "fs/reiserfs"], "nofs-mapping-again", tmp_path, branches, capsys
     )
     assert again == (0, 0)
+
+
+def test_an_instance_disjoint_site_gets_nolockdep_in_its_own_commit(
+    linux61: Path,
+    spatch: str,
+    tmp_path: Path,
+    branches: list[tuple[str, Path]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # udf_symlink() allocates under the new inode's i_data_sem
+    # (fs/udf/namei.c:581-582); eviction takes i_data_sem only on the inode it
+    # frees (udf_setsize(inode, 0), inode.c:1157/1172, from udf_evict_inode(),
+    # inode.c:145): unneeded, and lockdep is told with __GFP_NOLOCKDEP.
+    # udf_fiiter_find_entry() (namei.c:66) holds nothing reclaim takes.
+    wt = tmp_path / "wt"
+    branches.append(("nofs-udf-test", wt))
+    argv = ["rewrite", "--no-publish", "--no-verify", "--tree", str(linux61)]
+    argv += ["fs/udf/namei.c", "--branch", "nofs-udf-test", "--worktree", str(wt), "--json"]
+    assert main(argv) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert [c["subject"] for c in r["commits"]] == [
+        "udf: use GFP_KERNEL in udf_fiiter_find_entry()",
+        "udf: use __GFP_NOLOCKDEP instead of GFP_NOFS in udf_symlink()",
+    ]
+    added = [
+        ln.value.strip()
+        for pf in PatchSet(git(linux61, "diff", f"{r['base']}..nofs-udf-test"))
+        for h in pf
+        for ln in h
+        if ln.is_added
+    ]
+    assert added == [
+        "fname = kmalloc(UDF_NAME_LEN, GFP_KERNEL);",
+        "name = kmalloc(UDF_NAME_LEN_CS0, GFP_KERNEL | __GFP_NOLOCKDEP);",
+    ]
+    body = git(linux61, "log", "-1", "--format=%B", "nofs-udf-test")
+    assert "\nNofsbot-Class: unneeded\n" in body
+    assert "only on the object it is freeing" in " ".join(body.split())
