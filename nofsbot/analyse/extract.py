@@ -22,8 +22,6 @@ from nofsbot.model import FileProblem, Kind, Occurrence, Site
 
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
 _STRUCT_DEF_RE = re.compile(rb"\bstruct\s+\w+\s*\{")
-# the names of an FGP_* flags argument: `FGP_LOCK | FGP_ACCESSED`
-_FLAG_WORDS = re.compile(r"\s*\|\s*")
 _TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
 _EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
 _INCLUDE_RE = re.compile(rb"#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]")
@@ -233,7 +231,7 @@ class Extractor:
             structs=self.locks.struct_fields(root) if _STRUCT_DEF_RE.search(src) else {},
             mappings=mappings,
             stores=self.sites.stores(sites, allocs, site_offsets, alloc_offsets, root),
-            lookups=self._lookups(sites, site_offsets, root),
+            lookups=self.sites.lookups(sites, site_offsets, root),
         )
 
     def _indirect(
@@ -267,29 +265,6 @@ class Extractor:
             chain = self.locks.chain(f, types[fi])
             name = f"{INDIRECT}{chain} {syntax.fold(f.text)}"
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
-
-    def _lookups(
-        self, sites: list[Site], offsets: list[tuple[int, int]], root: Node
-    ) -> tuple[int, ...]:
-        """The sites whose call is a page-cache lookup given FGP_* flags
-        none of which creates a folio (`__filemap_get_folio(mapping, index,
-        FGP_LOCK, GFP_NOFS)`): it allocates nothing."""
-        table = self.cfg.apis.lookup
-        out = []
-        for si, site in enumerate(sites):
-            if site.callee not in table:
-                continue
-            node = root.descendant_for_byte_range(*offsets[si])
-            while node is not None and node.type != "call_expression":
-                node = node.parent
-            flags = syntax.nth_arg(node, table[site.callee]) if node is not None else None
-            text = syntax.fold(flags.text).replace("(", "").replace(")", "") if flags else ""
-            names = _FLAG_WORDS.split(text) if text else []
-            if names and all(
-                n.startswith("FGP_") and n not in self.cfg.apis.creating for n in names
-            ):
-                out.append(si)
-        return tuple(out)
 
     def _flag_write(
         self, node: Node, fi: int, fcalls: list[list[tuple[int, int, str, int, Node]]]
@@ -385,11 +360,10 @@ class Extractor:
         text: str | None = None
         queues: list[tuple[int, str, str]] = []
         objs: dict[str, list[tuple[int, str]]] = {"sleep": [], "wake": []}
-        # locks handed to a transaction here, and the calls that end it: a
-        # commit or cancel releases what this function joined to it
-        joined: dict[str, set[str]] = {}
-        commits: list[tuple[int, str]] = []
+        # locks handed to a transaction here (call, join, class), and the
+        # calls that end it: a commit or cancel releases what was joined
         joins: list[tuple[int, str, str]] = []
+        commits: list[tuple[int, str]] = []
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
             for kind, table in (("sleep", self.sleep_calls), ("wake", self.wake_calls)):
                 if callee in table:
@@ -401,9 +375,7 @@ class Extractor:
             if callee in self.locks.joins:
                 if text is None:
                     text = (fnode.text or b"").decode("latin-1")
-                for cls in self.locks.handed(callee, cnode, text):
-                    joined.setdefault(callee, set()).add(cls)
-                    joins.append((ci, callee, cls))
+                joins += [(ci, callee, cls) for cls in self.locks.handed(callee, cnode, text)]
             elif callee in self.locks.releases_joined:
                 commits += [(ci, j) for j in self.locks.releases_joined[callee]]
             op = self.locks.op(callee)
@@ -420,8 +392,7 @@ class Extractor:
                 work = syntax.work_field(cnode, self.queue_calls[callee])
                 queues.append((ci, syntax.work_field(cnode), work))
         for ci, join in commits:
-            locks += [(ci, RELEASE, cls) for cls in sorted(joined.get(join, ()))]
-
+            locks += [(ci, RELEASE, c) for c in sorted({c for _, j, c in joins if j == join})]
         scope = (
             Params(fnode, decl, writes, self.same_object, self.task_flags, self.nonnegative)
             if body is not None

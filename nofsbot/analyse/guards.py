@@ -134,23 +134,14 @@ class Params(Pointees):
         # only write: the same object from there on (nothing reads an
         # unset local before)
         for st in body.named_children if body is not None else ():
-            e = (
-                st.named_children[0]
-                if st.type == "expression_statement" and st.named_children
-                else None
-            )
-            if e is None or e.type != "assignment_expression":
+            if (got := syntax.simple_assignment(st)) is None:
                 continue
-            target, value = e.child_by_field_name("left"), e.child_by_field_name("right")
-            name = _text(target) if target is not None and target.type == "identifier" else ""
+            name = _text(got[0])
             if (
-                name
-                and value is not None
-                and name not in self.index
+                name not in self.index
                 and name not in self.same
                 and len(writes.get(name, ())) == 1
-                and _text(e.child_by_field_name("operator")) == "="
-                and (same := self._same_of(value)) is not None
+                and (same := self._same_of(got[1])) is not None
             ):
                 self.same[name] = same
         self._pointees(body, writes)

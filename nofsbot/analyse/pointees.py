@@ -70,15 +70,10 @@ class Pointees:
     def _deref_of(self, st: Node) -> tuple[str, int, int] | None:
         """`x = *p;` with p a parameter the body never assigns: (x, p's
         index, where x is written)."""
-        if st.type != "expression_statement" or st.named_child_count != 1:
+        got = syntax.simple_assignment(st)
+        if got is None:
             return None
-        e = st.named_children[0]
-        if e.type != "assignment_expression" or _text(e.child_by_field_name("operator")) != "=":
-            return None
-        left, right = e.child_by_field_name("left"), e.child_by_field_name("right")
-        if left is None or right is None or left.type != "identifier":
-            return None
-        right = _strip(right)
+        left, right = got[0], _strip(got[1])
         if right.type != "pointer_expression" or not _text(right).startswith("*"):
             return None
         arg = right.child_by_field_name("argument")

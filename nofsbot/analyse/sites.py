@@ -4,12 +4,17 @@ argument it is in, and the object a stored mask goes to."""
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from nofsbot.analyse import syntax
 from nofsbot.analyse.facts import Alloc
 from nofsbot.config import Apis
 from nofsbot.model import Kind, Site
+
+# the names of an FGP_* flags argument: `FGP_LOCK | FGP_ACCESSED`
+_FLAG_WORDS = re.compile(r"\s*\|\s*")
 
 
 class SiteReader:
@@ -128,11 +133,28 @@ class SiteReader:
         for i, (callee, (start, end)) in enumerate(zip(callees, offsets, strict=True)):
             if callee not in store:
                 continue
-            node = root.descendant_for_byte_range(start, end)
-            while node is not None and node.type != "call_expression":
-                node = node.parent
+            node = _call_at(root, start, end)
             if node is not None:
                 out.append((i, syntax.last_name(syntax.arg_text(node, 0))))
+        return tuple(out)
+
+    def lookups(
+        self, sites: list[Site], offsets: list[tuple[int, int]], root: Node
+    ) -> tuple[int, ...]:
+        """The sites whose call is a page-cache lookup given FGP_* flags
+        none of which creates a folio (`__filemap_get_folio(mapping, index,
+        FGP_LOCK, GFP_NOFS)`): it allocates nothing."""
+        table = self.apis.lookup
+        out = []
+        for si, site in enumerate(sites):
+            if site.callee not in table:
+                continue
+            node = _call_at(root, *offsets[si])
+            flags = syntax.nth_arg(node, table[site.callee]) if node is not None else None
+            text = syntax.fold(flags.text).replace("(", "").replace(")", "") if flags else ""
+            names = _FLAG_WORDS.split(text) if text else []
+            if names and all(n.startswith("FGP_") and n not in self.apis.creating for n in names):
+                out.append(si)
         return tuple(out)
 
     def call_kind(self, callee: str, index: int, token: str) -> Kind:
@@ -148,3 +170,11 @@ class SiteReader:
         if a.alloc.get(callee) == index:
             return Kind.ALLOC_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
         return Kind.CALL_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
+
+
+def _call_at(root: Node, start: int, end: int) -> Node | None:
+    """The call a mask at START..END is an argument of."""
+    node = root.descendant_for_byte_range(start, end)
+    while node is not None and node.type != "call_expression":
+        node = node.parent
+    return node

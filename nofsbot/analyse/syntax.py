@@ -107,6 +107,25 @@ def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
     return None
 
 
+def simple_assignment(stmt: Node | None) -> tuple[Node, Node] | None:
+    """STMT as `x = value;` with x a plain name: (x, value)."""
+    if stmt is None or stmt.type != "expression_statement" or stmt.named_child_count != 1:
+        return None
+    e = stmt.named_children[0]
+    op = e.child_by_field_name("operator")
+    left, right = e.child_by_field_name("left"), e.child_by_field_name("right")
+    if (
+        e.type != "assignment_expression"
+        or op is None
+        or fold(op.text) != "="
+        or left is None
+        or right is None
+        or left.type != "identifier"
+    ):
+        return None
+    return left, right
+
+
 def flag_set_after(call: Node) -> str | None:
     """The flag a lock call's statement is followed by: `xfs_dqlock(dqp);
     locked = true;` -> "locked". The lock is then held only where the flag
@@ -118,22 +137,10 @@ def flag_set_after(call: Node) -> str | None:
     nxt = stmt.next_named_sibling
     while nxt is not None and nxt.type == "comment":
         nxt = nxt.next_named_sibling
-    if nxt is None or nxt.type != "expression_statement" or not nxt.named_children:
+    got = simple_assignment(nxt)
+    if got is None or fold(got[1].text) not in _TRUE:
         return None
-    a = nxt.named_children[0]
-    op = a.child_by_field_name("operator")
-    left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
-    if (
-        a.type != "assignment_expression"
-        or op is None
-        or left is None
-        or right is None
-        or left.type != "identifier"
-        or fold(op.text) != "="
-        or fold(right.text) not in _TRUE
-    ):
-        return None
-    return fold(left.text)
+    return fold(got[0].text)
 
 
 def in_error(node: Node) -> bool:
