@@ -480,8 +480,9 @@ def _reclaim(path: Path) -> Reclaim:
                 str(path), f"handoff {hd['join']}", "needs either lock or wrapper and arg"
             )
         if "lock" not in hd:
-            if "arg" not in hd or "wrapper" not in hd:
-                raise ConfigError(str(path), "handoff.arg", "missing")
+            for key in ("wrapper", "arg"):
+                if key not in hd:
+                    raise ConfigError(str(path), f"handoff.{key}", "missing")
             if hd["wrapper"] not in names:
                 raise ConfigError(
                     str(path), "handoff.wrapper", f"no [[wrapper]] named {hd['wrapper']}"
