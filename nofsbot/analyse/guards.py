@@ -106,6 +106,7 @@ class Params(Pointees):
         # on it is read only before the first assignment and outside loops
         # holding one (`if (ins_len > 0) { ins_len -= x; ..}` is fine)
         self.assigns = {n: writes[n] for n in self.index if n in writes}
+        self._ups: dict[int, list[Guard]] = {}  # statement -> _up()
         # local -> (param, negated) for `x = p`, `x = p != 0`, `x = !!p`, `x = !p`
         self.truth: dict[str, tuple[int, bool]] = {}
         # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
@@ -381,23 +382,34 @@ class Params(Pointees):
 
     def guards(self, node: Node, body: Node) -> tuple[Guard, ...]:
         """What must hold on the parameters for NODE (inside BODY) to run."""
+        return tuple(dict.fromkeys(self._up(node, body)))
+
+    def _up(self, child: Node, body: Node) -> list[Guard]:
+        """The guards CHILD's enclosing statements put on it, innermost
+        first; the calls of one function share most of them, so each
+        statement's are found once."""
+        p = child.parent
+        if p is None or child == body:
+            return []
+        got = self._ups.get(child.id)
+        if got is not None:
+            return got
         out: list[Guard] = []
-        child, p = node, node.parent
-        while p is not None and child != body:
-            if p.type == "compound_statement":
-                out += self._after_returns(child)
-            if p.type == "if_statement":
-                cond = p.child_by_field_name("condition")
-                if cond is not None and child == p.child_by_field_name("consequence"):
-                    out += self.conjunction(cond)
-                elif cond is not None and child == p.child_by_field_name("alternative"):
-                    a = self.atom(cond)
-                    if a is not None and a[1] in _FLIP:
-                        out.append((a[0], _FLIP[a[1]], a[2]))
-            elif p.type == "case_statement" and p.parent is not None:
-                out += self._case(p)
-            child, p = p, p.parent
-        return tuple(dict.fromkeys(out))
+        if p.type == "compound_statement":
+            out += self._after_returns(child)
+        if p.type == "if_statement":
+            cond = p.child_by_field_name("condition")
+            if cond is not None and child == p.child_by_field_name("consequence"):
+                out += self.conjunction(cond)
+            elif cond is not None and child == p.child_by_field_name("alternative"):
+                a = self.atom(cond)
+                if a is not None and a[1] in _FLIP:
+                    out.append((a[0], _FLIP[a[1]], a[2]))
+        elif p.type == "case_statement" and p.parent is not None:
+            out += self._case(p)
+        out += self._up(p, body)
+        self._ups[child.id] = out
+        return out
 
     def _after_returns(self, stmt: Node) -> list[Guard]:
         """Statements before STMT in its block of the form `if (c) return ..;`

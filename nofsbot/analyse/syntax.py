@@ -10,8 +10,6 @@ from tree_sitter import Node
 from nofsbot.analyse.facts import Alloc, shown
 from nofsbot.analyse.preprocess import DEFINITION, DIRECTIVE, DISABLED, MACRO_BODY, Region
 
-WS_RE = re.compile(r"\s+")
-
 EXPR_PARENTS = {
     "binary_expression",
     "parenthesized_expression",
@@ -23,7 +21,9 @@ COMPARISONS = {"==", "!=", "<", ">", "<=", ">="}
 
 
 def fold(text: bytes | None) -> str:
-    return WS_RE.sub(" ", (text or b"").decode(errors="replace")).strip()
+    """TEXT with every run of white space one blank, and none at the ends
+    (str.split() splits on what the regex \\s matches)."""
+    return " ".join((text or b"").decode(errors="replace").split())
 
 
 def decl_name(node: Node | None) -> str | None:
