@@ -116,7 +116,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
                     continue
                 if cls.startswith("?"):  # of unknown type: only its field is known
                     if reach is m.reach:
-                        m.unknown_fields.add(cls.rsplit(".", 1)[-1])
+                        m.unknown_fields.add(plain(cls).rsplit(".", 1)[-1])
                     continue
                 if fn.step(ci, binding) is None:
                     continue
@@ -127,6 +127,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
                     else:
                         other.add(cls)
     m.instance = {c: w for c, w in freed.items() if c not in other}
+    _nested_alike(prog, m, classes)
     # folio locks are one class for lockdep's purposes here; which folio a
     # reclaim path locks is not followed, so a held folio lock vetoes
     # "unneeded" (unit._reclaim) but never makes a boundary
@@ -134,6 +135,31 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     m.shared_ungated.pop(PAGE_LOCK, None)
     held_locks(prog, m, classes)
     return m
+
+
+def _nested_alike(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
+    """A lock held under a lockdep subclass of a _nested call
+    (`mutex_lock_nested(&JFS_IP(ip)->commit_mutex, COMMIT_MUTEX_CHILD)`) can
+    be the very lock reclaim takes plainly (jfs_writepage() -> extAlloc()
+    on the inode this task holds): the subclass orders two locks one task
+    takes, it does not tell the objects apart. Such a held class shares
+    what reclaim takes of its plain class. The subclasses config declares
+    (the realtime bitmap inode's ILOCK) name objects of their own and stay
+    apart."""
+    declared = {sub for w in prog.cfg.reclaim.wrappers for sub in w.subclasses.values()}
+    for locks in classes.values():
+        for _, _, cls in locks:
+            base, slash, _ = cls.partition("/")
+            if not slash or cls in declared:
+                continue
+            for table in (m.shared, m.shared_ungated, m.instance):
+                if base in table:
+                    table.setdefault(cls, table[base])
+
+
+def plain(cls: str) -> str:
+    """CLS without its lockdep subclass: the struct field the lock is."""
+    return cls.partition("/")[0]
 
 
 def _classes(fn: Fn, structs: dict[str, dict[str, str]]) -> list[tuple[int, str, str]]:
@@ -328,10 +354,17 @@ def exits(m: Model, fn: Fn, after: int, cls: str) -> tuple[tuple[int, ...], tupl
     """For a scope opened after line AFTER for lock CLS: the releases of CLS after
     it (where the restore goes), and the returns reached with CLS still held
     (where the critical section outlives the function)."""
+    locks = m.classes.get(fn.id, ())
+    ends = {cls}
+    # an unlock ends the lock whatever subclass took it, but which one it
+    # ends is known only when the function takes that lock once
+    # (ni_lock(ni) .. ni_unlock(ni)), not of two tree blocks it holds
+    if sum(1 for _, op, c in locks if op == ACQUIRE and plain(c) == plain(cls)) == 1:
+        ends.add(plain(cls))
     releases = {
         fn.facts.calls[ci][1]
-        for ci, op, c in m.classes.get(fn.id, ())
-        if op == RELEASE and c == cls and fn.facts.calls[ci][1] > after
+        for ci, op, c in locks
+        if op == RELEASE and c in ends and fn.facts.calls[ci][1] > after
     }
     held = {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
     return tuple(sorted(releases)), tuple(sorted(held))

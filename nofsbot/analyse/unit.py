@@ -172,15 +172,15 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     shared = tuple(sorted(c for c in held if c in model.shared and c not in model.instance))
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes
-    fields = {c.rsplit(".", 1)[-1] for c in model.shared} | model.unknown_fields
+    fields = {reclaim.plain(c).rsplit(".", 1)[-1] for c in model.shared} | model.unknown_fields
     unresolved = tuple(
         sorted(
             c
             for c in held
             if c not in model.shared
             and (
-                (c.startswith("?") and c.rsplit(".", 1)[-1] in fields)
-                or c.rsplit(".", 1)[-1] in model.unknown_fields
+                (c.startswith("?") and reclaim.plain(c).rsplit(".", 1)[-1] in fields)
+                or reclaim.plain(c).rsplit(".", 1)[-1] in model.unknown_fields
             )
         )
     )
