@@ -80,9 +80,12 @@ class Extractor:
         self.pagecache_gfp = cfg.reclaim.pagecache_gfp
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
+        # the conditional directives of the file being read (ir.build)
+        self._conds: tuple[ir.Directive, ...] = ()
 
     def extract(self, path: str, src: bytes) -> FileFacts:
         prepared = self.pp.prepare(src)
+        self._conds = prepared.conds
         root = self.parser.parse(prepared.text).root_node
         caps = QueryCursor(self.query).captures(root)
         # the order of captures depends on what the parser parsed before;
@@ -337,7 +340,7 @@ class Extractor:
                 if sfi == fi:
                     s, e = ev_offsets[si]
                     events.append((s, e, -1 - si))
-            skeleton = ir.build(body, events, marks)
+            skeleton = ir.build(body, events, marks, self._conds)
         locks: list[tuple[int, str, str]] = []
         waits: list[tuple[int, str]] = []
         pagecache = tuple(

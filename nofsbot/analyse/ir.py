@@ -27,6 +27,14 @@ State = frozenset[int]
 IRNode = tuple[Any, ...]
 
 
+# a conditional directive: (start byte, kind, condition), preprocess.Prepared
+Directive = tuple[int, str, str]
+
+
+class _Unbalanced(Exception):
+    """#if/#else/#endif that do not nest within one block's statements."""
+
+
 class _Builder:
     def __init__(
         self,
@@ -34,12 +42,91 @@ class _Builder:
         ends: Sequence[int],
         ids: Sequence[int],
         marks: dict[int, str],
+        conds: Sequence[Directive] = (),
     ) -> None:
         # events sorted by start byte
         self.starts = starts
         self.ends = ends
         self.ids = ids
         self.marks = marks  # condition start byte -> a prefix for its key
+        self.conds = conds
+        self.cstarts = [c[0] for c in conds]
+
+    def _block(self, node: Node, kids: list[Node]) -> IRNode | None:
+        """KIDS with the #if/#elif/#else groups between them as branches:
+        both branches of `#ifndef CONFIG_X return -EINVAL; #else ..
+        #endif` can run, so the #else code is not dead after the return.
+        None when no directive sits between the statements, or they do
+        not nest there (an #if that opens in one statement and closes in
+        another): the statements then run in their order, as before."""
+        import bisect
+
+        lo = bisect.bisect_left(self.cstarts, node.start_byte)
+        hi = bisect.bisect_left(self.cstarts, node.end_byte, lo)
+        if lo == hi:
+            return None
+        items: list[Node | Directive] = []
+        di = lo
+        for c in kids:
+            while di < hi and self.cstarts[di] < c.start_byte:
+                items.append(self.conds[di])
+                di += 1
+            while di < hi and self.cstarts[di] < c.end_byte:
+                di += 1  # inside the statement: its own blocks see it
+            items.append(c)
+        items += self.conds[di:hi]
+        if all(not isinstance(i, tuple) for i in items):
+            return None
+        try:
+            out = self._items(items, 0, ())[0]
+        except _Unbalanced:
+            return None
+        return (SEQ, tuple(out))
+
+    def _items(
+        self, items: list[Node | Directive], i: int, stop: tuple[str, ...]
+    ) -> tuple[list[IRNode], int]:
+        out: list[IRNode] = []
+        while i < len(items):
+            it = items[i]
+            if not isinstance(it, tuple):
+                out.append(self.stmt(it))
+                i += 1
+            elif it[1] in ("if", "ifdef", "ifndef", "if0"):
+                group, i = self._group(items, i)
+                out += group
+            elif it[1] in stop:
+                return out, i
+            else:
+                raise _Unbalanced
+        if stop:
+            raise _Unbalanced
+        return out, i
+
+    def _group(self, items: list[Node | Directive], i: int) -> tuple[list[IRNode], int]:
+        """The #if group at I, up to its #endif."""
+        first = items[i]
+        assert isinstance(first, tuple)
+        arms: list[tuple[tuple[str, bool] | None, list[IRNode]]] = []
+        key: tuple[str, bool] | None = _directive_key(first)
+        i += 1
+        while True:
+            body, i = self._items(items, i, ("elif", "else", "endif"))
+            arms.append((key, body))
+            d = items[i]
+            assert isinstance(d, tuple)
+            i += 1
+            if d[1] == "endif":
+                break
+            key = _directive_key(d) if d[1] == "elif" else None
+        if first[1] == "if0":  # the dead branch is blanked: what is left runs
+            return [n for _, body in arms for n in body], i
+        alt: IRNode | None = None
+        for k, body in reversed(arms):
+            seq = (SEQ, tuple(body))
+            alt = seq if k is None else (IF, (EV, ()), seq, alt, k)
+        assert alt is not None
+        return [alt], i
 
     def events(self, start: int, end: int) -> IRNode:
         import bisect
@@ -63,7 +150,8 @@ class _Builder:
     def stmt(self, node: Node) -> IRNode:
         t = node.type
         if t == "compound_statement":
-            return (SEQ, tuple(self.stmt(c) for c in node.named_children if c.type != "comment"))
+            kids = [c for c in node.named_children if c.type != "comment"]
+            return self._block(node, kids) or (SEQ, tuple(self.stmt(c) for c in kids))
         if t == "if_statement":
             alt = node.child_by_field_name("alternative")
             alt_stmt = None
@@ -180,15 +268,29 @@ def condition_key(cond: Node | None) -> tuple[str, bool]:
     return " ".join((text or b"").decode(errors="replace").split()), positive
 
 
+def _directive_key(d: Directive) -> tuple[str, bool]:
+    """The condition of #if/#ifdef/#ifndef/#elif D as a branch key:
+    `#ifndef X` is the false branch of `#ifdef X`, so a lock taken under one
+    and released under the other pairs like `if (c)` twice."""
+    if d[1] == "ifndef":
+        return f"#ifdef {d[2]}", False
+    if d[1] == "ifdef":
+        return f"#ifdef {d[2]}", True
+    return f"#if {d[2]}", True
+
+
 def build(
-    body: Node, events: list[tuple[int, int, int]], marks: dict[int, str] | None = None
+    body: Node,
+    events: list[tuple[int, int, int]],
+    marks: dict[int, str] | None = None,
+    conds: Sequence[Directive] = (),
 ) -> IRNode:
     """Skeleton of BODY; EVENTS are (start byte, end byte, event id). MARKS
     prefix the key of the conditions starting at those bytes (the test of
-    a scope begin's result)."""
+    a scope begin's result). CONDS: the file's conditional directives."""
     events = sorted(events)
     b = _Builder(
-        [e[0] for e in events], [e[1] for e in events], [e[2] for e in events], marks or {}
+        [e[0] for e in events], [e[1] for e in events], [e[2] for e in events], marks or {}, conds
     )
     return b.stmt(body)
 

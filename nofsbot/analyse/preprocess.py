@@ -70,6 +70,10 @@ class Prepared:
     regions: tuple[Region, ...]
     # function-like macros: name -> identifiers called in the body
     macro_calls: dict[str, tuple[str, ...]]
+    # conditional directives, in order: (start byte, kind, condition text);
+    # kind is if/ifdef/ifndef/elif/else/endif, or "if0" for a `#if 0`
+    # whose dead branch is blanked
+    conds: tuple[tuple[int, str, str], ...] = ()
 
 
 class Preprocessor:
@@ -115,7 +119,8 @@ class Preprocessor:
         buf = bytearray(src)
         regions: list[Region] = []
         macro_calls: dict[str, tuple[str, ...]] = {}
-        self._directives(src, buf, regions, macro_calls)
+        conds: list[tuple[int, str, str]] = []
+        self._directives(src, buf, regions, macro_calls, conds)
         words = self._blank_words
         for m in self._blank_re.finditer(buf):
             if m.group() in words:
@@ -135,7 +140,9 @@ class Preprocessor:
                 new = self.macros.rename[m.group().decode()].encode()
                 buf[m.start() : m.end()] = new.ljust(m.end() - m.start())
         self._iterators(buf)
-        return Prepared(bytes(buf), tuple(sorted(regions, key=lambda r: r.start)), macro_calls)
+        return Prepared(
+            bytes(buf), tuple(sorted(regions, key=lambda r: r.start)), macro_calls, tuple(conds)
+        )
 
     def _directives(
         self,
@@ -143,6 +150,7 @@ class Preprocessor:
         buf: bytearray,
         regions: list[Region],
         macro_calls: dict[str, tuple[str, ...]],
+        conds: list[tuple[int, str, str]],
     ) -> None:
         # Depth of the open #if nesting, and where a dead `#if 0` branch began.
         depth = 0
@@ -172,14 +180,18 @@ class Preprocessor:
             cond = _COND_RE.match(text)
             if cond:
                 kind, arg = cond.group(1), cond.group(2).split(b"/*")[0].strip()
+                shown = kind.decode()
                 if kind in (b"if", b"ifdef", b"ifndef"):
                     depth += 1
                     if dead_level is None and kind == b"if" and arg == b"0":
                         dead_level, dead_from = depth, end
+                    if kind == b"if" and arg in (b"0", b"1"):
+                        shown = "if0"  # one branch is dead, or always taken
                 elif dead_level == depth and kind in (b"else", b"elif", b"endif"):
                     regions.append(Region(dead_from, start, DISABLED))
                     _blank(buf, dead_from, start)
                     dead_level = None
+                conds.append((start, shown, " ".join(arg.decode(errors="replace").split())))
                 if kind == b"endif":
                     depth = max(0, depth - 1)
             _blank(buf, start, end)
