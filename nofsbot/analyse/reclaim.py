@@ -19,6 +19,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
+from nofsbot.analyse import ir
 from nofsbot.analyse.guards import EMPTY, FREED, MAX_BINDINGS, TASK, Binding
 from nofsbot.analyse.held import Node, held_locks
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
@@ -69,6 +70,8 @@ class Model:
     # fields of locks reclaim takes whose struct type is not known
     # (`down_write(&EXT4_I(inode)->i_data_sem)`)
     unknown_fields: set[str] = field(default_factory=set)
+    # field -> where reclaim first takes a lock of that field of unknown type
+    unknown_taken: dict[str, tuple[Node, int]] = field(default_factory=dict)
     # function -> its lock operations with resolved classes
     classes: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
 
@@ -116,7 +119,10 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
                     continue
                 if cls.startswith("?"):  # of unknown type: only its field is known
                     if reach is m.reach:
-                        m.unknown_fields.add(plain(cls).rsplit(".", 1)[-1])
+                        fld = plain(cls).rsplit(".", 1)[-1]
+                        m.unknown_fields.add(fld)
+                        if fn.step(ci, binding) is not None:
+                            m.unknown_taken.setdefault(fld, (node, ci))
                     continue
                 if fn.step(ci, binding) is None:
                     continue
@@ -350,10 +356,13 @@ def held_outside(prog: Program, m: Model, fid: int, event: int, cls: str) -> str
         fid, event, binding = w
 
 
-def exits(m: Model, fn: Fn, after: int, cls: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """For a scope opened after line AFTER for lock CLS: the releases of CLS after
-    it (where the restore goes), and the returns reached with CLS still held
-    (where the critical section outlives the function)."""
+def exits(m: Model, fn: Fn, ci: int, cls: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """For a scope opened after call CI of FN, which takes lock CLS: the
+    releases that end what CI took (where the restores go), and the
+    returns reached with CLS still held (where the critical section
+    outlives the function). A release that only ends another acquisition
+    of the lock (hpfs_trim_fs() takes hpfs_mutex again in a loop after
+    the first section) gets no restore: its path has no save."""
     locks = m.classes.get(fn.id, ())
     ends = {cls}
     # an unlock ends the lock whatever subclass took it, but which one it
@@ -361,13 +370,32 @@ def exits(m: Model, fn: Fn, after: int, cls: str) -> tuple[tuple[int, ...], tupl
     # (ni_lock(ni) .. ni_unlock(ni)), not of two tree blocks it holds
     if sum(1 for _, op, c in locks if op == ACQUIRE and plain(c) == plain(cls)) == 1:
         ends.add(plain(cls))
+    ops: dict[int, str] = {}
+    for cj, op, c in locks:
+        if (op == ACQUIRE and c == cls) or (op == RELEASE and c in ends):
+            ops[cj] = op
+    if fn.facts.ir is None:
+        return (), ()
+
+    def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
+        op = ops.get(cj)
+        if op == ACQUIRE:
+            return frozenset({cj})
+        if op == RELEASE:
+            return frozenset({_NOT_HELD})
+        return state
+
+    w = ir.Walk(transfer, frozenset({_NOT_HELD}))
+    w.run(fn.facts.ir)
     releases = {
-        fn.facts.calls[ci][1]
-        for ci, op, c in locks
-        if op == RELEASE and c in ends and fn.facts.calls[ci][1] > after
+        fn.facts.calls[cj][1] for cj, op in ops.items() if op == RELEASE and ci in w.at.get(cj, ())
     }
+    after = fn.facts.calls[ci][1]
     held = {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
     return tuple(sorted(releases)), tuple(sorted(held))
+
+
+_NOT_HELD = -1  # exits(): the lock is not held
 
 
 def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) -> list[Evidence]:
@@ -377,6 +405,25 @@ def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) ->
         return []
     node, ci = shared[cls]
     return path_to(prog, m, node, ci, f"reclaim takes {cls} here", reach)
+
+
+def unknown_path(prog: Program, m: Model, cls: str) -> list[Evidence]:
+    """How reclaim gets to a lock of the same field as CLS, one side of
+    them of unknown struct type."""
+    f = plain(cls).rsplit(".", 1)[-1]
+    for known, (node, ci) in sorted(m.shared.items()) if cls.startswith("?") else ():
+        if plain(known).rsplit(".", 1)[-1] == f:
+            return path_to(prog, m, node, ci, f"reclaim takes {known} here")
+    if f in m.unknown_taken:
+        node, ci = m.unknown_taken[f]
+        return path_to(
+            prog,
+            m,
+            node,
+            ci,
+            f"reclaim takes ?.{f} here (a lock of that field, struct type not known)",
+        )
+    return []
 
 
 def path_to(

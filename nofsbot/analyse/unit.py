@@ -222,7 +222,7 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
             ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
             continue
-        releases, held_at_return = reclaim.exits(model, owner, aline, cls)
+        releases, held_at_return = reclaim.exits(model, owner, ci, cls)
         stray = _other_caller(prog, [fn, *(g for g, _ in chain)])
         if len(chain) > MAX_HELD_CALLS:
             unproven = (
@@ -244,10 +244,12 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
                 f"{cls} taken by {owner.name}() is still held when it returns on some "
                 "path: the critical section does not end in that function"
             )
-        elif why := _partial(model, owner, ci, chain[-1][1] if chain else event, cls):
+        elif why := _partial(model, owner, ci, _toward(owner, chain, event), cls):
             unproven = why
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
+    for cls in unresolved[:1]:
+        ev += _unresolved_evidence(prog, model, fn, event, line, cls)
     for cls in instance:
         ev += _instance_evidence(prog, model, fn, event, line, cls)
     return Reclaim(
@@ -261,6 +263,24 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         maybe,
         instance,
     )
+
+
+def _unresolved_evidence(
+    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, cls: str
+) -> list[Evidence]:
+    """Both sides of a lock whose struct type one side does not know: where
+    this task takes CLS and carries it to the site, and reclaim's path to a
+    lock of the same field."""
+    out: list[Evidence] = []
+    chain: list[tuple[Fn, int]] = []
+    acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls, chain)
+    if acq is not None:
+        owner, _, aline = acq
+        out.append(Evidence(owner.path, aline, owner.name, f"takes {cls}"))
+        for g, gci in reversed(chain):
+            callee, cline = g.facts.calls[gci]
+            out.append(Evidence(g.path, cline, g.name, f"calls {shown(callee)}() with {cls} held"))
+    return out + reclaim.unknown_path(prog, model, cls)
 
 
 def _instance_evidence(
@@ -288,9 +308,19 @@ def _instance_evidence(
 _FREE = -1  # the lock is not held (_partial)
 
 
-def _partial(model: reclaim.Model, owner: Fn, ci: int, event: int, cls: str) -> str | None:
+def _toward(owner: Fn, chain: list[tuple[Fn, int]], event: int) -> list[int]:
+    """The events of OWNER that lead to the site: the site itself, or every
+    call of OWNER to the next function of CHAIN (hpfs_trim_fs() calls
+    do_trim() under each of its two critical sections)."""
+    if not chain:
+        return [event]
+    first = set(owner.callees[chain[-1][1]])
+    return [cj for cj, targets in enumerate(owner.callees) if first & set(targets)]
+
+
+def _partial(model: reclaim.Model, owner: Fn, ci: int, events: list[int], cls: str) -> str | None:
     """Why a scope after call CI in OWNER, which takes CLS, would not cover
-    every path to EVENT: some path gets there without the lock (f2fs
+    every path to EVENTS: some path gets there without the lock (f2fs
     move_data_block() takes io_order_lock only in LFS mode), or with it
     taken by another call (both arms of an if in device_list_add(), a loop
     that drops and retakes it in fat_trim_fs())."""
@@ -308,7 +338,7 @@ def _partial(model: reclaim.Model, owner: Fn, ci: int, event: int, cls: str) -> 
         return None
     w = ir.Walk(transfer, frozenset({_FREE}))
     w.run(owner.facts.ir)
-    at: frozenset[int] = frozenset(w.at.get(event, frozenset()))
+    at: frozenset[int] = frozenset().union(*(w.at.get(e, frozenset()) for e in events))
     line = owner.facts.calls[ci][1]
     if _FREE in at:
         return (

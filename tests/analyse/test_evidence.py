@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nofsbot.analyse import Analysis, Placed
+from nofsbot.plan import plan
 
 DATA = Path(__file__).parent.parent / "data" / "scan"
 
@@ -72,3 +73,25 @@ def test_the_boundary_is_the_innermost_lock(fixture_tree) -> None:  # type: igno
     assert b is not None
     assert (b.function, b.lock) == ("fill", "cache.inner")
     assert set(p.reclaim.shared) == {"cache.inner", "cache.outer"}
+
+
+def test_the_restores_end_only_the_section_the_scope_opens_in(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # my_trim() takes the lock at line 42 and again in the loop; the
+    # unlock inside the loop ends only the second section
+    a = fixture_tree("scan/two_sections.c")
+    b = site(a, line_of("two_sections.c", "GFP_NOFS", 2)).reclaim.boundary
+    assert b is not None
+    first = line_of("two_sections.c", "mutex_lock(&sbi->lock);", 2)
+    assert (b.function, b.line) == ("my_trim", first)
+    assert b.exits == (line_of("two_sections.c", "mutex_unlock(&sbi->lock);", 2),)
+
+
+def test_unknown_type_lock_evidence_shows_both_sides(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the site's caller holds a lock whose struct type is unknown, of a
+    # field reclaim also takes: the evidence names where each side takes it
+    a = fixture_tree("scan/unknown_field.c")
+    line = line_of("unknown_field.c", "GFP_NOFS")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    notes = [e.note for e in f.evidence]
+    assert "takes ?.s_lock" in notes
+    assert any(n.startswith("reclaim takes ?.s_lock here") for n in notes)
