@@ -214,7 +214,14 @@ class Extractor:
             if site.kind is Kind.MAPPING and fi >= 0
         )
         refs = references(caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops)
-        exports = tuple(sorted({e.decode() for e in _EXPORT_RE.findall(src)}))
+        exports = tuple(
+            sorted(
+                {
+                    (m.group(1).decode(), src.count(b"\n", 0, m.start()) + 1)
+                    for m in _EXPORT_RE.finditer(src)
+                }
+            )
+        )
         includes = tuple(
             sorted({m.group(1).decode() for _, m in line_start_matches(_INCLUDE_RE, src)})
         )

@@ -20,10 +20,10 @@ def _root(fn: Fn, elem: str, path: str, line: int, note: str) -> None:
 def contexts(prog: Program) -> None:
     cfg = prog.cfg
     scoped_fns = {name: sf for sf in cfg.providers.functions for name in sf.functions}
-    exported: dict[str, str] = {}
+    exported: dict[str, tuple[str, int]] = {}  # name -> where it is exported
     for f in prog.files.values():
-        for e in f.exports:
-            exported.setdefault(e, f.path)
+        for e, line in f.exports:
+            exported.setdefault(e, (f.path, line))
     referenced: dict[int, list[tuple[str, Ref]]] = {}
     for f in prog.files.values():
         for r in f.refs:
@@ -50,8 +50,7 @@ def contexts(prog: Program) -> None:
             _root(
                 fn,
                 UNK,
-                exported[name],
-                fn.facts.line,
+                *exported[name],
                 "exported with EXPORT_SYMBOL: callable from any module",
             )
         if not fn.facts.static and name in prog.roots.external:

@@ -95,3 +95,10 @@ def test_unknown_type_lock_evidence_shows_both_sides(fixture_tree) -> None:  # t
     notes = [e.note for e in f.evidence]
     assert "takes ?.s_lock" in notes
     assert any(n.startswith("reclaim takes ?.s_lock here") for n in notes)
+
+
+def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/callers.c")
+    f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
+    (ev,) = [e for e in f.evidence if "EXPORT_SYMBOL" in e.note]
+    assert ev.line == line_of("callers.c", "EXPORT_SYMBOL(exported_alloc);")
