@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from nofsbot.analyse import records
 from nofsbot.analyse.guards import FREED, INT_LITERAL, NONNEG, TASK, Arg, Binding, Guard
 from nofsbot.analyse.pointees import DEREF
 
@@ -30,6 +31,11 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
     if value is None:
         return None
     kind, text = value
+    if kind == "f":  # the fields of a struct the parameter points to
+        if op not in ("truthy", "falsy") or not want.startswith("."):
+            return None
+        v = records.field_value(text, want[1:])
+        return None if v is None else (v != 0) == (op == "truthy")
     if kind == "o":
         return None  # an object, not a value a guard can test
     if kind == "t":
@@ -98,6 +104,11 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
         if kind == "r":  # &dummy_cur, a local holding NULL: what param k points to
             out.append((DEREF + k, ("c", text)))
             continue
+        if kind == "f":  # &local: the fields it was initialised with
+            out.append((records.FIELD + k, ("f", text)))
+            continue
+        if kind == "p" and (fields := have.get(records.FIELD + int(text))) is not None:
+            out.append((records.FIELD + k, fields))  # a pointer handed on
         if kind == "x":  # p < 0 ? -1 : 0
             idx, op, want, yes, no = text.split("|")
             decided = holds((int(idx), op, want), binding)

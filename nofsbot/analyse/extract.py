@@ -444,6 +444,7 @@ class Extractor:
             arg_calls=arg_calls,
             guards=guards,
             cargs=cargs,
+            field_writes=scope.field_writes(body) if scope is not None and body else (),
             results=results,
             fail_returns=scopes.failing_returns(fnode),
             result_terms=scope.result_terms(body) if scope is not None else (),

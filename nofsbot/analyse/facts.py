@@ -77,6 +77,9 @@ class FuncFacts:
     # arguments that are constants or parameters: (call index, per argument)
     cargs: tuple[tuple[int, tuple[tuple[str, str] | None, ...]], ...] = ()
     derefs: tuple[int, ...] = ()  # parameters dereferenced before any branch
+    # (param index, field) written through a pointer parameter, or
+    # (index, "*") where the parameter is handed on (records.py)
+    field_writes: tuple[tuple[int, str], ...] = ()
     # `cur = *curp` locals whose *curp keeps its value on return unless one
     # of these calls runs: (param index, call indices) (guards.Params.keeps)
     keeps: tuple[tuple[int, tuple[int, ...]], ...] = ()

@@ -22,8 +22,9 @@ import re
 
 from tree_sitter import Node
 
-from nofsbot.analyse import syntax
+from nofsbot.analyse import records, syntax
 from nofsbot.analyse.pointees import Pointees, _strip, _text
+from nofsbot.analyse.records import Records
 
 # a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le,
 # or (CALL, "call", "callee\x00k=p;..."): a call returning true, whose
@@ -68,7 +69,7 @@ def constant(text: str) -> str | None:
     return None
 
 
-class Params(Pointees):
+class Params(Pointees, Records):
     """The parameters of one function, and locals derived from one
     (`int cow = mod != 0;`), that the body never assigns again."""
 
@@ -101,6 +102,9 @@ class Params(Pointees):
                     if tn is not None and names[-1]:
                         self.types[names[-1]] = _text(tn)
         body = fnode.child_by_field_name("body")
+        self._body = body
+        # locals with designated initialisers whose address calls get
+        self.records = records.records(body)
         self.index = {n: i for i, n in enumerate(names) if n}
         # where each parameter is assigned (absolute byte offsets); a guard
         # on it is read only before the first assignment and outside loops
@@ -243,6 +247,8 @@ class Params(Pointees):
         g: Guard | None = None
         if self._task_flag(n):
             g = (TASK, "truthy", "")
+        elif n.type == "field_expression":
+            g = self._field_atom(n)
         elif n.type == "identifier":
             name = _text(n)
             if name in self.index and self._stable(name, n):
@@ -470,6 +476,9 @@ class Params(Pointees):
         n = _strip(n)
         if n.type == "pointer_expression" and _text(n).startswith("&"):
             inner = n.child_by_field_name("argument")
+            if inner is not None and inner.type == "identifier" and _text(inner) in self.records:
+                assert self._body is not None
+                return records.record_arg(self.records[_text(inner)], n, self._body)
             if (
                 inner is not None
                 and inner.type == "identifier"

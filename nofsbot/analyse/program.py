@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import bindings, guards, includes, ir, scopes
+from nofsbot.analyse import bindings, guards, includes, ir, records, scopes
 from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.pointees import DEREF
@@ -82,9 +82,13 @@ class Fn:
     def _guards(self) -> dict[int, tuple[guards.Guard, ...]]:
         return {**dict(self.facts.guards), **self.call_guards}
 
+    # call index -> its arguments with the fields of an `&local` checked
+    # against the functions given it before (Program._record_args)
+    record_args: dict[int, tuple[guards.Arg | None, ...]] = field(default_factory=dict)
+
     @cached_property
     def _args(self) -> dict[int, tuple[guards.Arg | None, ...]]:
-        return dict(self.facts.cargs)
+        return {**dict(self.facts.cargs), **self.record_args}
 
     def step(self, ci: int, binding: guards.Binding) -> guards.Binding | None:
         """The callee's binding for call CI made under BINDING, or None when
@@ -195,7 +199,40 @@ class Program:
         self.node_why: dict[tuple[int, guards.Binding], dict[str, RootWitness | CallWitness]] = {}
         self.live: set[tuple[int, int]] = set()  # (caller, call) that can run with a context
         self._resolve()
+        self._record_args()
         self._call_guards()
+
+    def _record_args(self) -> None:
+        """An `&local` argument ("f": records.py) keeps only the fields that
+        no function given the address before could have written; a function
+        that is not in the analysed code, or hands the pointer on, leaves
+        none known."""
+        for fn in self.fns:
+            for ci, args in fn.facts.cargs:
+                if not any(a is not None and a[0] == "f" for a in args):
+                    continue
+                fixed: list[guards.Arg | None] = []
+                for a in args:
+                    if a is None or a[0] != "f":
+                        fixed.append(a)
+                        continue
+                    spec, _, before = a[1].partition("\x00")
+                    fields: dict[str, str] | None = records.parse(spec)
+                    for taker in filter(None, before.split(",")):
+                        callee, _, pos = taker.rpartition("@")
+                        targets = self.resolve(fn.path, callee)
+                        writes = {
+                            f
+                            for t in targets
+                            for k, f in self.fns[t].facts.field_writes
+                            if k == int(pos)
+                        }
+                        if fields is None or not targets or "*" in writes:
+                            fields = None
+                            break
+                        fields.update({f: records.UNKNOWN for f in writes})
+                    fixed.append(("f", records.spec(fields)) if fields is not None else None)
+                fn.record_args[ci] = tuple(fixed)
 
     # -- resolution --------------------------------------------------------
 
