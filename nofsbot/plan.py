@@ -127,6 +127,15 @@ def classify(p: Placed) -> Finding:
         return _mapping(p, p.mapping)
     if s.kind in _KEEP_KINDS:
         return _keep(p, _KEEP_KINDS[s.kind].format(detail=detail))
+    if p.ignored and s.kind is Kind.CALL_ARG:
+        return Finding(
+            s,
+            p.context,
+            Class.NOOP_MASK,
+            f"the mask has no effect: {p.ignored}",
+            p.evidence,
+            suggestion=_suggestion(s),
+        )
     if _NOOP_RE.match(s.expression):
         return Finding(
             s,

@@ -14,7 +14,7 @@ from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileF
 from nofsbot.analyse.guards import Params, conditions
 from nofsbot.analyse.locks import RELEASE, TRYLOCK, LockReader
 from nofsbot.analyse.pointees import DEREF
-from nofsbot.analyse.preprocess import Preprocessor, line_start_matches
+from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
 from nofsbot.analyse.sites import SiteReader
 from nofsbot.config import Config
@@ -82,10 +82,15 @@ class Extractor:
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
         # the conditional directives of the file being read (ir.build)
         self._conds: tuple[ir.Directive, ...] = ()
+        self._macro_text = b""
 
     def extract(self, path: str, src: bytes) -> FileFacts:
         prepared = self.pp.prepare(src)
         self._conds = prepared.conds
+        # the file's #define bodies: a macro may name a caller's gfp variable
+        self._macro_text = b"\n".join(
+            src[r.start : r.end] for r in prepared.regions if r.category == MACRO_BODY
+        )
         root = self.parser.parse(prepared.text).root_node
         caps = QueryCursor(self.query).captures(root)
         # the order of captures depends on what the parser parsed before;
@@ -445,6 +450,7 @@ class Extractor:
             guards=guards,
             cargs=cargs,
             field_writes=scope.field_writes(body) if scope is not None and body else (),
+            unread_gfp=_unread(params, body, self._macro_text),
             results=results,
             fail_returns=scopes.failing_returns(fnode),
             result_terms=scope.result_terms(body) if scope is not None else (),
@@ -519,3 +525,17 @@ def _lock_conds(
             key = syntax.failed_mark(ci, key, tested[ci][1]) + key
         out.append((ci, key, holds))
     return tuple(out)
+
+
+def _unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[int, ...]:
+    """The gfp parameters BODY never names (nor a macro of the file)."""
+    if body is None or not params:
+        return ()
+    text = body.text or b""
+    return tuple(
+        i
+        for i, p in enumerate(params)
+        if p
+        and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", text)
+        and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", macros)
+    )

@@ -80,6 +80,9 @@ class FuncFacts:
     # (param index, field) written through a pointer parameter, or
     # (index, "*") where the parameter is handed on (records.py)
     field_writes: tuple[tuple[int, str], ...] = ()
+    # gfp parameters (by position) the body never names: a mask passed
+    # there has no effect
+    unread_gfp: tuple[int, ...] = ()
     # `cur = *curp` locals whose *curp keeps its value on return unless one
     # of these calls runs: (param index, call indices) (guards.Params.keeps)
     keeps: tuple[tuple[int, tuple[int, ...]], ...] = ()

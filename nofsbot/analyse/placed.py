@@ -62,3 +62,4 @@ class Placed:
     used_under: Evidence | None = None  # a callee uses the mask under a lock reclaim takes
     unknown: str | None = None  # for an unknown context: what nofsbot cannot see
     work_wait: WorkWait | None = None  # runs in work whose progress reclaim waits for
+    ignored: str | None = None  # the callee never reads the mask passed to it

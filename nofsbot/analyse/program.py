@@ -497,6 +497,19 @@ class Program:
                 if p == idx:
                     stack += [(t, j, d + 1) for t in self.resolve(f.path, c)]
 
+    def ignores_gfp(self, path: str, callee: str, index: int) -> str | None:
+        """If CALLEE, wherever it resolves, never reads its gfp argument
+        INDEX, say where it is defined."""
+        targets = [self.fns[t] for t in self.resolve(path, callee)]
+        # a header's inline may be the stub of a configuration that
+        # compiles the real function out (fscrypt_encrypt_block_inplace())
+        if not targets or any(
+            index not in f.facts.unread_gfp or f.path.startswith("include/") for f in targets
+        ):
+            return None
+        f = targets[0]
+        return f"{f.name}() ({f.path}:{f.facts.line}) never reads its gfp argument"
+
     def tests_gfp(self, path: str, callee: str, index: int) -> str | None:
         """If CALLEE reads its argument INDEX as a signal, say where."""
         if self.cfg.apis.signal.get(callee) == index:

@@ -127,6 +127,9 @@ def analyse_unit(
                     under,
                     unseen,
                     work_wait,
+                    prog.ignores_gfp(f.path, site.callee, site.arg_index)
+                    if site.callee and site.arg_index is not None
+                    else None,
                 )
             )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
