@@ -83,6 +83,16 @@ def test_a_no_op_mask_carries_no_evidence_about_callers() -> None:
     assert "caller" not in body and "scope" not in body
 
 
+def test_a_mask_the_callee_never_reads_says_so() -> None:
+    site = Site(PATH, 10, 20, "op", Kind.CALL_ARG, "GFP_NOFS", "GFP_NOFS", "my_release", 1)
+    reason = "the mask has no effect: my_release() (fs/xfs/x.c:3) never reads its gfp argument"
+    f = Finding(site, Context.NEVER, Class.NOOP_MASK, reason, ())
+    subject, body = messages.message(PATH, [f])
+    assert subject == "xfs: drop the no-op GFP_NOFS in op()"
+    assert "my_release() never reads the gfp argument it is given" in body
+    assert "GFP_KERNEL | GFP_NOFS" not in body
+
+
 @pytest.mark.parametrize(
     ("klass", "subject"),
     [

@@ -37,6 +37,8 @@ _WHY = {
     Class.NOOP_MASK: "GFP_NOFS has no flag that GFP_KERNEL lacks, so GFP_KERNEL | GFP_NOFS is "
     "GFP_KERNEL.",
 }
+# the reason plan gives a mask passed to a function that never reads it
+_UNREAD = "never reads its gfp argument"
 # an unneeded site under a lock class reclaim takes only on the object it frees
 _WHY_INSTANCE = (
     "{It} never runs inside a NOFS scope. A lock it may run under is one memory "
@@ -150,6 +152,15 @@ def message(path: str, group: list[Finding]) -> tuple[str, str]:
                     f"{fn}() stores GFP_NOFS for allocations made later. Every call that "
                     "allocates with it runs inside a NOFS scope, so GFP_NOFS adds "
                     "nothing; use GFP_KERNEL and keep the other flags."
+                )
+            )
+        elif klass is Class.NOOP_MASK and all(_UNREAD in f.reason for f in sites):
+            callees = sorted({f"{f.site.callee}()" for f in sites})
+            paras.append(
+                wrap(
+                    f"{' and '.join(callees)} never {'read' if len(callees) > 1 else 'reads'} "
+                    "the gfp argument it is given, so GFP_NOFS there has no effect; pass "
+                    "GFP_KERNEL, which does not suggest a constraint that is not there."
                 )
             )
         else:
