@@ -35,17 +35,16 @@ _HANDED = re.compile(rb"[(,=]\s*(\w+)\s*(?=[,);])")
 def field_writes(body: bytes, params: list[str]) -> tuple[tuple[int, str], ...]:
     """(parameter index, field) for each field written through a pointer
     parameter, or (index, "*") when the parameter is handed on."""
-    index = {p: i for i, p in enumerate(params) if p}
+    index = {p.encode(): i for i, p in enumerate(params) if p}
+    if not index:
+        return ()
     out: set[tuple[int, str]] = set()
-    for m in _ARROW_WRITE.finditer(body):
-        base, fld = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        name = base.decode(errors="replace")
-        if name in index:
-            out.add((index[name], fld.decode(errors="replace")))
-    for m in _HANDED.finditer(body):
-        name = m.group(1).decode(errors="replace")
-        if name in index:
-            out.add((index[name], "*"))
+    for b1, f1, b2, f2 in _ARROW_WRITE.findall(body):
+        base, fld = (b1, f1) if b1 else (b2, f2)
+        if base in index:
+            out.add((index[base], fld.decode(errors="replace")))
+    for name in set(_HANDED.findall(body)) & index.keys():
+        out.add((index[name], "*"))
     return tuple(sorted(out))
 
 
@@ -56,13 +55,9 @@ def handed_before(body: Node, name: str, before: int) -> bool:
     return any(m.group(1).decode(errors="replace") == name for m in _HANDED.finditer(text))
 
 
-def arrow_written(body: Node, name: str, fld: str) -> bool:
-    """`NAME->FLD` is written anywhere in BODY."""
-    for m in _ARROW_WRITE.finditer(body.text or b""):
-        base, f = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        if base.decode(errors="replace") == name and f.decode(errors="replace") == fld:
-            return True
-    return False
+def arrow_writes(body: bytes) -> set[tuple[bytes, bytes]]:
+    """Each (pointer, field) whose `pointer->field` BODY writes."""
+    return {(b1 or b2, f1 or f2) for b1, f1, b2, f2 in _ARROW_WRITE.findall(body)}
 
 
 Record = tuple[dict[str, str], tuple[tuple[Node, str, int], ...]]
@@ -73,9 +68,9 @@ def records(body: Node | None) -> dict[str, Record]:
     whole, whose address goes only to calls: local -> (field -> constant
     value, or UNKNOWN for one the initialiser or the function sets; the
     calls given its address, with the callee and the argument position)."""
-    if body is None or b"{" not in (body.text or b"")[1:]:
+    text = (body.text or b"") if body is not None else b""
+    if body is None or not _BRACED_INIT.search(text):
         return {}
-    text = body.text or b""
     out: dict[str, Record] = {}
     for d in body.named_children:
         if d.type != "declaration":
@@ -152,6 +147,7 @@ def _address_takers(body: Node, name: str) -> tuple[tuple[Node, str, int], ...] 
     return tuple(takers)
 
 
+_BRACED_INIT = re.compile(rb"=\s*\{")
 _LOOPS = ("for_statement", "while_statement", "do_statement")
 
 
@@ -178,6 +174,7 @@ class Records:
 
     index: dict[str, int]
     _body: Node | None
+    _arrows: set[tuple[bytes, bytes]] | None = None  # arrow_writes() of the body
 
     def _constant_param(self, name: str) -> int | None:
         raise NotImplementedError
@@ -206,7 +203,9 @@ class Records:
         k = self._constant_param(name)
         if k is None or k >= DEREF or not self._stable(name, n):
             return None
-        if arrow_written(self._body, name, _t(fld)) or handed_before(
+        if self._arrows is None:
+            self._arrows = arrow_writes(self._body.text or b"")
+        if (name.encode(), _t(fld).encode()) in self._arrows or handed_before(
             self._body, name, n.start_byte
         ):
             return None
