@@ -72,35 +72,30 @@ def records(body: Node | None) -> dict[str, Record]:
     if body is None or not _BRACED_INIT.search(text):
         return {}
     out: dict[str, Record] = {}
-    for d in body.named_children:
-        if d.type != "declaration":
+    for d, init in syntax.body_inits(body):
+        decl = init.child_by_field_name("declarator")
+        value = init.child_by_field_name("value")
+        if decl is None or decl.type != "identifier" or value is None:
             continue
-        for init in d.named_children:
-            if init.type != "init_declarator":
-                continue
-            decl = init.child_by_field_name("declarator")
-            value = init.child_by_field_name("value")
-            if decl is None or decl.type != "identifier" or value is None:
-                continue
-            if value.type != "initializer_list":
-                continue
-            fields = _designated(value)
-            if fields is None:
-                continue
-            name = _t(decl)
-            v = re.escape(name.encode())
-            after = text[d.end_byte - body.start_byte :]
-            if re.search(rb"(?<![\w.>&])" + v + rb"\s*=(?!=)", after):
-                continue  # assigned as a whole
-            for m in re.finditer(
-                rb"(?<![\w.>])" + v + rb"\s*\.\s*(\w+)\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?!=)|\+\+|--)"
-                rb"|(?<![&\w)\]])&(?!&)\s*" + v + rb"\s*\.\s*(\w+)",
-                text,
-            ):
-                fields[(m.group(1) or m.group(2)).decode(errors="replace")] = UNKNOWN
-            takers = _address_takers(body, name)
-            if takers is not None:
-                out[name] = (fields, takers)
+        if value.type != "initializer_list":
+            continue
+        fields = _designated(value)
+        if fields is None:
+            continue
+        name = _t(decl)
+        v = re.escape(name.encode())
+        after = text[d.end_byte - body.start_byte :]
+        if re.search(rb"(?<![\w.>&])" + v + rb"\s*=(?!=)", after):
+            continue  # assigned as a whole
+        for m in re.finditer(
+            rb"(?<![\w.>])" + v + rb"\s*\.\s*(\w+)\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?!=)|\+\+|--)"
+            rb"|(?<![&\w)\]])&(?!&)\s*" + v + rb"\s*\.\s*(\w+)",
+            text,
+        ):
+            fields[(m.group(1) or m.group(2)).decode(errors="replace")] = UNKNOWN
+        takers = _address_takers(body, name)
+        if takers is not None:
+            out[name] = (fields, takers)
     return out
 
 

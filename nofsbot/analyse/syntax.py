@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
@@ -451,24 +452,30 @@ def uses_of(
     return tuple(dict.fromkeys(out))
 
 
+def body_inits(body: Node) -> Iterator[tuple[Node, Node]]:
+    """(declaration, init_declarator) for each declarator with an
+    initialiser among BODY's own declarations."""
+    for d in body.named_children:
+        if d.type != "declaration":
+            continue
+        for init in d.named_children:
+            if init.type == "init_declarator":
+                yield d, init
+
+
 def call_inits(body: Node, writes: dict[str, list[int]]) -> dict[str, str]:
     """Locals the body's declarations initialise from a call and nothing
     writes again: `struct radix_tree_root *tree = xfs_dquot_tree(qi, type);`
     -> {"tree": "xfs_dquot_tree"}."""
     out: dict[str, str] = {}
-    for d in body.named_children:
-        if d.type != "declaration":
+    for _, init in body_inits(body):
+        value = init.child_by_field_name("value")
+        name = decl_name(init.child_by_field_name("declarator"))
+        if value is None or not name or len(writes.get(name, ())) != 1:
             continue
-        for init in d.named_children:
-            if init.type != "init_declarator":
-                continue
-            value = init.child_by_field_name("value")
-            name = decl_name(init.child_by_field_name("declarator"))
-            if value is None or not name or len(writes.get(name, ())) != 1:
-                continue
-            fn = value.child_by_field_name("function") if value.type == "call_expression" else None
-            if fn is not None and fn.type == "identifier":
-                out[name] = fold(fn.text)
+        fn = value.child_by_field_name("function") if value.type == "call_expression" else None
+        if fn is not None and fn.type == "identifier":
+            out[name] = fold(fn.text)
     return out
 
 
