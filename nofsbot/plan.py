@@ -28,6 +28,8 @@ from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
 # zero, an error path) that may rule it out.
 MAX_WAIT_CALLS = 8
 
+# the reason of a mask passed to a function that never reads it
+UNREAD_MASK = "the mask has no effect: "
 _NOOP_RE = re.compile(r"^\(?\s*(GFP_KERNEL\s*\|\s*GFP_NOFS|GFP_NOFS\s*\|\s*GFP_KERNEL)\s*\)?$")
 
 _KEEP_KINDS = {
@@ -132,7 +134,7 @@ def classify(p: Placed) -> Finding:
             s,
             p.context,
             Class.NOOP_MASK,
-            f"the mask has no effect: {p.ignored}",
+            f"{UNREAD_MASK}{p.ignored}",
             p.evidence,
             suggestion=_suggestion(s),
         )

@@ -35,7 +35,8 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
         if op not in ("truthy", "falsy") or not want.startswith("."):
             return None
         v = records.field_value(text, want[1:])
-        return None if v is None else (v != 0) == (op == "truthy")
+        n = _int(v) if v is not None else None
+        return None if n is None else (n != 0) == (op == "truthy")
     if kind == "o":
         return None  # an object, not a value a guard can test
     if kind == "t":

@@ -13,6 +13,7 @@ The walk is an abstract interpretation over sets of scope depths:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -59,8 +60,6 @@ class _Builder:
         None when no directive sits between the statements, or they do
         not nest there (an #if that opens in one statement and closes in
         another): the statements then run in their order, as before."""
-        import bisect
-
         lo = bisect.bisect_left(self.cstarts, node.start_byte)
         hi = bisect.bisect_left(self.cstarts, node.end_byte, lo)
         if lo == hi:
@@ -129,8 +128,6 @@ class _Builder:
         return [alt], i
 
     def events(self, start: int, end: int) -> IRNode:
-        import bisect
-
         lo = bisect.bisect_left(self.starts, start)
         hi = bisect.bisect_left(self.starts, end, lo)
         picked = [(self.ends[i], self.ids[i]) for i in range(lo, hi) if self.ends[i] <= end]

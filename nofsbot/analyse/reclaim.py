@@ -119,7 +119,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
                     continue
                 if cls.startswith("?"):  # of unknown type: only its field is known
                     if reach is m.reach:
-                        fld = plain(cls).rsplit(".", 1)[-1]
+                        fld = field_of(cls)
                         m.unknown_fields.add(fld)
                         if fn.step(ci, binding) is not None:
                             m.unknown_taken.setdefault(fld, (node, ci))
@@ -166,6 +166,11 @@ def _nested_alike(prog: Program, m: Model, classes: dict[int, list[tuple[int, st
 def plain(cls: str) -> str:
     """CLS without its lockdep subclass: the struct field the lock is."""
     return cls.partition("/")[0]
+
+
+def field_of(cls: str) -> str:
+    """The field CLS names, without struct type or subclass (`commit_mutex`)."""
+    return plain(cls).rsplit(".", 1)[-1]
 
 
 def _classes(fn: Fn, structs: dict[str, dict[str, str]]) -> list[tuple[int, str, str]]:
@@ -370,32 +375,41 @@ def exits(m: Model, fn: Fn, ci: int, cls: str) -> tuple[tuple[int, ...], tuple[i
     # (ni_lock(ni) .. ni_unlock(ni)), not of two tree blocks it holds
     if sum(1 for _, op, c in locks if op == ACQUIRE and plain(c) == plain(cls)) == 1:
         ends.add(plain(cls))
-    ops: dict[int, str] = {}
+    ops: dict[int, list[str]] = {}
     for cj, op, c in locks:
         if (op == ACQUIRE and c == cls) or (op == RELEASE and c in ends):
-            ops[cj] = op
-    if fn.facts.ir is None:
+            ops.setdefault(cj, []).append(op)
+    w = sections(fn, ops)
+    if w is None:
         return (), ()
-
-    def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
-        op = ops.get(cj)
-        if op == ACQUIRE:
-            return frozenset({cj})
-        if op == RELEASE:
-            return frozenset({_NOT_HELD})
-        return state
-
-    w = ir.Walk(transfer, frozenset({_NOT_HELD}))
-    w.run(fn.facts.ir)
     releases = {
-        fn.facts.calls[cj][1] for cj, op in ops.items() if op == RELEASE and ci in w.at.get(cj, ())
+        fn.facts.calls[cj][1]
+        for cj, done in ops.items()
+        if RELEASE in done and ci in w.at.get(cj, ())
     }
     after = fn.facts.calls[ci][1]
     held = {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
     return tuple(sorted(releases)), tuple(sorted(held))
 
 
-_NOT_HELD = -1  # exits(): the lock is not held
+NOT_HELD = -1  # sections(): the lock is not held
+
+
+def sections(fn: Fn, ops: dict[int, list[str]]) -> ir.Walk | None:
+    """A walk of FN whose state at each event is which call took the lock
+    (its call index), or NOT_HELD: OPS gives each call's acquires and
+    releases of it, in order."""
+    if fn.facts.ir is None:
+        return None
+
+    def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
+        for op in ops.get(cj, ()):
+            state = frozenset({cj}) if op == ACQUIRE else frozenset({NOT_HELD})
+        return state
+
+    w = ir.Walk(transfer, frozenset({NOT_HELD}))
+    w.run(fn.facts.ir)
+    return w
 
 
 def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) -> list[Evidence]:
@@ -410,9 +424,9 @@ def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) ->
 def unknown_path(prog: Program, m: Model, cls: str) -> list[Evidence]:
     """How reclaim gets to a lock of the same field as CLS, one side of
     them of unknown struct type."""
-    f = plain(cls).rsplit(".", 1)[-1]
+    f = field_of(cls)
     for known, (node, ci) in sorted(m.shared.items()) if cls.startswith("?") else ():
-        if plain(known).rsplit(".", 1)[-1] == f:
+        if field_of(known) == f:
             return path_to(prog, m, node, ci, f"reclaim takes {known} here")
     if f in m.unknown_taken:
         node, ci = m.unknown_taken[f]

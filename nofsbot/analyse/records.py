@@ -215,15 +215,11 @@ def parse(text: str) -> dict[str, str]:
     return dict(kv.split("=", 1) for kv in text.split(";") if "=" in kv)
 
 
-def field_value(text: str, fld: str) -> int | None:
-    """FLD's value in a spec: 0 if the initialiser left it out, None if
+def field_value(text: str, fld: str) -> str | None:
+    """FLD's value in a spec: "0" if the initialiser left it out, None if
     not known."""
     v = parse(text).get(fld, "0")
-    if v == UNKNOWN:
-        return None
-    from nofsbot.analyse.bindings import _int
-
-    return _int(v)
+    return None if v == UNKNOWN else v
 
 
 def _t(n: Any) -> str:

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, hazards, ir, reclaim, waits
+from nofsbot.analyse import evidence, hazards, reclaim, waits
 from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
@@ -175,15 +175,15 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     shared = tuple(sorted(c for c in held if c in model.shared and c not in model.instance))
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes
-    fields = {reclaim.plain(c).rsplit(".", 1)[-1] for c in model.shared} | model.unknown_fields
+    fields = {reclaim.field_of(c) for c in model.shared} | model.unknown_fields
     unresolved = tuple(
         sorted(
             c
             for c in held
             if c not in model.shared
             and (
-                (c.startswith("?") and reclaim.plain(c).rsplit(".", 1)[-1] in fields)
-                or reclaim.plain(c).rsplit(".", 1)[-1] in model.unknown_fields
+                (c.startswith("?") and reclaim.field_of(c) in fields)
+                or reclaim.field_of(c) in model.unknown_fields
             )
         )
     )
@@ -308,9 +308,6 @@ def _instance_evidence(
     return out + path
 
 
-_FREE = -1  # the lock is not held (_partial)
-
-
 def _toward(owner: Fn, chain: list[tuple[Fn, int]], event: int) -> list[int]:
     """The events of OWNER that lead to the site: the site itself, or every
     call of OWNER to the next function of CHAIN (hpfs_trim_fs() calls
@@ -327,23 +324,16 @@ def _partial(model: reclaim.Model, owner: Fn, ci: int, events: list[int], cls: s
     move_data_block() takes io_order_lock only in LFS mode), or with it
     taken by another call (both arms of an if in device_list_add(), a loop
     that drops and retakes it in fat_trim_fs())."""
-    ops: dict[int, list[tuple[str, int]]] = {}
+    ops: dict[int, list[str]] = {}
     for cj, op, c in model.classes.get(owner.id, ()):
         if c == cls and op in (ACQUIRE, RELEASE):
-            ops.setdefault(cj, []).append((op, cj))
-
-    def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
-        for op, k in ops.get(cj, ()):
-            state = frozenset({k}) if op == ACQUIRE else frozenset({_FREE})
-        return state
-
-    if owner.facts.ir is None:
+            ops.setdefault(cj, []).append(op)
+    w = reclaim.sections(owner, ops)
+    if w is None:
         return None
-    w = ir.Walk(transfer, frozenset({_FREE}))
-    w.run(owner.facts.ir)
     at: frozenset[int] = frozenset().union(*(w.at.get(e, frozenset()) for e in events))
     line = owner.facts.calls[ci][1]
-    if _FREE in at:
+    if reclaim.NOT_HELD in at:
         return (
             f"{owner.name}() takes {cls} (line {line}) only on some paths to this site: "
             "a scope after it would not cover the others"

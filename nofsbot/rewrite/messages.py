@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from nofsbot.drafts import path_prefix
 from nofsbot.model import Boundary, ChokePoint, Class, Evidence, Finding, Kind
+from nofsbot.plan import UNREAD_MASK
 
 _SUBJECTS = {
     Class.REDUNDANT: "use GFP_KERNEL in {where}, already in a NOFS scope",
@@ -37,8 +38,6 @@ _WHY = {
     Class.NOOP_MASK: "GFP_NOFS has no flag that GFP_KERNEL lacks, so GFP_KERNEL | GFP_NOFS is "
     "GFP_KERNEL.",
 }
-# the reason plan gives a mask passed to a function that never reads it
-_UNREAD = "never reads its gfp argument"
 # an unneeded site under a lock class reclaim takes only on the object it frees
 _WHY_INSTANCE = (
     "{It} never runs inside a NOFS scope. A lock it may run under is one memory "
@@ -154,7 +153,7 @@ def message(path: str, group: list[Finding]) -> tuple[str, str]:
                     "nothing; use GFP_KERNEL and keep the other flags."
                 )
             )
-        elif klass is Class.NOOP_MASK and all(_UNREAD in f.reason for f in sites):
+        elif klass is Class.NOOP_MASK and all(f.reason.startswith(UNREAD_MASK) for f in sites):
             callees = sorted({f"{f.site.callee}()" for f in sites})
             paras.append(
                 wrap(
