@@ -371,6 +371,7 @@ class Extractor:
             for ci, c in enumerate(calls)
             if c[2] in self.cfg.providers.explicit.save and syntax.stored_in_field(c[4])
         )
+        own_ends = scopes.own_ends(self.cfg, [(c[2], c[4]) for c in calls])
         types: dict[str, str] | None = None
         text: str | None = None
         queues: list[tuple[int, str, str]] = []
@@ -443,6 +444,7 @@ class Extractor:
             tests_fs=tuple(sorted(tested_names)),
             waits=tuple(waits),
             cookie_saves=cookies,
+            own_ends=own_ends,
             pagecache=pagecache,
             store_uses=store_uses,
             ret_fields=syntax.returned_fields(body) if body is not None else (),

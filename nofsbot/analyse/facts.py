@@ -61,6 +61,9 @@ class FuncFacts:
     # work queued on a workqueue: (call index, workqueue field, work field)
     queues: tuple[tuple[int, str, str], ...] = ()
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
+    # ends (restores, commits, stops) given the cookie or handle one of this
+    # function's own begins handed out: they close only that begin's scope
+    own_ends: tuple[int, ...] = ()
     # page-cache allocations: (call index, mapping, the gfp argument or '' if none)
     pagecache: tuple[tuple[int, str, str], ...] = ()
     # (call index, stored object): radix_tree_insert; the object is a field

@@ -47,6 +47,12 @@ def effect(prog: Program, fn: Fn, ci: int) -> tuple[str, frozenset[int] | None]:
 
 
 def _transfer(prog: Program, fn: Fn) -> ir.Transfer:
+    # an end given the handle of this function's own begin can only close
+    # that begin's scope: a path on which the walk sees it close one more
+    # (`stop(h); h = NULL; .. if (h) stop(h)`, which it does not tell
+    # apart) leaves the caller's scope alone
+    own = set(fn.facts.own_ends)
+
     def transfer(ci: int, state: ir.State) -> ir.State:
         eff, summary = effect(prog, fn, ci)
         if eff == NEUTRAL:
@@ -56,7 +62,7 @@ def _transfer(prog: Program, fn: Fn) -> ir.Transfer:
         if eff == COND_BEGIN:
             return ir.begin(state, conditional=True)
         if eff == END:
-            return ir.end(state)
+            return ir.end(state, conditional=ci in own)
         if eff == COND_END:
             return ir.end(state, conditional=True)
         assert summary is not None
@@ -226,6 +232,25 @@ def begin_results(
             results.append((ci, var, pointer))
             marks[test.start_byte] = syntax.failed_mark(ci, var, pointer)
     return tuple(results), marks
+
+
+def own_ends(cfg: Config, calls: list[tuple[str, Node]]) -> tuple[int, ...]:
+    """Extraction: the indexes of the scope ends among CALLS (callee, node)
+    given a local that an earlier scope begin of the same function handed
+    out (`handle = ext4_journal_start(..); .. ext4_journal_stop(handle)`,
+    `flags = memalloc_nofs_save(); .. memalloc_nofs_restore(flags)`,
+    `xfs_trans_alloc(.., &tp); .. xfs_trans_commit(tp)`)."""
+    handed: set[str] = set()
+    out: list[int] = []
+    for ci, (callee, cnode) in enumerate(calls):
+        if callee.startswith(("*", "\x00")) or not callee.isidentifier():
+            continue
+        eff, _ = cfg.scope_effect(callee)
+        if eff in (BEGIN, COND_BEGIN):
+            handed |= syntax.handles_out(cnode)
+        elif eff in (END, COND_END) and handed.intersection(syntax.arg_names(cnode)):
+            out.append(ci)
+    return tuple(out)
 
 
 _FAILS = re.compile(rb"\breturn\s*\(?\s*(?:ERR_PTR\s*\(|NULL\s*\)?\s*;|-\s*E[A-Z0-9]+\s*\)?\s*;)")

@@ -297,6 +297,19 @@ def result_var(call: Node) -> str | None:
     return None
 
 
+def handles_out(call: Node) -> set[str]:
+    """The locals a call hands a result to: the one its result is assigned
+    to and each `&local` argument (`xfs_trans_alloc(.., &tp)`)."""
+    out = {v} if (v := result_var(call)) else set()
+    args = call.child_by_field_name("arguments")
+    for a in args.named_children if args is not None else ():
+        if a.type == "pointer_expression" and (a.text or b"").startswith(b"&"):
+            inner = a.child_by_field_name("argument")
+            if inner is not None and inner.type == "identifier":
+                out.add(fold(inner.text))
+    return out
+
+
 FAILED_MARK = "\x00begin\x00"
 
 

@@ -118,20 +118,6 @@ LEAK = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review adds a fourth finding, fs-alloc-under-shared-lock on patch 3's "
-    "kmalloc(retval, GFP_KERNEL) in ext4_get_acl() (acl.c:169): 'outside any NOFS "
-    "scope while holding inode.i_rwsem', but the patch opens its scope (acl.c:166) "
-    "ahead of that kmalloc on every path. The scope walk counts ext4_xattr_get() "
-    "(acl.c:167) as possibly closing the caller's scope: its summary is {-1, 0}, "
-    "from ext4_xattr_inode_iget() -> __ext4_iget() -> iput() -> ext4_evict_inode(), "
-    "whose handle stop is counted on a path where its start is not seen. The "
-    "i_rwsem its evidence says reclaim takes is an EA inode's "
-    "(ext4_xattr_inode_create(), xattr.c:1465, through "
-    "ext4_xattr_move_to_block()), whose i_rwsem has its own lockdep subclass "
-    "(ext4_xattr_inode_set_class, xattr.c:127)",
-)
 def test_hand_written_bad_series_gets_exactly_its_three_findings(
     linux61: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
