@@ -16,7 +16,7 @@ import itertools
 import logging
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nofsbot.tools.git as gitcli
@@ -24,9 +24,10 @@ from nofsbot import discover
 from nofsbot.analyse import Options, analyse, functions
 from nofsbot.config import Config
 from nofsbot.errors import PatchError, ToolError, TreeError
+from nofsbot.model import Finding
 from nofsbot.plan import plan
 from nofsbot.review import inputs
-from nofsbot.review.findings import Image, compare
+from nofsbot.review.findings import Dropped, Image, compare, dropped
 from nofsbot.review.lines import changes
 from nofsbot.review.render import pull_review
 from nofsbot.review.series import ReviewResult, Series
@@ -95,15 +96,58 @@ def _review_in(
                 f"to {base[:12]}:\n{why}"
             ) from e
         trees.append(gitcli.write_tree(wt, index))
-    pre = _image(wt, [p for p in reviewed if (wt / p).is_file()], base, opts, cfg)
+    before = [p for p in reviewed if (wt / p).is_file()]
+    pre = _image(wt, before, base, opts, cfg)
+    pre = replace(pre, text={p: _lines(wt / p) for p in before})
     lines = changes(gitcli.diff_trees(wt, a, b) for a, b in itertools.pairwise(trees))
     kept = set(gitcli.checkout_all(wt, index))
     for gone in set(touched) - kept:
         (wt / gone).unlink(missing_ok=True)
     after = sorted(p for p in lines.paths() if _reviewable(p) and p in kept)
-    post = _image(wt, after, f"{base}+{trees[-1]}", opts, cfg, full=True)
-    found = compare(pre, post, lines, cfg)
+    stamp = f"{base}+{trees[-1]}"
+    post = _image(wt, after, stamp, opts, cfg, full=True)
+    restored = _restored(wt, dropped(pre, post, lines), stamp, opts, cfg)
+    found = compare(pre, post, lines, cfg, restored)
     return ReviewResult(series, base, tuple(after), tuple(found), gitcli.configured_identity(wt))
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(errors="replace").splitlines()
+
+
+def _restored(
+    wt: Path, drops: list[Dropped], stamp: str, opts: ReviewOptions, cfg: Config
+) -> dict[tuple[str, int], Finding]:
+    """The plan's finding on each line of DROPS with its old text (and so its
+    NOFS) put back in the tree after the series: what the plan decides for
+    that allocation in the code the series leaves."""
+    if not drops:
+        return {}
+    texts = {d.path: (wt / d.path).read_text(errors="replace") for d in drops}
+    for path, text in texts.items():
+        lines = text.split("\n")
+        for d in drops:
+            if d.path == path:
+                lines[d.line - 1] = d.restored
+        (wt / path).write_text("\n".join(lines))
+    try:
+        aopts = Options(
+            jobs=opts.jobs,
+            cache=opts.cache,
+            every_unit=True,
+            gated=True,
+            stamp=f"{stamp}+restored",
+        )
+        a = analyse(wt, sorted(texts), cfg, aopts)
+    finally:
+        for path, text in texts.items():
+            (wt / path).write_text(text)
+    wanted = {(d.path, d.line) for d in drops}
+    return {
+        (f.site.path, f.site.line): f
+        for f in plan(a.placed)
+        if (f.site.path, f.site.line) in wanted
+    }
 
 
 def _image(
@@ -133,7 +177,7 @@ def _image(
         plan(a.placed),
         a.hazards,
         {p: functions(wt, p, cfg, aopts) for p in paths},
-        {p: (wt / p).read_text(errors="replace").splitlines() for p in paths},
+        {p: _lines(wt / p) for p in paths},
     )
 
 

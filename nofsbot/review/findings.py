@@ -9,6 +9,7 @@ laid on the patch that made that change.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
@@ -59,11 +60,82 @@ class Image:
     text: dict[str, list[str]] = field(default_factory=dict)  # the lines of each file
 
 
-def compare(pre: Image, post: Image, changes: Changes, cfg: Config) -> list[ReviewFinding]:
-    """The findings on what CHANGES does between PRE and POST, sorted."""
+@dataclass(frozen=True)
+class Dropped:
+    """A NOFS site of the tree before the series whose line a patch rewrote
+    so that the mask lost NOFS: where the allocation is after the series,
+    and that line with the old text put back, for the plan to decide it in
+    the code after the series."""
+
+    before: Finding
+    path: str  # after the series
+    line: int
+    restored: str  # the line as it was before the series
+    patch: int  # the patch that rewrote it
+
+
+_SITE_KINDS = (
+    Kind.ALLOC_ARG,
+    Kind.KMEM_ARG,
+    Kind.CALL_ARG,
+    Kind.MASK_VAR,
+    Kind.STORED,
+    Kind.MAPPING,
+)
+
+
+def dropped(pre: Image, post: Image, changes: Changes) -> list[Dropped]:
+    """The sites a series takes NOFS away from (`GFP_NOFS` -> `GFP_KERNEL`,
+    `KM_NOFS` -> 0), matched by line: the pre-image site's line was
+    rewritten by a patch, the post-image has no such site any more, and a
+    line that patch added next to it is the same line with another mask."""
+    after = Counter(_site_key(f, f.site.path, with_class=False) for f in post.findings)
+    rewritten = []
+    for f, p in zip(pre.findings, pre.placed, strict=True):
+        carried = changes.carry(f.site.path, f.site.line)
+        if carried is None:
+            continue
+        key = _site_key(f, carried[0], with_class=False)
+        if carried[2] and f.site.kind in _SITE_KINDS and not _is_signal(p):
+            rewritten.append((f, carried, key))
+        elif after[key] > 0:
+            after[key] -= 1  # lines no patch rewrote match first
+    out = []
+    for f, (path, line, patch), key in rewritten:
+        s = f.site
+        if after[key] > 0:
+            after[key] -= 1
+            continue
+        old = pre.text.get(s.path, [])
+        new = post.text.get(path, [])
+        if not 0 < s.line <= len(old):
+            continue
+        was = old[s.line - 1]
+        near = [
+            (difflib.SequenceMatcher(None, _code(was), _code(new[n - 1])).ratio(), n)
+            for n in range(max(1, line - 3), min(line + 4, len(new) + 1))
+            if (t := changes.added.get((path, n))) is not None and t.patch >= patch
+        ]
+        ratio, n = max(near, default=(0.0, 0))
+        if ratio >= 0.6 and (s.callee is None or s.callee in was) and s.token not in new[n - 1]:
+            out.append(Dropped(f, path, n, was, changes.added[(path, n)].patch))
+    return out
+
+
+def compare(
+    pre: Image,
+    post: Image,
+    changes: Changes,
+    cfg: Config,
+    restored: dict[tuple[str, int], Finding] | None = None,
+) -> list[ReviewFinding]:
+    """The findings on what CHANGES does between PRE and POST, sorted.
+    RESTORED: for each line of `dropped()`, the plan's finding on it with
+    its NOFS put back in the code after the series."""
     out = _sites(pre, post, changes)
     out += _vanished_signals(pre, post, changes)
     out += _hazards(pre, post, changes)
+    out += _dropped(restored or {}, changes, {(f.path, f.line) for f in out if f.severity is E})
     for path, line, function in single_allocation_scopes(post.text, post.functions, changes, cfg):
         t = changes.added[(path, line)]
         out.append(
@@ -82,6 +154,49 @@ def compare(pre: Image, post: Image, changes: Changes, cfg: Config) -> list[Revi
             )
         )
     return sorted(set(out))
+
+
+_COMMENT = re.compile(r"/\*.*?\*/|//.*$")
+
+
+def _code(line: str) -> str:
+    """LINE without its comments and with its blanks folded."""
+    return " ".join(_COMMENT.sub(" ", line).split())
+
+
+def _dropped(
+    restored: dict[tuple[str, int], Finding], changes: Changes, flagged: set[tuple[str, int]]
+) -> list[ReviewFinding]:
+    """A patch lets an allocation enter FS reclaim where the plan, deciding
+    the code after the series, keeps NOFS or wants a scope: an error with the
+    plan's chain when it names what reclaim would wait on, a warning when
+    the plan only lacks the evidence to convert. Lines already given an
+    error (a hazard on the same lock) are not reported twice."""
+    out = []
+    for (path, line), f in sorted(restored.items()):
+        if f.klass not in (Class.KEEP, Class.NEEDS_SCOPE) or (path, line) in flagged:
+            continue
+        t = changes.added[(path, line)]
+        chain = f.klass is Class.NEEDS_SCOPE or bool(f.reclaim_shared)
+        what = "keeps NOFS here" if f.klass is Class.KEEP else "needs a NOFS scope here"
+        out.append(
+            ReviewFinding(
+                t.patch,
+                path,
+                line,
+                "nofs-dropped" if chain else "nofs-dropped-unproven",
+                E if chain else W,
+                f.site.function,
+                f"{f.site.expression} loses NOFS, so what allocates with it may enter FS "
+                f"reclaim, but the plan {what}: {f.reason}",
+                "keep GFP_NOFS here, or open a NOFS scope where the critical section starts"
+                if chain
+                else "keep GFP_NOFS until the callers that cannot be seen are shown safe",
+                f.evidence,
+                t.own,
+            )
+        )
+    return out
 
 
 def _norm(expression: str) -> str:
@@ -170,7 +285,7 @@ def _sites(pre: Image, post: Image, changes: Changes) -> list[ReviewFinding]:
                     s.function,
                     _SAYS[f.klass].format(expr=s.expression, reason=f.reason),
                     f.suggestion,
-                    f.evidence[:6],
+                    f.evidence,
                     own,
                 )
             )

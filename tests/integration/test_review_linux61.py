@@ -217,3 +217,99 @@ def test_rewrite_series_reviews_clean(
         assert len(doc["analysed"]) == 20
     assert git(linux61, "status", "--porcelain=v1") == status
     assert "nofsbot-review-" not in git(linux61, "worktree", "list")
+
+
+# One patch per kind of finding a conversion series can earn on XFS, and one
+# correct conversion. Each line is (subject, path, text, replacement).
+XFS_SERIES = [
+    # xlog_cil_ctx_alloc() runs in xlog_cil_push_work(), which reclaim waits
+    # for through xfs_qm_dqflush() -> xfs_log_force() -> flush_workqueue()
+    (
+        "xfs: allocate the CIL context with GFP_KERNEL",
+        "fs/xfs/xfs_log_cil.c",
+        "ctx = kmem_zalloc(sizeof(*ctx), KM_NOFS);",
+        "ctx = kmem_zalloc(sizeof(*ctx), 0);",
+    ),
+    # extent tree nodes grow with the ILOCK held, which inode reclaim takes
+    (
+        "xfs: grow the extent tree with GFP_KERNEL",
+        "fs/xfs/libxfs/xfs_iext_tree.c",
+        "struct xfs_iext_node\t*node = kmem_zalloc(NODE_SIZE, KM_NOFS);",
+        "struct xfs_iext_node\t*node = kmem_zalloc(NODE_SIZE, 0);",
+    ),
+    # the dquot tree's inserts run under qi_tree_lock, which the dquot
+    # shrinker takes
+    (
+        "xfs: let the user dquot tree allocate with GFP_KERNEL",
+        "fs/xfs/xfs_qm.c",
+        "INIT_RADIX_TREE(&qinf->qi_uquota_tree, GFP_NOFS);",
+        "INIT_RADIX_TREE(&qinf->qi_uquota_tree, GFP_KERNEL);",
+    ),
+    # xfs_trans_get_bud() only runs inside a transaction
+    (
+        "xfs: allocate BUD items with GFP_NOFS",
+        "fs/xfs/xfs_bmap_item.c",
+        "budp = kmem_cache_zalloc(xfs_bud_cache, GFP_KERNEL | __GFP_NOFAIL);",
+        "budp = kmem_cache_zalloc(xfs_bud_cache, GFP_NOFS | __GFP_NOFAIL);",
+    ),
+    # FS_IOC_GETBMAP's buffer: an ioctl, no lock held, no scope
+    (
+        "xfs: allocate the getbmap buffer with GFP_NOFS",
+        "fs/xfs/xfs_ioctl.c",
+        "buf = kvcalloc(bmx.bmv_count, sizeof(*buf), GFP_KERNEL);",
+        "buf = kvcalloc(bmx.bmv_count, sizeof(*buf), GFP_NOFS);",
+    ),
+    # correct: __xfs_bmap_add() only runs inside a transaction (6.12 has
+    # GFP_KERNEL here)
+    (
+        "xfs: allocate bmap intents with GFP_KERNEL",
+        "fs/xfs/libxfs/xfs_bmap.c",
+        "bi = kmem_cache_alloc(xfs_bmap_intent_cache, GFP_NOFS | __GFP_NOFAIL);",
+        "bi = kmem_cache_alloc(xfs_bmap_intent_cache, GFP_KERNEL | __GFP_NOFAIL);",
+    ),
+]
+
+
+def test_series_with_one_patch_per_kind_and_a_correct_one(
+    linux61: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    series = tmp_path / "kinds.mbox"
+    patches = [(subject, {path: [(old, new)]}) for subject, path, old, new in XFS_SERIES]
+    series.write_text(
+        mbox(linux61, [*patches, ("ext4: read ACLs inside a NOFS scope", dict([LEAK]))])
+    )
+    assert main(["review", "--tree", str(linux61), str(series), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+
+    def at(i: int) -> tuple[str, int]:
+        _, path, _, new = XFS_SERIES[i - 1]
+        return path, line_of(_after(linux61, path, [(XFS_SERIES[i - 1][2], new)]), new)
+
+    want = {
+        (1, "nofs-dropped", "error", *at(1)),
+        (2, "nofs-dropped", "error", *at(2)),
+        (3, "nofs-dropped", "error", *at(3)),
+        (4, "redundant-nofs", "warning", *at(4)),
+        (5, "unneeded-nofs", "warning", *at(5)),
+        (
+            7,
+            "unbalanced-scope",
+            "error",
+            LEAK[0],
+            line_of(_after(linux61, LEAK[0], LEAK[1]), "return ERR_PTR(-ENOMEM);", "ext4_get_acl("),
+        ),
+    }
+    got = {(f["patch"], f["kind"], f["severity"], f["path"], f["line"]) for f in doc["findings"]}
+    assert got == want  # patch 6, the correct conversion, is clean
+    assert doc["summary"]["errors"] == 4 and doc["summary"]["warnings"] == 2
+    by_patch = {f["patch"]: f for f in doc["findings"]}
+    # each finding carries the chain it stands on
+    notes = {p: " | ".join(e["note"] for e in f["evidence"]) for p, f in by_patch.items()}
+    assert "reclaim waits in flush_workqueue()" in notes[1]
+    assert "xlog_cil_push_work" in by_patch[1]["message"]
+    assert "xfs_inode.i_lock" in by_patch[2]["message"]
+    assert "reclaim takes xfs_inode.i_lock here" in notes[2]
+    assert "qi_tree_lock" in by_patch[3]["message"]
+    assert "xfs_trans_alloc() opens a NOFS scope" in notes[4]
+    assert by_patch[4]["suggestion"] == "GFP_KERNEL | __GFP_NOFAIL"
+    assert by_patch[5]["suggestion"] == "GFP_KERNEL"

@@ -193,6 +193,33 @@ CASES: dict[str, tuple[str, str, str]] = {
         "\tmemalloc_nofs_restore(nofs);\n\tflush_work(&f->wk_work);\n",
         "\tqueue_work(system_wq, &f->wk_work);\n\tmemalloc_nofs_restore(nofs);\n",
     ),
+    "nofs-dropped": (
+        "dropped.c",
+        "\tf->p = kmalloc(8, GFP_NOFS);\n",
+        "\tf->p = kmalloc(8, GFP_KERNEL);\t/* review: nofs-dropped */\n",
+    ),
+    "nofs-dropped twin: the work opens its own scope": (
+        "dropped.c",
+        "\tf->p = kmalloc(8, GFP_NOFS);\n\tf->q = kmalloc(8, GFP_NOFS);\n",
+        "\tunsigned int nofs = memalloc_nofs_save();\n\n"
+        "\tf->p = kmalloc(8, GFP_KERNEL);\n\tf->q = kmalloc(8, GFP_KERNEL);\n"
+        "\tmemalloc_nofs_restore(nofs);\n",
+    ),
+    "nofs-dropped twin: inside a jbd2 handle": (
+        "dropped.c",
+        "\tf->a = kmalloc(8, GFP_NOFS);\n",
+        "\tf->a = kmalloc(8, GFP_KERNEL);\n",
+    ),
+    "nofs-dropped: a stored mask": (
+        "dropped.c",
+        "\tINIT_RADIX_TREE(&f->tree, GFP_NOFS);\n",
+        "\tINIT_RADIX_TREE(&f->tree, GFP_KERNEL);\t/* review: nofs-dropped */\n",
+    ),
+    "nofs-dropped-unproven": (
+        "dropped.c",
+        "\tf->r = kmalloc(8, GFP_NOFS);\n",
+        "\tf->r = kmalloc(8, GFP_KERNEL);\t/* review: nofs-dropped-unproven */\n",
+    ),
     "mapping-mask": (
         "mapping.c",
         "\tinode->i_mapping->a_ops = &mp_aops;\n",
