@@ -93,11 +93,23 @@ class Macros:
 
 
 @dataclass(frozen=True)
+class Workqueues:
+    """How workqueues are made (config/roots.toml [workqueue])."""
+
+    alloc: dict[str, int] = field(default_factory=dict)  # call -> flags argument
+    rescued: tuple[str, ...] = ()
+    system: tuple[str, ...] = ()
+    schedule: dict[str, int] = field(default_factory=dict)  # call -> work argument
+    flush: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Roots:
     work: dict[str, int]
     wait: tuple[str, ...]
     ignore_callee: str = "$^"
     queue: dict[str, int] = field(default_factory=dict)
+    workqueue: Workqueues = field(default_factory=Workqueues)
     # calls that sleep until an event on the object in an argument, and the
     # calls that produce that event: call -> argument index
     sleep: dict[str, int] = field(default_factory=dict)
@@ -371,7 +383,21 @@ def load(directory: Path | None = None) -> Config:
         ro,
         files["roots"],
         "",
-        {"work": dict, "wait": dict, "ignore": dict, "queue": dict, "sleep": dict, "wake": dict},
+        {
+            "work": dict,
+            "wait": dict,
+            "ignore": dict,
+            "queue": dict,
+            "workqueue": dict,
+            "sleep": dict,
+            "wake": dict,
+        },
+    )
+    wq = _take(
+        ro.get("workqueue", {}),
+        files["roots"],
+        "workqueue",
+        {"alloc": dict, "rescued": tuple, "system": tuple, "schedule": dict, "flush": tuple},
     )
     wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
     ignore = _take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
@@ -384,6 +410,13 @@ def load(directory: Path | None = None) -> Config:
         wait=wait.get("names", ()),
         ignore_callee=ignore.get("callee_pattern", "$^"),
         queue=_int_table(ro.get("queue", {}), files["roots"], "queue"),
+        workqueue=Workqueues(
+            alloc=_int_table(wq.get("alloc", {}), files["roots"], "workqueue.alloc"),
+            rescued=wq.get("rescued", ()),
+            system=wq.get("system", ()),
+            schedule=_int_table(wq.get("schedule", {}), files["roots"], "workqueue.schedule"),
+            flush=wq.get("flush", ()),
+        ),
         sleep=_int_table(ro.get("sleep", {}), files["roots"], "sleep"),
         wake=_int_table(ro.get("wake", {}), files["roots"], "wake"),
     )

@@ -72,6 +72,7 @@ class Extractor:
         self.sleep_calls = cfg.roots.sleep
         self.wake_calls = cfg.roots.wake
         self.queue_calls = cfg.roots.queue
+        self.wq = cfg.roots.workqueue
         self.fs_masks = cfg.reclaim.fs_masks
         self.pagecache = cfg.reclaim.pagecache
         self.same_object = cfg.reclaim.same_object
@@ -218,7 +219,17 @@ class Extractor:
             for si, (site, fi) in enumerate(zip(sites, site_funcs, strict=True))
             if site.kind is Kind.MAPPING and fi >= 0
         )
-        refs = references(caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops)
+        scope_types: dict[int, dict[str, str]] = {}
+
+        def work_of(call: Node) -> str:
+            fi = func_of(call.start_byte)
+            if fi not in scope_types:
+                scope_types[fi] = self.locks.var_types(outer[fi]) if fi >= 0 else {}
+            return self._object(call, 0, scope_types[fi])
+
+        refs = references(
+            caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops, work_of
+        )
         exports = tuple(
             sorted(
                 {
@@ -304,6 +315,12 @@ class Extractor:
             return
         fcalls[fi].append((p.start_byte, p.end_byte, name, p.start_point[0] + 1, p))
 
+    def _object(self, call: Node, index: int, types: dict[str, str]) -> str:
+        """The object argument INDEX of CALL acts on, classed like a lock
+        (`&ctx->push_work` -> xfs_cil_ctx.push_work, `system_wq`), or ""."""
+        arg = syntax.nth_arg(call, index) if index >= 0 else None
+        return self.locks.chain(arg, types) if arg is not None else ""
+
     # -- functions ---------------------------------------------------------
 
     def _function(
@@ -375,6 +392,7 @@ class Extractor:
         types: dict[str, str] | None = None
         text: str | None = None
         queues: list[tuple[int, str, str]] = []
+        workqueues: list[tuple[int, str, int]] = []
         objs: dict[str, list[tuple[int, str]]] = {"sleep": [], "wake": []}
         # locks handed to a transaction here (call, join, class), and the
         # calls that end it: a commit or cancel releases what was joined
@@ -403,10 +421,23 @@ class Extractor:
                 found = self.locks.classes(callee, cnode, types, text)
                 locks += [(ci, op, cls) for cls in found]
             elif callee in self.wait_names:
-                waits.append((ci, syntax.work_field(cnode)))
-            elif callee in self.queue_calls:
-                work = syntax.work_field(cnode, self.queue_calls[callee])
-                queues.append((ci, syntax.work_field(cnode), work))
+                if types is None:
+                    types = self.locks.var_types(fnode)
+                waits.append((ci, self._object(cnode, 0, types)))
+            elif callee in self.queue_calls or callee in self.wq.schedule:
+                if types is None:
+                    types = self.locks.var_types(fnode)
+                at = self.queue_calls.get(callee, self.wq.schedule.get(callee, 0))
+                wq = self._object(cnode, at - 1, types) if callee in self.queue_calls else ""
+                queues.append((ci, wq or self.wq.system[0], self._object(cnode, at, types)))
+            elif callee in self.wq.alloc or callee in self.wq.rescued:
+                if types is None:
+                    types = self.locks.var_types(fnode)
+                made = syntax.assigned(cnode)
+                if made is not None:
+                    flags_at = self.wq.alloc.get(callee, -1)
+                    rescued = 1 if flags_at < 0 else _rescuer(cnode, flags_at)
+                    workqueues.append((ci, self.locks.chain(made, types), rescued))
         for ci, join in commits:
             locks += [(ci, RELEASE, c) for c in sorted({c for _, j, c in joins if j == join})]
         scope = (
@@ -461,6 +492,7 @@ class Extractor:
             sleeps=tuple(objs["sleep"]),
             wakes=tuple(objs["wake"]),
             queues=tuple(queues),
+            workqueues=tuple(workqueues),
             derefs=scope.derefs(body) if scope is not None and body is not None else (),
             keeps=scope.keeps(body, [c[4] for c in calls])
             if scope is not None and body is not None
@@ -541,3 +573,20 @@ def _unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[
         and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", text)
         and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", macros)
     )
+
+
+_WQ_CONSTANTS = re.compile(r"[\sA-Z0-9_|()]*")
+
+
+def _rescuer(call: Node, flags_at: int) -> int:
+    """Whether the workqueue CALL allocates has a rescuer: 1 when its flags
+    name WQ_MEM_RECLAIM, 0 when they are only other WQ_* constants, -1 when
+    they are something else (a variable, a macro of the caller's)."""
+    flags = syntax.nth_arg(call, flags_at)
+    text = syntax.fold(flags.text) if flags is not None else ""
+    if "WQ_MEM_RECLAIM" in text:
+        return 1
+    words = re.findall(r"[A-Za-z_]\w*", text)
+    if _WQ_CONSTANTS.fullmatch(text) and all(w.lstrip("_").startswith("WQ_") for w in words):
+        return 0
+    return -1

@@ -40,7 +40,9 @@ class Ref:
     role: str  # work, ops, arg, assign
     detail: str  # the call (and argument) or the struct.field it went to
     function: str | None  # where the reference is
-    target: str = ""  # for work: the field of the work item queued (f->work -> "work")
+    # for work: the work item it is set up on, classed like a lock
+    # (INIT_WORK(&ctx->push_work, ..) -> xfs_cil_ctx.push_work)
+    target: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,14 @@ class FuncFacts:
     error: bool  # the body holds a parse error
     locks: tuple[tuple[int, str, str], ...] = ()  # (call index, acquire/trylock/release, class)
     tests_fs: tuple[str, ...] = ()  # operands tested against __GFP_FS (sc->gfp_mask)
-    waits: tuple[tuple[int, str], ...] = ()  # (call index, work field waited for)
-    # work queued on a workqueue: (call index, workqueue field, work field)
+    # (call index, the work item or workqueue waited for, classed like a
+    # lock: xfs_cil_ctx.push_work; a global's name; ?.field of unknown type)
+    waits: tuple[tuple[int, str], ...] = ()
+    # work queued on a workqueue: (call index, workqueue, work item), classed
+    # like waits
     queues: tuple[tuple[int, str, str], ...] = ()
+    # (call index, workqueue made, whether it has a rescuer: 1, 0, -1 unknown)
+    workqueues: tuple[tuple[int, str, int], ...] = ()
     cookie_saves: tuple[int, ...] = ()  # saves whose cookie goes into a struct field
     # ends (restores, commits, stops) given the cookie or handle one of this
     # function's own begins handed out: they close only that begin's scope

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import held, ir, reclaim
+from nofsbot.analyse import held, ir, reclaim, waits, workitems
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
@@ -58,6 +58,7 @@ def find(prog: Program, model: reclaim.Model, *, gated: bool = False) -> list[Ha
     for fn in prog.fns:
         out += _unbalanced(prog, fn)
     out += _waits(prog, scoped_waits(prog))
+    out += waits.unrescued(prog, model)
     return sorted(set(out), key=lambda h: (h.path, h.line, h.kind, h.message))
 
 
@@ -320,7 +321,7 @@ def _waits(prog: Program, waits: list[tuple[Fn, int, str, Fn]]) -> list[Hazard]:
                     f"allocates with {alloc.expression}: work does not inherit the scope; the "
                     "work function needs its own",
                     (
-                        Evidence(fn.path, line, fn.name, f"waits for .{field} inside a scope"),
+                        Evidence(fn.path, line, fn.name, f"waits for {field} inside a scope"),
                         Evidence(
                             worker.path,
                             alloc.line,
@@ -333,37 +334,19 @@ def _waits(prog: Program, waits: list[tuple[Fn, int, str, Fn]]) -> list[Hazard]:
     return out
 
 
-def queued_work(prog: Program) -> dict[str, list[Fn]]:
-    """Work functions by the field of the work item they are set up on
-    (INIT_WORK(&ctx->push_work, fn) -> push_work)."""
-    workers: dict[str, list[Fn]] = {}
-    for f in prog.files.values():
-        for r in f.refs:
-            if r.role == "work" and r.target:
-                workers.setdefault(r.target, []).extend(
-                    prog.fns[t] for t in prog.resolve(f.path, r.name, 1)
-                )
-    return workers
-
-
-def work_queues(prog: Program) -> dict[str, set[str]]:
-    """Work field -> the workqueues work on it is queued on
-    (queue_work(log->push_wq, &log->push) -> push: {push_wq})."""
-    queues: dict[str, set[str]] = {}
-    for fn in prog.fns:
-        for _, wq, work in fn.facts.queues:
-            if wq and work:
-                queues.setdefault(work, set()).add(wq)
-    return queues
-
-
 def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
-    """Each wait (flush_work, ...) made inside a scope, with the work function
-    queued on the same field: (waiter, call index, field, work function)."""
-    workers = queued_work(prog)
+    """Each wait (flush_work, flush_workqueue, ...) made inside a scope, with
+    each work function it may wait for: (waiter, call index, the object
+    waited on, work function)."""
+    workers = workitems.queued_work(prog)
+    queues = workitems.work_queues(prog)
     out = []
     for fn in prog.fns:
-        for ci, field in fn.facts.waits:
-            if field in workers and prog.elems(fn, fn.state_at(ci)) == {IN}:
-                out += [(fn, ci, field, w) for w in workers[field]]
+        for ci, target in fn.facts.waits:
+            cls = workitems.normal(target, prog.structs)
+            if not cls or prog.elems(fn, fn.state_at(ci)) != {IN}:
+                continue
+            for work, fns in sorted(workers.items()):
+                if workitems.matching(workitems.waited(work, queues), cls):
+                    out += [(fn, ci, cls, w) for w in fns]
     return out

@@ -23,12 +23,14 @@ def references(
     roles: dict[str, dict[int, str]],
     ignore_callee: re.Pattern[str],
     scoped_ops: set[tuple[str, str]],
+    work_of: Callable[[Node], str],
 ) -> tuple[Ref, ...]:
     """Functions used as values: queued as work, stored in ops tables or struct
     fields, passed to calls. CAPS are the extractor's query captures; ROLES
     name, per callee and argument index, the arguments whose every use
     matters: "work" (queued), "callback" (called back inside the call),
-    "init" (run later from outside code)."""
+    "init" (run later from outside code). WORK_OF classes the work item a
+    call that sets up work is given (its first argument)."""
     seen: dict[tuple[str, str, str], Ref] = {}
 
     def fname(n: Node) -> str | None:
@@ -58,7 +60,7 @@ def references(
             if a.type == "identifier" and a.text:
                 name = a.text.decode()
                 detail = f"{syntax.fold(callee_node.text)}#{idx}"
-                target = syntax.work_field(callee_node.parent) if role == "work" and idx else ""
+                target = work_of(callee_node.parent) if role == "work" and idx else ""
                 # every call back is an edge of its own; work and init once
                 where = f"@{a.start_byte}" if role == "callback" else ""
                 seen.setdefault(

@@ -297,6 +297,22 @@ def result_var(call: Node) -> str | None:
     return None
 
 
+def assigned(call: Node) -> Node | None:
+    """What the result of CALL is stored in: the left side of `x->wq =
+    alloc_workqueue(..)`, or the declarator of an initialised declaration."""
+    p = call.parent
+    while p is not None and p.type == "parenthesized_expression":
+        p = p.parent
+    if p is not None and p.type == "assignment_expression":
+        return p.child_by_field_name("left")
+    if p is not None and p.type == "init_declarator":
+        d = p.child_by_field_name("declarator")
+        while d is not None and d.type == "pointer_declarator":
+            d = d.child_by_field_name("declarator")
+        return d
+    return None
+
+
 def handles_out(call: Node) -> set[str]:
     """The locals a call hands a result to: the one its result is assigned
     to and each `&local` argument (`xfs_trans_alloc(.., &tp)`)."""
@@ -356,17 +372,6 @@ def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
             return None
         sib = sib.next_named_sibling
     return None
-
-
-def work_field(call: Node, index: int = 0) -> str:
-    """The last field named in a call's argument INDEX (the first):
-    flush_work(&ip->i_work) -> i_work."""
-    args = call.child_by_field_name("arguments")
-    named = [a for a in args.named_children if a.type != "comment"] if args else []
-    if index >= len(named):
-        return ""
-    names = re.findall(r"[A-Za-z_]\w*", fold(named[index].text))
-    return names[-1] if names else ""
 
 
 def fs_alloc(src: bytes, node: Node, token: str, line: int, start: int) -> Alloc | None:

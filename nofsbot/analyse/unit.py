@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, hazards, reclaim, waits
+from nofsbot.analyse import evidence, hazards, reclaim, waits, workitems
 from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
@@ -419,18 +419,19 @@ def _flushed_work(prog: Program) -> dict[int, Evidence]:
     they call: FS reclaim entered there may deadlock if a reclaim path
     waits for that work, or for the task that waits for it, which waits.py
     does not follow (only waits made on a reclaim path itself)."""
-    workers = hazards.queued_work(prog)
-    queues = hazards.work_queues(prog)
+    workers = workitems.queued_work(prog)
+    queues = workitems.work_queues(prog)
     waits: dict[str, tuple[Fn, int]] = {}
     for fn in prog.fns:
         for ci, target in fn.facts.waits:
-            if target:
-                waits.setdefault(target, (fn, ci))
+            cls = workitems.normal(target, prog.structs)
+            if cls:
+                waits.setdefault(cls, (fn, ci))
     out: dict[int, Evidence] = {}
     todo: deque[int] = deque()
     for target, fns in sorted(workers.items()):
-        found = [target, *sorted(queues.get(target, ()))]
-        wait = next((waits[f] for f in found if f in waits), None)
+        found = workitems.waited(target, queues)
+        wait = next((waits[k] for f in found for k in workitems.matching(waits, f)), None)
         if wait is None:
             continue
         waiter, ci = wait

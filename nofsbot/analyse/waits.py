@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from nofsbot.analyse import hazards, ir, reclaim
+from nofsbot.analyse import ir, reclaim, workitems
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.program import Fn, Program
-from nofsbot.model import Boundary, Evidence
+from nofsbot.model import Boundary, Evidence, Hazard
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,11 @@ def reclaim_waited(prog: Program, m: reclaim.Model) -> dict[int, Waited]:
     sleeps, flushes = _reclaim_waits(prog, m)
     if not sleeps and not flushes:
         return {}
-    queues = hazards.work_queues(prog)
+    queues = workitems.work_queues(prog)
     out: dict[int, Waited] = {}
-    for target, workers in sorted(hazards.queued_work(prog).items()):
+    for target, workers in sorted(workitems.queued_work(prog).items()):
         for w in workers:
-            how = _flushed(prog, m, flushes, [target, *sorted(queues.get(target, ()))], w)
+            how = _flushed(prog, m, flushes, workitems.waited(target, queues), w)
             how = how or _woken(prog, m, sleeps, w)
             if how is not None:
                 _mark(prog, w, how, out)
@@ -66,19 +66,11 @@ def _reclaim_waits(
         for ci, cls in fn.facts.sleeps:
             if fn.step(ci, binding) is not None and cls != "?":
                 sleeps.setdefault(resolve_class(cls, prog.structs), (node, ci))
-        for ci, field in fn.facts.waits:
-            if field and fn.step(ci, binding) is not None:
-                flushes.setdefault(field, (node, ci))
+        for ci, target in fn.facts.waits:
+            cls = workitems.normal(target, prog.structs)
+            if cls and fn.step(ci, binding) is not None:
+                flushes.setdefault(cls, (node, ci))
     return sleeps, flushes
-
-
-def _same(a: str, b: str) -> bool:
-    """Two object classes may be one object: equal, or one of unknown
-    struct type with the other's field."""
-    if a == b:
-        return True
-    fa, fb = a.rsplit(".", 1)[-1], b.rsplit(".", 1)[-1]
-    return fa == fb and fa != "?" and (a.startswith("?") or b.startswith("?"))
 
 
 def _flushed(
@@ -89,8 +81,8 @@ def _flushed(
     w: Fn,
 ) -> tuple[list[Evidence], int] | None:
     for f in fields:
-        if f in flushes:
-            node, ci = flushes[f]
+        for hit in workitems.matching(flushes, f):
+            node, ci = flushes[hit]
             call = prog.fns[node[0]].facts.calls[ci][0]
             note = f"reclaim waits in {call}() for the work {w.name}() runs in"
             path = reclaim.path_to(prog, m, node, ci, note)
@@ -109,7 +101,7 @@ def _woken(
         fn = prog.fns[fid]
         for ci, cls in fn.facts.wakes:
             c = resolve_class(cls, prog.structs)
-            hit = next((s for s in sorted(sleeps) if _same(s, c)), None)
+            hit = next((s for s in sorted(sleeps) if workitems.same(s, c)), None)
             if hit is None:
                 continue
             node, sci = sleeps[hit]
@@ -184,3 +176,80 @@ def whole(w: Fn, why: str) -> Boundary:
         top=True,
         tail=w.facts.last_statement,
     )
+
+
+def unrescued(prog: Program, m: reclaim.Model) -> list[Hazard]:
+    """Reclaim flushes work that runs on a workqueue without a rescuer
+    (no WQ_MEM_RECLAIM: a system workqueue, or flags without it). Under
+    memory pressure such a queue may get no new worker, as making one
+    allocates, while reclaim waits for its work: check_flush_dependency()
+    warns when a PF_MEMALLOC task flushes one. Queues whose flags are not
+    known (a variable, a macro) are not reported."""
+    wq = prog.cfg.roots.workqueue
+    flushes = set(wq.flush)
+    made = workitems.workqueues(prog)
+    queues = workitems.work_queues(prog)
+    out: list[Hazard] = []
+    seen: set[tuple[int, int]] = set()
+    for node in m.reach.parent:
+        fid, binding = node
+        fn = prog.fns[fid]
+        for ci, target in fn.facts.waits:
+            call, line = fn.facts.calls[ci]
+            cls = workitems.normal(target, prog.structs)
+            if call not in flushes or not cls or (fid, ci) in seen:
+                continue
+            if fn.step(ci, binding) is None:
+                continue
+            seen.add((fid, ci))
+            for queue, how in _queues_of(prog, cls, queues, made):
+                note = f"reclaim waits in {call}() for work on {queue}"
+                path = reclaim.path_to(prog, m, node, ci, note)
+                out.append(
+                    Hazard(
+                        "reclaim-flushes-unrescued-work",
+                        fn.path,
+                        line,
+                        fn.name,
+                        f"{call}() on a reclaim path waits for work on {queue}, a workqueue "
+                        "without WQ_MEM_RECLAIM: under memory pressure it may get no worker "
+                        "to run the work, and reclaim waits for it",
+                        (*path, *how),
+                    )
+                )
+    return out
+
+
+def _queues_of(
+    prog: Program,
+    cls: str,
+    queues: dict[str, list[workitems.Queued]],
+    made: dict[str, list[workitems.Made]],
+) -> list[tuple[str, tuple[Evidence, ...]]]:
+    """The workqueues without a rescuer that a wait on CLS (a work item or a
+    workqueue) waits for, each with where its work is queued and where it
+    is made without WQ_MEM_RECLAIM."""
+    system = set(prog.cfg.roots.workqueue.system)
+    found: list[tuple[str, workitems.Queued | None, str]] = [(cls, None, "")]
+    for k in workitems.matching(queues, cls):
+        found += [(q.queue, q, k) for q in queues[k]]
+    out: list[tuple[str, tuple[Evidence, ...]]] = []
+    for queue, q, work in found:
+        if queue in {o for o, _ in out}:
+            continue
+        ev: list[Evidence] = []
+        if q is not None:
+            line = q.fn.facts.calls[q.call][1]
+            system_wq = ", a system workqueue: no rescuer" if queue in system else ""
+            note = f"queues {work} on {queue}{system_wq}"
+            ev.append(Evidence(q.fn.path, line, q.fn.name, note))
+        if queue not in system:
+            makers = [mk for k in workitems.matching(made, queue) for mk in made[k]]
+            if not makers or any(mk.rescued != 0 for mk in makers):
+                continue
+            mk = makers[0]
+            call, line = mk.fn.facts.calls[mk.call]
+            note = f"{call}() makes {queue} without WQ_MEM_RECLAIM"
+            ev.append(Evidence(mk.fn.path, line, mk.fn.name, note))
+        out.append((queue, tuple(ev)))
+    return out

@@ -31,6 +31,10 @@ _HAZARDS = {
     "work-waited-in-scope": ("NOFSH03", "scoped wait for work that allocates with __GFP_FS"),
     "unbalanced-scope": ("NOFSH04", "memalloc_*_save()/restore() not balanced on every path"),
     "stored-gfp-under-lock": ("NOFSH05", "a stored __GFP_FS mask used under a lock reclaim takes"),
+    "reclaim-flushes-unrescued-work": (
+        "NOFSH06",
+        "reclaim waits for work on a workqueue without WQ_MEM_RECLAIM",
+    ),
 }
 
 

@@ -43,3 +43,16 @@ def test_gated_adds_allocations_under_locks_gated_reclaim_takes(tmp_path: Path) 
 def test_no_hazards_without_the_flag(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "t", {"fs/fx/h.c": (DATA / "hazards" / "hazards.c").read_text()})
     assert analyse(tree, ["fs/fx"], config.load(), Options(jobs=1, cache=False)).hazards == ()
+
+
+def test_reclaim_flushing_work_without_a_rescuer(tmp_path: Path) -> None:
+    src = (DATA / "hazards" / "workqueues.c").read_text()
+    tree = make_tree(tmp_path / "t", {"fs/fx/wq.c": src})
+    a = analyse(tree, ["fs/fx"], config.load(), Options(jobs=1, cache=False, hazards=True))
+    assert {(h.line, h.kind) for h in a.hazards} == _marked(src, MARK)
+    notes = {h.line: [e.note for e in h.evidence] for h in a.hazards}
+    sys_line, plain_line = sorted(notes)
+    system = "queues wq_state.sys_work on system_wq, a system workqueue: no rescuer"
+    assert system in notes[sys_line]
+    assert "alloc_workqueue() makes wq_state.plain_wq without WQ_MEM_RECLAIM" in notes[plain_line]
+    assert all(any("reclaim calls it" in n for n in ns) for ns in notes.values())
