@@ -210,8 +210,18 @@ class Config:
             out += [(pat, HANDOVER, p) for pat in p.handover]
         return out
 
+    @cached_property
+    def _effects(self) -> dict[str, tuple[str, Pair | None]]:
+        return {}
+
     def scope_effect(self, name: str) -> tuple[str, Pair | None]:
         """What calling NAME does to the scope, and the provider responsible."""
+        got = self._effects.get(name)
+        if got is None:
+            got = self._effects[name] = self._scope_effect(name)
+        return got
+
+    def _scope_effect(self, name: str) -> tuple[str, Pair | None]:
         ex = self.providers.explicit
         if name in ex.save:
             return BEGIN, None

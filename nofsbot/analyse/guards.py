@@ -111,6 +111,9 @@ class Params(Pointees, Records):
         # holding one (`if (ins_len > 0) { ins_len -= x; ..}` is fine)
         self.assigns = {n: writes[n] for n in self.index if n in writes}
         self._ups: dict[int, list[Guard]] = {}  # statement -> _up()
+        # statement -> the guards it and the statements before it in its
+        # block put on the statements after it (_after_returns)
+        self._befores: dict[int, list[Guard]] = {}
         # local -> (param, negated) for `x = p`, `x = p != 0`, `x = !!p`, `x = !p`
         self.truth: dict[str, tuple[int, bool]] = {}
         # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
@@ -422,17 +425,24 @@ class Params(Pointees, Records):
         or `if (c) { ..; return ..; }` with no goto in it (no else): STMT
         runs only where c was false (udf_get_block() returns for !create
         before it takes i_data_sem)."""
-        out: list[Guard] = []
         if stmt.type == "labeled_statement":
-            return out  # a goto may come to it from anywhere
+            return []  # a goto may come to it from anywhere
+        # what the statements from SIB back to the block's start (or a
+        # label) put on what follows them, found once per statement
+        todo: list[Node] = []
         sib = stmt.prev_named_sibling
-        while sib is not None and sib.type != "labeled_statement":
+        while sib is not None and sib.type != "labeled_statement" and sib.id not in self._befores:
+            todo.append(sib)
+            sib = sib.prev_named_sibling
+        known = self._befores.get(sib.id, []) if sib is not None else []
+        for sib in reversed(todo):
+            own: list[Guard] = []
             if sib.type == "if_statement" and sib.child_by_field_name("alternative") is None:
                 cond = sib.child_by_field_name("condition")
                 if _returns(sib.child_by_field_name("consequence")) and cond is not None:
-                    out += [g for g in self._false(cond) if not self._written(g)]
-            sib = sib.prev_named_sibling
-        return out
+                    own = [g for g in self._false(cond) if not self._written(g)]
+            known = self._befores[sib.id] = own + known
+        return list(known)
 
     def _written(self, g: Guard) -> bool:
         """A parameter of G is assigned somewhere in the function: between

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 
@@ -334,11 +333,14 @@ def failed_mark(ci: int, var: str, pointer: bool) -> str:
     return f"{FAILED_MARK}{ci}\x00{var}\x00{int(pointer)}\x00"
 
 
-@functools.lru_cache(maxsize=4096)
-def _var_patterns(var: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """An assignment to VAR (with what it is assigned from), and VAR named."""
-    v = re.escape(var)
-    return re.compile(rf"(?<![\w.>]){v}\s*=(?!=)\s*(\w*)"), re.compile(rf"\b{v}\b")
+# an assignment, and (looked at, not taken: `a = b = c` has two) its source
+_ASSIGN = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*=(?!=)\s*(?=(\w*))")
+_WORD = re.compile(r"\w+")
+
+
+def _assigned_from(text: str, var: str) -> list[str]:
+    """What each assignment to VAR in TEXT assigns it from (the first word)."""
+    return [m.group(2) for m in _ASSIGN.finditer(text) if m.group(1) == var]
 
 
 def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
@@ -349,26 +351,29 @@ def result_test(call: Node, var: str, begins: re.Pattern[str]) -> Node | None:
     stmt = call
     while stmt.parent is not None and stmt.parent.type != "compound_statement":
         stmt = stmt.parent
-    assign, named = _var_patterns(var)
     sib = stmt.next_named_sibling
+    bvar = var.encode()
     for _ in range(4):
         if sib is None:
             return None
         if sib.type == "comment":
             sib = sib.next_named_sibling
             continue
+        if bvar not in (sib.text or b""):
+            sib = sib.next_named_sibling  # neither tests nor assigns VAR
+            continue
         if sib.type == "if_statement":
             cond = sib.child_by_field_name("condition")
             ctext = fold(cond.text) if cond is not None else ""
-            if cond is not None and named.search(ctext):
-                inner = fold(sib.text)[len(ctext) :]
-                if all(begins.fullmatch(m.group(1)) for m in assign.finditer(inner)):
-                    if not assign.search(inner):
+            if cond is not None and var in _WORD.findall(ctext):
+                sources = _assigned_from(fold(sib.text)[len(ctext) :], var)
+                if all(begins.fullmatch(f) for f in sources):
+                    if not sources:
                         return cond
                     sib = sib.next_named_sibling
                     continue
                 return None
-        if any(not begins.fullmatch(m.group(1)) for m in assign.finditer(fold(sib.text))):
+        if any(not begins.fullmatch(f) for f in _assigned_from(fold(sib.text), var)):
             return None
         sib = sib.next_named_sibling
     return None
