@@ -97,6 +97,7 @@ class Workqueues:
     """How workqueues are made (config/roots.toml [workqueue])."""
 
     alloc: dict[str, int] = field(default_factory=dict)  # call -> flags argument
+    flags: tuple[str, ...] = ()  # flags whose work runs without a new worker
     rescued: tuple[str, ...] = ()
     system: tuple[str, ...] = ()
     schedule: dict[str, int] = field(default_factory=dict)  # call -> work argument
@@ -407,7 +408,14 @@ def load(directory: Path | None = None) -> Config:
         ro.get("workqueue", {}),
         files["roots"],
         "workqueue",
-        {"alloc": dict, "rescued": tuple, "system": tuple, "schedule": dict, "flush": tuple},
+        {
+            "alloc": dict,
+            "flags": tuple,
+            "rescued": tuple,
+            "system": tuple,
+            "schedule": dict,
+            "flush": tuple,
+        },
     )
     wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
     ignore = _take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
@@ -422,6 +430,7 @@ def load(directory: Path | None = None) -> Config:
         queue=_int_table(ro.get("queue", {}), files["roots"], "queue"),
         workqueue=Workqueues(
             alloc=_int_table(wq.get("alloc", {}), files["roots"], "workqueue.alloc"),
+            flags=wq.get("flags", ()),
             rescued=wq.get("rescued", ()),
             system=wq.get("system", ()),
             schedule=_int_table(wq.get("schedule", {}), files["roots"], "workqueue.schedule"),

@@ -360,8 +360,16 @@ class Extractor:
         skeleton = None
         body = fnode.child_by_field_name("body")
         has_site = fi in ev_funcs
+        known_types: list[dict[str, str]] = []
+
+        def var_types() -> dict[str, str]:
+            """The declared types of FNODE's variables, read once."""
+            if not known_types:
+                known_types.append(self.locks.var_types(fnode))
+            return known_types[0]
+
         results, marks = scopes.begin_results(
-            self.cfg, self.locks, fnode, [(c[2], c[4]) for c in calls]
+            self.cfg, var_types, fnode, [(c[2], c[4]) for c in calls]
         )
         if body is not None and (calls or has_site):
             events = [(c[0], c[1], i) for i, c in enumerate(calls)]
@@ -389,7 +397,6 @@ class Extractor:
             if c[2] in self.cfg.providers.explicit.save and syntax.stored_in_field(c[4])
         )
         own_ends = scopes.own_ends(self.cfg, [(c[2], c[4]) for c in calls])
-        types: dict[str, str] | None = None
         text: str | None = None
         queues: list[tuple[int, str, str]] = []
         workqueues: list[tuple[int, str, int]] = []
@@ -401,8 +408,7 @@ class Extractor:
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
             for kind, table in (("sleep", self.sleep_calls), ("wake", self.wake_calls)):
                 if callee in table:
-                    if types is None:
-                        types = self.locks.var_types(fnode)
+                    types = var_types()
                     obj = syntax.nth_arg(cnode, table[callee])
                     if obj is not None:
                         objs[kind].append((ci, self.locks.chain(obj, types)))
@@ -414,29 +420,25 @@ class Extractor:
                 commits += [(ci, j) for j in self.locks.releases_joined[callee]]
             op = self.locks.op(callee)
             if op is not None:
-                if types is None:
-                    types = self.locks.var_types(fnode)
+                types = var_types()
                 if text is None:
                     text = (fnode.text or b"").decode("latin-1")
                 found = self.locks.classes(callee, cnode, types, text)
                 locks += [(ci, op, cls) for cls in found]
             elif callee in self.wait_names:
-                if types is None:
-                    types = self.locks.var_types(fnode)
+                types = var_types()
                 waits.append((ci, self._object(cnode, 0, types)))
             elif callee in self.queue_calls or callee in self.wq.schedule:
-                if types is None:
-                    types = self.locks.var_types(fnode)
+                types = var_types()
                 at = self.queue_calls.get(callee, self.wq.schedule.get(callee, 0))
                 wq = self._object(cnode, at - 1, types) if callee in self.queue_calls else ""
                 queues.append((ci, wq or self.wq.system[0], self._object(cnode, at, types)))
             elif callee in self.wq.alloc or callee in self.wq.rescued:
-                if types is None:
-                    types = self.locks.var_types(fnode)
+                types = var_types()
                 made = syntax.assigned(cnode)
                 if made is not None:
                     flags_at = self.wq.alloc.get(callee, -1)
-                    rescued = 1 if flags_at < 0 else _rescuer(cnode, flags_at)
+                    rescued = 1 if flags_at < 0 else _rescuer(cnode, flags_at, self.wq.flags)
                     workqueues.append((ci, self.locks.chain(made, types), rescued))
         for ci, join in commits:
             locks += [(ci, RELEASE, c) for c in sorted({c for _, j, c in joins if j == join})]
@@ -578,15 +580,16 @@ def _unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[
 _WQ_CONSTANTS = re.compile(r"[\sA-Z0-9_|()]*")
 
 
-def _rescuer(call: Node, flags_at: int) -> int:
-    """Whether the workqueue CALL allocates has a rescuer: 1 when its flags
-    name WQ_MEM_RECLAIM, 0 when they are only other WQ_* constants, -1 when
-    they are something else (a variable, a macro of the caller's)."""
+def _rescuer(call: Node, flags_at: int, rescuing: tuple[str, ...]) -> int:
+    """Whether the work of the workqueue CALL allocates runs without a new
+    worker: 1 when its flags name one of RESCUING (WQ_MEM_RECLAIM), 0 when
+    they are only other WQ_* constants, -1 when they are something else (a
+    variable, a macro of the caller's)."""
     flags = syntax.nth_arg(call, flags_at)
     text = syntax.fold(flags.text) if flags is not None else ""
-    if "WQ_MEM_RECLAIM" in text:
-        return 1
     words = re.findall(r"[A-Za-z_]\w*", text)
+    if any(w in rescuing for w in words):
+        return 1
     if _WQ_CONSTANTS.fullmatch(text) and all(w.lstrip("_").startswith("WQ_") for w in words):
         return 0
     return -1

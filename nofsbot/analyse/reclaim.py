@@ -225,9 +225,11 @@ def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
                 continue
             if fn.step(ci, binding) is None:
                 continue
-            entry = m.reach.parent[node][0]
             gated = fid not in m.reach_ungated
-            e = next(x for x in m.entries if x.fn == entry)
+            # the path the note names is one that decides GATED
+            entry = m.reach.parent[node][0] if gated else m.reach_ungated.entry(fid)
+            at = [x for x in m.entries if x.fn == entry]
+            e = next((x for x in at if x.gated == gated), at[0])
             how = f"{e.spec.name} {prog.fns[entry].name}() ({e.path}) reaches {fn.name}()"
             out[callee] = Incoming(gated, fn.path, line, f"{how}, which calls {callee}()")
     return out

@@ -15,7 +15,6 @@ from tree_sitter import Node
 
 from nofsbot.analyse import ir, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET
-from nofsbot.analyse.locks import LockReader
 from nofsbot.analyse.syntax import FAILED_MARK
 from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
 
@@ -204,16 +203,18 @@ def _summary(exits: frozenset[int]) -> frozenset[int]:
 
 
 def begin_results(
-    cfg: Config, locks: LockReader, fnode: Node, calls: list[tuple[str, Node]]
+    cfg: Config,
+    var_types: Callable[[], dict[str, str]],
+    fnode: Node,
+    calls: list[tuple[str, Node]],
 ) -> tuple[tuple[tuple[int, str, bool], ...], dict[int, str]]:
     """Extraction: the scope begins among CALLS (callee, node) of FNODE whose
     result is tested right after them (`handle = ocfs2_start_trans(..); if
-    (IS_ERR(handle))`), as (call index, variable, is a pointer), and a mark
-    for the key of that test's condition (syntax.FAILED_MARK), which
-    _failed_begin() reads."""
+    (IS_ERR(handle))`), as (call index, variable, is a pointer: VAR_TYPES
+    gives FNODE's declared pointers), and a mark for the key of that test's
+    condition (syntax.FAILED_MARK), which _failed_begin() reads."""
     results: list[tuple[int, str, bool]] = []
     marks: dict[int, str] = {}
-    types: dict[str, str] | None = None
     begins = cfg.scope_pattern
     for ci, (callee, cnode) in enumerate(calls):
         # every tested result: a helper may return a running transaction
@@ -224,11 +225,9 @@ def begin_results(
         var = syntax.result_var(cnode)
         if not var:
             continue
-        if types is None:
-            types = locks.var_types(fnode)
         test = syntax.result_test(cnode, var, begins)
         if test is not None:
-            pointer = var in types
+            pointer = var in var_types()
             results.append((ci, var, pointer))
             marks[test.start_byte] = syntax.failed_mark(ci, var, pointer)
     return tuple(results), marks

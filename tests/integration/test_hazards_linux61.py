@@ -43,3 +43,22 @@ def test_extent_buffer_pages_are_allocated_under_earlier_page_locks(
     # after the loop: page N+1 is allocated with pages 0..N locked.
     found = hazards(linux61, tmp_path, "fs/btrfs/extent_io.c")
     assert ("alloc-under-folio-lock", 4712) in {(h["kind"], h["line"]) for h in found}
+
+
+def test_ext4_eviction_can_flush_discard_work_on_an_unbound_system_queue(
+    linux61: Path, tmp_path: Path
+) -> None:
+    # Read by hand: evicting an unlinked inode (ext4_evict_inode) marks it
+    # dirty, which may expand its extra isize and move xattrs into an EA
+    # inode; writing that EA inode retries on ENOSPC through
+    # ext4_should_retry_alloc(), which, with -o discard and no frees
+    # pending, flushes s_discard_work (balloc.c:698). That work is queued
+    # only on system_unbound_wq (mballoc.c:3777), which has no rescuer.
+    found = hazards(linux61, tmp_path, "fs/ext4")
+    flushes = [h for h in found if h["kind"] == "reclaim-flushes-unrescued-work"]
+    assert [(h["path"], h["line"], h["function"]) for h in flushes] == [
+        ("fs/ext4/balloc.c", 698, "ext4_should_retry_alloc")
+    ]
+    notes = [e["note"] for e in flushes[0]["evidence"]]  # type: ignore[union-attr]
+    assert "queues ext4_sb_info.s_discard_work on system_unbound_wq" in " | ".join(notes)
+    assert any("superblock shrinker" in n for n in notes)
