@@ -103,8 +103,12 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
         spec = ReclaimEntry(LINKED, "", (), "always", inc.note)
         for fid in prog.globals.get(name, ()):
             m.entries.append(Entry(fid, spec, inc.gated, inc.path, inc.line))
-    m.reach = _reach(prog, [e for e in m.entries])
-    m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated])
+    # the ops that free what they are given (->evict_inode's inode) free it
+    # however reclaim comes to call them: from the shrinker, or from an
+    # iput() on a path reclaim is already on
+    frees = {e.fn: e.spec.freed for e in m.entries if e.spec.freed >= 0}
+    m.reach = _reach(prog, [e for e in m.entries], frees)
+    m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees)
     other: set[str] = set()  # classes some reclaim path takes on another object
     freed: dict[str, tuple[Node, int]] = {}
     for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
@@ -254,9 +258,12 @@ class Reach:
         return self.parent[self.first[fid]][0]
 
 
-def _reach(prog: Program, entries: list[Entry]) -> Reach:
+def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
     """Functions reachable from ENTRIES, carrying constant arguments so a call
-    they rule out (`if (cow)` with cow = 0) is not followed."""
+    they rule out (`if (cow)` with cow = 0) is not followed. FREES: the
+    functions whose argument N is always an object being freed (an inode
+    with no reference left, in ->evict_inode), wherever they are called
+    from."""
     r = Reach({}, {})
     bindings: dict[int, int] = {}
     work: deque[Node] = deque()
@@ -290,6 +297,8 @@ def _reach(prog: Program, entries: list[Entry]) -> Reach:
                 nb = got
                 if (t, nb) not in r.parent and bindings.get(t, 0) >= MAX_BINDINGS:
                     nb = EMPTY
+                if t in frees:
+                    nb = tuple(sorted({**dict(nb), frees[t]: FREED}.items()))
                 nxt = (t, nb)
                 if nxt in r.parent:
                     continue
