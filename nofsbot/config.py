@@ -171,6 +171,9 @@ class Reclaim:
     pagecache_gfp: dict[str, int]
     # conversions that give the same object (XFS_I(inode), container_of())
     same_object: frozenset[str] = frozenset()
+    # functions only given an object nobody holds a reference to, which they
+    # free: function -> its argument index (xfs_reclaim_inode)
+    frees: dict[str, int] = field(default_factory=dict)
     handoffs: tuple[Handoff, ...] = ()
     # current->flags bits set in every reclaim context (PF_MEMALLOC)
     task_flags: frozenset[str] = frozenset()
@@ -547,7 +550,9 @@ def _reclaim(path: Path) -> Reclaim:
         {"acquire": tuple, "trylock": tuple, "release": tuple},
     )
     alloc = _take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
-    inst = _take(data.get("instances", {}), path, "instances", {"same_object": tuple})
+    inst = _take(
+        data.get("instances", {}), path, "instances", {"same_object": tuple, "frees": dict}
+    )
     ctx = _take(
         data.get("context", {}), path, "context", {"task_flags": tuple, "nonnegative": tuple}
     )
@@ -568,6 +573,7 @@ def _reclaim(path: Path) -> Reclaim:
         pagecache=_int_table(data.get("pagecache", {}), path, "pagecache"),
         pagecache_gfp=_int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
         same_object=frozenset(inst.get("same_object", ())),
+        frees=_int_table(inst.get("frees", {}), path, "instances.frees"),
         task_flags=frozenset(ctx.get("task_flags", ())),
         nonnegative=frozenset(ctx.get("nonnegative", ())),
     )

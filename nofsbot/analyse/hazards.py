@@ -84,7 +84,9 @@ def _fs_alloc(
     if not _outside_scope(prog, fn, event):
         return []
     line, expr, callee = alloc
-    held = model.held(fn.id, event)
+    # a lock reclaim takes only on an object it frees is never the one held
+    # here (reclaim.Model.instance): the site classes say NOLOCKDEP there
+    held = model.held(fn.id, event) - set(model.instance)
     kinds = [(cls, True) for cls in sorted(held & set(model.shared_ungated))]
     if gated:
         kinds += [

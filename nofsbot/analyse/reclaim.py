@@ -107,6 +107,10 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     # however reclaim comes to call them: from the shrinker, or from an
     # iput() on a path reclaim is already on
     frees = {e.fn: e.spec.freed for e in m.entries if e.spec.freed >= 0}
+    declared = prog.cfg.reclaim.frees
+    for fn in prog.fns:
+        if fn.name in declared:
+            frees.setdefault(fn.id, declared[fn.name])
     m.reach = _reach(prog, [e for e in m.entries], frees)
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees)
     other: set[str] = set()  # classes some reclaim path takes on another object

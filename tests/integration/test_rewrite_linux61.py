@@ -30,9 +30,13 @@ pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 #   xfs_alloc_buftarg (xfs_buf.c:2001, xfs_open_devices at mount);
 # - xfs_attr_shortform_list (xfs_attr_list.c:113): kmem_alloc(.., KM_NOFS)
 #   under the ILOCK xfs_attr_list() takes (xfs_attr_list.c:535, via
-#   xfs_attr_list_ilocked, 516) and reclaim takes in xfs_can_free_eofblocks()
-#   (xfs_bmap_util.c:700): needs-scope, so it becomes GFP_KERNEL inside the
-#   new scope at line 535.
+#   xfs_attr_list_ilocked, 516) on the inode listxattr holds a reference to.
+#   Reclaim takes the ILOCK only on inodes it frees: ->destroy_inode's in
+#   xfs_can_free_eofblocks() (xfs_bmap_util.c:700), and in
+#   xfs_reclaim_inode() (xfs_icache.c:927, 982) on inodes that
+#   xfs_reclaim_igrab() found XFS_IRECLAIMABLE (no VFS reference left). Its
+#   scrub caller is scoped: mixed, GFP_KERNEL | __GFP_NOLOCKDEP (6.12 has
+#   GFP_KERNEL there).
 # - redundant, every caller inside a transaction (test_scan_linux61.py):
 #   __xfs_rmap_add (xfs_rmap.c:2520), __xfs_refcount_add (xfs_refcount.c:1438),
 #   xfs_idata_realloc (xfs_inode_fork.c:504), xfs_trans_get_attrd
@@ -163,38 +167,29 @@ def test_rewrite_xfs_touches_only_planned_sites(
     )
     r = json.loads(capsys.readouterr().out)
     subjects = [c["subject"] for c in r["commits"]]
-    # first the scope at the ILOCK section of xfs_attr_list(): it takes the
-    # ILOCK with xfs_ilock_attr_map_shared() (xfs_attr_list.c:535) and
-    # releases it at 537; xfs_attr_shortform_list()'s kmem_alloc() under it
-    # (113) needs NOFS because reclaim takes the ILOCK
-    # (xfs_can_free_eofblocks(), xfs_bmap_util.c:700, from ->destroy_inode).
-    # The ILOCK sections of xfs_dir_lookup() and the others get no scope:
-    # their allocations are also reached outside them (test_scan_linux61.py).
-    assert subjects[0] == "xfs: open a NOFS scope in xfs_attr_list() while xfs_inode.i_lock is held"
-    assert r["commits"][0]["sites"] == [{"path": "fs/xfs/xfs_attr_list.c", "line": 535}]
-    # then the quota tree insert: the dquot trees' stored GFP_NOFS
+    # first the quota tree insert: the dquot trees' stored GFP_NOFS
     # (xfs_qm.c:647-649) is used by radix_tree_insert() under qi_tree_lock
     # (xfs_dquot.c:798), which the dquot shrinker takes (xfs_qm_dqfree_one(),
     # xfs_qm.c:1639); 6.12 has this scope
-    assert subjects[1] == "xfs: open a NOFS scope in xfs_qm_dqget_cache_insert()"
-    assert r["commits"][1]["sites"] == [{"path": "fs/xfs/xfs_dquot.c", "line": 798}]
+    assert subjects[0] == "xfs: open a NOFS scope in xfs_qm_dqget_cache_insert()"
+    assert r["commits"][0]["sites"] == [{"path": "fs/xfs/xfs_dquot.c", "line": 798}]
     # then the CIL push work, which reclaim waits for, in a scope of its own
     # (test_scan_linux61.py: test_cil_push_work_needs_its_own_scope)
-    assert subjects[2] == "xfs: run xlog_cil_push_work() in a NOFS scope"
-    assert r["commits"][2]["sites"] == [{"path": "fs/xfs/xfs_log_cil.c", "line": 1175}]
+    assert subjects[1] == "xfs: run xlog_cil_push_work() in a NOFS scope"
+    assert r["commits"][1]["sites"] == [{"path": "fs/xfs/xfs_log_cil.c", "line": 1175}]
     # each commit names its sites as of its parent (xfs_attri_init()'s commit
     # moves xfs_trans_get_attrd()'s site in xfs_attr_item.c by a line): as
     # of the base, they are the planned ones
     parents = [r["base"], *(c["sha"] for c in r["commits"])]
     flags = {
         (s["path"], old_line(diff_hunks(linux61, r["base"], parent, s["path"]), s["line"]))
-        for parent, c in zip(parents[3:], r["commits"][3:], strict=False)
+        for parent, c in zip(parents[2:], r["commits"][2:], strict=False)
         for s in c["sites"]
     }
     assert flags == XFS_FLAG_EDITS
-    # the three scopes, then one commit per file and class: 29 flag edits and
-    # 3 scopes planned, in 23 commits
-    assert r["planned"] == 32 and len(r["commits"]) == 23
+    # the two scopes, then one commit per file and class: 29 flag edits and
+    # 2 scopes planned
+    assert r["planned"] == 31 and len(r["commits"]) == 22
     assert r["unbalanced"] == []  # the checker ran on the touched files
     assert r["not_rewritten"] == []
     diff = git(linux61, "diff", f"{r['base']}..nofs-xfs-test")
@@ -209,18 +204,12 @@ def test_rewrite_xfs_touches_only_planned_sites(
     assert removed == flags | DEAD_CHECKS  # the scope only adds lines
     # a kmem_*() call that becomes kzalloc() says so in the subject
     assert "xfs: use kzalloc() for kmem_zalloc() in 4 functions, in a NOFS scope" in subjects
-    # never the anti-pattern: in xfs_attr_list.c and xfs_dquot.c each save
+    # never the anti-pattern: in xfs_dquot.c each save
     # opens right after the lock is taken and each restore comes right
     # before it is released; the CIL push work saves first thing and
     # restores before each return and at its end
-    takes = {
-        "fs/xfs/xfs_attr_list.c": "xfs_ilock_attr_map_shared(",
-        "fs/xfs/xfs_dquot.c": "mutex_lock(&qi->qi_tree_lock)",
-    }
-    releases = {
-        "fs/xfs/xfs_attr_list.c": "xfs_iunlock(",
-        "fs/xfs/xfs_dquot.c": "mutex_unlock(&qi->qi_tree_lock)",
-    }
+    takes = {"fs/xfs/xfs_dquot.c": "mutex_lock(&qi->qi_tree_lock)"}
+    releases = {"fs/xfs/xfs_dquot.c": "mutex_unlock(&qi->qi_tree_lock)"}
     for pf in patch:
         work = pf.path == "fs/xfs/xfs_log_cil.c"
         for h in pf:

@@ -49,13 +49,16 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     # xlog_discard_busy_extents() is kept: the iclog's ic_sema it may run under
     # is still held when xlog_write_iclog() returns (released at I/O completion).
     # With the VFS entry points known, the xfs keeps split:
-    # - needs-scope: only xfs_attr_shortform_list() (xfs_attr_list.c:113),
-    #   under the ILOCK xfs_attr_list() takes (xfs_attr_list.c:535) and
-    #   reclaim takes in xfs_can_free_eofblocks() (xfs_bmap_util.c:700, from
-    #   ->destroy_inode); the da-state, dabuf, iext and cursor allocations under
-    #   xfs_dir_lookup(), xfs_dir_open() and the others keep NOFS instead: they
-    #   are also reached from outside those critical sections (other callers,
-    #   transactions), so no one scope covers every path to them;
+    # - mixed, no longer needs-scope: xfs_attr_shortform_list()
+    #   (xfs_attr_list.c:113), under the ILOCK xfs_attr_list() takes
+    #   (xfs_attr_list.c:535) on the inode listxattr holds a reference to,
+    #   and in scrub's transaction. Reclaim takes the ILOCK only on inodes it
+    #   frees: ->destroy_inode's in xfs_can_free_eofblocks()
+    #   (xfs_bmap_util.c:700), and xfs_reclaim_inode()'s (xfs_icache.c:927,
+    #   982), whose inodes xfs_reclaim_igrab() took only XFS_IRECLAIMABLE (no
+    #   VFS reference left). The da-state, dabuf, iext and cursor allocations
+    #   under xfs_dir_lookup(), xfs_dir_open() and the others keep NOFS: a
+    #   buffer lock or a dquot lock a call before them may return holding;
     # - unneeded: xfs_scrub_metadata (scrub.c:468, the scrub ioctl, before any
     #   lock) and xfs_alloc_buftarg (xfs_buf.c:2001, mount) run with no scope,
     #   no lock reclaim takes, and off every reclaim path; xfs_trim_extents
@@ -118,10 +121,10 @@ def test_class_counts(scans: dict[str, dict[str, object]]) -> None:
     #   xfs_log_quiesce() cancels calls it inside its transaction.
     assert counts["fs/xfs"] == {
         "redundant": 19,
-        "needs-scope": 5,
+        "needs-scope": 4,
         "noop-mask": 1,
         "unneeded": 3,
-        "mixed": 1,
+        "mixed": 2,
         "keep": 29,
     }
     assert counts["fs/quota"] == {"keep": 16}
@@ -214,7 +217,7 @@ def test_ext4_handle_is_no_proof(scans: dict[str, dict[str, object]]) -> None:
     assert (s["kind"], s["function"]) == ("alloc-arg", "ext4_expand_inode_array")
 
 
-def test_xfs_buf_get_maps_is_kept_with_the_ilock_too_far_above(
+def test_xfs_buf_get_maps_is_kept_for_a_dquot_lock(
     scans: dict[str, dict[str, object]],
 ) -> None:
     # xfs_buf_get_maps() allocates only for discontiguous buffers
@@ -224,25 +227,27 @@ def test_xfs_buf_get_maps_is_kept_with_the_ilock_too_far_above(
     # xfs_dir3_data_readahead -> xfs_da_reada_buf -> xfs_buf_readahead_map ->
     # xfs_buf_read_map -> xfs_buf_get_map -> xfs_buf_find_insert ->
     # _xfs_buf_alloc -> xfs_buf_get_maps, 8 calls; reclaim takes the ILOCK
-    # (xfs_can_free_eofblocks, xfs_bmap_util.c:700). xfs_qm_dqattach()'s
-    # ILOCK (xfs_qm.c:369) is even further above (through dqget, dqread and
-    # xfs_trans_read_buf). A scope that far from the site would cover far more
-    # than the allocation, so no boundary is proposed and KM_NOFS stays. A
-    # dquot's q_qlock may be held too (xfs_qm_dqflush() reads its buffer with
-    # the dquot locked); reclaim takes it dropping an inode's dquots
-    # (xfs_inode_mark_reclaimable -> xfs_qm_dqdetach -> xfs_qm_dqrele).
+    # only on inodes it frees (xfs_can_free_eofblocks, xfs_bmap_util.c:700,
+    # from ->destroy_inode; xfs_reclaim_inode), never on that directory, so
+    # the ILOCK alone would not keep NOFS. A dquot's q_qlock may be held too
+    # (xfs_qm_dqflush() reads its buffer with the dquot locked); reclaim takes
+    # it dropping an inode's dquots (xfs_inode_mark_reclaimable ->
+    # xfs_qm_dqdetach -> xfs_qm_dqrele), on any dquot.
     # (Its context is unknown: scrub's xchk_dir_rec() reaches it, passed to
     # xchk_da_btree() as a callback nofsbot does not follow.)
     s = site(scans["fs/xfs"], "fs/xfs/xfs_buf.c", 193)
     assert (s["class"], s["context"]) == ("keep", "unknown")
     assert s["boundary"] is None and s["suggestion"] is None
-    assert s["reclaim_shared"] == ["xfs_dquot.q_qlock", "xfs_inode.i_lock"]
+    assert s["reclaim_shared"] == ["xfs_dquot.q_qlock"]
+    assert "xfs_inode.i_lock" in s["locks_held"]  # type: ignore[operator]
     # The reason names xfs_qm_flush_one() (xfs_qm.c:1239), the dquot walk's
     # callback, whose callers nofsbot cannot all see. Its path to this site
     # goes through xfs_buf_incore(), which passes XBF_INCORE and so never
     # inserts a buffer (xfs_buf_get_map() tests `flags & XBF_INCORE`): a bit
-    # test nofsbot does not evaluate. The ILOCK side stands on its own.
-    assert "xfs_inode.i_lock" in s["reason"]  # type: ignore[operator]
+    # test nofsbot does not evaluate. The evidence shows both sides of the
+    # ILOCK: taken here on an inode the task holds, by reclaim only on the
+    # inode it frees.
+    assert "xfs_qm_flush_one()" in s["reason"]  # type: ignore[operator]
     assert ("fs/xfs/xfs_bmap_util.c", 700) in evidence_at(s)
 
 
