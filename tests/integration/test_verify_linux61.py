@@ -15,10 +15,9 @@ from nofsbot.cli import main
 from tests.conftest import need
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
-# the 6.1 fs/xfs series: the scopes in xfs_attr_list(),
-# xfs_qm_dqget_cache_insert() and xlog_cil_push_work() and 20 flag-edit
-# commits (test_rewrite_linux61.py)
-SERIES = 23
+# the 6.1 fs/xfs series: the scopes in xfs_qm_dqget_cache_insert() and
+# xlog_cil_push_work() and 20 flag-edit commits (test_rewrite_linux61.py)
+SERIES = 22
 
 BRANCH = "nofs-xfs-verify-test"
 BROKEN = "nofs-xfs-verify-broken-test"
@@ -116,16 +115,17 @@ def test_a_broken_patch_and_a_checkpatch_warning_are_dropped(
 ) -> None:
     """Acceptance: a patch that does not compile (after the first) and one
     that adds a checkpatch warning (in the middle) are dropped with their
-    reasons; the 23 others are kept, re-picked, and each prefix builds."""
+    reasons; the 22 others are kept, re-picked, and each prefix builds."""
     base, wt = rewritten
     good = git(linux61, "rev-list", "--reverse", f"{base}..{BRANCH}").split()
     subjects = [git(linux61, "log", "-1", "--format=%s", c).strip() for c in good]
     git(wt, "checkout", "-q", "-b", BROKEN, good[0])
-    # it breaks the file of the first patch (the scope in xfs_attr_list())
-    with (wt / "fs/xfs/xfs_attr_list.c").open("a") as f:
+    # it breaks the file of the first patch (the scope in
+    # xfs_qm_dqget_cache_insert())
+    with (wt / "fs/xfs/xfs_dquot.c").open("a") as f:
         f.write("int nofsbot_broken = ;\n")
     # only the edited file: the rewrite worktree has part of the tree checked out
-    git(wt, "commit", "-q", "-m", "xfs: a patch that does not compile", "fs/xfs/xfs_attr_list.c")
+    git(wt, "commit", "-q", "-m", "xfs: a patch that does not compile", "fs/xfs/xfs_dquot.c")
     git(wt, "cherry-pick", good[1], good[2])
     with (wt / "fs/xfs/libxfs/xfs_dir2.c").open("a") as f:
         f.write(LONG_COMMENT + "\n")
@@ -138,12 +138,12 @@ def test_a_broken_patch_and_a_checkpatch_warning_are_dropped(
     assert status == 1
     dropped = {d["commit"]: d["reason"] for d in r["dropped"]}
     assert set(dropped) == {broken[1], broken[4]}
-    assert dropped[broken[1]].startswith("does not build: fs/xfs/xfs_attr_list.c:")
+    assert dropped[broken[1]].startswith("does not build: fs/xfs/xfs_dquot.c:")
     assert "expected expression" in dropped[broken[1]]
     assert "checkpatch: fs/xfs/libxfs/xfs_dir2.c:" in dropped[broken[4]]
     assert "WARNING:LONG_LINE_COMMENT" in dropped[broken[4]]
     assert "does not build" not in dropped[broken[4]]  # it compiles
-    # the 23 good patches are kept, in order; those after a drop are new commits
+    # the 22 good patches are kept, in order; those after a drop are new commits
     assert [git(linux61, "log", "-1", "--format=%s", c).strip() for c in r["kept"]] == subjects
     assert r["kept"][0] == good[0] and r["kept"][1] != broken[2]
     assert git(linux61, "rev-parse", f"refs/nofsbot/verified/{BROKEN}").strip() == r["kept"][-1]
@@ -155,4 +155,4 @@ def test_a_broken_patch_and_a_checkpatch_warning_are_dropped(
     # the final series is the chain of kept commits on the base
     assert git(linux61, "rev-list", "--reverse", f"{base}..{r['kept'][-1]}").split() == r["kept"]
     # after the broken patch is dropped, its object is compiled again at the next patch
-    assert "fs/xfs/xfs_attr_list.o" in verdicts[r["kept"][1]]["built"]
+    assert "fs/xfs/xfs_dquot.o" in verdicts[r["kept"][1]]["built"]
