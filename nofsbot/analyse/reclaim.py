@@ -114,6 +114,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     m.reach = _reach(prog, [e for e in m.entries], frees)
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees)
     other: set[str] = set()  # classes some reclaim path takes on another object
+    live: dict[str, tuple[Node, int]] = {}  # the first such take of each
     freed: dict[str, tuple[Node, int]] = {}
     for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
         # in the order reclaim reaches them, nearest first: the witness of
@@ -140,7 +141,11 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
                         freed.setdefault(cls, (node, ci))
                     else:
                         other.add(cls)
+                        live.setdefault(cls, (node, ci))
     m.instance = {c: w for c, w in freed.items() if c not in other}
+    # a class reclaim also takes on a live object is shown by such a take:
+    # its take on an object being freed proves nothing against a holder
+    m.shared.update((c, w) for c, w in live.items() if c in freed)
     _nested_alike(prog, m, classes)
     # folio locks are one class for lockdep's purposes here; which folio a
     # reclaim path locks is not followed, so a held folio lock vetoes
@@ -207,11 +212,11 @@ def _entries(prog: Program, m: Model) -> None:
                         "tests-gfp",
                         f"called by {callee}() from a shrinker",
                     )
-            if spec is None or spec.gated == "kswapd":
+            if spec is None:
                 continue
             for t in prog.resolve(f.path, r.name, 1):
                 fn = prog.fns[t]
-                if spec.gated == "always":
+                if spec.gated in ("always", "kswapd"):
                     gated = True
                 elif spec.name == "list_lru isolate callback":
                     walker = prog.function_at(f.path, r.function, r.line)
@@ -473,16 +478,13 @@ def path_to(
                 if e.gated
                 else "not gated: runs even when __GFP_FS is clear"
             )
-            out.append(
-                Evidence(
-                    e.path,
-                    e.line,
-                    prog.fns[entry].name,
-                    f"{e.spec.note} ({gate})"
-                    if e.spec.name == LINKED
-                    else f"{e.spec.name}: reclaim calls it ({gate})",
-                )
-            )
+            if e.spec.name == LINKED:
+                note = f"{e.spec.note} ({gate})"
+            elif e.spec.gated == "kswapd":
+                note = f"{e.spec.name}: {e.spec.note}"
+            else:
+                note = f"{e.spec.name}: reclaim calls it ({gate})"
+            out.append(Evidence(e.path, e.line, prog.fns[entry].name, note))
             break
         node, call = up
         p = prog.fns[node[0]]
