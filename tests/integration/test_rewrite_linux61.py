@@ -409,7 +409,7 @@ def test_rewrite_moves_mapping_masks_to_their_choke_points(
     assert again == (0, 0)
 
 
-def test_an_instance_disjoint_site_gets_nolockdep_in_its_own_commit(
+def test_a_lock_kswapd_takes_in_writepage_gets_a_scope(
     linux61: Path,
     spatch: str,
     tmp_path: Path,
@@ -417,9 +417,13 @@ def test_an_instance_disjoint_site_gets_nolockdep_in_its_own_commit(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # udf_symlink() allocates under the new inode's i_data_sem
-    # (fs/udf/namei.c:581-582); eviction takes i_data_sem only on the inode it
-    # frees (udf_setsize(inode, 0), inode.c:1157/1172, from udf_evict_inode(),
-    # inode.c:145): unneeded, and lockdep is told with __GFP_NOLOCKDEP.
+    # (fs/udf/namei.c:581-582). Eviction takes i_data_sem only on the inode
+    # it frees (udf_setsize(inode, 0), inode.c:1157/1172, from
+    # udf_evict_inode(), inode.c:145), but kswapd's ->writepage takes it on
+    # the inode whose folio it writes (udf_writepage() -> udf_get_block(),
+    # inode.c:187, 346), a live one, and a __GFP_FS allocation may wait for
+    # kswapd without a limit (throttle_direct_reclaim(), mm/vmscan.c): a
+    # scope from the down_write() to each up_write() (namei.c:700, 708).
     # udf_fiiter_find_entry() (namei.c:66) holds nothing reclaim takes.
     wt = tmp_path / "wt"
     branches.append(("nofs-udf-test", wt))
@@ -428,8 +432,9 @@ def test_an_instance_disjoint_site_gets_nolockdep_in_its_own_commit(
     assert main(argv) == 0
     r = json.loads(capsys.readouterr().out)
     assert [c["subject"] for c in r["commits"]] == [
+        "udf: open a NOFS scope in udf_symlink()",
+        "udf: use GFP_KERNEL in udf_symlink(), already in a NOFS scope",
         "udf: use GFP_KERNEL in udf_fiiter_find_entry()",
-        "udf: use __GFP_NOLOCKDEP instead of GFP_NOFS in udf_symlink()",
     ]
     added = [
         ln.value.strip()
@@ -440,8 +445,14 @@ def test_an_instance_disjoint_site_gets_nolockdep_in_its_own_commit(
     ]
     assert added == [
         "fname = kmalloc(UDF_NAME_LEN, GFP_KERNEL);",
-        "name = kmalloc(UDF_NAME_LEN_CS0, GFP_KERNEL | __GFP_NOLOCKDEP);",
+        "unsigned int nofs_flags;",
+        "/* Memory reclaim takes this lock too: keep it out of the filesystem. */",
+        "nofs_flags = memalloc_nofs_save();",
+        "name = kmalloc(UDF_NAME_LEN_CS0, GFP_KERNEL);",
+        "memalloc_nofs_restore(nofs_flags);",
+        "memalloc_nofs_restore(nofs_flags);",
     ]
-    body = git(linux61, "log", "-1", "--format=%B", "nofs-udf-test")
-    assert "\nNofsbot-Class: unneeded\n" in body
-    assert "only on the object it is freeing" in " ".join(body.split())
+    body = git(linux61, "log", "-1", "--format=%B", "nofs-udf-test~2")
+    assert "\nNofsbot-Class: needs-scope\n" in body
+    assert "udf_writepage(): calls udf_get_block()" in body
+    assert "throttle_direct_reclaim()" in " ".join(body.split())
