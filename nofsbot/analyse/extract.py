@@ -114,6 +114,14 @@ class Extractor:
                 return i
             return -1
 
+        fn_types: dict[int, dict[str, str]] = {}
+
+        def types_of(fi: int) -> dict[str, str]:
+            """The declared types of function FI's variables, read once."""
+            if fi not in fn_types:
+                fn_types[fi] = self.locks.var_types(outer[fi]) if fi >= 0 else {}
+            return fn_types[fi]
+
         # calls, per function, as (start, end, callee, line, node)
         fcalls: list[list[tuple[int, int, str, int, Node]]] = [[] for _ in outer]
         for callee in caps.get("callee", []):
@@ -132,7 +140,7 @@ class Extractor:
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
 
-        self._indirect(caps.get("fcallee", []), outer, func_of, fcalls, root)
+        self._indirect(caps.get("fcallee", []), types_of, func_of, fcalls, root)
         # where each name is written, per function (guards.Params)
         fwrites: list[dict[str, list[int]]] = [{} for _ in outer]
         for n in caps.get("write", []) + [
@@ -206,6 +214,7 @@ class Extractor:
                 self._function(
                     fnode,
                     fi,
+                    types_of,
                     fcalls[fi],
                     ev_funcs,
                     ev_offsets,
@@ -219,13 +228,9 @@ class Extractor:
             for si, (site, fi) in enumerate(zip(sites, site_funcs, strict=True))
             if site.kind is Kind.MAPPING and fi >= 0
         )
-        scope_types: dict[int, dict[str, str]] = {}
 
         def work_of(call: Node) -> str:
-            fi = func_of(call.start_byte)
-            if fi not in scope_types:
-                scope_types[fi] = self.locks.var_types(outer[fi]) if fi >= 0 else {}
-            return self._object(call, 0, scope_types[fi])
+            return self._object(call, 0, types_of(func_of(call.start_byte)))
 
         refs = references(
             caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops, work_of
@@ -263,7 +268,7 @@ class Extractor:
     def _indirect(
         self,
         fields: list[Node],
-        outer: list[Node],
+        types_of: Callable[[int], dict[str, str]],
         func_of: Callable[[int], int],
         fcalls: list[list[tuple[int, int, str, int, Node]]],
         root: Node,
@@ -287,7 +292,7 @@ class Extractor:
                     for d in root.named_children:
                         if d.type == "declaration":
                             globals_.update(self.locks.var_types(d))
-                types[fi] = {**globals_, **self.locks.var_types(outer[fi])}
+                types[fi] = {**globals_, **types_of(fi)}
             chain = self.locks.chain(f, types[fi])
             name = f"{INDIRECT}{chain} {syntax.fold(f.text)}"
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
@@ -327,6 +332,7 @@ class Extractor:
         self,
         fnode: Node,
         fi: int,
+        types_of: Callable[[int], dict[str, str]],
         calls: list[tuple[int, int, str, int, Node]],
         ev_funcs: list[int],
         ev_offsets: list[tuple[int, int]],
@@ -360,17 +366,11 @@ class Extractor:
         skeleton = None
         body = fnode.child_by_field_name("body")
         has_site = fi in ev_funcs
-        known_types: list[dict[str, str]] = []
 
         def var_types() -> dict[str, str]:
-            """The declared types of FNODE's variables, read once."""
-            if not known_types:
-                known_types.append(self.locks.var_types(fnode))
-            return known_types[0]
+            return types_of(fi)
 
-        results, marks = scopes.begin_results(
-            self.cfg, var_types, fnode, [(c[2], c[4]) for c in calls]
-        )
+        results, marks = scopes.begin_results(self.cfg, var_types, [(c[2], c[4]) for c in calls])
         if body is not None and (calls or has_site):
             events = [(c[0], c[1], i) for i, c in enumerate(calls)]
             for si, sfi in enumerate(ev_funcs):
@@ -430,9 +430,12 @@ class Extractor:
                 waits.append((ci, self._object(cnode, 0, types)))
             elif callee in self.queue_calls or callee in self.wq.schedule:
                 types = var_types()
-                at = self.queue_calls.get(callee, self.wq.schedule.get(callee, 0))
-                wq = self._object(cnode, at - 1, types) if callee in self.queue_calls else ""
-                queues.append((ci, wq or self.wq.system[0], self._object(cnode, at, types)))
+                if callee in self.queue_calls:
+                    at = self.queue_calls[callee]
+                    wq = self._object(cnode, at - 1, types)
+                else:  # schedule_work() and the like: on system_wq
+                    at, wq = self.wq.schedule[callee], self.wq.system[0]
+                queues.append((ci, wq, self._object(cnode, at, types)))
             elif callee in self.wq.alloc or callee in self.wq.rescued:
                 types = var_types()
                 made = syntax.assigned(cnode)

@@ -342,13 +342,15 @@ def scoped_waits(prog: Program) -> list[tuple[Fn, int, str, Fn]]:
     waited on, work function)."""
     workers = workitems.queued_work(prog)
     queues = workitems.work_queues(prog)
+    # what a wait for each work item may be made on: it, or its workqueues
+    on = {work: workitems.waited(work, queues) for work in sorted(workers)}
     out = []
     for fn in prog.fns:
         for ci, target in fn.facts.waits:
             cls = workitems.normal(target, prog.structs)
             if not cls or prog.elems(fn, fn.state_at(ci)) != {IN}:
                 continue
-            for work, fns in sorted(workers.items()):
-                if workitems.matching(workitems.waited(work, queues), cls):
-                    out += [(fn, ci, cls, w) for w in fns]
+            for work, objects in on.items():
+                if workitems.matching(objects, cls):
+                    out += [(fn, ci, cls, w) for w in workers[work]]
     return out

@@ -205,14 +205,13 @@ def _summary(exits: frozenset[int]) -> frozenset[int]:
 def begin_results(
     cfg: Config,
     var_types: Callable[[], dict[str, str]],
-    fnode: Node,
     calls: list[tuple[str, Node]],
 ) -> tuple[tuple[tuple[int, str, bool], ...], dict[int, str]]:
-    """Extraction: the scope begins among CALLS (callee, node) of FNODE whose
-    result is tested right after them (`handle = ocfs2_start_trans(..); if
-    (IS_ERR(handle))`), as (call index, variable, is a pointer: VAR_TYPES
-    gives FNODE's declared pointers), and a mark for the key of that test's
-    condition (syntax.FAILED_MARK), which _failed_begin() reads."""
+    """Extraction: the scope begins among CALLS (callee, node) of a function
+    whose result is tested right after them (`handle = ocfs2_start_trans(..);
+    if (IS_ERR(handle))`), as (call index, variable, is a pointer: VAR_TYPES
+    gives the function's declared pointers), and a mark for the key of that
+    test's condition (syntax.FAILED_MARK), which _failed_begin() reads."""
     results: list[tuple[int, str, bool]] = []
     marks: dict[int, str] = {}
     begins = cfg.scope_pattern

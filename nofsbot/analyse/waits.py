@@ -14,6 +14,7 @@ unknown struct type matches by its field.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nofsbot.analyse import ir, reclaim, workitems
@@ -59,18 +60,29 @@ def _reclaim_waits(
     """What reclaim sleeps on (class -> first node and call) and the work
     it flushes (work or workqueue field -> first node and call)."""
     sleeps: dict[str, tuple[Node, int]] = {}
-    flushes: dict[str, tuple[Node, int]] = {}
     for node in m.reach.parent:  # nearest first: the shortest path to each wait
         fid, binding = node
         fn = prog.fns[fid]
         for ci, cls in fn.facts.sleeps:
             if fn.step(ci, binding) is not None and cls != "?":
                 sleeps.setdefault(resolve_class(cls, prog.structs), (node, ci))
+    flushes: dict[str, tuple[Node, int]] = {}
+    for node, ci, cls in _reclaim_work_waits(prog, m):
+        flushes.setdefault(cls, (node, ci))
+    return sleeps, flushes
+
+
+def _reclaim_work_waits(prog: Program, m: reclaim.Model) -> Iterator[tuple[Node, int, str]]:
+    """Each wait for work or a workqueue (flush_work(), cancel_work_sync(),
+    ...) a reclaim path makes: (node, call index, the object's class),
+    nearest first."""
+    for node in m.reach.parent:
+        fid, binding = node
+        fn = prog.fns[fid]
         for ci, target in fn.facts.waits:
             cls = workitems.normal(target, prog.structs)
             if cls and fn.step(ci, binding) is not None:
-                flushes.setdefault(cls, (node, ci))
-    return sleeps, flushes
+                yield node, ci, cls
 
 
 def _flushed(
@@ -191,32 +203,27 @@ def unrescued(prog: Program, m: reclaim.Model) -> list[Hazard]:
     queues = workitems.work_queues(prog)
     out: list[Hazard] = []
     seen: set[tuple[int, int]] = set()
-    for node in m.reach.parent:
-        fid, binding = node
-        fn = prog.fns[fid]
-        for ci, target in fn.facts.waits:
-            call, line = fn.facts.calls[ci]
-            cls = workitems.normal(target, prog.structs)
-            if call not in flushes or not cls or (fid, ci) in seen:
-                continue
-            if fn.step(ci, binding) is None:
-                continue
-            seen.add((fid, ci))
-            for queue, how in _queues_of(prog, cls, queues, made):
-                note = f"reclaim waits in {call}() for work on {queue}"
-                path = reclaim.path_to(prog, m, node, ci, note)
-                out.append(
-                    Hazard(
-                        "reclaim-flushes-unrescued-work",
-                        fn.path,
-                        line,
-                        fn.name,
-                        f"{call}() on a reclaim path waits for work on {queue}, a workqueue "
-                        "without WQ_MEM_RECLAIM: under memory pressure it may get no worker "
-                        "to run the work, and reclaim waits for it",
-                        (*path, *how),
-                    )
+    for node, ci, cls in _reclaim_work_waits(prog, m):
+        fn = prog.fns[node[0]]
+        call, line = fn.facts.calls[ci]
+        if call not in flushes or (fn.id, ci) in seen:
+            continue
+        seen.add((fn.id, ci))
+        for queue, how in _queues_of(prog, cls, queues, made):
+            note = f"reclaim waits in {call}() for work on {queue}"
+            path = reclaim.path_to(prog, m, node, ci, note)
+            out.append(
+                Hazard(
+                    "reclaim-flushes-unrescued-work",
+                    fn.path,
+                    line,
+                    fn.name,
+                    f"{call}() on a reclaim path waits for work on {queue}, a workqueue "
+                    "without WQ_MEM_RECLAIM: under memory pressure it may get no worker "
+                    "to run the work, and reclaim waits for it",
+                    (*path, *how),
                 )
+            )
     return out
 
 
@@ -234,9 +241,11 @@ def _queues_of(
     for k in workitems.matching(queues, cls):
         found += [(q.queue, q, k) for q in queues[k]]
     out: list[tuple[str, tuple[Evidence, ...]]] = []
+    done: set[str] = set()
     for queue, q, work in found:
-        if queue in {o for o, _ in out}:
+        if queue in done:
             continue
+        done.add(queue)
         ev: list[Evidence] = []
         if q is not None:
             line = q.fn.facts.calls[q.call][1]

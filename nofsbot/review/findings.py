@@ -67,11 +67,9 @@ class Dropped:
     and that line with the old text put back, for the plan to decide it in
     the code after the series."""
 
-    before: Finding
     path: str  # after the series
     line: int
     restored: str  # the line as it was before the series
-    patch: int  # the patch that rewrote it
 
 
 _SITE_KINDS = (
@@ -118,7 +116,7 @@ def dropped(pre: Image, post: Image, changes: Changes) -> list[Dropped]:
         ]
         ratio, n = max(near, default=(0.0, 0))
         if ratio >= 0.6 and (s.callee is None or s.callee in was) and s.token not in new[n - 1]:
-            out.append(Dropped(f, path, n, was, changes.added[(path, n)].patch))
+            out.append(Dropped(path, n, was))
     return out
 
 
