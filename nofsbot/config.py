@@ -80,6 +80,7 @@ class Apis:
     mapping: dict[str, int]
     kmem: dict[str, int]
     lookup: dict[str, int] = field(default_factory=dict)
+    retry: dict[str, int] = field(default_factory=dict)
     creating: frozenset[str] = frozenset()
 
 
@@ -360,7 +361,7 @@ def load(directory: Path | None = None) -> Config:
         if p.is_file():
             digest.update(p.read_bytes())
     alloc = _read(files["alloc"])
-    tables = ("alloc", "store", "store_users", "signal", "mapping", "kmem", "lookup")
+    tables = ("alloc", "store", "store_users", "signal", "mapping", "kmem", "lookup", "retry")
     _take(alloc, files["alloc"], "", {**dict.fromkeys(tables, dict), "creating": tuple})
     apis = Apis(
         **{k: _int_table(alloc.get(k, {}), files["alloc"], k) for k in tables},

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     STORED = "stored"  # kept for later: INIT_RADIX_TREE, a struct field
     MAPPING = "mapping-mask"  # mapping_set_gfp_mask(.., ~__GFP_FS)
     SIGNAL = "signal"  # read as a signal: shrink_control, a callee testing __GFP_FS
+    RETRY = "retry"  # names a failed allocation's mask: memalloc_retry_wait(GFP_NOFS)
     RETURN = "return"  # returned to the caller
     OTHER = "other"  # a use nofsbot does not recognise
     UNPARSED = "unparsed"  # in code the parser could not make sense of

@@ -36,6 +36,9 @@ _KEEP_KINDS = {
     Kind.STORED: "the mask is stored for allocations made later elsewhere ({detail}); "
     "converting it is right only if every later use is scoped",
     Kind.MAPPING: "mapping-wide mask: every page-cache allocation on the mapping is affected",
+    Kind.RETRY: "not an allocation: {detail}() waits before a failed allocation is retried, "
+    "and the mask names that allocation's; it reads none of __GFP_FS, so it changes "
+    "with that allocation, not on its own",
     Kind.RETURN: "the mask is returned to callers, who allocate with it",
     Kind.OTHER: "a use of the mask nofsbot does not recognise ({detail})",
     Kind.UNPARSED: "the code around it does not parse",

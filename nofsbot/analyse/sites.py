@@ -167,6 +167,8 @@ class SiteReader:
             return Kind.STORED
         if a.signal.get(callee) == index:
             return Kind.SIGNAL
+        if a.retry.get(callee) == index:
+            return Kind.RETRY
         if a.alloc.get(callee) == index:
             return Kind.ALLOC_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR
         return Kind.CALL_ARG if token != "__GFP_FS" else Kind.MASK_CLEAR

@@ -24,3 +24,16 @@ void user(struct foo *f)
 	if (f->gfp == GFP_NOFS)				/* expect: keep unknown signal */
 		f->gfp = GFP_NOFS;			/* expect: keep unknown stored */
 }
+
+/* memalloc_retry_wait() reads the failed allocation's mask for other bits
+ * than __GFP_FS: not an allocation, and its mask follows that one. */
+void retries(void)
+{
+	unsigned int flags = memalloc_nofs_save();
+	void *p;
+
+	while (!(p = kmalloc(8, GFP_NOFS)))		/* expect: redundant always alloc-arg */
+		memalloc_retry_wait(GFP_NOFS);		/* expect: keep always retry */
+	memalloc_nofs_restore(flags);
+	kfree(p);
+}
