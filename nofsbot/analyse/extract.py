@@ -491,6 +491,7 @@ class Extractor:
             unread_gfp=_unread(params, body, self._macro_text),
             results=results,
             fail_returns=scopes.failing_returns(fnode),
+            ok_returns=scopes.success_returns(fnode),
             result_terms=scope.result_terms(body) if scope is not None else (),
             hands_back=syntax.handed_back(fnode, decl),
             last_statement=syntax.last_statement(body),

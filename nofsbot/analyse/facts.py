@@ -100,6 +100,7 @@ class FuncFacts:
     # the scope exists only where that result says the begin succeeded
     results: tuple[tuple[int, str, bool], ...] = ()
     fail_returns: tuple[int, ...] = ()  # lines of `return ERR_PTR(..)`, NULL, -EIO
+    ok_returns: tuple[int, ...] = ()  # lines of `return 0;`, and of pointers but NULL
     # for `decls; return EXPR;`: what holds on its parameters when it returns
     # true (guards.py: xfs_bmap_needs_btree() needs whichfork != XFS_COW_FORK)
     result_terms: tuple[tuple[int, str, str], ...] = ()

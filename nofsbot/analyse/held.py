@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from nofsbot.analyse import ir
+from nofsbot.analyse import ir, syntax
 from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK
 from nofsbot.analyse.program import IN, Fn, Program
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # a class a call may have returned holding (_maybe_returned): "may:CLASS"
 MAYBE = "may:"
+# the condition of a lock a call returned holding only if it succeeded
+SUCCEEDED = "\x00succeeded\x00"
 # the witness of a lock held at entry because code outside took it
 OUTSIDE = (-1, -1)
 # a function with the constant arguments it was called with (guards.py)
@@ -54,6 +56,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
     taken: dict[int, frozenset[str]] = {}
     dropped: dict[int, frozenset[str]] = {}
     kept_any: dict[int, set[str]] = {}  # held at some exit: a lock it may return holding
+    succeeds: dict[int, set[str]] = {}  # of those, the ones held only where it succeeds
     for fid, locks in sorted(classes.items()):
         fn = prog.fns[fid]
         if fn.facts.ir is None:
@@ -74,6 +77,8 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         some = {c for c in some if not c.startswith("?")}
         if some:
             kept_any[fid] = some
+            if got := _on_success_only(fn, w, some):
+                succeeds[fid] = got
 
     _dropped_through(prog, classes, dropped)
 
@@ -103,7 +108,12 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         ]
 
     maybe = _maybe_returned(
-        prog, kept_any, lambda fn: own(fn) + _call_releases(fn, dropped), late, semaphores
+        prog,
+        kept_any,
+        succeeds,
+        lambda fn: own(fn) + _call_releases(fn, dropped),
+        late,
+        semaphores,
     )
 
     helpers = set(taken) | set(dropped) | set(maybe)
@@ -122,11 +132,50 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         full += late(fn)
         # releasing a lock also ends its maybe-held twin
         full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
-        w = _walk(fn, full, frozenset())
+        w = _walk(fn, full, frozenset(), _if_succeeded(fn, full, succeeds))
         if full:
             m.classes[fn.id] = full
         m.local[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
         m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
+
+
+def _on_success_only(fn: Fn, w: ir.Walk, classes: set[str]) -> set[str]:
+    """Of CLASSES, held at some exit of FN's walk W, those it returns
+    holding only where it says it succeeded (`return 0;`, a pointer that
+    is not NULL: xfs_qm_dqget_cache_insert() locks the dquot it inserted,
+    and returns the radix tree's error without it); its callers hold them
+    only where the call's result says so."""
+    ok = set(fn.facts.ok_returns)
+    if not ok or not w.returns:
+        return set()
+    out: set[str] = set()
+    returned: set[Any] = set().union(*w.returns.values())
+    for c in classes:
+        at = {line for line, facts in w.returns.items() if any(f[0] == c for f in facts)}
+        falls = any(f[0] == c and f not in returned for f in w.exits)
+        if at and at <= ok and len(at) < len(w.returns) and not falls:
+            out.add(c)
+    return out
+
+
+def _if_succeeded(
+    fn: Fn, ops: list[tuple[int, str, str]], succeeds: dict[int, set[str]]
+) -> dict[int, frozenset[str]]:
+    """The maybe-held classes of OPS that FN's calls return holding only
+    if they succeed, where FN tests their result: call -> classes."""
+    tested = {r[0] for r in fn.facts.results}
+    out: dict[int, set[str]] = {}
+    for ci, op, c in ops:
+        targets = fn.callees[ci] if ci < len(fn.callees) else ()
+        if (
+            op == ACQUIRE
+            and ci in tested
+            and c.startswith(MAYBE)
+            and targets
+            and all(c.removeprefix(MAYBE) in succeeds.get(t, ()) for t in targets)
+        ):
+            out.setdefault(ci, set()).add(c)
+    return {ci: frozenset(v) for ci, v in out.items()}
 
 
 def _direct(locks: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
@@ -204,6 +253,7 @@ def _joined_below(prog: Program) -> dict[int, frozenset[tuple[str, str]]]:
 def _maybe_returned(
     prog: Program,
     kept_any: dict[int, set[str]],
+    succeeds: dict[int, set[str]],
     releases: Callable[[Fn], list[tuple[int, str, str]]],
     late: Callable[[Fn], list[tuple[int, str, str]]],
     semaphores: set[str],
@@ -224,11 +274,16 @@ def _maybe_returned(
     through `struct xfs_buf **bpp`). The ic_sema xlog_write_iclog() leaves
     to the I/O it submits goes no further than the log code handing the
     iclog around, and a function that reads a buffer into its transaction
-    and shares none with its caller does not return holding it."""
+    and shares none with its caller does not return holding it.
+
+    SUCCEEDS (updated here) holds, per function, the classes it returns
+    holding only where it succeeds (_on_success_only()); where its caller
+    tests its result, the branch taken on failure does not hold them."""
     out: dict[int, set[str]] = {fid: set(c) for fid, c in kept_any.items()}
     # classes already followed through each function: the walk of one class
-    # does not depend on the others, so each is walked once per function
-    seen: dict[int, set[str]] = {}
+    # does not depend on the others, so each is walked once per function,
+    # and once more if a call that held it only on success no longer does
+    seen: dict[int, dict[str, bool]] = {}
     work = deque(sorted({caller for fid in out for caller, _ in prog.fns[fid].callers}))
     queued = set(work)
     while work:
@@ -238,33 +293,56 @@ def _maybe_returned(
         if fn.facts.ir is None:
             continue
         hands = fn.facts.hands_back
-        done = seen.setdefault(fid, set())
+        done = seen.setdefault(fid, {})
         gens: list[tuple[int, str, str]] = []
         for ci, targets in enumerate(fn.callees):
             for t in targets:
                 for c in out.get(t, ()):
-                    if c not in done and (c not in semaphores or c.split(".", 1)[0] in hands):
+                    if c not in semaphores or c.split(".", 1)[0] in hands:
                         gens.append((ci, ACQUIRE, MAYBE + c))
+        ok = _if_succeeded(fn, gens, succeeds)
+        # a class is walked again only if it now comes from a call that
+        # does not hold it only on success
+        tagged: dict[str, bool] = {}
+        for ci, _, c in gens:
+            cls = c.removeprefix(MAYBE)
+            tagged[cls] = tagged.get(cls, True) and c in ok.get(ci, ())
+        fresh = {c for c, t in tagged.items() if c not in done or (done[c] and not t)}
+        gens = [g for g in gens if g[2].removeprefix(MAYBE) in fresh]
         if not gens:
             continue
-        done |= {c.removeprefix(MAYBE) for _, _, c in gens}
+        done.update({c: tagged[c] for c in fresh})
         ops = releases(fn)
         after = late(fn)
         released = {c for _, op, c in ops + after if op == RELEASE}
-        # a class this function never releases reaches its exits: no walk
-        at_exit = {
-            c.removeprefix(MAYBE) for _, _, c in gens if not _ends(c.removeprefix(MAYBE), released)
-        }
-        walked = [g for g in gens if _ends(g[2].removeprefix(MAYBE), released)]
+        # a class this function never releases reaches its exits: no walk,
+        # unless it may say where it returns holding it (`return 0;`)
+        walks = {c for c in fresh if _ends(c, released) or tagged[c] or fn.facts.ok_returns}
+        at_exit = fresh - walks
+        walked = [g for g in gens if g[2].removeprefix(MAYBE) in walks]
+        only_ok: set[str] = set()
         if walked:
             ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
             after += [(ci, RELEASE, MAYBE + c) for ci, _, c in list(after)]
-            w = _walk(fn, ops + walked + after, frozenset())
-            at_exit |= {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
+            w = _walk(fn, ops + walked + after, frozenset(), ok)
+            left = {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
             for v in w.returns.values():
-                at_exit |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
-        new = at_exit - out.get(fid, set())
-        if new:
+                left |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
+            at_exit |= left
+            only_ok = {
+                c.removeprefix(MAYBE) for c in _on_success_only(fn, w, {MAYBE + c for c in left})
+            }
+        mine = succeeds.setdefault(fid, set())
+        had = out.get(fid, set())
+        lost: set[str] = set()
+        for c in fresh & at_exit:
+            if c in only_ok and (c not in had or c in mine):
+                mine.add(c)
+            elif c in mine:
+                mine.discard(c)
+                lost.add(c)
+        new = at_exit - had
+        if new or lost:
             out.setdefault(fid, set()).update(new)
             for caller, _ in fn.callers:
                 if caller not in queued:
@@ -279,11 +357,16 @@ def _ends(cls: str, released: set[str]) -> bool:
     return cls in released or any(cls.startswith(r + "/") for r in released)
 
 
-def _walk(fn: Fn, locks: list[tuple[int, str, str]], start: frozenset[Any]) -> ir.Walk:
+def _walk(
+    fn: Fn,
+    locks: list[tuple[int, str, str]],
+    start: frozenset[Any],
+    ok: dict[int, frozenset[str]] | None = None,
+) -> ir.Walk:
     ops: dict[int, list[tuple[str, str]]] = {}
     for ci, op, cls in locks:
         ops.setdefault(ci, []).append((op, cls))
-    w = lock_walk(ops, start, {ci: (k, h) for ci, k, h in fn.facts.lock_conds})
+    w = lock_walk(ops, start, {ci: (k, h) for ci, k, h in fn.facts.lock_conds}, ok)
     assert fn.facts.ir is not None
     w.run(fn.facts.ir)
     return w
@@ -360,6 +443,7 @@ def lock_walk(
     ops: dict[int, list[tuple[str, str]]],
     start: frozenset[Any] = frozenset(),
     when: dict[int, tuple[str, bool]] | None = None,
+    ok: dict[int, frozenset[str]] | None = None,
 ) -> ir.Walk:
     """A may-held walk whose facts are (lock class, condition it was taken under).
 
@@ -368,14 +452,20 @@ def lock_walk(
     WHEN gives a call's own condition (call index -> condition key):
     a lock followed by `locked = true;` is taken under `locked`, whatever
     branch it is on, so `if (locked) up(l);` releases it; `if
-    (!trylock(l)) goto out;` does not hold l at out.
+    (!trylock(l)) goto out;` does not hold l at out. OK gives the classes a
+    call returns holding only when it succeeds: they are not held on the
+    branch of a test of its result taken when it failed (`error =
+    xfs_qm_dqget_inode(..); if (error) return error;`).
     """
     Fact = tuple[str, tuple[str, bool] | None]
     when = when or {}
+    ok = ok or {}
 
     def transfer(ci: int, state: frozenset[Fact]) -> frozenset[Fact]:
         for op, cls in ops.get(ci, ()):
-            if op in (ACQUIRE, TRYLOCK) and ci in when:
+            if op == ACQUIRE and cls in ok.get(ci, ()):
+                state = state | {(cls, (f"{SUCCEEDED}{ci}", True))}
+            elif op in (ACQUIRE, TRYLOCK) and ci in when:
                 state = state | {(cls, when[ci])}
             elif op in (ACQUIRE, TRYLOCK):
                 state = state | {(cls, w.conds[-1] if w.conds else None)}
@@ -386,7 +476,10 @@ def lock_walk(
 
     def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:
         cond, holds = key
-        return frozenset(f for f in state if f[1] != (cond, not holds))
+        gone = {(cond, not holds)}
+        if (ci := syntax.failed_call(key)) is not None:
+            gone.add((f"{SUCCEEDED}{ci}", True))
+        return frozenset(f for f in state if f[1] not in gone)
 
     w = ir.Walk(transfer, start, branch)
     return w

@@ -15,7 +15,6 @@ from tree_sitter import Node
 
 from nofsbot.analyse import ir, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET
-from nofsbot.analyse.syntax import FAILED_MARK
 from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
 
 if TYPE_CHECKING:
@@ -142,21 +141,9 @@ def _failed_begin(
         eff, summary = effect(prog, fn, ci)
         return eff in (BEGIN, COND_BEGIN) or (summary is not None and 1 in summary)
 
-    def failed(text: str, holds: bool, var: str, pointer: bool) -> bool:
-        if text in (f"IS_ERR({var})", f"IS_ERR_OR_NULL({var})", f"unlikely(IS_ERR({var}))"):
-            return holds
-        if text in (f"{var} == NULL", f"{var} < 0", f"{var} != 0"):
-            return holds
-        if text == var:
-            return holds != pointer  # `if (error)`, `if (!handle)`
-        return False
-
     def branch(state: frozenset[int], key: tuple[str, bool]) -> frozenset[int]:
-        text, holds = key
-        if not text.startswith(FAILED_MARK):
-            return state
-        ci, var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 3)
-        if opens(int(ci)) and failed(text, holds, var, pointer == "1"):
+        ci = syntax.failed_call(key)
+        if ci is not None and opens(ci):
             return ir.end(state, conditional=True)
         return state
 
@@ -228,7 +215,8 @@ def begin_results(
         if test is not None:
             pointer = var in var_types()
             results.append((ci, var, pointer))
-            marks[test.start_byte] = syntax.failed_mark(ci, var, pointer)
+            for cond in syntax.else_if_tests(test, var):
+                marks[cond.start_byte] = syntax.failed_mark(ci, var, pointer)
     return tuple(results), marks
 
 
@@ -254,9 +242,28 @@ def own_ends(cfg: Config, calls: list[tuple[str, Node]]) -> tuple[int, ...]:
 _FAILS = re.compile(rb"\breturn\s*\(?\s*(?:ERR_PTR\s*\(|NULL\s*\)?\s*;|-\s*E[A-Z0-9]+\s*\)?\s*;)")
 
 
+_RETURNS = re.compile(rb"\breturn\b")
+_OK = re.compile(rb"\breturn\s*\(?\s*0\s*\)?\s*;")
+
+
+def _lines(fnode: Node, pattern: re.Pattern[bytes]) -> set[int]:
+    text = fnode.text or b""
+    first = fnode.start_point[0] + 1
+    return {first + text.count(b"\n", 0, m.start()) for m in pattern.finditer(text)}
+
+
 def failing_returns(fnode: Node) -> tuple[int, ...]:
     """Extraction: the lines of FNODE's returns that return a failure
     (`return ERR_PTR(error);`, `return NULL;`, `return -ENOMEM;`)."""
-    text = fnode.text or b""
-    first = fnode.start_point[0] + 1
-    return tuple(sorted({first + text.count(b"\n", 0, m.start()) for m in _FAILS.finditer(text)}))
+    return tuple(sorted(_lines(fnode, _FAILS)))
+
+
+def success_returns(fnode: Node) -> tuple[int, ...]:
+    """Extraction: the lines of FNODE's returns that say it succeeded:
+    `return 0;`, and in a function returning a pointer, every return but
+    NULL and ERR_PTR()."""
+    ok = _lines(fnode, _OK)
+    decl = fnode.child_by_field_name("declarator")
+    if decl is not None and decl.type == "pointer_declarator":
+        ok |= _lines(fnode, _RETURNS) - _lines(fnode, _FAILS)
+    return tuple(sorted(ok))

@@ -333,6 +333,67 @@ def failed_mark(ci: int, var: str, pointer: bool) -> str:
     return f"{FAILED_MARK}{ci}\x00{var}\x00{int(pointer)}\x00"
 
 
+# tests true when a call's result says it failed
+_FAILURE_TESTS = (
+    "IS_ERR({v})",
+    "IS_ERR_OR_NULL({v})",
+    "unlikely(IS_ERR({v}))",
+    "{v} == NULL",
+    "{v} < 0",
+    "{v} != 0",
+)
+
+
+# `var == -ENOENT`: true only when the result is that failure
+_ERRNO_TEST = re.compile(r"(\w+) == -E[A-Z0-9]+")
+
+
+def else_if_tests(test: Node, var: str) -> list[Node]:
+    """TEST, the condition of an `if`, and the conditions naming VAR of the
+    tests of VAR right after it: an `else if` ladder (`if (error ==
+    -ENOENT) continue; else if (error) break;`) or the `if` statements that
+    follow (`if (error == -ENOENT) return 0; if (error) return error;`),
+    while none of them assigns VAR."""
+    out = [test]
+    node = test.parent
+    while node is not None and node.type == "if_statement":
+        if _assigned_from(fold(node.text), var):
+            break
+        alt = node.child_by_field_name("alternative")
+        if alt is not None and alt.type == "else_clause" and alt.named_children:
+            alt = alt.named_children[0]
+        if alt is None:
+            alt = node.next_named_sibling
+            while alt is not None and alt.type == "comment":
+                alt = alt.next_named_sibling
+        if alt is None or alt.type != "if_statement":
+            break
+        cond = alt.child_by_field_name("condition")
+        if cond is None or var not in _WORD.findall(fold(cond.text)):
+            break
+        out.append(cond)
+        node = alt
+    return out
+
+
+def failed_call(key: tuple[str, bool]) -> int | None:
+    """The call whose failure KEY, a branch of a test of that call's result
+    (marked by extraction: begin_results()), is taken on: `if (error)`
+    after `error = f(..)`, `if (IS_ERR(h))`, `if (!p)` for a pointer."""
+    text, holds = key
+    if not text.startswith(FAILED_MARK):
+        return None
+    ci, var, pointer, text = text[len(FAILED_MARK) :].split("\x00", 3)
+    errno = _ERRNO_TEST.fullmatch(text)
+    if text in {t.format(v=var) for t in _FAILURE_TESTS} or (errno and errno.group(1) == var):
+        failed = holds
+    elif text == var:
+        failed = holds != (pointer == "1")  # `if (error)`, `if (!handle)`
+    else:
+        failed = False
+    return int(ci) if failed else None
+
+
 # an assignment, and (looked at, not taken: `a = b = c` has two) its source
 _ASSIGN = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*=(?!=)\s*(?=(\w*))")
 _WORD = re.compile(r"\w+")

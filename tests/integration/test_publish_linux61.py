@@ -24,10 +24,10 @@ pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
 BRANCH = "nofs-publish-test"
 # the 6.1 fs/xfs commits: the scopes in xfs_qm_dqget_cache_insert() and
-# xlog_cil_push_work() and 20 flag-edit commits (test_rewrite_linux61.py),
+# xlog_cil_push_work() and 22 flag-edit commits (test_rewrite_linux61.py),
 # in two series of at most 15 patches, the second on top of the first
-COMMITS = 22
-SERIES = (15, 7)
+COMMITS = 24
+SERIES = (15, 9)
 # get_maintainer.pl on 6.1 for fs/xfs: the XFS FILESYSTEM section's
 # supporters and list; the catch-all list goes to Cc
 TO = ["leah.rumancik@gmail.com", "djwong@kernel.org", "linux-xfs@vger.kernel.org"]

@@ -16,8 +16,8 @@ from tests.conftest import need
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 # the 6.1 fs/xfs series: the scopes in xfs_qm_dqget_cache_insert() and
-# xlog_cil_push_work() and 20 flag-edit commits (test_rewrite_linux61.py)
-SERIES = 22
+# xlog_cil_push_work() and 22 flag-edit commits (test_rewrite_linux61.py)
+SERIES = 24
 
 BRANCH = "nofs-xfs-verify-test"
 BROKEN = "nofs-xfs-verify-broken-test"
@@ -115,7 +115,7 @@ def test_a_broken_patch_and_a_checkpatch_warning_are_dropped(
 ) -> None:
     """Acceptance: a patch that does not compile (after the first) and one
     that adds a checkpatch warning (in the middle) are dropped with their
-    reasons; the 22 others are kept, re-picked, and each prefix builds."""
+    reasons; the 24 others are kept, re-picked, and each prefix builds."""
     base, wt = rewritten
     good = git(linux61, "rev-list", "--reverse", f"{base}..{BRANCH}").split()
     subjects = [git(linux61, "log", "-1", "--format=%s", c).strip() for c in good]
@@ -143,7 +143,7 @@ def test_a_broken_patch_and_a_checkpatch_warning_are_dropped(
     assert "checkpatch: fs/xfs/libxfs/xfs_dir2.c:" in dropped[broken[4]]
     assert "WARNING:LONG_LINE_COMMENT" in dropped[broken[4]]
     assert "does not build" not in dropped[broken[4]]  # it compiles
-    # the 22 good patches are kept, in order; those after a drop are new commits
+    # the 24 good patches are kept, in order; those after a drop are new commits
     assert [git(linux61, "log", "-1", "--format=%s", c).strip() for c in r["kept"]] == subjects
     assert r["kept"][0] == good[0] and r["kept"][1] != broken[2]
     assert git(linux61, "rev-parse", f"refs/nofsbot/verified/{BROKEN}").strip() == r["kept"][-1]
