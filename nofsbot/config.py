@@ -116,6 +116,8 @@ class Roots:
     # calls that produce that event: call -> argument index
     sleep: dict[str, int] = field(default_factory=dict)
     wake: dict[str, int] = field(default_factory=dict)
+    # the calls of `work` whose function runs in a kernel thread
+    threads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -406,6 +408,7 @@ def load(directory: Path | None = None) -> Config:
             "workqueue": dict,
             "sleep": dict,
             "wake": dict,
+            "threads": dict,
         },
     )
     wq = _take(
@@ -442,6 +445,9 @@ def load(directory: Path | None = None) -> Config:
         ),
         sleep=_int_table(ro.get("sleep", {}), files["roots"], "sleep"),
         wake=_int_table(ro.get("wake", {}), files["roots"], "wake"),
+        threads=_take(ro.get("threads", {}), files["roots"], "threads", {"names": tuple}).get(
+            "names", ()
+        ),
     )
     return Config(
         _providers(files["providers"]),

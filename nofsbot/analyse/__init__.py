@@ -319,7 +319,7 @@ def _link(
         for name in sorted(o.result.globals & set(calls)):
             others = [inc for u, inc in calls[name] if u != o.unit]
             if others:
-                incoming[name] = min(others, key=lambda i: (i.gated, i.path, i.line))
+                incoming[name] = min(others, key=lambda i: (i.gated, i.kswapd, i.path, i.line))
         if incoming:
             out.append((o.unit, incoming))
     return out

@@ -35,6 +35,11 @@ IN, OUT, UNK = "in", "out", "unk"
 DESIGNATOR = re.compile(r"^\w+(?:\.\w+)+$")
 
 
+# the tasks a function may run in (Fn.runs_in)
+KTHREAD = "kthread"
+TASK = "task"
+
+
 @dataclass(frozen=True)
 class RootWitness:
     """Where an entry context comes from outside the call graph."""
@@ -67,6 +72,9 @@ class Fn:
     entry: set[str] = field(default_factory=set)
     # the first witness for each entry element
     why: dict[str, RootWitness | CallWitness] = field(default_factory=dict)
+    # the tasks it is entered in from outside the call graph: KTHREAD (a
+    # work item, a kthread) or TASK (any, a system call's too) (roots.py)
+    runs_in: set[str] = field(default_factory=set)
     # guards whose calls (`if (xfs_bmap_needs_btree(ip, whichfork))`) were
     # turned into conditions on this function's parameters (Program)
     call_guards: dict[int, tuple[guards.Guard, ...]] = field(default_factory=dict)

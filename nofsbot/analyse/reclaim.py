@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -52,6 +53,11 @@ class Model:
     # lock class -> (node taking it on a reclaim path, call index)
     shared: dict[str, tuple[Node, int]] = field(default_factory=dict)
     shared_ungated: dict[str, tuple[Node, int]] = field(default_factory=dict)
+    # the same without kswapd's entries, for a kernel thread's allocation
+    # (roots.kernel_threads()), which never waits for kswapd
+    reach_direct: Reach = field(default_factory=lambda: Reach({}, {}))
+    shared_direct: dict[str, tuple[Node, int]] = field(default_factory=dict)
+    instance_direct: dict[str, tuple[Node, int]] = field(default_factory=dict)
     # classes every reclaim path takes only on the object its entry point
     # frees (the inode ->destroy_inode gets): lock class -> a node taking it
     instance: dict[str, tuple[Node, int]] = field(default_factory=dict)
@@ -75,6 +81,16 @@ class Model:
     # function -> its lock operations with resolved classes
     classes: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
 
+    def in_kernel_thread(self) -> Model:
+        """The model as a kernel thread's allocation meets it: reclaim
+        without kswapd's entry points."""
+        return dataclasses.replace(
+            self,
+            reach=self.reach_direct,
+            shared=self.shared_direct,
+            instance=self.instance_direct,
+        )
+
     def held(self, fn: int, event: int) -> frozenset[str]:
         local = self.local.get(fn, {}).get(event, frozenset())
         return local | frozenset(self.entry.get(fn, {}))
@@ -88,6 +104,7 @@ class Incoming:
     path: str  # where that call is
     line: int
     note: str  # how that reclaim gets there
+    kswapd: bool = False  # only kswapd's entry points get there
 
 
 def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
@@ -100,7 +117,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     m.classes = classes
     _entries(prog, m)
     for name, inc in sorted((incoming or {}).items()):
-        spec = ReclaimEntry(LINKED, "", (), "always", inc.note)
+        spec = ReclaimEntry(LINKED, "", (), "kswapd" if inc.kswapd else "always", inc.note)
         for fid in prog.globals.get(name, ()):
             m.entries.append(Entry(fid, spec, inc.gated, inc.path, inc.line))
     # the ops that free what they are given (->evict_inode's inode) free it
@@ -113,47 +130,73 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
             frees.setdefault(fn.id, declared[fn.name])
     m.reach = _reach(prog, [e for e in m.entries], frees)
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees)
-    other: set[str] = set()  # classes some reclaim path takes on another object
-    live: dict[str, tuple[Node, int]] = {}  # the first such take of each
-    freed: dict[str, tuple[Node, int]] = {}
-    for reach, shared in ((m.reach, m.shared), (m.reach_ungated, m.shared_ungated)):
-        # in the order reclaim reaches them, nearest first: the witness of
-        # a class is the shortest path that takes it, the one with the
-        # fewest steps whose conditions nofsbot may not see
-        for node in reach.parent:
-            fid, binding = node
-            fn = prog.fns[fid]
-            for ci, op, cls in classes.get(fid, ()):
-                if op != ACQUIRE:
-                    continue
-                if cls.startswith("?"):  # of unknown type: only its field is known
-                    if reach is m.reach:
-                        fld = field_of(cls)
-                        m.unknown_fields.add(fld)
-                        if fn.step(ci, binding) is not None:
-                            m.unknown_taken.setdefault(fld, (node, ci))
-                    continue
-                if fn.step(ci, binding) is None:
-                    continue
-                shared.setdefault(cls, (node, ci))
-                if reach is m.reach:
-                    if fn.takes_freed(ci, binding):
-                        freed.setdefault(cls, (node, ci))
-                    else:
-                        other.add(cls)
-                        live.setdefault(cls, (node, ci))
-    m.instance = {c: w for c, w in freed.items() if c not in other}
-    # a class reclaim also takes on a live object is shown by such a take:
-    # its take on an object being freed proves nothing against a holder
-    m.shared.update((c, w) for c, w in live.items() if c in freed)
+    m.shared, m.instance = _shares(prog, m, m.reach, classes, unknown=True)
+    m.shared_ungated, _ = _shares(prog, m, m.reach_ungated, classes, live=False)
+    # what reclaim a kernel thread's allocation enters takes: not kswapd's
+    # ->writepage (roots.kernel_threads())
+    direct = [e for e in m.entries if e.spec.gated != "kswapd"]
+    if len(direct) < len(m.entries):
+        m.reach_direct = _reach(prog, direct, frees)
+        m.shared_direct, m.instance_direct = _shares(prog, m, m.reach_direct, classes)
+    else:
+        m.reach_direct, m.shared_direct, m.instance_direct = m.reach, m.shared, m.instance
     _nested_alike(prog, m, classes)
     # folio locks are one class for lockdep's purposes here; which folio a
     # reclaim path locks is not followed, so a held folio lock vetoes
     # "unneeded" (unit._reclaim) but never makes a boundary
     m.page_shared = m.shared.pop(PAGE_LOCK, None)
     m.shared_ungated.pop(PAGE_LOCK, None)
+    m.shared_direct.pop(PAGE_LOCK, None)
     held_locks(prog, m, classes)
     return m
+
+
+def _shares(
+    prog: Program,
+    m: Model,
+    reach: Reach,
+    classes: dict[int, list[tuple[int, str, str]]],
+    *,
+    unknown: bool = False,
+    live: bool = True,
+) -> tuple[dict[str, tuple[Node, int]], dict[str, tuple[Node, int]]]:
+    """The lock classes taken on REACH's paths, each with the first node
+    that takes it, and those taken only on the object the path's entry
+    point frees (the instance classes). With LIVE, a class also taken on
+    another object is shown by such a take: a take on an object being
+    freed proves nothing against a holder. UNKNOWN: record in M the
+    fields of locks of unknown type taken."""
+    shared: dict[str, tuple[Node, int]] = {}
+    other: set[str] = set()  # classes some reclaim path takes on another object
+    lives: dict[str, tuple[Node, int]] = {}  # the first such take of each
+    freed: dict[str, tuple[Node, int]] = {}
+    # in the order reclaim reaches them, nearest first: the witness of a
+    # class is the shortest path that takes it, the one with the fewest
+    # steps whose conditions nofsbot may not see
+    for node in reach.parent:
+        fid, binding = node
+        fn = prog.fns[fid]
+        for ci, op, cls in classes.get(fid, ()):
+            if op != ACQUIRE:
+                continue
+            if cls.startswith("?"):  # of unknown type: only its field is known
+                if unknown:
+                    fld = field_of(cls)
+                    m.unknown_fields.add(fld)
+                    if fn.step(ci, binding) is not None:
+                        m.unknown_taken.setdefault(fld, (node, ci))
+                continue
+            if fn.step(ci, binding) is None:
+                continue
+            shared.setdefault(cls, (node, ci))
+            if fn.takes_freed(ci, binding):
+                freed.setdefault(cls, (node, ci))
+            else:
+                other.add(cls)
+                lives.setdefault(cls, (node, ci))
+    if live:
+        shared.update((c, w) for c, w in lives.items() if c in freed)
+    return shared, {c: w for c, w in freed.items() if c not in other}
 
 
 def _nested_alike(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]]]) -> None:
@@ -171,7 +214,13 @@ def _nested_alike(prog: Program, m: Model, classes: dict[int, list[tuple[int, st
             base, slash, _ = cls.partition("/")
             if not slash or cls in declared:
                 continue
-            for table in (m.shared, m.shared_ungated, m.instance):
+            for table in (
+                m.shared,
+                m.shared_ungated,
+                m.instance,
+                m.shared_direct,
+                m.instance_direct,
+            ):
                 if base in table:
                     table.setdefault(cls, table[base])
 
@@ -239,12 +288,22 @@ def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
             if fn.step(ci, binding) is None:
                 continue
             gated = fid not in m.reach_ungated
-            # the path the note names is one that decides GATED
-            entry = m.reach.parent[node][0] if gated else m.reach_ungated.entry(fid)
+            kswapd = fid not in m.reach_direct
+            # the path the note names is one that decides GATED and KSWAPD
+            if not gated:
+                entry = m.reach_ungated.entry(fid)
+            else:
+                entry = m.reach.parent[node][0] if kswapd else m.reach_direct.entry(fid)
             at = [x for x in m.entries if x.fn == entry]
             e = next((x for x in at if x.gated == gated), at[0])
             how = f"{e.spec.name} {prog.fns[entry].name}() ({e.path}) reaches {fn.name}()"
-            out[callee] = Incoming(gated, fn.path, line, f"{how}, which calls {callee}()")
+            out[callee] = Incoming(
+                gated,
+                fn.path,
+                line,
+                f"{how}, which calls {callee}()",
+                kswapd,
+            )
     return out
 
 
@@ -473,11 +532,12 @@ def path_to(
         entry, up = reach.parent[cur]
         if up is None:
             e = next(x for x in m.entries if x.fn == entry)
-            gate = (
-                "gated: stops when __GFP_FS is clear"
-                if e.gated
-                else "not gated: runs even when __GFP_FS is clear"
-            )
+            if e.spec.gated == "kswapd":
+                gate = "kswapd only: a task's __GFP_FS allocation may wait for it"
+            elif e.gated:
+                gate = "gated: stops when __GFP_FS is clear"
+            else:
+                gate = "not gated: runs even when __GFP_FS is clear"
             if e.spec.name == LINKED:
                 note = f"{e.spec.note} ({gate})"
             elif e.spec.gated == "kswapd":

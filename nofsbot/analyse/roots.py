@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from nofsbot.analyse import flow
 from nofsbot.analyse.facts import Ref
-from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
+from nofsbot.analyse.program import IN, KTHREAD, OUT, TASK, UNK, Fn, Program, RootWitness
 
 
-def _root(fn: Fn, elem: str, path: str, line: int, note: str) -> None:
+def _root(fn: Fn, elem: str, path: str, line: int, note: str, task: str = TASK) -> None:
+    fn.runs_in.add(task)
     if elem not in fn.entry:
         fn.entry.add(elem)
         fn.why[elem] = RootWitness(path, line, note)
@@ -77,6 +78,7 @@ def contexts(prog: Program) -> None:
                     path,
                     line,
                     f"queued by {call}(): runs later in its own context, with no scope",
+                    KTHREAD if call in cfg.roots.threads else TASK,
                 )
             elif role == "scoped-ops":
                 _root(fn, IN, path, line, f"stored in {detail}, only called inside a scope")
@@ -143,3 +145,21 @@ def _ops_root(prog: Program, fn: Fn, path: str, r: Ref) -> bool:
     home = prog.struct_home.get(st, "")
     # a struct defined in the subsystem: nothing outside calls through it
     return (st, fld) in prog.indirect and bool(home) and not home.startswith("include/")
+
+
+def kernel_threads(prog: Program) -> frozenset[int]:
+    """The functions that only ever run in a kernel thread: reached by
+    calls only from the functions that config/roots.toml [threads] starts
+    (work items, kthreads). Such a task (PF_KTHREAD) is never throttled in
+    throttle_direct_reclaim() to wait for kswapd, and direct reclaim never
+    writes a page back: a lock only kswapd's ->writepage takes cannot
+    close a cycle with it."""
+    seen = {fn.id for fn in prog.fns if fn.runs_in - {KTHREAD}}
+    work = list(seen)
+    while work:
+        for targets in prog.fns[work.pop()].callees:
+            for t in targets:
+                if t not in seen:
+                    seen.add(t)
+                    work.append(t)
+    return frozenset(fn.id for fn in prog.fns if fn.id not in seen)

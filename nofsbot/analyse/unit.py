@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, hazards, reclaim, waits, workitems
+from nofsbot.analyse import evidence, hazards, reclaim, roots, waits, workitems
 from nofsbot.analyse.facts import FileFacts, shown
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
@@ -67,9 +67,15 @@ def analyse_unit(
     )
     index = pagecache_calls(prog)
     waited = _waited_work(prog)
-    rwaited = waits.reclaim_waited(prog, model)
     flushed = _flushed_work(prog)
     uses = _store_uses(prog)
+    # a kernel thread's allocation never waits for kswapd: what only
+    # kswapd's ->writepage takes is no reclaim lock for it
+    threads = roots.kernel_threads(prog)
+    in_thread = model.in_kernel_thread()
+    # work and kthreads are kernel threads: the reclaim that waits for them
+    # and that their allocations enter is direct reclaim's
+    rwaited = waits.reclaim_waited(prog, in_thread)
     placed: list[Placed] = []
     problems: list[FileProblem] = []
     for f in sorted(facts, key=lambda f: f.path):
@@ -87,7 +93,11 @@ def analyse_unit(
                 signal = signal or next(
                     (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None
                 )
-            rec = _reclaim(prog, model, fn, -1 - si, site.line) if fn is not None else Reclaim()
+            rec = (
+                _reclaim(prog, in_thread if fn.id in threads else model, fn, -1 - si, site.line)
+                if fn is not None
+                else Reclaim()
+            )
             mapping = next(
                 (
                     choke_point(index, expr, keys, site.expression)
