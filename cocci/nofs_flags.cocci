@@ -75,6 +75,9 @@ expression E, S;
 - E & ~__GFP_FS@pc
 + E
 |
+- mapping_gfp_constraint(E, ~__GFP_FS@pc)
++ mapping_gfp_mask(E)
+|
 - kmem_alloc(S, KM_NOFS@pk)
 + kmalloc(S, GFP_KERNEL | __GFP_NOFAIL)
 |

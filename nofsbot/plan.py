@@ -49,16 +49,18 @@ def suggest(expression: str, token: str, replacement: str) -> str:
     """EXPRESSION with TOKEN replaced, other bits kept: GFP_NOFS | __GFP_NOFAIL ->
     GFP_KERNEL | __GFP_NOFAIL."""
     if token == "__GFP_FS":
-        return (
-            re.sub(r"\s*&\s*~\s*\(?\s*__GFP_FS\s*\)?", "", expression)
-            if replacement
-            else expression
-        )
+        if not replacement:
+            return expression
+        # constrained by nothing, a mapping's mask is the mapping's mask
+        out = _CONSTRAINT.sub(r"mapping_gfp_mask(\1)", expression)
+        return re.sub(r"\s*&\s*~\s*\(?\s*__GFP_FS\s*\)?", "", out)
     out = re.sub(rf"\b{token}\b", replacement, expression)
     if token == "KM_NOFS":  # no KM flag left is 0; 0 | KM_MAYFAIL is KM_MAYFAIL
         out = re.sub(r"^0\s*\|\s*|\s*\|\s*0$", "", out.strip()) or "0"
     return out
 
+
+_CONSTRAINT = re.compile(r"mapping_gfp_constraint\(\s*(.+?)\s*,\s*~\s*\(?\s*__GFP_FS\s*\)?\s*\)")
 
 _KMEM_TO = {"kmem_alloc": "kmalloc", "kmem_zalloc": "kzalloc"}
 
