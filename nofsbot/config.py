@@ -183,6 +183,10 @@ class Reclaim:
     # values that are never negative: struct fields (inode.i_size) and
     # calls that return one (i_size_read)
     nonnegative: frozenset[str] = frozenset()
+    # fields whose truth a caller's test hands on to a callee given the
+    # same object (ubifs_write_inode() calls ubifs_jnl_write_inode() only
+    # `if (inode->i_nlink)`)
+    carried: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -561,7 +565,10 @@ def _reclaim(path: Path) -> Reclaim:
         data.get("instances", {}), path, "instances", {"same_object": tuple, "frees": dict}
     )
     ctx = _take(
-        data.get("context", {}), path, "context", {"task_flags": tuple, "nonnegative": tuple}
+        data.get("context", {}),
+        path,
+        "context",
+        {"task_flags": tuple, "nonnegative": tuple, "carried": dict},
     )
     return Reclaim(
         entries=tuple(entries),
@@ -583,4 +590,5 @@ def _reclaim(path: Path) -> Reclaim:
         frees=_int_table(inst.get("frees", {}), path, "instances.frees"),
         task_flags=frozenset(ctx.get("task_flags", ())),
         nonnegative=frozenset(ctx.get("nonnegative", ())),
+        carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
     )

@@ -37,6 +37,12 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
         v = records.field_value(text, want[1:])
         n = _int(v) if v is not None else None
         return None if n is None else (n != 0) == (op == "truthy")
+    if kind == "g":  # fields a caller's test gave: the others are not known
+        if op not in ("truthy", "falsy") or not want.startswith("."):
+            return None
+        v = records.parse(text).get(want[1:])
+        n = _int(v) if v is not None else None
+        return None if n is None else (n != 0) == (op == "truthy")
     if kind == "o":
         return None  # an object, not a value a guard can test
     if kind == "t":
@@ -131,6 +137,21 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
             continue  # the truth of an enum constant is not known
         out.append((k, ("t", "1" if truth != (kind == "n") else "0")))
     return tuple(sorted(out))
+
+
+def carry(binding: Binding, carries: list[tuple[int, str]]) -> Binding:
+    """BINDING with the fields a call's test gave the objects it passes:
+    argument -> "field=0|1" (guards.carried())."""
+    have = dict(binding)
+    for j, spec in carries:
+        key = records.FIELD + j
+        old = have.get(key)
+        if old is not None and old[0] == "f":
+            continue  # a local's initialiser says more
+        fields = records.parse(old[1]) if old is not None and old[0] == "g" else {}
+        fields.update(records.parse(spec))
+        have[key] = ("g", records.spec(fields))
+    return tuple(sorted(have.items()))
 
 
 def kept(

@@ -11,7 +11,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from nofsbot.analyse import ir, scopes, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
-from nofsbot.analyse.guards import Params, conditions
+from nofsbot.analyse.guards import Params, carried, conditions
 from nofsbot.analyse.locks import RELEASE, TRYLOCK, LockReader
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
@@ -78,6 +78,7 @@ class Extractor:
         self.same_object = cfg.reclaim.same_object
         self.task_flags = cfg.reclaim.task_flags
         self.nonnegative = cfg.reclaim.nonnegative
+        self.carried = cfg.reclaim.carried
         self.pagecache_gfp = cfg.reclaim.pagecache_gfp
         words = sorted({*_TOKENS, *self.fs_masks}, key=len, reverse=True)
         self.token_re = re.compile(rb"\b(" + b"|".join(w.encode() for w in words) + rb")\b")
@@ -446,7 +447,15 @@ class Extractor:
         for ci, join in commits:
             locks += [(ci, RELEASE, c) for c in sorted({c for _, j, c in joins if j == join})]
         scope = (
-            Params(fnode, decl, writes, self.same_object, self.task_flags, self.nonnegative)
+            Params(
+                fnode,
+                decl,
+                writes,
+                self.same_object,
+                self.task_flags,
+                self.nonnegative,
+                self.carried,
+            )
             if body is not None
             else None
         )
@@ -465,6 +474,7 @@ class Extractor:
             if a in inits
         )
         guards, cargs = conditions(scope, body, [c[4] for c in calls])
+        carries = carried(guards, cargs, frozenset(self.carried))
         return FuncFacts(
             name=name,
             static=static,
@@ -487,6 +497,7 @@ class Extractor:
             arg_calls=arg_calls,
             guards=guards,
             cargs=cargs,
+            carries=carries,
             field_writes=scope.field_writes(body) if scope is not None and body else (),
             unread_gfp=_unread(params, body, self._macro_text),
             results=results,

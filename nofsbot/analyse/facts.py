@@ -86,6 +86,9 @@ class FuncFacts:
     guards: tuple[tuple[int, tuple[tuple[int, str, str], ...]], ...] = ()
     # arguments that are constants or parameters: (call index, per argument)
     cargs: tuple[tuple[int, tuple[tuple[str, str] | None, ...]], ...] = ()
+    # (call index, argument, "field=0|1"): a carried field the call's own
+    # test says the object it passes has (config/reclaim.toml [context])
+    carries: tuple[tuple[int, int, str], ...] = ()
     derefs: tuple[int, ...] = ()  # parameters dereferenced before any branch
     # (param index, field) written through a pointer parameter, or
     # (index, "*") where the parameter is handed on (records.py)

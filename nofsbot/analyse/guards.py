@@ -23,7 +23,7 @@ import re
 from tree_sitter import Node
 
 from nofsbot.analyse import records, syntax
-from nofsbot.analyse.pointees import Pointees, _strip, _text
+from nofsbot.analyse.pointees import DEREF, Pointees, _strip, _text
 from nofsbot.analyse.records import Records
 
 # a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le,
@@ -81,6 +81,7 @@ class Params(Pointees, Records):
         same_object: frozenset[str] = frozenset(),
         task_flags: frozenset[str] = frozenset(),
         nonnegative: frozenset[str] = frozenset(),
+        carried: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         """WRITES: where each name is assigned, incremented or has its
         address taken in the function (byte offsets; a declaration with an
@@ -89,6 +90,7 @@ class Params(Pointees, Records):
         self.same_object = same_object
         self.task_flags = task_flags
         self.nonnegative = nonnegative
+        self.carried = carried or {}
         names: list[str] = []
         # parameter -> its struct type, for NONNEGATIVE's fields
         self.types: dict[str, str] = {}
@@ -116,6 +118,9 @@ class Params(Pointees, Records):
         self._befores: dict[int, list[Guard]] = {}
         # local -> (param, negated) for `x = p`, `x = p != 0`, `x = !!p`, `x = !p`
         self.truth: dict[str, tuple[int, bool]] = {}
+        # local -> the guard it is the truth of, for `x = !p->f`: a field of a
+        # parameter, read where nothing has written it yet
+        self.field_truth: dict[str, Guard] = {}
         # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
         self.choice: dict[str, str] = {}
         # local -> param for `ip = XFS_I(inode)`: the same object
@@ -134,6 +139,8 @@ class Params(Pointees, Records):
                 derived = self._truth_of(value)
                 if derived:
                     self.truth[name] = derived
+                elif (fg := self._field_truth_of(value)) is not None:
+                    self.field_truth[name] = fg
                 elif (choice := self._choice_of(value)) is not None:
                     self.choice[name] = choice
                 elif (same := self._same_of(value)) is not None:
@@ -170,6 +177,18 @@ class Params(Pointees, Records):
                 i = self._constant_param(_text(_strip(left)))
                 return (i, neg != (op == "==")) if i is not None else None
         return None
+
+    def _field_truth_of(self, n: Node) -> Guard | None:
+        """`!p->f`, `p->f`: the guard on the field of parameter p."""
+        n = _strip(n)
+        neg = False
+        while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
+            neg = not neg
+            n = _strip(n.child_by_field_name("argument") or n)
+        g = self._field_atom(n) if n.type == "field_expression" else None
+        if g is None:
+            return None
+        return (g[0], _FLIP[g[1]], g[2]) if neg else g
 
     def _same_of(self, n: Node) -> int | None:
         """The parameter whose object N is: `XFS_I(inode)`, `container_of(p,
@@ -259,6 +278,8 @@ class Params(Pointees, Records):
             elif name in self.truth:
                 i, flip = self.truth[name]
                 g = (i, "falsy" if flip else "truthy", "")
+            elif name in self.field_truth:
+                g = self.field_truth[name]
         elif n.type == "binary_expression":
             op = _CMP.get(_text(n.child_by_field_name("operator")))
             left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
@@ -570,6 +591,34 @@ def _returns(then: Node | None) -> bool:
     return (
         bool(inner) and inner[-1].type == "return_statement" and b"goto" not in (then.text or b"")
     )
+
+
+def carried(
+    guards: tuple[tuple[int, tuple[Guard, ...]], ...],
+    cargs: tuple[tuple[int, tuple[Arg | None, ...]], ...],
+    fields: frozenset[str],
+) -> tuple[tuple[int, int, str], ...]:
+    """Per call, the FIELDS its guards test on a parameter it passes on
+    (`if (inode->i_nlink) ubifs_jnl_write_inode(c, inode);`): (call index,
+    argument index, "field=1" or "field=0"), which the callee's binding
+    gets (Fn.step())."""
+    if not fields or not guards:
+        return ()
+    args = dict(cargs)
+    out: list[tuple[int, int, str]] = []
+    for ci, gs in guards:
+        for idx, op, want in gs:
+            if not records.FIELD <= idx < DEREF or op not in ("truthy", "falsy"):
+                continue
+            if want[1:] not in fields or not want.startswith("."):
+                continue
+            param = ("p", str(idx - records.FIELD))
+            out += [
+                (ci, j, f"{want[1:]}={int(op == 'truthy')}")
+                for j, a in enumerate(args.get(ci, ()))
+                if a == param
+            ]
+    return tuple(sorted(set(out)))
 
 
 def conditions(

@@ -103,7 +103,16 @@ class Fn:
         the binding rules the call out (its guards cannot hold)."""
         if binding and not bindings.allowed(self._guards.get(ci, ()), binding):
             return None
-        return bindings.bind(self._args.get(ci, ()), binding)
+        out = bindings.bind(self._args.get(ci, ()), binding)
+        carries = self._carries.get(ci)
+        return bindings.carry(out, carries) if carries else out
+
+    @cached_property
+    def _carries(self) -> dict[int, list[tuple[int, str]]]:
+        out: dict[int, list[tuple[int, str]]] = {}
+        for ci, j, spec in self.facts.carries:
+            out.setdefault(ci, []).append((j, spec))
+        return out
 
     def takes_freed(self, ci: int, binding: guards.Binding) -> bool:
         """Call CI, made under BINDING, is given the object a reclaim entry

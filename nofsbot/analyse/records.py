@@ -55,6 +55,12 @@ def handed_before(body: Node, name: str, before: int) -> bool:
     return any(m.group(1).decode(errors="replace") == name for m in _HANDED.finditer(text))
 
 
+def _calls_before(body: Node, callees: tuple[str, ...], before: int) -> bool:
+    """One of CALLEES is called in BODY before byte BEFORE."""
+    text = (body.text or b"")[: max(0, before - body.start_byte)]
+    return any(re.search(rb"\b" + c.encode() + rb"\s*\(", text) for c in callees)
+
+
 def arrow_writes(body: bytes) -> set[tuple[bytes, bytes]]:
     """Each (pointer, field) whose `pointer->field` BODY writes."""
     return {(b1 or b2, f1 or f2) for b1, f1, b2, f2 in _ARROW_WRITE.findall(body)}
@@ -170,6 +176,8 @@ class Records:
     index: dict[str, int]
     _body: Node | None
     _arrows: set[tuple[bytes, bytes]] | None = None  # arrow_writes() of the body
+    # a carried field -> the calls that change it (config/reclaim.toml [context])
+    carried: dict[str, tuple[str, ...]]
 
     def _constant_param(self, name: str) -> int | None:
         raise NotImplementedError
@@ -200,11 +208,16 @@ class Records:
             return None
         if self._arrows is None:
             self._arrows = arrow_writes(self._body.text or b"")
-        if (name.encode(), _t(fld).encode()) in self._arrows or handed_before(
-            self._body, name, n.start_byte
-        ):
+        f = _t(fld)
+        if (name.encode(), f.encode()) in self._arrows:
             return None
-        return (FIELD + k, "truthy", "." + _t(fld))
+        if f in self.carried:
+            # only the calls that change it count (drop_nlink(inode))
+            if _calls_before(self._body, self.carried[f], n.start_byte):
+                return None
+        elif handed_before(self._body, name, n.start_byte):
+            return None
+        return (FIELD + k, "truthy", "." + f)
 
 
 def spec(fields: dict[str, str]) -> str:
