@@ -460,7 +460,7 @@ class Params(Pointees, Records):
             own: list[Guard] = []
             if sib.type == "if_statement" and sib.child_by_field_name("alternative") is None:
                 cond = sib.child_by_field_name("condition")
-                if _returns(sib.child_by_field_name("consequence")) and cond is not None:
+                if _leaves(sib.child_by_field_name("consequence"), sib) and cond is not None:
                     own = [g for g in self._false(cond) if not self._written(g)]
             known = self._befores[sib.id] = own + known
         return list(known)
@@ -576,6 +576,31 @@ def _int_value(text: str) -> int | None:
         except ValueError:  # 08
             return None
     return None
+
+
+def _leaves(then: Node | None, stmt: Node) -> bool:
+    """THEN, the branch of `if` statement STMT, always leaves the statements
+    that follow STMT in its block: it returns, or its one goto jumps to a
+    label of that block after them (`if (inode->i_nlink) goto done;`)."""
+    if _returns(then):
+        return True
+    if then is None or (then.text or b"").count(b"goto") != 1:
+        return False
+    last = then
+    if then.type == "compound_statement":
+        inner = [c for c in then.named_children if c.type != "comment"]
+        last = inner[-1] if inner else then
+    label = last.child_by_field_name("label") if last.type == "goto_statement" else None
+    if label is None:
+        return False
+    sib = stmt.next_named_sibling
+    while sib is not None:
+        if sib.type == "labeled_statement":
+            own = sib.child_by_field_name("label")
+            if own is not None and own.text == label.text:
+                return True
+        sib = sib.next_named_sibling
+    return False
 
 
 def _returns(then: Node | None) -> bool:
