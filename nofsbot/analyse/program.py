@@ -107,6 +107,10 @@ class Fn:
         carries = self._carries.get(ci)
         return bindings.carry(out, carries) if carries else out
 
+    def guarded(self, ci: int) -> tuple[guards.Guard, ...]:
+        """The conditions call CI runs under (guards.py)."""
+        return self._guards.get(ci, ())
+
     @cached_property
     def _carries(self) -> dict[int, list[tuple[int, str]]]:
         out: dict[int, list[tuple[int, str]]] = {}

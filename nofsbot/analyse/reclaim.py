@@ -24,7 +24,9 @@ from nofsbot.analyse import ir
 from nofsbot.analyse.guards import EMPTY, FREED, MAX_BINDINGS, TASK, Binding
 from nofsbot.analyse.held import Node, held_locks
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
+from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.program import Fn, Program
+from nofsbot.analyse.records import FIELD
 from nofsbot.config import ReclaimEntry
 from nofsbot.model import Evidence
 
@@ -526,7 +528,7 @@ def path_to(
     entry point that reaches it."""
     reach = reach or m.reach
     fn = prog.fns[node[0]]
-    out = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, note)]
+    out = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, note + _only_where(prog, fn, ci))]
     cur = node
     for _ in range(16):
         entry, up = reach.parent[cur]
@@ -549,6 +551,23 @@ def path_to(
         node, call = up
         p = prog.fns[node[0]]
         line = p.facts.calls[call][1]
-        out.append(Evidence(p.path, line, p.name, f"calls {prog.fns[cur[0]].name}()"))
+        called = f"calls {prog.fns[cur[0]].name}(){_only_where(prog, p, call)}"
+        out.append(Evidence(p.path, line, p.name, called))
         cur = node
     return out
+
+
+def _only_where(prog: Program, fn: Fn, ci: int) -> str:
+    """What call CI of FN needs of a carried field of its object
+    (config/reclaim.toml [context]): eviction deletes an inode only where
+    its i_nlink is 0, which reclaim meets only for an unlinked inode whose
+    last reference a stacked or exported filesystem dropped."""
+    carried = prog.cfg.reclaim.carried
+    needs = sorted(
+        {
+            f"{want[1:]} is {'0' if op == 'falsy' else 'not 0'}"
+            for idx, op, want in fn.guarded(ci)
+            if FIELD <= idx < DEREF and want[1:] in carried and op in ("truthy", "falsy")
+        }
+    )
+    return f" (only where {' and '.join(needs)})" if needs else ""
