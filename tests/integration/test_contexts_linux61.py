@@ -1,0 +1,81 @@
+"""Decisions on the real 6.1 tree that depend on who runs the code and on
+which branch: kernel threads and kswapd, a helper's failure, a field the
+caller tested, an early goto, and memalloc_retry_wait()'s mask. Each was
+checked against the 6.1 source; the comment says why it is right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nofsbot.cli import main
+from tests.integration.test_scan_linux61 import site
+
+pytestmark = pytest.mark.kernel
+
+
+@pytest.fixture(scope="module")
+def scan(linux61: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    dest = tmp_path_factory.mktemp("scan") / "scan.json"
+    paths = ["fs/afs", "fs/f2fs", "fs/ubifs", "fs/jfs", "fs/xfs"]
+    assert main(["scan", "--tree", str(linux61), *paths, "--json", "-o", str(dest)]) == 0
+    return json.loads(dest.read_text())  # type: ignore[no-any-return]
+
+
+def notes(s: dict[str, object]) -> list[str]:
+    return [f"{e['function']}: {e['note']}" for e in s["evidence"]]  # type: ignore[attr-defined,index]
+
+
+def test_work_that_only_kswapd_waits_for_needs_no_scope(scan: dict[str, object]) -> None:
+    # afs_manage_servers() is work (main.c:99), so a kworker runs it:
+    # throttle_direct_reclaim() never makes a PF_KTHREAD task wait for kswapd,
+    # and direct reclaim never calls ->writepage; only kswapd's
+    # afs_writepage() waits on the probe it wakes. No lock reclaim takes is
+    # held at the call (server.c:472).
+    s = site(scan, "fs/afs/fsclient.c", 1629)
+    assert s["class"] == "unneeded"
+    assert any("afs_manage_servers: queued by INIT_WORK()" in n for n in notes(s))
+
+
+def test_retry_wait_mask_is_kept_with_its_allocation(scan: dict[str, object]) -> None:
+    # memalloc_retry_wait() reads only __GFP_DIRECT_RECLAIM and __GFP_NORETRY
+    # of its mask (include/linux/sched/mm.h): do_recover_data()'s GFP_NOFS
+    # names the f2fs_get_dnode_of_data() that failed (recovery.c:643-647).
+    s = site(scan, "fs/f2fs/recovery.c", 647)
+    assert (s["class"], s["kind"]) == ("keep", "retry")
+    assert "memalloc_retry_wait()" in s["reason"]  # type: ignore[operator]
+
+
+def test_a_dquot_locked_only_on_success_is_not_held_after_a_failure(
+    scan: dict[str, object],
+) -> None:
+    # xfs_qm_dqget_inode() returns its dquot locked only where it returns 0
+    # (xfs_dquot.c:962, 1013); xfs_qm_dqattach_one() returns its error at
+    # once (xfs_qm.c:277-279) and unlocks on success (289). After
+    # xlog_recover_iget() (xfs_attr_item.c:577) log recovery holds no lock
+    # reclaim takes.
+    s = site(scan, "fs/xfs/xfs_attr_item.c", 582)
+    assert s["class"] == "unneeded"
+    assert "xfs_dquot.q_qlock" not in str(s["reason"])
+
+
+def test_a_tested_link_count_is_carried_into_the_journal(scan: dict[str, object]) -> None:
+    # ubifs_write_inode() calls ubifs_jnl_write_inode() only
+    # `if (inode->i_nlink)` (super.c:325), so its `last_reference` branch
+    # (journal.c:942, 947) cannot run from kswapd's ubifs_writepage(); the
+    # lp_mutex chain left is eviction's, for an unlinked inode only.
+    s = site(scan, "fs/ubifs/gc.c", 919)
+    assert s["class"] == "needs-scope"
+    chain = notes(s)
+    assert "ubifs_write_inode: calls ubifs_jnl_write_inode()" not in chain
+    assert "ubifs_evict_inode: calls ubifs_jnl_delete_inode() (only where i_nlink is 0)" in chain
+
+
+def test_a_goto_past_the_allocation_rules_out_readahead(scan: dict[str, object]) -> None:
+    # jfs_get_block() jumps to `unlock` when it may not allocate
+    # (`if (!create) goto unlock;`, inode.c:246-247, before extAlloc() at
+    # 254): jfs_readahead() (create 0) never reaches dbFree()'s discard.
+    s = site(scan, "fs/jfs/jfs_discard.c", 37)
+    assert not any(n.startswith("jfs_readahead:") for n in notes(s))
