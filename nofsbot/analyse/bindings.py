@@ -141,7 +141,7 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
 
 def carry(binding: Binding, carries: list[tuple[int, str]]) -> Binding:
     """BINDING with the fields a call's test gave the objects it passes:
-    argument -> "field=0|1" (guards.carried())."""
+    argument -> "field=0|1" (branches.carried())."""
     have = dict(binding)
     for j, spec in carries:
         key = records.FIELD + j

@@ -9,9 +9,10 @@ from collections.abc import Callable
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import ir, scopes, syntax
+from nofsbot.analyse import ir, scopes, syntax, workitems
+from nofsbot.analyse.branches import carried, conditions
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
-from nofsbot.analyse.guards import Params, carried, conditions
+from nofsbot.analyse.guards import Params
 from nofsbot.analyse.locks import RELEASE, TRYLOCK, LockReader
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
@@ -442,7 +443,9 @@ class Extractor:
                 made = syntax.assigned(cnode)
                 if made is not None:
                     flags_at = self.wq.alloc.get(callee, -1)
-                    rescued = 1 if flags_at < 0 else _rescuer(cnode, flags_at, self.wq.flags)
+                    rescued = (
+                        1 if flags_at < 0 else workitems.rescuer(cnode, flags_at, self.wq.flags)
+                    )
                     workqueues.append((ci, self.locks.chain(made, types), rescued))
         for ci, join in commits:
             locks += [(ci, RELEASE, c) for c in sorted({c for _, j, c in joins if j == join})]
@@ -590,21 +593,3 @@ def _unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[
         and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", text)
         and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", macros)
     )
-
-
-_WQ_CONSTANTS = re.compile(r"[\sA-Z0-9_|()]*")
-
-
-def _rescuer(call: Node, flags_at: int, rescuing: tuple[str, ...]) -> int:
-    """Whether the work of the workqueue CALL allocates runs without a new
-    worker: 1 when its flags name one of RESCUING (WQ_MEM_RECLAIM), 0 when
-    they are only other WQ_* constants, -1 when they are something else (a
-    variable, a macro of the caller's)."""
-    flags = syntax.nth_arg(call, flags_at)
-    text = syntax.fold(flags.text) if flags is not None else ""
-    words = re.findall(r"[A-Za-z_]\w*", text)
-    if any(w in rescuing for w in words):
-        return 1
-    if _WQ_CONSTANTS.fullmatch(text) and all(w.lstrip("_").startswith("WQ_") for w in words):
-        return 0
-    return -1

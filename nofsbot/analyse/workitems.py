@@ -11,13 +11,17 @@ is that work itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nofsbot.analyse import syntax
 from nofsbot.analyse.locks import resolve_class
 
 if TYPE_CHECKING:
+    from tree_sitter import Node
+
     from nofsbot.analyse.program import Fn, Program
 
 
@@ -107,3 +111,21 @@ def workqueues(prog: Program) -> dict[str, list[Made]]:
             if q:
                 out.setdefault(q, []).append(Made(fn, ci, rescued))
     return out
+
+
+_WQ_CONSTANTS = re.compile(r"[\sA-Z0-9_|()]*")
+
+
+def rescuer(call: Node, flags_at: int, rescuing: tuple[str, ...]) -> int:
+    """Whether the work of the workqueue CALL allocates runs without a new
+    worker: 1 when its flags name one of RESCUING (WQ_MEM_RECLAIM), 0 when
+    they are only other WQ_* constants, -1 when they are something else (a
+    variable, a macro of the caller's)."""
+    flags = syntax.nth_arg(call, flags_at)
+    text = syntax.fold(flags.text) if flags is not None else ""
+    words = re.findall(r"[A-Za-z_]\w*", text)
+    if any(w in rescuing for w in words):
+        return 1
+    if _WQ_CONSTANTS.fullmatch(text) and all(w.lstrip("_").startswith("WQ_") for w in words):
+        return 0
+    return -1
