@@ -31,16 +31,14 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
     if value is None:
         return None
     kind, text = value
-    if kind == "f":  # the fields of a struct the parameter points to
+    # the fields of a struct the parameter points to: a local's initialiser
+    # ("f", the others 0), or what a caller's test gave ("g", the others
+    # not known)
+    if kind in ("f", "g"):
         if op not in ("truthy", "falsy") or not want.startswith("."):
             return None
-        v = records.field_value(text, want[1:])
-        n = _int(v) if v is not None else None
-        return None if n is None else (n != 0) == (op == "truthy")
-    if kind == "g":  # fields a caller's test gave: the others are not known
-        if op not in ("truthy", "falsy") or not want.startswith("."):
-            return None
-        v = records.parse(text).get(want[1:])
+        fld = want[1:]
+        v = records.field_value(text, fld) if kind == "f" else records.parse(text).get(fld)
         n = _int(v) if v is not None else None
         return None if n is None else (n != 0) == (op == "truthy")
     if kind == "o":

@@ -478,6 +478,7 @@ class Extractor:
         )
         guards, cargs = conditions(scope, body, [c[4] for c in calls])
         carries = carried(guards, cargs, frozenset(self.carried))
+        fails = scopes.failing_returns(fnode)
         return FuncFacts(
             name=name,
             static=static,
@@ -504,8 +505,8 @@ class Extractor:
             field_writes=scope.field_writes(body) if scope is not None and body else (),
             unread_gfp=_unread(params, body, self._macro_text),
             results=results,
-            fail_returns=scopes.failing_returns(fnode),
-            ok_returns=scopes.success_returns(fnode),
+            fail_returns=fails,
+            ok_returns=scopes.success_returns(fnode, fails),
             result_terms=scope.result_terms(body) if scope is not None else (),
             hands_back=syntax.handed_back(fnode, decl),
             last_statement=syntax.last_statement(body),

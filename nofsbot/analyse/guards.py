@@ -162,11 +162,7 @@ class Params(Pointees, Records, Branches):
         self._pointees(body, writes)
 
     def _truth_of(self, n: Node) -> tuple[int, bool] | None:
-        n = _strip(n)
-        neg = False
-        while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
-            neg = not neg
-            n = _strip(n.child_by_field_name("argument") or n)
+        n, neg = _unnegated(n)
         if n.type == "identifier":
             i = self._constant_param(_text(n))
             return (i, neg) if i is not None else None
@@ -180,11 +176,7 @@ class Params(Pointees, Records, Branches):
 
     def _field_truth_of(self, n: Node) -> Guard | None:
         """`!p->f`, `p->f`: the guard on the field of parameter p."""
-        n = _strip(n)
-        neg = False
-        while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
-            neg = not neg
-            n = _strip(n.child_by_field_name("argument") or n)
+        n, neg = _unnegated(n)
         g = self._field_atom(n) if n.type == "field_expression" else None
         if g is None:
             return None
@@ -451,6 +443,16 @@ class Params(Pointees, Records, Branches):
             if text in self.same:
                 return ("s", str(self.same[text]))
         return None
+
+
+def _unnegated(n: Node) -> tuple[Node, bool]:
+    """N without its parentheses and `!`s, and whether they negate it."""
+    n = _strip(n)
+    neg = False
+    while n.type == "unary_expression" and _text(n.child_by_field_name("operator")) == "!":
+        neg = not neg
+        n = _strip(n.child_by_field_name("argument") or n)
+    return n, neg
 
 
 def _operands(n: Node, op: str) -> list[Node] | None:

@@ -258,12 +258,12 @@ def failing_returns(fnode: Node) -> tuple[int, ...]:
     return tuple(sorted(_lines(fnode, _FAILS)))
 
 
-def success_returns(fnode: Node) -> tuple[int, ...]:
+def success_returns(fnode: Node, fails: tuple[int, ...]) -> tuple[int, ...]:
     """Extraction: the lines of FNODE's returns that say it succeeded:
     `return 0;`, and in a function returning a pointer, every return but
-    NULL and ERR_PTR()."""
+    the FAILS (failing_returns(): NULL, ERR_PTR())."""
     ok = _lines(fnode, _OK)
     decl = fnode.child_by_field_name("declarator")
     if decl is not None and decl.type == "pointer_declarator":
-        ok |= _lines(fnode, _RETURNS) - _lines(fnode, _FAILS)
+        ok |= _lines(fnode, _RETURNS) - set(fails)
     return tuple(sorted(ok))
