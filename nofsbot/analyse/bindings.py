@@ -43,6 +43,12 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
         return None if n is None else (n != 0) == (op == "truthy")
     if kind == "o":
         return None  # an object, not a value a guard can test
+    if kind == "a":  # a function's address: never NULL, equal to no constant
+        if op in ("truthy", "falsy"):
+            return op == "truthy"
+        if op in ("eq", "ne") and _int(want) == 0:
+            return op == "ne"
+        return None
     if kind == "t":
         truth = text == "1"
         if op in ("truthy", "falsy"):
@@ -111,6 +117,9 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
             continue
         if kind == "f":  # &local: the fields it was initialised with
             out.append((records.FIELD + k, ("f", text)))
+            continue
+        if kind == "a":  # a function passed to a parameter the callee calls
+            out.append((k, ("a", text)))
             continue
         if kind == "p" and (fields := have.get(records.FIELD + int(text))) is not None:
             out.append((records.FIELD + k, fields))  # a pointer handed on

@@ -96,11 +96,11 @@ def covered(
     )
     for c, ci in callers[:MAX_CALLERS]:
         g = prog.fns[c]
-        callee, cline = g.facts.calls[ci]
-        callee = shown(callee)
+        cline = g.facts.calls[ci][1]
+        callee = called(g, ci, fn.name)
         st = g.state_at(ci)
         if all(s >= 1 for s in st):
-            out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside a scope"))
+            out.append(Evidence(g.path, cline, g.name, f"calls {callee} inside a scope"))
             ev = _opener(prog, g, cline)
             if ev:
                 out.append(ev)
@@ -110,7 +110,7 @@ def covered(
                     g.path,
                     cline,
                     g.name,
-                    f"calls {callee}(); {g.name}() is itself always entered in a scope",
+                    f"calls {callee}; {g.name}() is itself always entered in a scope",
                 )
             )
             if depth < MAX_DEPTH:
@@ -125,6 +125,15 @@ def covered(
             )
         )
     return out
+
+
+def called(g: Fn, ci: int, target: str) -> str:
+    """How call CI of G names its callee TARGET: as the code writes it, and
+    through a function pointer parameter with the function called there."""
+    written = shown(g.facts.calls[ci][0])
+    if ci in g.param_call and written != target:
+        return f"{written}() ({target}() here)"
+    return f"{written}()"
 
 
 def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
@@ -143,19 +152,19 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
             out.append(Evidence(w.path, w.line, cur.name, w.note))
             break
         g = prog.fns[w.caller]
-        callee, cline = g.facts.calls[w.call]
-        callee = shown(callee)
+        cline = g.facts.calls[w.call][1]
+        callee = called(g, w.call, cur.name)
         st = g.state_at(w.call)
         if elem == IN and any(s >= 1 for s in st):
             ev = _opener(prog, g, cline)
-            out.append(Evidence(g.path, cline, g.name, f"calls {callee}() inside a scope"))
+            out.append(Evidence(g.path, cline, g.name, f"calls {callee} inside a scope"))
             if ev:
                 out.append(ev)
             break
         if elem == OUT and ir.OUT in st:
             out.append(
                 Evidence(
-                    g.path, cline, g.name, f"calls {callee}() after a scope it was given was closed"
+                    g.path, cline, g.name, f"calls {callee} after a scope it was given was closed"
                 )
             )
             break
@@ -164,7 +173,7 @@ def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
             UNK: "without a scope of its own",
             IN: "without a scope of its own",
         }[elem]
-        out.append(Evidence(g.path, cline, g.name, f"calls {callee}() {what}"))
+        out.append(Evidence(g.path, cline, g.name, f"calls {callee} {what}"))
         cur = g
         w = prog.next_why(w, elem)
     return out

@@ -30,6 +30,8 @@ _QUERIES = """
 (function_definition) @func
 (call_expression function: (identifier) @callee) @call
 (call_expression function: (field_expression) @fcallee)
+(call_expression
+  function: (parenthesized_expression (pointer_expression argument: (identifier) @dcallee)))
 (argument_list (identifier) @arg)
 (argument_list (pointer_expression argument: (identifier) @arg))
 (initializer_pair value: (identifier) @init)
@@ -126,13 +128,17 @@ class Extractor:
 
         # calls, per function, as (start, end, callee, line, node)
         fcalls: list[list[tuple[int, int, str, int, Node]]] = [[] for _ in outer]
-        for callee in caps.get("callee", []):
-            call = callee.parent
+        # `(*fn)(x)`: a call through the pointer fn, named "(*fn)"
+        named = [(c.parent, (c.text or b"").decode()) for c in caps.get("callee", [])]
+        for c in caps.get("dcallee", []):
+            # identifier < pointer_expression < parenthesized_expression < call
+            p = c.parent.parent if c.parent is not None else None
+            named.append((p.parent if p is not None else None, f"(*{(c.text or b'').decode()})"))
+        for call, name in named:
             assert call is not None
             fi = func_of(call.start_byte)
             if fi < 0:
                 continue
-            name = (callee.text or b"").decode()
             if self.ignore_callee.match(name):
                 continue  # container_of(), tracepoint definitions: no call
             if name in self.flags_save or name in self.flags_restore:
@@ -479,6 +485,8 @@ class Extractor:
         guards, cargs = conditions(scope, body, [c[4] for c in calls])
         carries = carried(guards, cargs, frozenset(self.carried))
         fails = scopes.failing_returns(fnode)
+        named = [(c[2], c[4]) for c in calls]
+        pcalls = scope.param_calls(named) if scope is not None else ()
         return FuncFacts(
             name=name,
             static=static,
@@ -521,6 +529,8 @@ class Extractor:
             joins=tuple(joins),
             commits=tuple(commits),
             lock_conds=_lock_conds(calls, results, self.locks),
+            param_calls=pcalls,
+            contained=scope.contained(named) if scope is not None else (),
         )
 
     def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:

@@ -121,6 +121,11 @@ class FuncFacts:
     # that release what was joined (call index, join): config [[handoff]]
     joins: tuple[tuple[int, str, str], ...] = ()
     commits: tuple[tuple[int, str], ...] = ()
+    # calls through a function pointer parameter: (call index, parameter
+    # index); and of those parameters, the ones only called or passed whole
+    # to a call (guards.Params.contained())
+    param_calls: tuple[tuple[int, int], ...] = ()
+    contained: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

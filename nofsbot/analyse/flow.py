@@ -14,7 +14,7 @@ from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from nofsbot.analyse import ir
-from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding
+from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding, widened
 
 if TYPE_CHECKING:
     from nofsbot.analyse.program import Fn, Program
@@ -29,7 +29,7 @@ def contexts(prog: Program, skip: Container[str]) -> None:
     from nofsbot.analyse.program import IN, OUT, CallWitness
 
     entry: dict[Node, set[str]] = {}
-    bindings: dict[int, int] = {}
+    bindings: dict[tuple[int, Binding], int] = {}
     work: deque[Node] = deque()
     for fn in prog.fns:
         if fn.entry:
@@ -38,7 +38,7 @@ def contexts(prog: Program, skip: Container[str]) -> None:
             # reaches no callee, only the scopes it opens do
             entry[node] = set() if fn.id in prog.uncalled else set(fn.entry)
             prog.node_why[node] = dict(fn.why)
-            bindings[fn.id] = 1
+            bindings[(fn.id, EMPTY)] = 1
             work.append(node)
     queued = set(work)
 
@@ -72,12 +72,12 @@ def contexts(prog: Program, skip: Container[str]) -> None:
                 if nb is None:
                     continue
                 prog.live.add((gid, ci))
-                if (t, nb) not in entry and bindings.get(t, 0) >= MAX_BINDINGS:
-                    nb = EMPTY
+                if (t, nb) not in entry and bindings.get((t, widened(nb)), 0) >= MAX_BINDINGS:
+                    nb = widened(nb)
                 nxt = (t, nb)
                 if nxt not in entry:
                     entry[nxt] = set()
-                    bindings[t] = bindings.get(t, 0) + 1
+                    bindings[(t, widened(nb))] = bindings.get((t, widened(nb)), 0) + 1
                 new = contrib - entry[nxt]
                 if not new:
                     continue

@@ -37,10 +37,13 @@ CALL = -1
 # truth) | ("n", param) (its negated truth) | ("x", "param|op|value|C1|C2")
 # (a local set to `guard ? C1 : C2`) | ("s", param) (the same object as the
 # param, or a member embedded in it: XFS_I(inode), &ip->i_lock) | ("r",
-# "NULL") (the address of a local that holds NULL: `&dummy_cur`)
+# "NULL") (the address of a local that holds NULL: `&dummy_cur`) | ("a",
+# name) (a name that is no parameter and no local written here, `fn` or
+# `&fn`: a function, where Program finds one, passed to a parameter its
+# callee calls)
 Arg = tuple[str, str]
 # a binding: sorted (parameter index, ("c", text) | ("t", "1"/"0") |
-# FREED, the object a reclaim entry point frees)
+# ("a", function) | FREED, the object a reclaim entry point frees)
 Binding = tuple[tuple[int, tuple[str, str]], ...]
 FREED = ("o", "freed")
 # the value of a guard compared with something never negative (i_size)
@@ -51,14 +54,25 @@ EMPTY: Binding = ()
 # PF_MEMALLOC`, config/reclaim.toml [context]): "1" on every reclaim path,
 # and handed on to every callee
 TASK = -2
+# the key, last in a callee's binding, of the one function a call through a
+# function pointer parameter calls under the caller's binding (Fn.step())
+FNPTR = -3
 # calls that return the truth of their argument
 _TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
-# distinct bindings kept per function before falling back to "any"
+# distinct bindings kept per function before falling back to "any" (but
+# for the functions passed to parameters it calls: widened())
 MAX_BINDINGS = 8
 INT_LITERAL = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
 _MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
+
+
+def widened(binding: Binding) -> Binding:
+    """What of BINDING is kept past MAX_BINDINGS: the functions passed to
+    parameters the function calls, each a call path of its own (kref_put()
+    calls only the release function its caller passes)."""
+    return tuple(kv for kv in binding if kv[1][0] == "a")
 
 
 def constant(text: str) -> str | None:
@@ -105,6 +119,7 @@ class Params(Pointees, Records, Branches):
                         self.types[names[-1]] = _text(tn)
         body = fnode.child_by_field_name("body")
         self._body = body
+        self._writes = frozenset(writes)
         # locals with designated initialisers whose address calls get
         self.records = records.records(body)
         self.index = {n: i for i, n in enumerate(names) if n}
@@ -415,6 +430,8 @@ class Params(Pointees, Records, Branches):
                 and _text(inner) in self.null_locals
             ):
                 return ("r", "NULL")
+            if inner is not None and inner.type == "identifier" and self._named(_text(inner)):
+                return ("a", _text(inner))
         if n.type in ("call_expression", "pointer_expression"):
             same = self._same_of(n)
             return ("s", str(same)) if same is not None else None
@@ -442,7 +459,48 @@ class Params(Pointees, Records, Branches):
                 return ("x", self.choice[text])
             if text in self.same:
                 return ("s", str(self.same[text]))
+            if self._named(text):
+                return ("a", text)
         return None
+
+    def _named(self, name: str) -> bool:
+        """NAME is no parameter and nothing here writes it: a function or a
+        global (Program keeps only the functions)."""
+        return name not in self.index and name not in self._writes
+
+    def param_calls(self, calls: list[tuple[str, Node]]) -> tuple[tuple[int, int], ...]:
+        """(call index, parameter index) of the calls through a function
+        pointer parameter the body never assigns: `execute(dqp, data)`,
+        `(*fn)(x)`."""
+        out = []
+        for ci, (callee, cnode) in enumerate(calls):
+            name = callee[2:-1] if callee.startswith("(*") and callee.endswith(")") else callee
+            if name in self.index and self._stable(name, cnode):
+                out.append((ci, self.index[name]))
+        return tuple(out)
+
+    def contained(self, calls: list[tuple[str, Node]]) -> tuple[int, ...]:
+        """The parameters the body uses only to call them or to pass them
+        whole to a call (function pointers nothing else can reach here)."""
+        if self._body is None or not self.index:
+            return ()
+        text = (self._body.text or b"").decode("latin-1")
+        counts = dict.fromkeys(self.index, 0)
+        for callee, cnode in calls:
+            name = callee[2:-1] if callee.startswith("(*") and callee.endswith(")") else callee
+            if name in counts:
+                counts[name] += 1
+            args = cnode.child_by_field_name("arguments")
+            for a in args.named_children if args is not None else ():
+                if a.type == "identifier" and (n := _text(a)) in counts:
+                    counts[n] += 1
+        return tuple(
+            sorted(
+                self.index[name]
+                for name, n in counts.items()
+                if n and len(re.findall(rf"\b{re.escape(name)}\b", text)) == n
+            )
+        )
 
 
 def _unnegated(n: Node) -> tuple[Node, bool]:

@@ -10,8 +10,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from nofsbot.analyse import ir, syntax
-from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding
+from nofsbot.analyse import fnptrs, ir, syntax
+from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding, widened
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK
 from nofsbot.analyse.program import IN, Fn, Program
 
@@ -120,21 +120,25 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
     for fn in prog.fns:
         if fn.facts.ir is None:
             continue
-        calls_helper = any(t in helpers for targets in fn.callees for t in targets)
+        returning = [fnptrs.returning(prog, fn, ci) for ci in range(len(fn.callees))]
+        calls_helper = any(t in helpers for targets in returning for t in targets)
         if fn.id not in classes and not calls_helper:
             continue
         full = own(fn)
         if calls_helper:
             full += _call_releases(fn, dropped)
-            for ci, targets in enumerate(fn.callees):
+            for ci, targets in enumerate(returning):
                 full += [(ci, ACQUIRE, c) for c in sorted(_after(targets, taken))]
                 full += [(ci, ACQUIRE, MAYBE + c) for c in sorted(_after(targets, maybe))]
         full += late(fn)
         # releasing a lock also ends its maybe-held twin
         full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
-        w = _walk(fn, full, frozenset(), _if_succeeded(fn, full, succeeds))
+        ok = _if_succeeded(fn, full, succeeds)
+        w = _walk(fn, full, frozenset(), ok)
         if full:
             m.classes[fn.id] = full
+        if any(op == RELEASE for _, op, _ in full):
+            m.releasing[fn.id] = (fn, full, ok)
         m.local[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.at.items() if v}
         m.returns[fn.id] = {k: frozenset(c for c, _ in v) for k, v in w.returns.items() if v}
 
@@ -284,7 +288,12 @@ def _maybe_returned(
     # does not depend on the others, so each is walked once per function,
     # and once more if a call that held it only on success no longer does
     seen: dict[int, dict[str, bool]] = {}
-    work = deque(sorted({caller for fid in out for caller, _ in prog.fns[fid].callers}))
+    work = deque(
+        sorted(
+            {caller for fid in out for caller, _ in prog.fns[fid].callers}
+            | {c for fid in out for c in prog.passers.get(fid, ())}
+        )
+    )
     queued = set(work)
     while work:
         fid = work.popleft()
@@ -295,8 +304,8 @@ def _maybe_returned(
         hands = fn.facts.hands_back
         done = seen.setdefault(fid, {})
         gens: list[tuple[int, str, str]] = []
-        for ci, targets in enumerate(fn.callees):
-            for t in targets:
+        for ci in range(len(fn.callees)):
+            for t in fnptrs.returning(prog, fn, ci):
                 for c in out.get(t, ()):
                     if c not in semaphores or c.split(".", 1)[0] in hands:
                         gens.append((ci, ACQUIRE, MAYBE + c))
@@ -344,11 +353,34 @@ def _maybe_returned(
         new = at_exit - had
         if new or lost:
             out.setdefault(fid, set()).update(new)
-            for caller, _ in fn.callers:
+            for caller in [c for c, _ in fn.callers] + sorted(prog.passers.get(fid, ())):
                 if caller not in queued:
                     work.append(caller)
                     queued.add(caller)
     return {fid: frozenset(c) for fid, c in out.items() if c}
+
+
+# the mark of a class held at entry, which a release of the class ends
+_AT_ENTRY = "/\x00entry"
+
+
+def dropped(m: Model, fid: int, event: int) -> frozenset[str]:
+    """The classes FID releases on every path to EVENT: held at its entry,
+    they are no longer held there (__track_dentry_update() unlocks the
+    i_fc_lock ext4_fc_track_template() calls it under before it
+    allocates). Walked once per function that releases a lock."""
+    got = m.dropping.get(fid)
+    if got is None:
+        got = m.dropping[fid] = {}
+        if fid in m.releasing:
+            fn, full, ok = m.releasing[fid]
+            released = {c for _, op, c in full if op == RELEASE}
+            w = _walk(fn, full, frozenset((c + _AT_ENTRY, None) for c in released), ok)
+            for ev, facts in w.at.items():
+                kept = {c[: -len(_AT_ENTRY)] for c, _ in facts if c.endswith(_AT_ENTRY)}
+                if released - kept:
+                    got[ev] = frozenset(released - kept)
+    return got.get(event, frozenset())
 
 
 def _ends(cls: str, released: set[str]) -> bool:
@@ -379,7 +411,7 @@ def _across(prog: Program, m: Model) -> None:
     and only what is new at a node is passed on."""
     held: dict[Node, set[str]] = {}
     pending: dict[Node, set[str]] = {}
-    nodes: dict[int, int] = {}
+    nodes: dict[Node, int] = {}
     work: deque[Node] = deque()
 
     def reach(t: int, b: Binding, classes: set[str], why: tuple[int, int, Binding]) -> None:
@@ -390,11 +422,11 @@ def _across(prog: Program, m: Model) -> None:
         b = got
         node = (t, b)
         if node not in held:
-            if nodes.get(t, 0) >= MAX_BINDINGS:
-                node = (t, EMPTY)
-                b = EMPTY
+            if nodes.get((t, widened(b)), 0) >= MAX_BINDINGS:
+                b = widened(b)
+                node = (t, b)
             if node not in held:
-                nodes[t] = nodes.get(t, 0) + 1
+                nodes[(t, widened(b))] = nodes.get((t, widened(b)), 0) + 1
                 held[node] = set()
         new = classes - held[node]
         if not new:
@@ -435,8 +467,10 @@ def _across(prog: Program, m: Model) -> None:
             b = g.step(ci, binding)
             if b is None:
                 continue
+            flows = delta - dropped(m, gid, ci)
             for t in targets:
-                reach(t, b, delta, (gid, ci, binding))
+                if flows:
+                    reach(t, b, flows, (gid, ci, binding))
 
 
 def lock_walk(

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import bindings, guards, includes, ir, records, scopes
+from nofsbot.analyse import bindings, fnptrs, guards, includes, ir, records, scopes
 from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.pointees import DEREF
@@ -81,6 +81,8 @@ class Fn:
     # (call index, callback) -> the constant arguments that call passes the
     # function it calls back (get_block's create = 0 from the readers)
     callback_args: dict[tuple[int, int], guards.Binding] = field(default_factory=dict)
+    # call index -> the parameter it calls through (fnptrs.py)
+    param_call: dict[int, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -105,7 +107,12 @@ class Fn:
             return None
         out = bindings.bind(self._args.get(ci, ()), binding)
         carries = self._carries.get(ci)
-        return bindings.carry(out, carries) if carries else out
+        if carries:
+            out = bindings.carry(out, carries)
+        k = self.param_call.get(ci)
+        if k is not None and (f := dict(binding).get(k)) is not None and f[0] == "a":
+            out = (*out, (guards.FNPTR, f))  # the one function called here (enter())
+        return out
 
     def guarded(self, ci: int) -> tuple[guards.Guard, ...]:
         """The conditions call CI runs under (guards.py)."""
@@ -129,7 +136,12 @@ class Fn:
 
     def enter(self, ci: int, t: Fn, binding: guards.Binding) -> guards.Binding | None:
         """T's binding for call CI of this function, made with BINDING (what
-        step() gives): a callback gets the arguments its caller passes it."""
+        step() gives): a callback gets the arguments its caller passes it;
+        through a function pointer, only the function passed runs."""
+        if binding and binding[-1][0] == guards.FNPTR:
+            if binding[-1][1][1] != t.name:
+                return None
+            binding = binding[:-1]
         return t.admit(self.callback_args.get((ci, t.id), binding))
 
     def crashes(self, binding: guards.Binding) -> bool:
@@ -221,6 +233,13 @@ class Program:
         self.live: set[tuple[int, int]] = set()  # (caller, call) that can run with a context
         self._resolve()
         self._record_args()
+        # function -> parameters only called or handed on (fnptrs.py)
+        self.contained: dict[int, frozenset[int]] = {}
+        # (caller, call) -> functions it passes to parameters the callee
+        # calls; function -> the callers passing it so
+        self.passed_at: dict[tuple[int, int], tuple[int, ...]] = {}
+        self.passers: dict[int, set[int]] = {}
+        fnptrs.link(self)
         self._call_guards()
 
     def _record_args(self) -> None:

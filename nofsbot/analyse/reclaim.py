@@ -20,9 +20,9 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from nofsbot.analyse import ir
-from nofsbot.analyse.guards import EMPTY, FREED, MAX_BINDINGS, TASK, Binding
-from nofsbot.analyse.held import Node, held_locks
+from nofsbot.analyse import evidence, ir
+from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
+from nofsbot.analyse.held import Node, dropped, held_locks
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.program import Fn, Program
@@ -82,6 +82,13 @@ class Model:
     unknown_taken: dict[str, tuple[Node, int]] = field(default_factory=dict)
     # function -> its lock operations with resolved classes
     classes: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
+    # functions that release a lock: (function, its lock operations, the
+    # classes its calls return holding only on success), and per event the
+    # classes released on every path before it (held.dropped())
+    releasing: dict[int, tuple[Fn, list[tuple[int, str, str]], dict[int, frozenset[str]]]] = field(
+        default_factory=dict
+    )
+    dropping: dict[int, dict[int, frozenset[str]]] = field(default_factory=dict)
 
     def in_kernel_thread(self) -> Model:
         """The model as a kernel thread's allocation meets it: reclaim
@@ -95,7 +102,7 @@ class Model:
 
     def held(self, fn: int, event: int) -> frozenset[str]:
         local = self.local.get(fn, {}).get(event, frozenset())
-        return local | frozenset(self.entry.get(fn, {}))
+        return local | (frozenset(self.entry.get(fn, {})) - dropped(self, fn, event))
 
 
 @dataclass(frozen=True)
@@ -335,7 +342,7 @@ def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
     with no reference left, in ->evict_inode), wherever they are called
     from."""
     r = Reach({}, {})
-    bindings: dict[int, int] = {}
+    bindings: dict[tuple[int, Binding], int] = {}
     work: deque[Node] = deque()
     for e in sorted(entries, key=lambda e: e.fn):
         # the object the entry point frees: ->destroy_inode's inode
@@ -365,14 +372,14 @@ def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
                 if got is None:
                     continue
                 nb = got
-                if (t, nb) not in r.parent and bindings.get(t, 0) >= MAX_BINDINGS:
-                    nb = EMPTY
+                if (t, nb) not in r.parent and bindings.get((t, widened(nb)), 0) >= MAX_BINDINGS:
+                    nb = widened(nb)
                 if t in frees:
                     nb = tuple(sorted({**dict(nb), frees[t]: FREED}.items()))
                 nxt = (t, nb)
                 if nxt in r.parent:
                     continue
-                bindings[t] = bindings.get(t, 0) + 1
+                bindings[(t, widened(nb))] = bindings.get((t, widened(nb)), 0) + 1
                 r.parent[nxt] = (entry, (node, ci))
                 r.first.setdefault(t, nxt)
                 work.append(nxt)
@@ -551,7 +558,8 @@ def path_to(
         node, call = up
         p = prog.fns[node[0]]
         line = p.facts.calls[call][1]
-        called = f"calls {prog.fns[cur[0]].name}(){_only_where(prog, p, call)}"
+        target = evidence.called(p, call, prog.fns[cur[0]].name)
+        called = f"calls {target}{_only_where(prog, p, call)}"
         out.append(Evidence(p.path, line, p.name, called))
         cur = node
     return out

@@ -38,13 +38,18 @@ def references(
         return syntax.decl_name(syntax.function_declarator(outer[fi])) if fi >= 0 else None
 
     # Functions passed as arguments: the detail (which call, which
-    # argument) only for the first use of each name in the file, except
-    # for the calls that queue work, which are looked at one by one.
-    first: dict[str, Node] = {}
+    # argument) of every use of a function this file defines (a callee that
+    # only calls its parameter back is its caller, fnptrs.py), of the first
+    # use of any other name; the calls that queue work are looked at one
+    # by one.
+    defined = {syntax.decl_name(syntax.function_declarator(o)) for o in outer}
+    passed: list[tuple[str, Node]] = []
+    first: set[str] = set()
     for n in caps.get("arg", []):
         name = (n.text or b"").decode()
-        if name and not name.isupper() and name not in first:
-            first[name] = n
+        if name and not name.isupper() and (name in defined or name not in first):
+            first.add(name)
+            passed.append((name, n))
     for callee_node in caps.get("callee", []):
         wanted = roles.get((callee_node.text or b"").decode())
         if wanted is None or callee_node.parent is None:
@@ -67,7 +72,7 @@ def references(
                     (name + where, role, detail),
                     Ref(name, a.start_point[0] + 1, role, detail, fname(a), target),
                 )
-    for name, n in first.items():
+    for name, n in passed:
         a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
         arglist = a.parent
         if arglist is None or arglist.parent is None:

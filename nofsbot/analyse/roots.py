@@ -6,7 +6,7 @@ outside-named functions, and functions nothing calls."""
 
 from __future__ import annotations
 
-from nofsbot.analyse import flow
+from nofsbot.analyse import flow, fnptrs
 from nofsbot.analyse.facts import Ref
 from nofsbot.analyse.program import IN, KTHREAD, OUT, TASK, UNK, Fn, Program, RootWitness
 
@@ -90,7 +90,10 @@ def contexts(prog: Program) -> None:
                     line,
                     f"stored in {detail}: called through a pointer from unknown context",
                 )
-            else:
+            elif path != fn.path or not fnptrs.calls_back(
+                prog, path, call, int(detail.partition("#")[2] or -1)
+            ):
+                # every use in the file defining it is recorded (refs.py)
                 _root(
                     fn,
                     UNK,

@@ -16,8 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, hazards, reclaim, roots, waits, workitems
-from nofsbot.analyse.facts import FileFacts, shown
+from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, waits, workitems
+from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
@@ -228,15 +228,15 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         if detailed < 2:
             # the path from the lock to the site, then reclaim's path to the lock
             detailed += 1
-            for g, gci in reversed(chain):
-                callee, cline = g.facts.calls[gci]
-                note = f"calls {shown(callee)}() with {cls} held"
-                ev.append(Evidence(g.path, cline, g.name, note))
+            below = [fn, *(g for g, _ in chain)]
+            for i, (g, gci) in reversed(list(enumerate(chain))):
+                note = f"calls {evidence.called(g, gci, below[i].name)} with {cls} held"
+                ev.append(Evidence(g.path, g.facts.calls[gci][1], g.name, note))
             ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
             continue
         releases, held_at_return = reclaim.exits(model, owner, ci, cls)
-        stray = _other_caller(prog, [fn, *(g for g, _ in chain)])
+        stray = _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
         if len(chain) > MAX_HELD_CALLS:
             unproven = (
                 f"{owner.name}() takes {cls} {len(chain)} calls away from this site: "
@@ -290,9 +290,10 @@ def _unresolved_evidence(
     if acq is not None:
         owner, _, aline = acq
         out.append(Evidence(owner.path, aline, owner.name, f"takes {cls}"))
-        for g, gci in reversed(chain):
-            callee, cline = g.facts.calls[gci]
-            out.append(Evidence(g.path, cline, g.name, f"calls {shown(callee)}() with {cls} held"))
+        below = [fn, *(g for g, _ in chain)]
+        for i, (g, gci) in reversed(list(enumerate(chain))):
+            note = f"calls {evidence.called(g, gci, below[i].name)} with {cls} held"
+            out.append(Evidence(g.path, g.facts.calls[gci][1], g.name, note))
     return out + reclaim.unknown_path(prog, model, cls)
 
 
@@ -358,17 +359,22 @@ def _partial(model: reclaim.Model, owner: Fn, ci: int, events: list[int], cls: s
     return None
 
 
-def _other_caller(prog: Program, path: list[Fn]) -> str | None:
-    """PATH runs from the site's function up to the one that takes the lock.
-    A scope there covers the site only if nothing else calls into the path
-    outside a scope: say what does, if something does."""
-    for callee, expected in itertools.pairwise(path):
+def _other_caller(prog: Program, path: list[Fn], calls: list[int]) -> str | None:
+    """PATH runs from the site's function up to the one that takes the lock,
+    each calling the one before at CALLS. A scope there covers the site only
+    if nothing else calls into the path outside a scope: say what does, if
+    something does. A caller that passes another function to the parameter
+    the path goes on through (fnptrs.py) does not lead to the site."""
+    for j, (callee, expected) in enumerate(itertools.pairwise(path)):
         for elem, why in sorted(callee.why.items()):
             if elem != IN and isinstance(why, RootWitness):
                 return f"{callee.name}() is also {why.note}"
+        k = callee.param_call.get(calls[j - 1]) if j else None
         for cid, ci in callee.callers:
             caller = prog.fns[cid]
             if cid == expected.id or prog.elems(caller, caller.state_at(ci)) == {IN}:
+                continue
+            if k is not None and fnptrs.passes_other(caller, ci, k, path[j - 1].name):
                 continue
             line = caller.facts.calls[ci][1]
             return f"{callee.name}() is also called by {caller.name}() ({caller.path}:{line})"

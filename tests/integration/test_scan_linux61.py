@@ -242,13 +242,14 @@ def test_xfs_buf_get_maps_is_kept_for_a_dquot_lock(
     # the ILOCK alone would not keep NOFS. A dquot's q_qlock may be held too
     # (xfs_qm_dqflush() reads its buffer with the dquot locked); reclaim takes
     # it dropping an inode's dquots (xfs_inode_mark_reclaimable ->
-    # xfs_qm_dqdetach -> xfs_qm_dqrele), on any dquot.
-    # (Its context is unknown: scrub's xchk_dir_rec() reaches it, passed to
-    # xchk_da_btree() as a callback nofsbot does not follow.)
+    # xfs_qm_dqdetach -> xfs_qm_dqrele), on any dquot. And qi_tree_lock:
+    # xfs_qm_dquot_walk() calls its `execute` parameter (xfs_qm_flush_one(),
+    # xfs_qm_dqpurge()) under it (xfs_qm.c:74-96); the dquot shrinker takes it
+    # in xfs_qm_dqfree_one() (1639).
     s = site(scans["fs/xfs"], "fs/xfs/xfs_buf.c", 193)
     assert (s["class"], s["context"]) == ("keep", "unknown")
     assert s["boundary"] is None and s["suggestion"] is None
-    assert s["reclaim_shared"] == ["xfs_dquot.q_qlock"]
+    assert s["reclaim_shared"] == ["xfs_dquot.q_qlock", "xfs_quotainfo.qi_tree_lock"]
     assert "xfs_inode.i_lock" in s["locks_held"]  # type: ignore[operator]
     # The reason names xfs_qm_flush_one() (xfs_qm.c:1239), the dquot walk's
     # callback, whose callers nofsbot cannot all see. Its path to this site
