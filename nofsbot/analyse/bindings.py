@@ -43,6 +43,10 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
         return None if n is None else (n != 0) == (op == "truthy")
     if kind == "o":
         return None  # an object, not a value a guard can test
+    if op in ("bit", "nobit"):  # `flags & C`
+        return _bit(kind, text, want, op == "bit")
+    if kind == "b":
+        return None  # some bits known, the value not
     if kind == "a":  # a function's address: never NULL, equal to no constant
         if op in ("truthy", "falsy"):
             return op == "truthy"
@@ -73,6 +77,23 @@ def holds(guard: Guard, binding: Binding) -> bool | None:
     if have is None or w is None:
         return None
     return {"gt": have > w, "lt": have < w, "ge": have >= w, "le": have <= w}[op]
+
+
+def _bit(kind: str, text: str, want: str, is_set: bool) -> bool | None:
+    """Whether bit WANT of a value is set (IS_SET) or clear: known for a 0,
+    for the same constant, and for an `|` of constants that holds it."""
+    if kind == "b":
+        return is_set if want in text.split("|") else None
+    if kind != "c":
+        return None
+    have, w = _int(text), _int(want)
+    if have == 0:
+        return not is_set
+    if text == want:
+        return is_set
+    if have is not None and w is not None:
+        return bool(have & w) == is_set
+    return None
 
 
 def _against_nonnegative(op: str, have: int | None) -> bool | None:
@@ -118,8 +139,8 @@ def bind(args: tuple[Arg | None, ...], binding: Binding) -> Binding:
         if kind == "f":  # &local: the fields it was initialised with
             out.append((records.FIELD + k, ("f", text)))
             continue
-        if kind == "a":  # a function passed to a parameter the callee calls
-            out.append((k, ("a", text)))
+        if kind in ("a", "b"):  # a function passed on; bits an `|` sets
+            out.append((k, (kind, text)))
             continue
         if kind == "p" and (fields := have.get(records.FIELD + int(text))) is not None:
             out.append((records.FIELD + k, fields))  # a pointer handed on

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from nofsbot.analyse.guards import Arg, Guard, Params
 
 # the guard that holds where GUARD does not
-FLIP = {"truthy": "falsy", "falsy": "truthy", "eq": "ne", "ne": "eq"}
+FLIP = {
+    "truthy": "falsy",
+    "falsy": "truthy",
+    "eq": "ne",
+    "ne": "eq",
+    "bit": "nobit",
+    "nobit": "bit",
+}
 
 
 class Branches:
@@ -140,7 +147,9 @@ class Branches:
 def _leaves(then: Node | None, stmt: Node) -> bool:
     """THEN, the branch of `if` statement STMT, always leaves the statements
     that follow STMT in its block: it returns, or its one goto jumps to a
-    label of that block after them (`if (inode->i_nlink) goto done;`)."""
+    label after them, in that block or an enclosing one (`if (inode->i_nlink)
+    goto done;`; xfs_buf_get_map()'s `if (flags & XBF_INCORE) goto
+    out_put_perag;` in the branch of a cache miss)."""
     if _returns(then):
         return True
     if then is None or (then.text or b"").count(b"goto") != 1:
@@ -152,13 +161,16 @@ def _leaves(then: Node | None, stmt: Node) -> bool:
     label = last.child_by_field_name("label") if last.type == "goto_statement" else None
     if label is None:
         return False
-    sib = stmt.next_named_sibling
-    while sib is not None:
-        if sib.type == "labeled_statement":
-            own = sib.child_by_field_name("label")
-            if own is not None and own.text == label.text:
-                return True
-        sib = sib.next_named_sibling
+    at: Node | None = stmt
+    while at is not None and at.type != "function_definition":
+        sib = at.next_named_sibling
+        while sib is not None:
+            if sib.type == "labeled_statement":
+                own = sib.child_by_field_name("label")
+                if own is not None and own.text == label.text:
+                    return True
+            sib = sib.next_named_sibling
+        at = at.parent
     return False
 
 

@@ -27,7 +27,8 @@ from nofsbot.analyse.branches import FLIP, Branches
 from nofsbot.analyse.pointees import Pointees, _strip, _text
 from nofsbot.analyse.records import Records
 
-# a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le,
+# a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le
+# bit nobit (`flags & XBF_INCORE` set or clear),
 # or (CALL, "call", "callee\x00k=p;..."): a call returning true, whose
 # argument k is the caller's parameter p (Program turns it into guards on
 # those parameters from what the callee returns, its `result_terms`)
@@ -35,7 +36,8 @@ Guard = tuple[int, str, str]
 CALL = -1
 # an argument: ("c", constant text) | ("p", param) | ("t", param) (its
 # truth) | ("n", param) (its negated truth) | ("x", "param|op|value|C1|C2")
-# (a local set to `guard ? C1 : C2`) | ("s", param) (the same object as the
+# (a local set to `guard ? C1 : C2`) | ("b", "C1|C2") (`C1 | p`: bits known
+# to be set, the others not known) | ("s", param) (the same object as the
 # param, or a member embedded in it: XFS_I(inode), &ip->i_lock) | ("r",
 # "NULL") (the address of a local that holds NULL: `&dummy_cur`) | ("a",
 # name) (a name that is no parameter and no local written here, `fn` or
@@ -300,6 +302,16 @@ class Params(Pointees, Records, Branches):
                     g = (self.index[lt], op, NONNEG)
                 elif rt in self.index and self._nonneg(_strip(left)) and self._stable(rt, n):
                     g = (self.index[rt], _MIRROR[op], NONNEG)
+            elif (
+                _text(n.child_by_field_name("operator")) == "&"
+                and left is not None
+                and right is not None
+            ):
+                lt, rt = _text(_strip(left)), _text(_strip(right))
+                if lt in self.index and _CONST.match(rt) and self._stable(lt, n):
+                    g = (self.index[lt], "bit", rt)
+                elif rt in self.index and _CONST.match(lt) and self._stable(rt, n):
+                    g = (self.index[rt], "bit", lt)
         if g is not None and neg:
             if g[1] not in FLIP:
                 return None
@@ -435,6 +447,8 @@ class Params(Pointees, Records, Branches):
         if n.type in ("call_expression", "pointer_expression"):
             same = self._same_of(n)
             return ("s", str(same)) if same is not None else None
+        if n.type == "binary_expression" and (bits := _bits(n)):
+            return ("b", "|".join(bits))
         if n.type not in (
             "number_literal",
             "null",
@@ -501,6 +515,17 @@ class Params(Pointees, Records, Branches):
                 if n and len(re.findall(rf"\b{re.escape(name)}\b", text)) == n
             )
         )
+
+
+def _bits(n: Node) -> list[str]:
+    """The constants of an `|` chain (`XBF_INCORE | flags`): bits it sets."""
+    if n.type == "parenthesized_expression":
+        return _bits(_strip(n))
+    if n.type == "identifier":
+        return [_text(n)] if _CONST.match(_text(n)) else []
+    if (sides := _operands(n, "|")) is None:
+        return []
+    return sorted({b for side in sides for b in _bits(side)})
 
 
 def _unnegated(n: Node) -> tuple[Node, bool]:

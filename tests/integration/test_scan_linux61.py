@@ -242,23 +242,29 @@ def test_xfs_buf_get_maps_is_kept_for_a_dquot_lock(
     # the ILOCK alone would not keep NOFS. A dquot's q_qlock may be held too
     # (xfs_qm_dqflush() reads its buffer with the dquot locked); reclaim takes
     # it dropping an inode's dquots (xfs_inode_mark_reclaimable ->
-    # xfs_qm_dqdetach -> xfs_qm_dqrele), on any dquot. And qi_tree_lock:
-    # xfs_qm_dquot_walk() calls its `execute` parameter (xfs_qm_flush_one(),
-    # xfs_qm_dqpurge()) under it (xfs_qm.c:74-96); the dquot shrinker takes it
-    # in xfs_qm_dqfree_one() (1639).
+    # xfs_qm_dqdetach -> xfs_qm_dqrele), on any dquot. And the quota tree's
+    # qi_tree_lock: xfs_qm_dquot_walk() takes it (xfs_qm.c:74) and calls its
+    # `execute` parameter under it (87), which the unmount purge passes as
+    # xfs_qm_dqpurge(); that locks the dquot (128) and flushes it (148) ->
+    # xfs_trans_read_buf -> .. -> _xfs_buf_alloc. The dquot shrinker takes
+    # qi_tree_lock in xfs_qm_dqfree_one() (1639).
+    # (Its context is unknown: scrub's xrep_findroot_rmap() reaches it, passed
+    # to xfs_rmap_query_range(), which stores it in a struct.)
     s = site(scans["fs/xfs"], "fs/xfs/xfs_buf.c", 193)
     assert (s["class"], s["context"]) == ("keep", "unknown")
     assert s["boundary"] is None and s["suggestion"] is None
     assert s["reclaim_shared"] == ["xfs_dquot.q_qlock", "xfs_quotainfo.qi_tree_lock"]
     assert "xfs_inode.i_lock" in s["locks_held"]  # type: ignore[operator]
-    # The reason names xfs_qm_flush_one() (xfs_qm.c:1239), the dquot walk's
-    # callback, whose callers nofsbot cannot all see. Its path to this site
-    # goes through xfs_buf_incore(), which passes XBF_INCORE and so never
-    # inserts a buffer (xfs_buf_get_map() tests `flags & XBF_INCORE`): a bit
-    # test nofsbot does not evaluate. The evidence shows both sides of the
-    # ILOCK: taken here on an inode the task holds, by reclaim only on the
-    # inode it frees.
-    assert "xfs_qm_flush_one()" in s["reason"]  # type: ignore[operator]
+    # The chain runs through the function the walk is given (before, through
+    # xfs_qm_flush_one()'s xfs_buf_incore(), which passes XBF_INCORE and so
+    # never inserts a buffer: xfs_buf_get_map() jumps out at `if (flags &
+    # XBF_INCORE) goto out_put_perag;`, xfs_buf.c:704, a bit test nofsbot now
+    # evaluates). The evidence shows both sides of the ILOCK: taken here on
+    # an inode the task holds, by reclaim only on the inode it frees.
+    assert "xfs_qm_dqpurge()" in s["reason"]  # type: ignore[operator]
+    notes = [e["note"] for e in s["evidence"]]  # type: ignore[union-attr]
+    assert "calls execute() (xfs_qm_dqpurge() here) with xfs_quotainfo.qi_tree_lock held" in notes
+    assert not any("xfs_buf_incore()" in n for n in notes)
     assert ("fs/xfs/xfs_bmap_util.c", 700) in evidence_at(s)
 
 
