@@ -9,12 +9,11 @@ from collections.abc import Callable
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import ir, scopes, syntax, workitems
+from nofsbot.analyse import fnfacts, ir, scopes, syntax, workitems
 from nofsbot.analyse.branches import carried, conditions
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
 from nofsbot.analyse.guards import Params
-from nofsbot.analyse.locks import RELEASE, TRYLOCK, LockReader
-from nofsbot.analyse.pointees import DEREF
+from nofsbot.analyse.locks import RELEASE, LockReader
 from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
 from nofsbot.analyse.refs import references
 from nofsbot.analyse.sites import SiteReader
@@ -354,7 +353,7 @@ class Extractor:
         )
         # evaluation order: a call's arguments before the call
         calls.sort(key=lambda c: (c[1], -c[0]))
-        params = self._gfp_params(decl)
+        params = fnfacts.gfp_params(decl)
         tested = tuple(i for i, p in enumerate(params) if p and p in tested_names)
         forwards: list[tuple[int, str, int]] = []
         if any(params):
@@ -471,7 +470,7 @@ class Extractor:
         inits = syntax.call_inits(body, writes) if body is not None else {}
         users = self.cfg.apis.store_users
         store_uses = tuple(
-            (ci, _stored_object(syntax.arg_text(c[4], users[c[2]]), scope, inits, writes))
+            (ci, fnfacts.stored_object(syntax.arg_text(c[4], users[c[2]]), scope, inits, writes))
             for ci, c in enumerate(calls)
             if c[2] in users
         )
@@ -511,7 +510,7 @@ class Extractor:
             cargs=cargs,
             carries=carries,
             field_writes=scope.field_writes(body) if scope is not None and body else (),
-            unread_gfp=_unread(params, body, self._macro_text),
+            unread_gfp=fnfacts.unread(params, body, self._macro_text),
             results=results,
             fail_returns=fails,
             ok_returns=scopes.success_returns(fnode, fails),
@@ -528,79 +527,9 @@ class Extractor:
             else (),
             joins=tuple(joins),
             commits=tuple(commits),
-            lock_conds=_lock_conds(calls, results, self.locks),
+            lock_conds=fnfacts.lock_conds(calls, results, self.locks),
             param_calls=pcalls,
             contained=scope.contained(named) if scope is not None else (),
         )
 
-    def _gfp_params(self, decl: Node | None) -> tuple[str, ...]:
-        if decl is None:
-            return ()
-        plist = decl.child_by_field_name("parameters")
-        if plist is None:
-            return ()
-        out = []
-        for p in plist.named_children:
-            if p.type != "parameter_declaration":
-                continue
-            t = p.child_by_field_name("type")
-            is_gfp = t is not None and t.text in (b"gfp_t", b"xfs_km_flags_t")
-            out.append(
-                syntax.decl_name(p.child_by_field_name("declarator")) or "" if is_gfp else ""
-            )
-        return tuple(out) if any(out) else ()
-
     # -- references --------------------------------------------------------
-
-
-def _stored_object(
-    text: str, params: Params | None, inits: dict[str, str], writes: dict[str, list[int]]
-) -> str:
-    """How a call names the object whose stored mask it uses: a field name
-    (`&mru->store`), "#k" for the function's parameter k, or "=g" for a
-    local set from g()."""
-    k = params.index.get(text, DEREF) if params is not None else DEREF
-    if params is not None and k < DEREF and text not in params.assigns:
-        return f"#{k}"
-    if text in inits:
-        return "=" + inits[text]
-    if re.fullmatch(r"&?\s*\w+(\s*(->|\.)\s*\w+)+", text):
-        return syntax.last_name(text)  # &mru->store
-    if re.fullmatch(r"\w+", text) and text not in writes:
-        return text  # a global
-    return ""  # a local set elsewhere, an array element: not followed
-
-
-def _lock_conds(
-    calls: list[tuple[int, int, str, int, Node]],
-    results: tuple[tuple[int, str, bool], ...],
-    locks: LockReader,
-) -> tuple[tuple[int, str, bool], ...]:
-    """The condition under which each lock call's lock is held after it
-    (syntax.lock_condition()). A trylock's result variable tested right
-    after is keyed as that test is (scopes.begin_results() marks it)."""
-    tested = {ci: (var, pointer) for ci, var, pointer in results}
-    out = []
-    for ci, c in enumerate(calls):
-        k = syntax.lock_condition(c[4], locks.op(c[2]) == TRYLOCK)
-        if k is None:
-            continue
-        key, holds = k
-        if ci in tested and tested[ci][0] == key:
-            key = syntax.failed_mark(ci, key, tested[ci][1]) + key
-        out.append((ci, key, holds))
-    return tuple(out)
-
-
-def _unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[int, ...]:
-    """The gfp parameters BODY never names (nor a macro of the file)."""
-    if body is None or not params:
-        return ()
-    text = body.text or b""
-    return tuple(
-        i
-        for i, p in enumerate(params)
-        if p
-        and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", text)
-        and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", macros)
-    )
