@@ -133,11 +133,20 @@ def mentions(
     return result
 
 
+# tracepoint definitions: TRACE_EVENT(btrfs_sync_file, ..) defines
+# trace_btrfs_sync_file(); an event named like a function declares nothing
+# another file could call
+_TRACE_HEADERS = "include/trace/"
+
+
 def external_to(unit: Unit, mentioned: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """The functions a header outside UNIT names, with the first such header."""
+    """The functions a header outside UNIT names, with the first such header
+    (tracepoint headers left out)."""
     out: dict[str, str] = {}
     for name, paths in mentioned.items():
-        other = next((p for p in paths if not in_unit(p, unit)), None)
+        other = next(
+            (p for p in paths if not in_unit(p, unit) and not p.startswith(_TRACE_HEADERS)), None
+        )
         if other is not None:
             out[name] = other
     return out

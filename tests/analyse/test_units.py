@@ -165,3 +165,17 @@ def test_a_failing_grep_is_reported_as_itself(
     tree = make_tree(tmp_path / "t", {"fs/fx/a.c": plain, "include/linux/fx.h": HEADER})
     with pytest.raises(ToolError, match="Permission denied"):
         analyse(tree, ["fs/fx"], config.load(), Options(jobs=jobs, cache=False))
+
+
+def test_a_tracepoint_named_like_a_function_is_no_outside_caller() -> None:
+    # TRACE_EVENT(btrfs_sync_file, ..) in include/trace/events/btrfs.h
+    # defines trace_btrfs_sync_file(); only a real header declares a
+    # function other code may call
+    mentioned = {
+        "btrfs_sync_file": ("include/trace/events/btrfs.h",),
+        "btrfs_ioctl": ("include/trace/events/btrfs.h", "include/linux/btrfs.h"),
+        "btrfs_inner": ("fs/btrfs/ctree.h",),
+    }
+    assert outside.external_to(("fs/btrfs", True), mentioned) == {
+        "btrfs_ioctl": "include/linux/btrfs.h"
+    }
