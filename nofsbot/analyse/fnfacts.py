@@ -50,18 +50,113 @@ def stored_object(
     return ""  # a local set elsewhere, an array element: not followed
 
 
+_TRUE = {"true", "1"}
+
+
+def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
+    """The condition under which what a call locks is held afterwards: a
+    flag set right after it (flag_set_after()); or, for a TRYLOCK, the
+    variable its result goes to (`bool locked = mutex_trylock(..);`) or the
+    call itself when it is the whole test of an `if` (`if
+    (!xfs_ilock_nowait(ip, ..)) goto out;` holds the lock only where it
+    returned true). A flag set true before it that nothing resets
+    (flag_set_before()) comes first: code that unlocks where the flag is
+    true took the lock wherever it is. The key is the condition's text as
+    ir.condition_key() gives it."""
+    flag = flag_set_after(call) or flag_set_before(call)
+    if flag is not None:
+        return flag, True
+    return _trylock_condition(call) if trylock else None
+
+
+def _trylock_condition(call: Node) -> tuple[str, bool] | None:
+    # `bool locked = mutex_trylock(..);` .. `if (locked) mutex_unlock(..);`
+    up = call.parent
+    if up is not None and up.type in ("init_declarator", "assignment_expression"):
+        left = up.child_by_field_name("declarator" if up.type == "init_declarator" else "left")
+        if left is not None and left.type == "identifier":
+            return syntax.fold(left.text), True
+    node = call
+    while node.parent is not None and (
+        node.parent.type == "parenthesized_expression"
+        or (
+            node.parent.type == "unary_expression"
+            and syntax.fold(node.parent.children[0].text) == "!"
+        )
+    ):
+        node = node.parent
+    up = node.parent
+    if up is not None and up.type == "if_statement" and up.child_by_field_name("condition") == node:
+        return syntax.fold(call.text), True
+    return None
+
+
+def flag_set_after(call: Node) -> str | None:
+    """The flag a lock call's statement is followed by: `xfs_dqlock(dqp);
+    locked = true;` -> "locked". The lock is then held only where the flag
+    is true, so `if (locked) xfs_dqunlock(dqp);` releases it on every path
+    that took it (xfs_trans_unreserve_and_mod_dquots())."""
+    stmt = call.parent
+    if stmt is None or stmt.type != "expression_statement":
+        return None
+    nxt = stmt.next_named_sibling
+    while nxt is not None and nxt.type == "comment":
+        nxt = nxt.next_named_sibling
+    got = syntax.simple_assignment(nxt)
+    if got is None or syntax.fold(got[1].text) not in _TRUE:
+        return None
+    return syntax.fold(got[0].text)
+
+
+def flag_set_before(call: Node) -> str | None:
+    """The flag set true before a lock call, in its block or an enclosing
+    one, that nothing in the function sets to anything else:
+    `lock_snap_rwsem = true; if (!down_read_trylock(&mdsc->snap_rwsem))
+    { ..; down_read(&mdsc->snap_rwsem); .. }` (__ceph_setxattr()). The
+    lock is then held only where the flag is true, and `if
+    (lock_snap_rwsem) up_read(..)` releases it on every path that took
+    it."""
+    node: Node | None = call
+    while node is not None and node.type != "function_definition":
+        up = node.parent
+        if up is not None and up.type == "compound_statement":
+            sib = node.prev_named_sibling
+            while sib is not None:
+                got = syntax.simple_assignment(sib)
+                if got is not None and syntax.fold(got[1].text) in _TRUE:
+                    flag = syntax.fold(got[0].text)
+                    return flag if _only_set_true(up, flag) else None
+                sib = sib.prev_named_sibling
+        node = up
+    return None
+
+
+def _only_set_true(inner: Node, flag: str) -> bool:
+    """Every assignment to FLAG in the function around INNER sets it true;
+    its declaration, if any, is the only other write."""
+    fn = inner
+    while fn.parent is not None and fn.type != "function_definition":
+        fn = fn.parent
+    text = syntax.fold(fn.text)
+    writes = re.findall(rf"\b{re.escape(flag)}\s*(=(?!=)|\+\+|--|[-+|&^]=)\s*([^;,)]*)", text)
+    values = [v.strip() for op, v in writes if op == "="]
+    if not values or len(values) != len(writes):
+        return False
+    return values[0] in _TRUE | {"false", "0"} and all(v in _TRUE for v in values[1:])
+
+
 def lock_conds(
     calls: list[tuple[int, int, str, int, Node]],
     results: tuple[tuple[int, str, bool], ...],
     locks: LockReader,
 ) -> tuple[tuple[int, str, bool], ...]:
     """The condition under which each lock call's lock is held after it
-    (syntax.lock_condition()). A trylock's result variable tested right
+    (lock_condition()). A trylock's result variable tested right
     after is keyed as that test is (scopes.begin_results() marks it)."""
     tested = {ci: (var, pointer) for ci, var, pointer in results}
     out = []
     for ci, c in enumerate(calls):
-        k = syntax.lock_condition(c[4], locks.op(c[2]) == TRYLOCK)
+        k = lock_condition(c[4], locks.op(c[2]) == TRYLOCK)
         if k is None:
             continue
         key, holds = k

@@ -73,40 +73,6 @@ def handed_back(fnode: Node, decl: Node | None) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-_TRUE = {"true", "1"}
-
-
-def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
-    """The condition under which what a call locks is held afterwards: a
-    flag set right after it (flag_set_after()), or, for a TRYLOCK, the
-    variable its result goes to (`bool locked = mutex_trylock(..);`) or the
-    call itself when it is the whole test of an `if` (`if
-    (!xfs_ilock_nowait(ip, ..)) goto out;` holds the lock only where it
-    returned true). The key is the condition's text as
-    ir.condition_key() gives it."""
-    flag = flag_set_after(call)
-    if flag is not None:
-        return flag, True
-    if not trylock:
-        return None
-    # `bool locked = mutex_trylock(..);` .. `if (locked) mutex_unlock(..);`
-    up = call.parent
-    if up is not None and up.type in ("init_declarator", "assignment_expression"):
-        left = up.child_by_field_name("declarator" if up.type == "init_declarator" else "left")
-        if left is not None and left.type == "identifier":
-            return fold(left.text), True
-    node = call
-    while node.parent is not None and (
-        node.parent.type == "parenthesized_expression"
-        or (node.parent.type == "unary_expression" and fold(node.parent.children[0].text) == "!")
-    ):
-        node = node.parent
-    up = node.parent
-    if up is not None and up.type == "if_statement" and up.child_by_field_name("condition") == node:
-        return fold(call.text), True
-    return None
-
-
 def simple_assignment(stmt: Node | None) -> tuple[Node, Node] | None:
     """STMT as `x = value;` with x a plain name: (x, value)."""
     if stmt is None or stmt.type != "expression_statement" or stmt.named_child_count != 1:
@@ -124,23 +90,6 @@ def simple_assignment(stmt: Node | None) -> tuple[Node, Node] | None:
     ):
         return None
     return left, right
-
-
-def flag_set_after(call: Node) -> str | None:
-    """The flag a lock call's statement is followed by: `xfs_dqlock(dqp);
-    locked = true;` -> "locked". The lock is then held only where the flag
-    is true, so `if (locked) xfs_dqunlock(dqp);` releases it on every path
-    that took it (xfs_trans_unreserve_and_mod_dquots())."""
-    stmt = call.parent
-    if stmt is None or stmt.type != "expression_statement":
-        return None
-    nxt = stmt.next_named_sibling
-    while nxt is not None and nxt.type == "comment":
-        nxt = nxt.next_named_sibling
-    got = simple_assignment(nxt)
-    if got is None or fold(got[1].text) not in _TRUE:
-        return None
-    return fold(got[0].text)
 
 
 def in_error(node: Node) -> bool:

@@ -2,7 +2,9 @@
  * `locked = true;` is released by `if (locked) unlock` on every path that
  * took it (xfs_trans_unreserve_and_mod_dquots()); a trylock that is the test
  * of an `if` holds its lock only on the branch where it returned true
- * (xfs_reclaim_inode()). Each has a twin that does return holding the lock.
+ * (xfs_reclaim_inode()); a flag set true before the lock and never reset
+ * says where it is held too (__ceph_setxattr()). Each has a twin that does
+ * return holding the lock.
  * A shrinker takes the dquot lock of dquots on its own list. */
 static unsigned long dq_scan(struct shrinker *s, struct shrink_control *sc)
 {
@@ -100,6 +102,58 @@ static void dq_try_grab(struct xfs_dquot *dqp)
 	mutex_unlock(&dqp->q_qlock);
 }
 
+/* the flag set before the lock, never reset (__ceph_setxattr()) */
+static void dq_set_first(struct xfs_dquot *dqp, int blk)
+{
+	bool locked = false;
+
+retry:
+	if (!locked && blk) {
+		locked = true;
+		if (!mutex_trylock(&dqp->q_qlock)) {
+			dqp->q_tries++;
+			mutex_lock(&dqp->q_qlock);
+			goto retry;
+		}
+	}
+	dqp->q_blk -= blk;
+	if (locked)
+		mutex_unlock(&dqp->q_qlock);
+}
+
+/* the twin: the flag is reset while the lock is held */
+static void dq_set_first_reset(struct xfs_dquot *dqp, int blk)
+{
+	bool locked = false;
+
+	if (blk) {
+		locked = true;
+		mutex_lock(&dqp->q_qlock);
+	}
+	if (blk > 8)
+		locked = false;
+	if (locked)
+		mutex_unlock(&dqp->q_qlock);
+}
+
+static long dq_read_first(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct xfs_dquot *dqp = iocb->ki_filp->private_data;
+
+	dq_set_first(dqp, iov_iter_count(to));
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	return 0;
+}
+
+static long dq_write_first(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct xfs_dquot *dqp = iocb->ki_filp->private_data;
+
+	dq_set_first_reset(dqp, iov_iter_count(from));
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	return 0;
+}
+
 static long dq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct xfs_dquot *dqp = file->private_data;
@@ -187,4 +241,6 @@ static const struct file_operations dq_fops = {
 static const struct file_operations dq_flush_fops = {
 	.unlocked_ioctl	= dq_ioctl_flush,
 	.compat_ioctl	= dq_ioctl_note,
+	.read_iter	= dq_read_first,
+	.write_iter	= dq_write_first,
 };
