@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nofsbot.analyse import ir
 from nofsbot.analyse.facts import shown
+from nofsbot.analyse.guards import EMPTY
 from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
 from nofsbot.config import BEGIN, COND_BEGIN
 from nofsbot.model import Context, Evidence
@@ -63,9 +64,17 @@ def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
 
 
 def covered(
-    prog: Program, fn: Fn, states: frozenset[int], line: int, depth: int = 0
+    prog: Program,
+    fn: Fn,
+    states: frozenset[int],
+    line: int,
+    depth: int = 0,
+    below: tuple[tuple[int, Fn], ...] = (),
 ) -> list[Evidence]:
-    """Why every path to LINE in FN (with STATES there) is inside a scope."""
+    """Why every path to LINE in FN (with STATES there) is inside a scope.
+    BELOW is the way down from FN to the site: (call index, callee) per
+    step; a caller whose constant arguments rule one of those calls out is
+    no path to the site."""
     out: list[Evidence] = []
     if any(s >= 1 for s in states):
         ev = _opener(prog, fn, line)
@@ -80,10 +89,11 @@ def covered(
         return out
     # the calls that can run (flow.py): not one passing NULL where the callee
     # dereferences it, not one from a function nothing calls
-    callers = sorted(
+    live = sorted(
         {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
         key=lambda x: (prog.fns[x[0]].path, x[1]),
     )
+    callers = [(c, ci) for c, ci in live if _ruled_out(prog, c, ci, fn, below) is None]
     out.append(
         Evidence(
             fn.path,
@@ -94,6 +104,20 @@ def covered(
             else f"every one of its {len(callers)} call sites is inside a scope",
         )
     )
+    # the callers that never get to the site, next to the count they are
+    # not in
+    for c, ci in [x for x in live if x not in callers][:MAX_CALLERS]:
+        g = prog.fns[c]
+        ruled = _ruled_out(prog, c, ci, fn, below)
+        out.append(
+            Evidence(
+                g.path,
+                g.facts.calls[ci][1],
+                g.name,
+                f"calls {called(g, ci, fn.name)} with arguments under which "
+                f"{ruled}() is never called on the way to the site",
+            )
+        )
     for c, ci in callers[:MAX_CALLERS]:
         g = prog.fns[c]
         cline = g.facts.calls[ci][1]
@@ -114,7 +138,7 @@ def covered(
                 )
             )
             if depth < MAX_DEPTH:
-                out += covered(prog, g, st, cline, depth + 1)[:MAX_CALLERS]
+                out += covered(prog, g, st, cline, depth + 1, ((ci, fn), *below))[:MAX_CALLERS]
     if len(callers) > MAX_CALLERS:
         out.append(
             Evidence(
@@ -125,6 +149,29 @@ def covered(
             )
         )
     return out
+
+
+def _ruled_out(
+    prog: Program, c: int, ci: int, fn: Fn, below: tuple[tuple[int, Fn], ...]
+) -> str | None:
+    """The callee on the way down BELOW that the constant arguments of call
+    CI of C into FN rule out, if any
+    (xfs_reflink.c passes XFS_COW_FORK to
+    xfs_bmap_add_extent_unwritten_real(), which passes it on to
+    xfs_rmap_convert_extent(), which then never calls __xfs_rmap_add())."""
+    caller = prog.fns[c]
+    b = caller.step(ci, EMPTY)
+    b = caller.enter(ci, fn, b) if b is not None else None
+    if b is None:
+        return fn.name
+    f = fn
+    for via, nxt in below:
+        nb = f.step(via, b)
+        b = f.enter(via, nxt, nb) if nb is not None else None
+        if b is None:
+            return nxt.name
+        f = nxt
+    return None
 
 
 def called(g: Fn, ci: int, target: str) -> str:

@@ -102,3 +102,22 @@ def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: i
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
     (ev,) = [e for e in f.evidence if "EXPORT_SYMBOL" in e.note]
     assert ev.line == line_of("callers.c", "EXPORT_SYMBOL(exported_alloc);")
+
+
+def test_a_caller_that_cannot_reach_the_site_is_named_apart(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # convert_real() has one caller outside a scope, whose constant rules
+    # out rmap_convert()'s call down: the count leaves it out and a step
+    # says why, instead of "every call site is inside a scope"
+    name = "ruled_out_callers.c"
+    a = fixture_tree(f"scan/{name}")
+    p = site(a, line_of(name, "kmalloc"))
+    notes = {e.line: e.note for e in p.evidence}
+    cow = line_of(name, "convert_real(fx, FX_COW_FORK)")
+    assert notes[cow] == (
+        "calls convert_real() with arguments under which rmap_add() is never called "
+        "on the way to the site"
+    )
+    assert (
+        notes[line_of(name, "convert_real(fx, FX_DATA_FORK)")]
+        == "calls convert_real() inside a scope"
+    )
