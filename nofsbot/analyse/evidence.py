@@ -174,6 +174,15 @@ def _ruled_out(
     return None
 
 
+def takes(fn: Fn, ci: int, cls: str) -> str:
+    """How call CI of FN takes CLS: itself, or through a helper that
+    returns holding it (ni_lock(), or btrfs_is_data_extent_shared() on the
+    paths it leaves without its up_read()): the line is the helper's call."""
+    if any(c == ci for c, _, _ in fn.facts.locks):
+        return f"takes {cls}"
+    return f"takes {cls} through {shown(fn.facts.calls[ci][0])}()"
+
+
 def called(g: Fn, ci: int, target: str) -> str:
     """How call CI of G names its callee TARGET: as the code writes it, and
     through a function pointer parameter with the function called there."""

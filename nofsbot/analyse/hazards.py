@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import held, ir, reclaim, waits, workitems
+from nofsbot.analyse import evidence, held, ir, reclaim, waits, workitems
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
@@ -97,8 +97,8 @@ def _fs_alloc(
         ev = [Evidence(fn.path, line, fn.name, f"{callee}(.., {expr}) may enter FS reclaim")]
         acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
         if acq is not None:
-            owner, _, aline = acq
-            ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}"))
+            owner, aci, aline = acq
+            ev.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
         ev += reclaim.reclaim_path(prog, model, cls, ungated=ungated)
         if ungated:
             kind = "fs-reclaim-under-lock"

@@ -224,7 +224,8 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     # take the inner one without it)
     for n, (_, cls, acq, chain) in enumerate(sorted(found, key=lambda f: (f[0], f[1]))):
         owner, ci, aline = acq
-        ev.append(Evidence(owner.path, aline, owner.name, f"takes {cls}, which reclaim also takes"))
+        note = f"{evidence.takes(owner, ci, cls)}, which reclaim also takes"
+        ev.append(Evidence(owner.path, aline, owner.name, note))
         if detailed < 2:
             # the path from the lock to the site, then reclaim's path to the lock
             detailed += 1
@@ -288,8 +289,8 @@ def _unresolved_evidence(
     chain: list[tuple[Fn, int]] = []
     acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls, chain)
     if acq is not None:
-        owner, _, aline = acq
-        out.append(Evidence(owner.path, aline, owner.name, f"takes {cls}"))
+        owner, aci, aline = acq
+        out.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
         below = [fn, *(g for g, _ in chain)]
         for i, (g, gci) in reversed(list(enumerate(chain))):
             note = f"calls {evidence.called(g, gci, below[i].name)} with {cls} held"
@@ -305,8 +306,9 @@ def _instance_evidence(
     out: list[Evidence] = []
     acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
     if acq is not None:
-        owner, _, aline = acq
-        out.append(Evidence(owner.path, aline, owner.name, f"takes {cls} on an object it holds"))
+        owner, aci, aline = acq
+        note = f"{evidence.takes(owner, aci, cls)} on an object it holds"
+        out.append(Evidence(owner.path, aline, owner.name, note))
     path = reclaim.reclaim_path(prog, model, cls)
     if path:
         first = path[0]

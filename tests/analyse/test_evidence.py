@@ -121,3 +121,15 @@ def test_a_caller_that_cannot_reach_the_site_is_named_apart(fixture_tree) -> Non
         notes[line_of(name, "convert_real(fx, FX_DATA_FORK)")]
         == "calls convert_real() inside a scope"
     )
+
+
+def test_a_lock_taken_through_a_helper_names_the_helper(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the line is the helper's call, so the step says whose: pool_lock()
+    # takes the lock and returns holding it
+    name = "held_helpers.c"
+    a = fixture_tree(f"scan/{name}")
+    at = line_of(name, "expect: needs-scope never")
+    f = next(f for f in plan(a.placed) if f.site.line == at)
+    notes = {e.line: e.note for e in f.evidence}
+    taken = line_of(name, "pool_lock(pl);")
+    assert notes[taken] == "takes pool.lock through pool_lock(), which reclaim also takes"
