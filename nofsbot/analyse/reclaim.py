@@ -558,7 +558,11 @@ def path_to(
         node, call = up
         p = prog.fns[node[0]]
         line = p.facts.calls[call][1]
-        target = evidence.called(p, call, prog.fns[cur[0]].name)
+        # the function reached, also where the call names another: a
+        # callback (block_write_full_page(.., udf_get_block, ..)); through
+        # a function pointer parameter, both
+        name = prog.fns[cur[0]].name
+        target = evidence.called(p, call, name) if call in p.param_call else f"{name}()"
         called = f"calls {target}{_only_where(prog, p, call)}"
         out.append(Evidence(p.path, line, p.name, called))
         cur = node
