@@ -24,6 +24,9 @@ MAYBE = "may:"
 SUCCEEDED = "\x00succeeded\x00"
 # the witness of a lock held at entry because code outside took it
 OUTSIDE = (-1, -1)
+# the mark of a class held at a function's entry, which a release of the
+# class ends (lock_walk(at_entry=True))
+_AT_ENTRY = "/\x00entry"
 # a function with the constant arguments it was called with (guards.py)
 Node = tuple[int, Binding]
 
@@ -66,21 +69,27 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
             frozenset(c for c, _ in w.exits)
         ]
         kept = frozenset.intersection(*exits) if exits else frozenset()
-        held = {c for c in kept & mine if c != PAGE_LOCK and not c.startswith("?")}
+        # a lock of unknown type too (`ubifs_inode(inode1)->ui_mutex` in
+        # lock_4_inodes()): its caller holds it, and unit.py matches its field
+        held = {c for c in kept & mine if c != PAGE_LOCK}
         if held - semaphores:
             taken[fid] = frozenset(held - semaphores)
         if gone:
             dropped[fid] = gone
-        # semaphores too: a buffer a function returns locked (xfs_buf's
-        # b_sema) is held by its caller, whoever unlocks it later
-        some = {c for c, _ in w.exits} - freed
-        some = {c for c in some if not c.startswith("?")}
-        if some:
-            kept_any[fid] = some
-            if got := _on_success_only(fn, w, some):
-                succeeds[fid] = got
+        _kept_any(fn, w, freed, kept_any, succeeds)
 
     _dropped_through(prog, classes, dropped)
+    # what a function leaves held once the release helpers it calls are
+    # known: udf_setsize() takes i_data_sem and returns on the failure of
+    # udf_expand_file_adinicb(), which has dropped it
+    for fid in list(kept_any):
+        fn = prog.fns[fid]
+        releases = _call_releases(fn, dropped)
+        if releases:
+            kept_any.pop(fid)
+            succeeds.pop(fid, None)
+            w, _, freed, _ = _release_walk(fn, _direct(classes[fid]) + releases)
+            _kept_any(fn, w, freed, kept_any, succeeds)
 
     def own(fn: Fn) -> list[tuple[int, str, str]]:
         """FN's own lock operations, a flags variable set from a lock helper
@@ -208,9 +217,34 @@ def _release_walk(
     entry: the walk, the locks it takes, those it releases, and those it
     releases on every path (for its caller, it is a release helper)."""
     mine = {c for _, op, c in ops if op == ACQUIRE}
-    freed = {c for _, op, c in ops if op == RELEASE} - mine
+    released = {c for _, op, c in ops if op == RELEASE}
+    freed = released - mine
     w = _walk(fn, ops, frozenset((c, None) for c in freed))
-    return w, mine, freed, frozenset(freed - {c for c, _ in w.exits})
+    gone = freed - {c for c, _ in w.exits}
+    # a class it also takes: released for the caller where the caller's
+    # lock, not its own, is what every path ends
+    if both := released & mine:
+        marks = frozenset((c + _AT_ENTRY, None) for c in both)
+        left = {c for c, _ in _walk(fn, ops, marks, at_entry=True).exits}
+        gone |= {c for c in both if c + _AT_ENTRY not in left}
+    return w, mine, freed, frozenset(gone)
+
+
+def _kept_any(
+    fn: Fn,
+    w: ir.Walk,
+    freed: set[str],
+    kept_any: dict[int, set[str]],
+    succeeds: dict[int, set[str]],
+) -> None:
+    """The locks FN may return holding by its walk W (semaphores too: a
+    buffer a function returns locked, xfs_buf's b_sema, is held by its
+    caller, whoever unlocks it later), and those only where it succeeds."""
+    some = {c for c, _ in w.exits} - freed
+    if some:
+        kept_any[fn.id] = some
+        if got := _on_success_only(fn, w, some):
+            succeeds[fn.id] = got
 
 
 def _dropped_through(
@@ -360,10 +394,6 @@ def _maybe_returned(
     return {fid: frozenset(c) for fid, c in out.items() if c}
 
 
-# the mark of a class held at entry, which a release of the class ends
-_AT_ENTRY = "/\x00entry"
-
-
 def dropped(m: Model, fid: int, event: int) -> frozenset[str]:
     """The classes FID releases on every path to EVENT: held at its entry,
     they are no longer held there (__track_dentry_update() unlocks the
@@ -375,7 +405,8 @@ def dropped(m: Model, fid: int, event: int) -> frozenset[str]:
         if fid in m.releasing:
             fn, full, ok = m.releasing[fid]
             released = {c for _, op, c in full if op == RELEASE}
-            w = _walk(fn, full, frozenset((c + _AT_ENTRY, None) for c in released), ok)
+            marks = frozenset((c + _AT_ENTRY, None) for c in released)
+            w = _walk(fn, full, marks, ok, at_entry=True)
             for ev, facts in w.at.items():
                 kept = {c[: -len(_AT_ENTRY)] for c, _ in facts if c.endswith(_AT_ENTRY)}
                 if released - kept:
@@ -394,11 +425,13 @@ def _walk(
     locks: list[tuple[int, str, str]],
     start: frozenset[Any],
     ok: dict[int, frozenset[str]] | None = None,
+    at_entry: bool = False,
 ) -> ir.Walk:
     ops: dict[int, list[tuple[str, str]]] = {}
     for ci, op, cls in locks:
         ops.setdefault(ci, []).append((op, cls))
-    w = lock_walk(ops, start, {ci: (k, h) for ci, k, h in fn.facts.lock_conds}, ok)
+    conds = {ci: (k, h) for ci, k, h in fn.facts.lock_conds}
+    w = lock_walk(ops, start, conds, ok, at_entry)
     assert fn.facts.ir is not None
     w.run(fn.facts.ir)
     return w
@@ -478,6 +511,7 @@ def lock_walk(
     start: frozenset[Any] = frozenset(),
     when: dict[int, tuple[str, bool]] | None = None,
     ok: dict[int, frozenset[str]] | None = None,
+    at_entry: bool = False,
 ) -> ir.Walk:
     """A may-held walk whose facts are (lock class, condition it was taken under).
 
@@ -490,6 +524,12 @@ def lock_walk(
     call returns holding only when it succeeds: they are not held on the
     branch of a test of its result taken when it failed (`error =
     xfs_qm_dqget_inode(..); if (error) return error;`).
+    AT_ENTRY: START holds marks of locks held at the function's entry
+    (class + _AT_ENTRY); a release ends the function's own take of the
+    class if it may hold one, and the mark only if not, so a helper that
+    locks and unlocks a lock of its own class is not taken to release its
+    caller's (udf_expand_file_adinicb() drops its caller's i_data_sem,
+    then takes and releases one of its own).
     """
     Fact = tuple[str, tuple[str, bool] | None]
     when = when or {}
@@ -505,7 +545,9 @@ def lock_walk(
                 state = state | {(cls, w.conds[-1] if w.conds else None)}
             elif op == RELEASE:  # an unlock ends the lock whatever subclass took it
                 sub = cls + "/"
-                state = frozenset(f for f in state if f[0] != cls and not f[0].startswith(sub))
+                hit = {f for f in state if f[0] == cls or f[0].startswith(sub)}
+                own = {f for f in hit if not f[0].endswith(_AT_ENTRY)}
+                state = state - (own if at_entry and own else hit)
         return state
 
     def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:

@@ -166,6 +166,8 @@ MAX_HELD_CALLS = 6
 
 def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:
     held = model.held(fn.id, event)
+    # of unknown type, held or maybe held: matched by field below
+    untyped = {c.removeprefix(MAYBE) for c in held if c.removeprefix(MAYBE).startswith("?")}
     maybe = tuple(
         sorted(
             c.removeprefix(MAYBE)
@@ -189,7 +191,7 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     unresolved = tuple(
         sorted(
             c
-            for c in held
+            for c in held | untyped
             if c not in model.shared
             and (
                 (c.startswith("?") and reclaim.field_of(c) in fields)
