@@ -239,8 +239,11 @@ class Extractor:
         def work_of(call: Node) -> str:
             return self._object(call, 0, types_of(func_of(call.start_byte)))
 
+        def typed(node: Node) -> str:
+            return self.locks.chain(node, types_of(func_of(node.start_byte)))
+
         refs = references(
-            caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops, work_of
+            caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops, work_of, typed
         )
         exports = tuple(
             sorted(
@@ -529,6 +532,7 @@ class Extractor:
             commits=tuple(commits),
             lock_conds=fnfacts.lock_conds(calls, results, self.locks),
             param_calls=pcalls,
+            field_calls=scope.field_calls(named) if scope is not None else (),
             contained=scope.contained(named) if scope is not None else (),
         )
 

@@ -41,7 +41,9 @@ class Ref:
     detail: str  # the call (and argument) or the struct.field it went to
     function: str | None  # where the reference is
     # for work: the work item it is set up on, classed like a lock
-    # (INIT_WORK(&ctx->push_work, ..) -> xfs_cil_ctx.push_work)
+    # (INIT_WORK(&ctx->push_work, ..) -> xfs_cil_ctx.push_work); for an
+    # assignment to a field, the struct chain it stores into
+    # (`sx.context.put_listent = fn` -> xchk_xattr.context.put_listent)
     target: str = ""
 
 
@@ -126,6 +128,9 @@ class FuncFacts:
     # to a call (guards.Params.contained())
     param_calls: tuple[tuple[int, int], ...] = ()
     contained: tuple[int, ...] = ()
+    # calls through a function pointer field of a parameter: (call index,
+    # parameter index, field), `wc->process_func(..)`
+    field_calls: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

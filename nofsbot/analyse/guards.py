@@ -493,6 +493,18 @@ class Params(Pointees, Records, Branches):
                 out.append((ci, self.index[name]))
         return tuple(out)
 
+    def field_calls(self, calls: list[tuple[str, Node]]) -> tuple[tuple[int, int, str], ...]:
+        """(call index, parameter index, field) of the calls through a
+        function pointer field of a parameter: `wc->process_func(..)`."""
+        out = []
+        for ci, (callee, cnode) in enumerate(calls):
+            if not callee.startswith("*"):
+                continue
+            m = re.fullmatch(r"(\w+)\s*->\s*(\w+)", callee.partition(" ")[2])
+            if m and m.group(1) in self.index and self._stable(m.group(1), cnode):
+                out.append((ci, self.index[m.group(1)], m.group(2)))
+        return tuple(out)
+
     def contained(self, calls: list[tuple[str, Node]]) -> tuple[int, ...]:
         """The parameters the body uses only to call them or to pass them
         whole to a call (function pointers nothing else can reach here)."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nofsbot.analyse import bindings, fnptrs, guards, includes, ir, records, scopes
-from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts
+from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts, Ref
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.config import Config
@@ -112,7 +112,23 @@ class Fn:
         k = self.param_call.get(ci)
         if k is not None and (f := dict(binding).get(k)) is not None and f[0] == "a":
             out = (*out, (guards.FNPTR, f))  # the one function called here (enter())
+        elif (name := self._field_function(ci, binding)) is not None:
+            out = (*out, (guards.FNPTR, ("a", name)))  # wc->process_func, from `&wc`
         return out
+
+    def _field_function(self, ci: int, binding: guards.Binding) -> str | None:
+        """The function a call through a parameter's field calls, where the
+        binding knows what the caller's `&local` initialised that field
+        with (free_log_tree()'s `.process_func = process_one_buffer`)."""
+        for c, k, fld in self.facts.field_calls:
+            if c != ci:
+                continue
+            rec = dict(binding).get(records.FIELD + k)
+            if rec is None or rec[0] != "f":
+                return None
+            v = records.parse(rec[1]).get(fld, "")
+            return v[1:] if v.startswith(records.FUNCTION) else None
+        return None
 
     def guarded(self, ci: int) -> tuple[guards.Guard, ...]:
         """The conditions call CI runs under (guards.py)."""
@@ -348,6 +364,16 @@ class Program:
         parts = resolve_class(detail, self.structs).split(".")
         return (parts[0], parts[1]) if len(parts) == 2 else None
 
+    def slot_of(self, r: Ref) -> tuple[str, str] | None:
+        """The struct and field reference R stores its function into: a
+        designated initialiser's, or an assignment's typed target."""
+        if not r.target or r.role not in ("ops", "scoped-ops"):
+            return self.slot(r.detail)
+        parts = resolve_class(r.target, self.structs).split(".")
+        if len(parts) != 2 or parts[0].startswith("?") or parts[1] == "?":
+            return None
+        return parts[0], parts[1]
+
     def _stored(self) -> dict[tuple[str, str], list[int]]:
         """Functions stored in each STRUCT.FIELD by a designated initialiser."""
         out: dict[tuple[str, str], list[int]] = {}
@@ -355,7 +381,7 @@ class Program:
             for r in f.refs:
                 if r.role not in ("ops", "scoped-ops"):
                     continue
-                sf = self.slot(r.detail)
+                sf = self.slot_of(r)
                 if sf is None:
                     continue
                 for t in self.resolve(f.path, r.name, 1):

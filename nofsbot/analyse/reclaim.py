@@ -118,11 +118,7 @@ class Incoming:
 
 def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     m = Model()
-    structs: dict[str, dict[str, str]] = {}
-    for f in prog.files.values():
-        for s, fields in f.structs.items():
-            structs.setdefault(s, {}).update(fields)
-    classes = {fn.id: _classes(fn, structs) for fn in prog.fns if fn.facts.locks}
+    classes = {fn.id: _classes(fn, prog.structs) for fn in prog.fns if fn.facts.locks}
     m.classes = classes
     _entries(prog, m)
     for name, inc in sorted((incoming or {}).items()):

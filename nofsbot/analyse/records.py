@@ -23,6 +23,9 @@ from nofsbot.analyse.pointees import DEREF
 # the binding key of the fields of what parameter k points to: FIELD + k
 FIELD = 50
 UNKNOWN = "?"
+# the value of a field initialised with a name that is no constant: a
+# function, where Program finds one
+FUNCTION = "@"
 # `p->f = `, `p->f += `, `&p->f`: a field written through a pointer
 _ARROW_WRITE = re.compile(
     rb"(?<![\w.>])(\w+)\s*->\s*(\w+)\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?!=)|\+\+|--)"
@@ -123,7 +126,12 @@ def _designated(value: Node) -> dict[str, str] | None:
         fld = des[0].named_children[0] if des[0].named_children else None
         if fld is None:
             return None
-        fields[_t(fld)] = constant(syntax.fold(val.text)) or UNKNOWN
+        text = syntax.fold(val.text)
+        # a function stored in a field (`.process_func = process_one_buffer`,
+        # walk_log_tree()'s callback): FUNCTION + name, for the calls
+        # through that field (Fn.step())
+        named = val.type == "identifier" and not constant(text)
+        fields[_t(fld)] = constant(text) or (FUNCTION + text if named else UNKNOWN)
     return fields
 
 

@@ -24,13 +24,16 @@ def references(
     ignore_callee: re.Pattern[str],
     scoped_ops: set[tuple[str, str]],
     work_of: Callable[[Node], str],
+    typed: Callable[[Node], str] = lambda _: "",
 ) -> tuple[Ref, ...]:
     """Functions used as values: queued as work, stored in ops tables or struct
     fields, passed to calls. CAPS are the extractor's query captures; ROLES
     name, per callee and argument index, the arguments whose every use
     matters: "work" (queued), "callback" (called back inside the call),
     "init" (run later from outside code). WORK_OF classes the work item a
-    call that sets up work is given (its first argument)."""
+    call that sets up work is given (its first argument); TYPED the struct
+    chain an assignment stores into (`sx.context.put_listent` is
+    xchk_xattr.context.put_listent), kept as the reference's target."""
     seen: dict[tuple[str, str, str], Ref] = {}
 
     def fname(n: Node) -> str | None:
@@ -116,5 +119,5 @@ def references(
         field = left.child_by_field_name("field")
         key = (name, "ops", syntax.fold(field.text) if field is not None else "")
         if key not in seen:
-            seen[key] = Ref(name, n.start_point[0] + 1, "ops", target, fname(n))
+            seen[key] = Ref(name, n.start_point[0] + 1, "ops", target, fname(n), typed(left))
     return tuple(sorted(seen.values(), key=lambda r: (r.name, r.line, r.role, r.detail)))

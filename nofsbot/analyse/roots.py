@@ -132,7 +132,7 @@ def _ops_root(prog: Program, fn: Fn, path: str, r: Ref) -> bool:
     known: configured (the VFS calls ->lookup with no scope and the
     parent's i_rwsem held), or every call through the field is in the
     analysed code (a struct of the subsystem's own). False: unknown."""
-    sf = prog.slot(r.detail)
+    sf = prog.slot_of(r)
     if sf is None:
         return False
     st, fld = sf
