@@ -271,7 +271,7 @@ def classify(p: Placed) -> Finding:
         Class.UNNEEDED,
         "never inside a scope, no lock that reclaim takes is held, and not on a reclaim "
         f"path{inst}",
-        p.evidence + r.evidence if inst else p.evidence,
+        tuple(dict.fromkeys(p.evidence + r.callers + (r.evidence if inst else ()))),
         suggestion=_suggestion(s, mixed=bool(inst)),
     )
 

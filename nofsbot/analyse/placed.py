@@ -25,6 +25,9 @@ class Reclaim:
     # held classes reclaim takes only on the object it frees: never this
     # task's (lockdep conflates the two: __GFP_NOLOCKDEP)
     instance: tuple[str, ...] = ()
+    # where nothing reclaim takes is held: the function's call sites, each
+    # holding nothing reclaim takes (the evidence of an unneeded site)
+    callers: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)

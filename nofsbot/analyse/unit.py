@@ -26,6 +26,9 @@ from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
 
+# call sites of an unneeded site's function listed in its evidence
+MAX_CALL_SITES = 8
+
 
 @dataclass(frozen=True)
 class UnitResult:
@@ -268,6 +271,7 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         ev += _unresolved_evidence(prog, model, fn, event, line, cls)
     for cls in instance:
         ev += _instance_evidence(prog, model, fn, event, line, cls)
+    quiet = not (shared or unresolved or maybe or on_path)
     return Reclaim(
         shared,
         unresolved,
@@ -278,7 +282,31 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         tuple(sorted(held)),
         maybe,
         instance,
+        _call_sites(prog, fn) if quiet else (),
     )
+
+
+def _call_sites(prog: Program, fn: Fn) -> tuple[Evidence, ...]:
+    """FN's call sites that can run, each a path of its own to a site that
+    holds nothing reclaim takes: a reader checks every one, not only the
+    one the context's witness follows."""
+    live = sorted(
+        {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
+        key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
+    )
+    out = [
+        Evidence(
+            prog.fns[c].path,
+            prog.fns[c].facts.calls[ci][1],
+            prog.fns[c].name,
+            f"calls {evidence.called(prog.fns[c], ci, fn.name)} holding no lock reclaim takes",
+        )
+        for c, ci in live[:MAX_CALL_SITES]
+    ]
+    if len(live) > MAX_CALL_SITES:
+        note = f"... and {len(live) - MAX_CALL_SITES} more call sites, none holding one either"
+        out.append(Evidence(fn.path, fn.facts.line, fn.name, note))
+    return tuple(out)
 
 
 def _unresolved_evidence(
