@@ -33,6 +33,7 @@ _QUERIES = """
   function: (parenthesized_expression (pointer_expression argument: (identifier) @dcallee)))
 (argument_list (identifier) @arg)
 (argument_list (pointer_expression argument: (identifier) @arg))
+(argument_list (cast_expression value: (identifier) @arg))
 (initializer_pair value: (identifier) @init)
 (initializer_pair value: (pointer_expression argument: (identifier) @init))
 (assignment_expression right: (identifier) @assign)

@@ -431,6 +431,11 @@ class Params(Pointees, Records, Branches):
 
     def arg(self, n: Node) -> Arg | None:
         n = _strip(n)
+        if n.type == "cast_expression":  # `(ubifs_lpt_scan_callback)fn`
+            inner = n.child_by_field_name("value")
+            if inner is not None and inner.type == "identifier" and self._named(_text(inner)):
+                return ("a", _text(inner))
+            return None
         if n.type == "pointer_expression" and _text(n).startswith("&"):
             inner = n.child_by_field_name("argument")
             if inner is not None and inner.type == "identifier" and _text(inner) in self.records:

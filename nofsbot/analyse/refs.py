@@ -76,7 +76,12 @@ def references(
                     Ref(name, a.start_point[0] + 1, role, detail, fname(a), target),
                 )
     for name, n in passed:
-        a = n if n.parent is None or n.parent.type != "pointer_expression" else n.parent
+        # `fn`, `&fn`, `(ubifs_lpt_scan_callback)fn`
+        wrapped = n.parent is not None and n.parent.type in (
+            "pointer_expression",
+            "cast_expression",
+        )
+        a = n.parent if wrapped and n.parent is not None else n
         arglist = a.parent
         if arglist is None or arglist.parent is None:
             continue
