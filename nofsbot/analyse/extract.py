@@ -531,7 +531,7 @@ class Extractor:
             else (),
             joins=tuple(joins),
             commits=tuple(commits),
-            lock_conds=fnfacts.lock_conds(calls, results, self.locks),
+            lock_conds=fnfacts.lock_conds(calls, results, self.locks, body),
             param_calls=pcalls,
             field_calls=scope.field_calls(named) if scope is not None else (),
             contained=scope.contained(named) if scope is not None else (),

@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from nofsbot.analyse import syntax
 from nofsbot.analyse.guards import Params
-from nofsbot.analyse.locks import TRYLOCK, LockReader
+from nofsbot.analyse.locks import ACQUIRE, TRYLOCK, LockReader
 from nofsbot.analyse.pointees import DEREF
 
 
@@ -53,7 +53,10 @@ def stored_object(
 _TRUE = {"true", "1"}
 
 
-def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
+_SETS_TRUE = re.compile(rb"\b\w+\s*=\s*(?:true|1)\s*;")
+
+
+def lock_condition(call: Node, trylock: bool, before: bool = True) -> tuple[str, bool] | None:
     """The condition under which what a call locks is held afterwards: a
     flag set right after it (flag_set_after()); or, for a TRYLOCK, the
     variable its result goes to (`bool locked = mutex_trylock(..);`) or the
@@ -63,7 +66,7 @@ def lock_condition(call: Node, trylock: bool) -> tuple[str, bool] | None:
     (flag_set_before()) comes first: code that unlocks where the flag is
     true took the lock wherever it is. The key is the condition's text as
     ir.condition_key() gives it."""
-    flag = flag_set_after(call) or flag_set_before(call)
+    flag = flag_set_after(call) or (flag_set_before(call) if before else None)
     if flag is not None:
         return flag, True
     return _trylock_condition(call) if trylock else None
@@ -149,14 +152,20 @@ def lock_conds(
     calls: list[tuple[int, int, str, int, Node]],
     results: tuple[tuple[int, str, bool], ...],
     locks: LockReader,
+    body: Node | None,
 ) -> tuple[tuple[int, str, bool], ...]:
     """The condition under which each lock call's lock is held after it
     (lock_condition()). A trylock's result variable tested right
     after is keyed as that test is (scopes.begin_results() marks it)."""
     tested = {ci: (var, pointer) for ci, var, pointer in results}
+    # a flag set true before a lock needs `x = true;` or `x = 1;` somewhere
+    before = body is not None and _SETS_TRUE.search(body.text or b"") is not None
     out = []
     for ci, c in enumerate(calls):
-        k = lock_condition(c[4], locks.op(c[2]) == TRYLOCK)
+        op = locks.op(c[2])
+        # before: only for the lock calls themselves (a helper's take is
+        # keyed by a flag set after it)
+        k = lock_condition(c[4], op == TRYLOCK, before and op in (ACQUIRE, TRYLOCK))
         if k is None:
             continue
         key, holds = k

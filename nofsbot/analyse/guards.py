@@ -19,6 +19,7 @@ is no guard and no binding, which only keeps more paths.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from tree_sitter import Node
 
@@ -66,6 +67,7 @@ _TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
 MAX_BINDINGS = 8
 INT_LITERAL = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_NAME = re.compile(r"\b[A-Za-z_]\w*")
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
 _MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
 
@@ -525,12 +527,11 @@ class Params(Pointees, Records, Branches):
             for a in args.named_children if args is not None else ():
                 if a.type == "identifier" and (n := _text(a)) in counts:
                     counts[n] += 1
+        if not any(counts.values()):
+            return ()
+        uses = Counter(_NAME.findall(text))
         return tuple(
-            sorted(
-                self.index[name]
-                for name, n in counts.items()
-                if n and len(re.findall(rf"\b{re.escape(name)}\b", text)) == n
-            )
+            sorted(self.index[name] for name, n in counts.items() if n and uses[name] == n)
         )
 
 
