@@ -1,7 +1,8 @@
 """Decisions on the real 6.1 tree that depend on who runs the code and on
 which branch: kernel threads and kswapd, a helper's failure, a field the
-caller tested, an early goto, and memalloc_retry_wait()'s mask. Each was
-checked against the 6.1 source; the comment says why it is right."""
+caller tested, an early goto, memalloc_retry_wait()'s mask, and what lock
+helpers drop, re-take or return holding. Each was checked against the 6.1
+source; the comment says why it is right."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.kernel
 @pytest.fixture(scope="module")
 def scan(linux61: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     dest = tmp_path_factory.mktemp("scan") / "scan.json"
-    paths = ["fs/afs", "fs/f2fs", "fs/ubifs", "fs/jfs", "fs/xfs"]
+    paths = ["fs/afs", "fs/f2fs", "fs/ubifs", "fs/jfs", "fs/udf", "fs/xfs"]
     assert main(["scan", "--tree", str(linux61), *paths, "--json", "-o", str(dest)]) == 0
     return json.loads(dest.read_text())  # type: ignore[no-any-return]
 
@@ -79,3 +80,34 @@ def test_a_goto_past_the_allocation_rules_out_readahead(scan: dict[str, object])
     # 254): jfs_readahead() (create 0) never reaches dbFree()'s discard.
     s = site(scan, "fs/jfs/jfs_discard.c", 37)
     assert not any(n.startswith("jfs_readahead:") for n in notes(s))
+
+
+def test_a_helper_that_drops_the_callers_lock_leaves_nothing_held(
+    scan: dict[str, object],
+) -> None:
+    # udf_expand_file_adinicb() "requires i_data_sem for writing and releases
+    # it" (inode.c:253): up_write() at 279 before find_or_create_page() at
+    # 281, then a take of its own (295/307). udf_setsize() returns at once on
+    # its failure (1138-1140), holding nothing, so udf_setsize() returns
+    # holding no i_data_sem, and neither do the functions that reach it from
+    # udf_load_pvoldesc()'s block reads at mount (super.c:872).
+    s = site(scan, "fs/udf/inode.c", 281)
+    assert s["class"] == "unneeded"
+    assert s["locks_held"] == ["inode.i_rwsem"]
+    s = site(scan, "fs/udf/super.c", 872)
+    assert s["class"] == "unneeded"
+
+
+def test_a_lock_a_helper_returns_holding_is_held_even_untyped(scan: dict[str, object]) -> None:
+    # do_rename() allocates its whiteout device before lock_4_inodes()
+    # (dir.c:1367, 1413): nothing reclaim takes is held there, now that
+    # make_reservation()'s commit_sem is known to be dropped again by
+    # finish_reservation(). ubifs_jnl_rename() allocates after it
+    # (journal.c:1272; it asserts the ui_mutex at 1239-1240): lock_4_inodes() returns
+    # holding `ubifs_inode(inode1)->ui_mutex`, a lock whose type nofsbot
+    # does not resolve, matched by field with the ui_mutex reclaim takes.
+    s = site(scan, "fs/ubifs/dir.c", 1367)
+    assert s["class"] == "unneeded"
+    s = site(scan, "fs/ubifs/journal.c", 1272)
+    assert s["class"] == "keep"
+    assert "?.ui_mutex/WB_MUTEX_1" in s["locks_held"]  # type: ignore[operator]

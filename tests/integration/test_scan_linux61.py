@@ -345,3 +345,15 @@ def test_cil_push_work_needs_its_own_scope(scans: dict[str, dict[str, object]]) 
         ("fs/xfs/xfs_dquot.c", 1293),
         ("fs/xfs/xfs_qm.c", 464),
     } <= evidence_at(s)
+
+
+def test_no_evidence_ends_in_a_tracepoint_header(scans: dict[str, dict[str, object]]) -> None:
+    # include/trace/events/ext4.h defines events named like ext4 functions
+    # (TRACE_EVENT(ext4_ext_remove_space, ..) defines
+    # trace_ext4_ext_remove_space()): no outside caller, so no step of any
+    # chain ends there
+    steps = [e for s in scans["fs/ext4"]["sites"] for e in s["evidence"]]  # type: ignore[attr-defined]
+    assert steps
+    assert not [e for e in steps if e["path"].startswith("include/trace/")]
+    remove = site(scans["fs/ext4"], "fs/ext4/extents.c", 554)
+    assert not any("mentioned outside" in e["note"] for e in remove["evidence"])  # type: ignore[attr-defined]
