@@ -29,27 +29,44 @@ def _args(fn: Fn) -> dict[int, tuple[Arg | None, ...]]:
 
 
 def link(prog: Program) -> None:
-    """Resolve the calls through parameters; fill Fn.param_call and
-    prog.contained; drop the function arguments no callee calls."""
-    fns = prog.fns
+    """Resolve the calls through parameters; fill Fn.param_call,
+    prog.contained, prog.passed_at and prog.passers; drop the function
+    arguments no callee calls."""
+    called = _called(prog.fns)
+    prog.contained = _contained(prog.fns, called)
+    passed = _passed(prog, called)
+    for fn in prog.fns:
+        for ci, k in fn.facts.param_calls:
+            fn.param_call[ci] = k
+            more = tuple(sorted(t for t in passed.get((fn.id, k), ()) if t not in fn.callees[ci]))
+            fn.callees[ci] = fn.callees[ci] + more
+            for t in more:
+                prog.fns[t].callers.append((fn.id, ci))
+
+
+def _called(fns: list[Fn]) -> dict[int, set[int]]:
+    """Per function, the parameters it calls: directly, or by handing one
+    whole to a parameter its callee calls."""
     called: dict[int, set[int]] = {
         fn.id: {k for _, k in fn.facts.param_calls} for fn in fns if fn.facts.param_calls
     }
-    # a parameter handed whole to a parameter its callee calls is called too
     changed = True
     while changed:
         changed = False
         for fn in fns:
             for ci, args in _args(fn).items():
                 for j, a in enumerate(args):
-                    if a is None or a[0] != "p":
-                        continue
-                    k = int(a[1])
-                    if k in called.get(fn.id, ()):
+                    if a is None or a[0] != "p" or int(a[1]) in called.get(fn.id, ()):
                         continue
                     if any(j in called.get(t, ()) for t in fn.callees[ci]):
-                        called.setdefault(fn.id, set()).add(k)
+                        called.setdefault(fn.id, set()).add(int(a[1]))
                         changed = True
+    return called
+
+
+def _contained(fns: list[Fn], called: dict[int, set[int]]) -> dict[int, frozenset[int]]:
+    """Of the CALLED parameters, those only called or handed whole to
+    callees that contain them too."""
     contained = {fid: set(fns[fid].facts.contained) & ks for fid, ks in called.items()}
     changed = True
     while changed:
@@ -64,13 +81,17 @@ def link(prog: Program) -> None:
                     if not targets or not all(j in contained.get(t, ()) for t in targets):
                         ks.discard(int(a[1]))
                         changed = True
-    prog.contained = {fid: frozenset(ks) for fid, ks in contained.items() if ks}
+    return {fid: frozenset(ks) for fid, ks in contained.items() if ks}
 
-    # what is passed to each called parameter: functions named by a caller,
-    # and what a caller's own parameter holds, handed on
+
+def _passed(prog: Program, called: dict[int, set[int]]) -> dict[tuple[int, int], set[int]]:
+    """(function, called parameter) -> the functions passed to it: named by
+    a caller, or held by a caller's own parameter and handed on. Also fills
+    prog.passed_at and prog.passers, and drops the function arguments that
+    go to no called parameter."""
     passed: dict[tuple[int, int], set[int]] = {}
     handed: list[tuple[tuple[int, int], tuple[int, int]]] = []  # (from, to)
-    for fn in fns:
+    for fn in prog.fns:
         for ci, args in list(_args(fn).items()):
             kept = list(args)
             for j, a in enumerate(args):
@@ -101,13 +122,7 @@ def link(prog: Program) -> None:
             if new:
                 passed.setdefault(dst, set()).update(new)
                 changed = True
-    for fn in fns:
-        for ci, k in fn.facts.param_calls:
-            fn.param_call[ci] = k
-            more = tuple(sorted(t for t in passed.get((fn.id, k), ()) if t not in fn.callees[ci]))
-            fn.callees[ci] = fn.callees[ci] + more
-            for t in more:
-                fns[t].callers.append((fn.id, ci))
+    return passed
 
 
 def returning(prog: Program, fn: Fn, ci: int) -> tuple[int, ...]:
@@ -124,7 +139,7 @@ def returning(prog: Program, fn: Fn, ci: int) -> tuple[int, ...]:
 def passes_other(caller: Fn, ci: int, k: int, name: str) -> bool:
     """Call CI of CALLER passes its callee's parameter K a function other
     than NAME: what the callee calls through K there is not NAME."""
-    args = {**dict(caller.facts.cargs), **caller.record_args}.get(ci, ())
+    args = _args(caller).get(ci, ())
     a = args[k] if k < len(args) else None
     return a is not None and a[0] == "a" and a[1] != name
 
