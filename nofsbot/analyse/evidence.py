@@ -93,7 +93,8 @@ def covered(
         {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
         key=lambda x: (prog.fns[x[0]].path, x[1]),
     )
-    callers = [(c, ci) for c, ci in live if _ruled_out(prog, c, ci, fn, below) is None]
+    ruled = {(c, ci): _ruled_out(prog, c, ci, fn, below) for c, ci in live}
+    callers = [x for x in live if ruled[x] is None]
     out.append(
         Evidence(
             fn.path,
@@ -106,16 +107,15 @@ def covered(
     )
     # the callers that never get to the site, next to the count they are
     # not in
-    for c, ci in [x for x in live if x not in callers][:MAX_CALLERS]:
+    for c, ci in [x for x in live if ruled[x] is not None][:MAX_CALLERS]:
         g = prog.fns[c]
-        ruled = _ruled_out(prog, c, ci, fn, below)
         out.append(
             Evidence(
                 g.path,
                 g.facts.calls[ci][1],
                 g.name,
                 f"calls {called(g, ci, fn.name)} with arguments under which "
-                f"{ruled}() is never called on the way to the site",
+                f"{ruled[(c, ci)]}() is never called on the way to the site",
             )
         )
     for c, ci in callers[:MAX_CALLERS]:

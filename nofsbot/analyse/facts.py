@@ -124,8 +124,8 @@ class FuncFacts:
     joins: tuple[tuple[int, str, str], ...] = ()
     commits: tuple[tuple[int, str], ...] = ()
     # calls through a function pointer parameter: (call index, parameter
-    # index); and of those parameters, the ones only called or passed whole
-    # to a call (guards.Params.contained())
+    # index); and the parameters only called or passed whole to a call
+    # (guards.Params.contained())
     param_calls: tuple[tuple[int, int], ...] = ()
     contained: tuple[int, ...] = ()
     # calls through a function pointer field of a parameter: (call index,

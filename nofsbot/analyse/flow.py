@@ -72,12 +72,13 @@ def contexts(prog: Program, skip: Container[str]) -> None:
                 if nb is None:
                     continue
                 prog.live.add((gid, ci))
-                if (t, nb) not in entry and bindings.get((t, widened(nb)), 0) >= MAX_BINDINGS:
-                    nb = widened(nb)
+                key = (t, widened(nb))  # the bindings counted against MAX_BINDINGS
+                if (t, nb) not in entry and bindings.get(key, 0) >= MAX_BINDINGS:
+                    nb = key[1]
                 nxt = (t, nb)
                 if nxt not in entry:
                     entry[nxt] = set()
-                    bindings[(t, widened(nb))] = bindings.get((t, widened(nb)), 0) + 1
+                    bindings[key] = bindings.get(key, 0) + 1
                 new = contrib - entry[nxt]
                 if not new:
                     continue

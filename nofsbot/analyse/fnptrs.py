@@ -18,14 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nofsbot.analyse.guards import Arg
-
 if TYPE_CHECKING:
     from nofsbot.analyse.program import Fn, Program
-
-
-def _args(fn: Fn) -> dict[int, tuple[Arg | None, ...]]:
-    return {**dict(fn.facts.cargs), **fn.record_args}
 
 
 def link(prog: Program) -> None:
@@ -54,7 +48,7 @@ def _called(fns: list[Fn]) -> dict[int, set[int]]:
     while changed:
         changed = False
         for fn in fns:
-            for ci, args in _args(fn).items():
+            for ci, args in fn.call_args().items():
                 for j, a in enumerate(args):
                     if a is None or a[0] != "p" or int(a[1]) in called.get(fn.id, ()):
                         continue
@@ -73,7 +67,7 @@ def _contained(fns: list[Fn], called: dict[int, set[int]]) -> dict[int, frozense
         changed = False
         for fid, ks in contained.items():
             fn = fns[fid]
-            for ci, args in _args(fn).items():
+            for ci, args in fn.call_args().items():
                 for j, a in enumerate(args):
                     if a is None or a[0] != "p" or int(a[1]) not in ks:
                         continue
@@ -92,7 +86,7 @@ def _passed(prog: Program, called: dict[int, set[int]]) -> dict[tuple[int, int],
     passed: dict[tuple[int, int], set[int]] = {}
     handed: list[tuple[tuple[int, int], tuple[int, int]]] = []  # (from, to)
     for fn in prog.fns:
-        for ci, args in list(_args(fn).items()):
+        for ci, args in list(fn.call_args().items()):
             kept = list(args)
             for j, a in enumerate(args):
                 if a is None or a[0] not in ("a", "p"):
@@ -139,7 +133,7 @@ def returning(prog: Program, fn: Fn, ci: int) -> tuple[int, ...]:
 def passes_other(caller: Fn, ci: int, k: int, name: str) -> bool:
     """Call CI of CALLER passes its callee's parameter K a function other
     than NAME: what the callee calls through K there is not NAME."""
-    args = _args(caller).get(ci, ())
+    args = caller.call_args().get(ci, ())
     a = args[k] if k < len(args) else None
     return a is not None and a[0] == "a" and a[1] != name
 

@@ -495,7 +495,7 @@ class Params(Pointees, Records, Branches):
         `(*fn)(x)`."""
         out = []
         for ci, (callee, cnode) in enumerate(calls):
-            name = callee[2:-1] if callee.startswith("(*") and callee.endswith(")") else callee
+            name = _called_name(callee)
             if name in self.index and self._stable(name, cnode):
                 out.append((ci, self.index[name]))
         return tuple(out)
@@ -520,7 +520,7 @@ class Params(Pointees, Records, Branches):
         text = (self._body.text or b"").decode("latin-1")
         counts = dict.fromkeys(self.index, 0)
         for callee, cnode in calls:
-            name = callee[2:-1] if callee.startswith("(*") and callee.endswith(")") else callee
+            name = _called_name(callee)
             if name in counts:
                 counts[name] += 1
             args = cnode.child_by_field_name("arguments")
@@ -533,6 +533,11 @@ class Params(Pointees, Records, Branches):
         return tuple(
             sorted(self.index[name] for name, n in counts.items() if n and uses[name] == n)
         )
+
+
+def _called_name(callee: str) -> str:
+    """The name a call goes through: `fn` for `fn(..)` and `(*fn)(..)`."""
+    return callee[2:-1] if callee.startswith("(*") and callee.endswith(")") else callee
 
 
 def _bits(n: Node) -> list[str]:

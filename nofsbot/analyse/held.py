@@ -455,11 +455,12 @@ def _across(prog: Program, m: Model) -> None:
         b = got
         node = (t, b)
         if node not in held:
-            if nodes.get((t, widened(b)), 0) >= MAX_BINDINGS:
-                b = widened(b)
-                node = (t, b)
+            key = (t, widened(b))  # the bindings counted against MAX_BINDINGS
+            if nodes.get(key, 0) >= MAX_BINDINGS:
+                b = key[1]
+                node = key
             if node not in held:
-                nodes[(t, widened(b))] = nodes.get((t, widened(b)), 0) + 1
+                nodes[key] = nodes.get(key, 0) + 1
                 held[node] = set()
         new = classes - held[node]
         if not new:

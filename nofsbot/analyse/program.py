@@ -96,9 +96,14 @@ class Fn:
     # against the functions given it before (Program._record_args)
     record_args: dict[int, tuple[guards.Arg | None, ...]] = field(default_factory=dict)
 
+    def call_args(self) -> dict[int, tuple[guards.Arg | None, ...]]:
+        """Per call index, its arguments as they stand (record_args over the
+        extracted ones); fnptrs.py reads them while it still edits them."""
+        return {**dict(self.facts.cargs), **self.record_args}
+
     @cached_property
     def _args(self) -> dict[int, tuple[guards.Arg | None, ...]]:
-        return {**dict(self.facts.cargs), **self.record_args}
+        return self.call_args()
 
     def step(self, ci: int, binding: guards.Binding) -> guards.Binding | None:
         """The callee's binding for call CI made under BINDING, or None when
@@ -350,9 +355,13 @@ class Program:
     def field_of(self, callee: str) -> tuple[str, str] | None:
         """The struct and field a call through a pointer goes to:
         `*afs_operation.ops.issue_afs_rpc ..` -> (afs_operation_ops, issue_afs_rpc)."""
-        chain = callee[len(INDIRECT) :].partition(" ")[0]
+        return self._struct_field(callee[len(INDIRECT) :].partition(" ")[0])
+
+    def _struct_field(self, chain: str) -> tuple[str, str] | None:
+        """TYPE.field.field resolved through the struct field types to the
+        struct and field it ends in, or None where a type is not known."""
         parts = resolve_class(chain, self.structs).split(".")
-        if len(parts) != 2 or parts[0].startswith("?"):
+        if len(parts) != 2 or parts[0].startswith("?") or parts[1] == "?":
             return None
         return parts[0], parts[1]
 
@@ -369,13 +378,11 @@ class Program:
         designated initialiser's, or an assignment's typed target."""
         if not r.target or r.role not in ("ops", "scoped-ops"):
             return self.slot(r.detail)
-        parts = resolve_class(r.target, self.structs).split(".")
-        if len(parts) != 2 or parts[0].startswith("?") or parts[1] == "?":
-            return None
-        return parts[0], parts[1]
+        return self._struct_field(r.target)
 
     def _stored(self) -> dict[tuple[str, str], list[int]]:
-        """Functions stored in each STRUCT.FIELD by a designated initialiser."""
+        """Functions stored in each STRUCT.FIELD by a designated initialiser
+        or an assignment (slot_of())."""
         out: dict[tuple[str, str], list[int]] = {}
         for f in self.files.values():
             for r in f.refs:

@@ -368,14 +368,15 @@ def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
                 if got is None:
                     continue
                 nb = got
-                if (t, nb) not in r.parent and bindings.get((t, widened(nb)), 0) >= MAX_BINDINGS:
-                    nb = widened(nb)
+                key = (t, widened(nb))  # the bindings counted against MAX_BINDINGS
+                if (t, nb) not in r.parent and bindings.get(key, 0) >= MAX_BINDINGS:
+                    nb = key[1]
                 if t in frees:
                     nb = tuple(sorted({**dict(nb), frees[t]: FREED}.items()))
                 nxt = (t, nb)
                 if nxt in r.parent:
                     continue
-                bindings[(t, widened(nb))] = bindings.get((t, widened(nb)), 0) + 1
+                bindings[key] = bindings.get(key, 0) + 1
                 r.parent[nxt] = (entry, (node, ci))
                 r.first.setdefault(t, nxt)
                 work.append(nxt)

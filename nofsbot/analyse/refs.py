@@ -77,11 +77,8 @@ def references(
                 )
     for name, n in passed:
         # `fn`, `&fn`, `(ubifs_lpt_scan_callback)fn`
-        wrapped = n.parent is not None and n.parent.type in (
-            "pointer_expression",
-            "cast_expression",
-        )
-        a = n.parent if wrapped and n.parent is not None else n
+        up = n.parent
+        a = up if up is not None and up.type in ("pointer_expression", "cast_expression") else n
         arglist = a.parent
         if arglist is None or arglist.parent is None:
             continue

@@ -234,10 +234,7 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         if detailed < 2:
             # the path from the lock to the site, then reclaim's path to the lock
             detailed += 1
-            below = [fn, *(g for g, _ in chain)]
-            for i, (g, gci) in reversed(list(enumerate(chain))):
-                note = f"calls {evidence.called(g, gci, below[i].name)} with {cls} held"
-                ev.append(Evidence(g.path, g.facts.calls[gci][1], g.name, note))
+            ev += _held_down(fn, chain, cls)
             ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
             continue
@@ -321,11 +318,23 @@ def _unresolved_evidence(
     if acq is not None:
         owner, aci, aline = acq
         out.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
-        below = [fn, *(g for g, _ in chain)]
-        for i, (g, gci) in reversed(list(enumerate(chain))):
-            note = f"calls {evidence.called(g, gci, below[i].name)} with {cls} held"
-            out.append(Evidence(g.path, g.facts.calls[gci][1], g.name, note))
+        out += _held_down(fn, chain, cls)
     return out + reclaim.unknown_path(prog, model, cls)
+
+
+def _held_down(fn: Fn, chain: list[tuple[Fn, int]], cls: str) -> list[Evidence]:
+    """The calls CHAIN (FN's caller first) makes with CLS held, from the
+    one that took it down to FN."""
+    below = [fn, *(g for g, _ in chain)]
+    return [
+        Evidence(
+            g.path,
+            g.facts.calls[gci][1],
+            g.name,
+            f"calls {evidence.called(g, gci, below[i].name)} with {cls} held",
+        )
+        for i, (g, gci) in reversed(list(enumerate(chain)))
+    ]
 
 
 def _instance_evidence(
