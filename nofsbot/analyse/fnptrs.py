@@ -7,7 +7,9 @@ function-pointer records, a call through a parameter gets as callees the
 functions passed to that parameter anywhere in the analysed code, also
 through callers that hand their own parameter on; the constant-argument
 binding (bindings.py, Fn.step()) then keeps, on a path from a known caller,
-only the function that caller passed.
+only the function that caller passed. A call through a parameter's field
+(`wc->process_func(..)`) calls only what the caller's `&local` initialised
+that field with, where it did (field_function()).
 
 A function passed to such a parameter is called by the callee, not "called
 back from unknown context", when the callee uses the parameter only to call
@@ -17,6 +19,9 @@ it or to hand it whole to another callee that does the same (contained).
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from nofsbot.analyse import records
+from nofsbot.analyse.guards import Binding
 
 if TYPE_CHECKING:
     from nofsbot.analyse.program import Fn, Program
@@ -136,6 +141,21 @@ def passes_other(caller: Fn, ci: int, k: int, name: str) -> bool:
     args = caller.call_args().get(ci, ())
     a = args[k] if k < len(args) else None
     return a is not None and a[0] == "a" and a[1] != name
+
+
+def field_function(fn: Fn, ci: int, binding: Binding) -> str | None:
+    """The function call CI of FN through a parameter's field calls, where
+    BINDING knows what the caller's `&local` initialised that field with
+    (free_log_tree()'s `.process_func = process_one_buffer`)."""
+    for c, k, fld in fn.facts.field_calls:
+        if c != ci:
+            continue
+        rec = dict(binding).get(records.FIELD + k)
+        if rec is None or rec[0] != "f":
+            return None
+        v = records.parse(rec[1]).get(fld, "")
+        return v[1:] if v.startswith(records.FUNCTION) else None
+    return None
 
 
 def calls_back(prog: Program, path: str, callee: str, idx: int) -> bool:

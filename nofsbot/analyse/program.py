@@ -117,23 +117,9 @@ class Fn:
         k = self.param_call.get(ci)
         if k is not None and (f := dict(binding).get(k)) is not None and f[0] == "a":
             out = (*out, (guards.FNPTR, f))  # the one function called here (enter())
-        elif (name := self._field_function(ci, binding)) is not None:
+        elif (name := fnptrs.field_function(self, ci, binding)) is not None:
             out = (*out, (guards.FNPTR, ("a", name)))  # wc->process_func, from `&wc`
         return out
-
-    def _field_function(self, ci: int, binding: guards.Binding) -> str | None:
-        """The function a call through a parameter's field calls, where the
-        binding knows what the caller's `&local` initialised that field
-        with (free_log_tree()'s `.process_func = process_one_buffer`)."""
-        for c, k, fld in self.facts.field_calls:
-            if c != ci:
-                continue
-            rec = dict(binding).get(records.FIELD + k)
-            if rec is None or rec[0] != "f":
-                return None
-            v = records.parse(rec[1]).get(fld, "")
-            return v[1:] if v.startswith(records.FUNCTION) else None
-        return None
 
     def guarded(self, ci: int) -> tuple[guards.Guard, ...]:
         """The conditions call CI runs under (guards.py)."""
