@@ -5,7 +5,8 @@
              a memalloc_nofs/noio_save(), memalloc_flags_save(PF_MEMALLOC_NOFS),
              current->flags |= PF_MEMALLOC_NOFS or xfs_trans_set_context()
              before the counterpart in its function; before the call into it in
-             a direct caller (a work function that now runs under a scope); in
+             a direct caller or a caller's caller (a work function that now runs
+             under a scope, or calls a helper that reaches the site); in
              every caller in the subsystem up to --depth levels up (calls through
              an ops field the function is stored in included); for a stored mask
              (INIT_RADIX_TREE), before a radix_tree_insert() in a function of the
@@ -253,9 +254,16 @@ def covering_scope(f2: Func, line: int, new: Index, old: Index, depth: int) -> s
     if here:
         return f"{here}, in the function itself"
     for g, c in new.callers_of(f2):
-        direct = new_scope_before(g, c.line, old) if g.path.startswith(sub) else None
+        if not g.path.startswith(sub):
+            continue
+        direct = new_scope_before(g, c.line, old)
         if direct:
             return f"{direct}, opened by a direct caller before it calls {f2.name}()"
+        for h, d in new.callers_of(g):
+            second = new_scope_before(h, d.line, old) if h.path.startswith(sub) else None
+            if second and h is not g:
+                via = f"{h.name}() calls {g.name}(), which calls {f2.name}()"
+                return f"{second}, opened before {via}"
     found = covered(f2, line, depth)
     if not found:
         return None

@@ -120,6 +120,26 @@ static void fs_mark(struct tree *t, int start, int end)
 {
 \told_api_set(t, start, end, GFP_NOFS);
 }
+
+static void *fs_ticket(int n)
+{
+\treturn kmalloc(n, GFP_NOFS);
+}
+
+static void *fs_ticket_get(int n)
+{
+\treturn fs_ticket(n);
+}
+
+static void fs_ticket_work(struct work_struct *w)
+{
+\tfs_ticket_get(1);
+}
+
+static void fs_ticket_mount(void)
+{
+\tfs_ticket_get(2);
+}
 """
 
 NEW = """\
@@ -249,6 +269,29 @@ static void fs_mark(struct tree *t, int start, int end)
 {
 \tnew_api_set(t, start, end, BIT_DIRTY);
 }
+
+static void *fs_ticket(int n)
+{
+\treturn kmalloc(n, GFP_KERNEL);
+}
+
+static void *fs_ticket_get(int n)
+{
+\treturn fs_ticket(n);
+}
+
+static void fs_ticket_work(struct work_struct *w)
+{
+\tunsigned int flags = memalloc_nofs_save();
+
+\tfs_ticket_get(1);
+\tmemalloc_nofs_restore(flags);
+}
+
+static void fs_ticket_mount(void)
+{
+\tfs_ticket_get(2);
+}
 """
 
 PATH = "fs/demo/demo.c"
@@ -323,6 +366,16 @@ def test_new_scope_in_the_work_function_that_calls_it(
     got = _match(trees, _site("fs_pushed", "GFP_NOFS"))
     assert got.outcome == "scope"
     assert "fs_push_work" in got.how
+
+
+def test_new_scope_in_the_work_function_that_calls_its_helper(
+    trees: tuple[upstream_index.Index, ...],
+) -> None:
+    # fs_ticket_work gained a scope around fs_ticket_get(), which calls
+    # fs_ticket(); the mount path through the same helper has none
+    got = _match(trees, _site("fs_ticket", "GFP_NOFS"))
+    assert got.outcome == "scope"
+    assert "before fs_ticket_work() calls fs_ticket_get()" in got.how
 
 
 def test_callers_without_a_new_scope_leave_it_plain_gfp_kernel(
