@@ -218,6 +218,15 @@ def classify(p: Placed) -> Finding:
         # every other reason to keep NOFS was ruled out above: only this
         # work's own paths need the scope
         b = p.work_wait.boundary
+        if p.work_wait.through:
+            return Finding(
+                s,
+                p.context,
+                Class.KEEP,
+                f"runs in {b.function}(), work that may wake what a reclaim path sleeps "
+                f"on, but {p.work_wait.through}",
+                (*p.evidence, *p.work_wait.evidence),
+            )
         if p.work_wait.calls > MAX_WAIT_CALLS:
             return Finding(
                 s,

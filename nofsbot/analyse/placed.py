@@ -38,6 +38,8 @@ class WorkWait:
     boundary: Boundary  # a scope from the top of the work function
     evidence: tuple[Evidence, ...]  # reclaim's path to the wait, then the wake
     calls: int  # calls between the reclaim entry point and the wait
+    # why the path to the wake is not shown ("" if it is)
+    through: str = ""
 
 
 @dataclass(frozen=True)

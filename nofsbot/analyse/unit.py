@@ -467,7 +467,7 @@ def _work_wait(
     w = rwaited.get(fn.id)
     if w is None or fn.in_own_scope(event):
         return None
-    return WorkWait(w.boundary, w.evidence, w.calls)
+    return WorkWait(w.boundary, w.evidence, w.calls, w.through)
 
 
 def _flushed_work(prog: Program) -> dict[int, Evidence]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nofsbot.analyse import ir, reclaim, workitems
+from nofsbot.analyse.facts import INDIRECT, shown
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.program import Fn, Program
@@ -32,6 +33,8 @@ class Waited:
     boundary: Boundary  # a scope from the top of the worker to its end
     evidence: tuple[Evidence, ...]  # reclaim's path to the wait, and the wake
     calls: int  # calls between the reclaim entry point and the wait
+    # why the path to the wake is not shown ("" if it is)
+    through: str = ""
 
 
 def reclaim_waited(prog: Program, m: reclaim.Model) -> dict[int, Waited]:
@@ -91,21 +94,41 @@ def _flushed(
     flushes: dict[str, tuple[Node, int]],
     fields: list[str],
     w: Fn,
-) -> tuple[list[Evidence], int] | None:
+) -> tuple[list[Evidence], int, str] | None:
     for f in fields:
         for hit in workitems.matching(flushes, f):
             node, ci = flushes[hit]
             call = prog.fns[node[0]].facts.calls[ci][0]
             note = f"reclaim waits in {call}() for the work {w.name}() runs in"
             path = reclaim.path_to(prog, m, node, ci, note)
-            return path, len(path) - 2
+            return path, len(path) - 2, ""
     return None
 
 
 def _woken(
     prog: Program, m: reclaim.Model, sleeps: dict[str, tuple[Node, int]], w: Fn
-) -> tuple[list[Evidence], int] | None:
-    """Reclaim sleeps on an object that W (or what it calls) wakes."""
+) -> tuple[list[Evidence], int, str] | None:
+    """Reclaim sleeps on an object that W (or what it calls) wakes. The
+    search first follows only calls with one known callee, to wakes whose
+    path shares no function with reclaim's path to the wait. A wake found
+    only otherwise comes back with why its path is not shown: it is reached
+    through a call by pointer that the struct type resolves to several
+    functions (afs_make_call()'s `call->type->done(call)`), or through a
+    function that reclaim's own way to the wait runs too
+    (afs_select_fileserver() both waits for a probe and sends one; a bit
+    lock's holder wakes its waiters), so the wake is that function's,
+    whoever runs it, not shown to be this work's."""
+    found = _wake_path(prog, m, sleeps, w, ambiguous=False)
+    return found or _wake_path(prog, m, sleeps, w, ambiguous=True)
+
+
+def _wake_path(
+    prog: Program,
+    m: reclaim.Model,
+    sleeps: dict[str, tuple[Node, int]],
+    w: Fn,
+    ambiguous: bool,
+) -> tuple[list[Evidence], int, str] | None:
     parent: dict[int, tuple[int, int] | None] = {w.id: None}
     todo = deque([w.id])
     while todo:
@@ -119,24 +142,45 @@ def _woken(
             node, sci = sleeps[hit]
             sleeper = prog.fns[node[0]]
             ev = [Evidence(fn.path, fn.facts.calls[ci][1], fn.name, f"wakes {c}")]
+            through = ""
             cur = fid
             while (up := parent[cur]) is not None:
                 g = prog.fns[up[0]]
-                ev.append(
-                    Evidence(
-                        g.path, g.facts.calls[up[1]][1], g.name, f"calls {prog.fns[cur].name}()"
+                callee, line = g.facts.calls[up[1]]
+                if _by_type(g, up[1]) and not through:
+                    through = (
+                        f"only through {shown(callee)}() in {g.name}(), a call by pointer "
+                        "that the struct type resolves to several functions: which one "
+                        "runs is not followed"
                     )
-                )
+                ev.append(Evidence(g.path, line, g.name, f"calls {prog.fns[cur].name}()"))
                 cur = up[0]
             note = f"reclaim sleeps in {sleeper.facts.calls[sci][0]}() on {hit}"
             path = reclaim.path_to(prog, m, node, sci, note)
-            return path + ev, len(path) - 2
+            both = [e.function for e in ev if any(e.function == r.function for r in path)]
+            if both and not through:
+                if not ambiguous:
+                    continue
+                through = (
+                    f"the wake is reached through {both[-1]}(), which reclaim's way to "
+                    f"the wait runs too: the tasks that wait on {c} there also wake it, "
+                    "and that this work is the one reclaim waits for is not shown"
+                )
+            return path + ev, len(path) - 2, through
         for ci, targets in enumerate(fn.callees):
+            if not ambiguous and _by_type(fn, ci):
+                continue
             for t in targets:
                 if t not in parent:
                     parent[t] = (fid, ci)
                     todo.append(t)
     return None
+
+
+def _by_type(fn: Fn, ci: int) -> bool:
+    """Call CI of FN goes through a struct field that several functions are
+    stored in: which one runs depends on the object, which is not followed."""
+    return fn.facts.calls[ci][0].startswith(INDIRECT) and len(fn.callees[ci]) > 1
 
 
 def _threads(prog: Program) -> list[Fn]:
@@ -150,19 +194,22 @@ def _threads(prog: Program) -> list[Fn]:
     return [out[k] for k in sorted(out)]
 
 
-def _mark(prog: Program, w: Fn, found: tuple[list[Evidence], int], out: dict[int, Waited]) -> None:
+def _mark(
+    prog: Program, w: Fn, found: tuple[list[Evidence], int, str], out: dict[int, Waited]
+) -> None:
     """W and what it calls outside a scope of its own run in that work."""
-    how, calls = found
+    how, calls, through = found
     if w.facts.ir is None:
         return
     top = Evidence(w.path, w.facts.line, w.name, "runs as work: it starts with no scope")
     boundary = whole(w, f"work reclaim waits for ({how[0].note})")
-    waited = Waited(w.id, boundary, (*how, top), calls)
+    waited = Waited(w.id, boundary, (*how, top), calls, through)
     todo = deque([w.id])
     seen = {w.id}
     while todo:
         fid = todo.popleft()
-        out.setdefault(fid, waited)
+        if fid not in out or (out[fid].through and not through):
+            out[fid] = waited
         fn = prog.fns[fid]
         for ci, targets in enumerate(fn.callees):
             if fn.in_own_scope(ci):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -131,6 +132,12 @@ class _Worker:
         return got
 
     def unit(self, task: UnitTask) -> UnitOutcome:
+        start = time.perf_counter()
+        got = self._unit(task)
+        log.debug("unit %s: %.2fs", task.unit[0], time.perf_counter() - start)
+        return got
+
+    def _unit(self, task: UnitTask) -> UnitOutcome:
         mine = [f for f in map(self.load, task.files) if isinstance(f, FileFacts)]
         own = set(task.files)
         # the include/ headers this subsystem's own files include

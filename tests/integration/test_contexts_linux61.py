@@ -29,15 +29,21 @@ def notes(s: dict[str, object]) -> list[str]:
     return [f"{e['function']}: {e['note']}" for e in s["evidence"]]  # type: ignore[attr-defined,index]
 
 
-def test_work_that_only_kswapd_waits_for_needs_no_scope(scan: dict[str, object]) -> None:
-    # afs_manage_servers() is work (main.c:99), so a kworker runs it:
-    # throttle_direct_reclaim() never makes a PF_KTHREAD task wait for kswapd,
-    # and direct reclaim never calls ->writepage; only kswapd's
-    # afs_writepage() waits on the probe it wakes. No lock reclaim takes is
-    # held at the call (server.c:472).
+def test_wake_only_through_a_call_by_type_is_not_shown(scan: dict[str, object]) -> None:
+    # The dentry shrinker (direct reclaim, not only kswapd) runs afs_d_iput()
+    # -> afs_silly_iput() -> afs_do_silly_unlink() -> afs_wait_for_operation()
+    # -> afs_select_fileserver() -> afs_wait_for_fs_probes(), which sleeps on
+    # probe_wq (fs_probe.c:265). afs_manage_servers() (work, main.c:99)
+    # reaches a wake of probe_wq only through afs_make_call()'s
+    # `call->type->done(call)` (rxrpc.c:454), which the struct type resolves
+    # to every afs_call_type.done, afs_fileserver_probe_result() among them;
+    # the call it makes there, afs_RXFSGiveUpAllCallBacks (fsclient.c:1598),
+    # has no ->done. Which type runs is not followed, so neither a scope nor
+    # GFP_KERNEL is shown: keep, naming the call.
     s = site(scan, "fs/afs/fsclient.c", 1629)
-    assert s["class"] == "unneeded"
-    assert any("afs_manage_servers: queued by INIT_WORK()" in n for n in notes(s))
+    assert s["class"] == "keep"
+    assert "call->type->done() in afs_make_call()" in s["reason"]  # type: ignore[operator]
+    assert any("afs_d_iput: dentry shrinker" in n for n in notes(s))
 
 
 def test_retry_wait_mask_is_kept_with_its_allocation(scan: dict[str, object]) -> None:
