@@ -2,7 +2,9 @@
 /// statement that takes a lock memory reclaim also takes, with the restore
 /// before every statement that ends the section (the releases). The planned
 /// boundaries come from the JSON file named by $NOFSBOT_SCOPES:
-/// [{"path", "function", "line", "exits": [lines], "lock"}].
+/// [{"path", "function", "line", "exits": [lines], "lock"}]. A boundary
+/// whose "lock" is "<folio writeback>" starts after the statement that sets
+/// a folio under writeback and ends where the writeback ends.
 ///
 /// `when strict`: if any path from the boundary misses every exit, the rule
 /// does not match and nothing is changed (nofsbot reports the site).
@@ -22,11 +24,13 @@ import json
 import os
 
 BOUNDARY = set()
+WRITEBACK = set()
 EXITS = set()
 if os.environ.get("NOFSBOT_SCOPES"):
     with open(os.environ["NOFSBOT_SCOPES"]) as f:
         for b in json.load(f):
-            BOUNDARY.add((b["path"], int(b["line"])))
+            starts = WRITEBACK if b.get("lock") == "<folio writeback>" else BOUNDARY
+            starts.add((b["path"], int(b["line"])))
             for e in b["exits"]:
                 EXITS.add((b["path"], int(e)))
 
@@ -56,6 +60,31 @@ f(...) {
 
 @decl depends on scope@
 identifier scope.f;
+@@
+f(...) {
++ unsigned int nofs_flags;
+  ...
+}
+
+@writeback depends on patch@
+identifier f;
+statement S1, S2;
+position pb : script:python() { at(pb, WRITEBACK) };
+position pe : script:python() { at(pe, EXITS) };
+@@
+f(...) {
+  ... when any
+  S1@pb
++ /* Memory reclaim may wait on this writeback: keep it out of the filesystem. */
++ nofs_flags = memalloc_nofs_save();
+  ... when strict
++ memalloc_nofs_restore(nofs_flags);
+  S2@pe
+  ... when any
+}
+
+@decl_writeback depends on writeback@
+identifier writeback.f;
 @@
 f(...) {
 + unsigned int nofs_flags;

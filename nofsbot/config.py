@@ -7,15 +7,15 @@ import hashlib
 import os
 import re
 import sys
-import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from nofsbot import entries as _entries
+from nofsbot.config_reclaim import Reclaim
+from nofsbot.config_reclaim import load as load_reclaim
 from nofsbot.errors import ConfigError
+from nofsbot.tomlfile import int_table, read, take
 
 
 def default_dir() -> Path:
@@ -120,82 +120,6 @@ class Roots:
     threads: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ReclaimEntry:
-    name: str
-    struct: str
-    fields: tuple[str, ...]
-    gated: str  # always, tests-gfp, kswapd
-    note: str = ""
-    # the argument holding the object being freed (the inode ->destroy_inode
-    # gets, its last reference gone), or -1
-    freed: int = -1
-
-
-@dataclass(frozen=True)
-class LockWrapper:
-    name: str
-    trylock: str
-    release: str
-    arg: int
-    classes: dict[str, str]
-    # flags naming a lockdep subclass: token -> "base class/subclass"
-    subclasses: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Handoff:
-    """A call that hands locks its caller holds to an object that releases
-    them later: xfs_trans_ijoin(tp, ip, XFS_ILOCK_EXCL) gives the ILOCK to
-    the transaction, and xfs_trans_commit()/xfs_trans_cancel() unlock it."""
-
-    join: str
-    release: tuple[str, ...]
-    wrapper: str = ""  # the lock wrapper whose flags name the locks (xfs_ilock)
-    arg: int = -1  # the argument holding those flags
-    lock: str = ""  # or the one class it hands over (xfs_trans_dqjoin: q_qlock)
-
-
-@dataclass(frozen=True)
-class Reclaim:
-    entries: tuple[ReclaimEntry, ...]
-    lru: dict[str, int]
-    acquire: frozenset[str]
-    semaphores: frozenset[str]
-    trylock: frozenset[str]
-    release: frozenset[str]
-    inode_field: dict[str, str]
-    wrappers: tuple[LockWrapper, ...]
-    page_acquire: frozenset[str]
-    page_trylock: frozenset[str]
-    page_release: frozenset[str]
-    fs_masks: frozenset[str]
-    pagecache: dict[str, int]
-    pagecache_gfp: dict[str, int]
-    # conversions that give the same object (XFS_I(inode), container_of())
-    same_object: frozenset[str] = frozenset()
-    # functions only given an object nobody holds a reference to, which they
-    # free: function -> its argument index (xfs_reclaim_inode)
-    frees: dict[str, int] = field(default_factory=dict)
-    handoffs: tuple[Handoff, ...] = ()
-    # current->flags bits set in every reclaim context (PF_MEMALLOC)
-    task_flags: frozenset[str] = frozenset()
-    # values that are never negative: struct fields (inode.i_size) and
-    # calls that return one (i_size_read)
-    nonnegative: frozenset[str] = frozenset()
-    # fields whose truth a caller's test hands on to a callee given the
-    # same object (ubifs_write_inode() calls ubifs_jnl_write_inode() only
-    # `if (inode->i_nlink)`)
-    carried: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
-        """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
-        for e in self.entries:
-            if field in e.fields and (not struct or struct == e.struct):
-                return e
-        return None
-
-
 # What a call does to the NOFS scope.
 BEGIN, END, COND_BEGIN, COND_END, NEUTRAL = "begin", "end", "cond-begin", "cond-end", "neutral"
 HANDOVER = "handover"  # ends one scope and opens the next: neutral for its caller
@@ -269,55 +193,15 @@ class Config:
         return None
 
 
-def _take(
-    data: dict[str, Any], path: Path, section: str, keys: Mapping[str, type]
-) -> dict[str, Any]:
-    for key in data:
-        if key not in keys:
-            raise ConfigError(str(path), f"{section}.{key}" if section else key, "unknown key")
-    out: dict[str, Any] = {}
-    for key, typ in keys.items():
-        if key not in data:
-            continue
-        value = data[key]
-        if typ is tuple:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(str(path), f"{section}.{key}", "expected a list of strings")
-            value = tuple(value)
-        elif not isinstance(value, typ):
-            raise ConfigError(str(path), f"{section}.{key}", f"expected {typ.__name__}")
-        out[key] = value
-    return out
-
-
-def _int_table(data: Any, path: Path, section: str) -> dict[str, int]:
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), section, "expected a table")
-    for k, v in data.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise ConfigError(str(path), f"{section}.{k}", "expected an argument index >= 0")
-    return dict(data)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError as e:
-        raise ConfigError(str(path), "-", "file not found") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(str(path), "-", str(e)) from e
-
-
 def _providers(path: Path) -> Providers:
-    data = _read(path)
-    _take(
+    data = read(path)
+    take(
         data,
         path,
         "",
         {"explicit": dict, "pair": list, "function": list, "ops": list, "not_provider": list},
     )
-    ex = _take(
+    ex = take(
         data.get("explicit", {}),
         path,
         "explicit",
@@ -346,13 +230,13 @@ def _providers(path: Path) -> Providers:
                 for k in ("save", "restore", "flags_save", "flags_restore", "flag_bits")
             }
         ),
-        pairs=tuple(Pair(**_take(p, path, "pair", pair_keys)) for p in data.get("pair", [])),
+        pairs=tuple(Pair(**take(p, path, "pair", pair_keys)) for p in data.get("pair", [])),
         functions=tuple(
-            ScopedFunctions(**_take(p, path, "function", fn_keys)) for p in data.get("function", [])
+            ScopedFunctions(**take(p, path, "function", fn_keys)) for p in data.get("function", [])
         ),
-        ops=tuple(ScopedOps(**_take(p, path, "ops", ops_keys)) for p in data.get("ops", [])),
+        ops=tuple(ScopedOps(**take(p, path, "ops", ops_keys)) for p in data.get("ops", [])),
         not_providers=tuple(
-            ScopedFunctions(**_take(p, path, "not_provider", fn_keys))
+            ScopedFunctions(**take(p, path, "not_provider", fn_keys))
             for p in data.get("not_provider", [])
         ),
     )
@@ -366,15 +250,15 @@ def load(directory: Path | None = None) -> Config:
     for p in files.values():
         if p.is_file():
             digest.update(p.read_bytes())
-    alloc = _read(files["alloc"])
+    alloc = read(files["alloc"])
     tables = ("alloc", "store", "store_users", "signal", "mapping", "kmem", "lookup", "retry")
-    _take(alloc, files["alloc"], "", {**dict.fromkeys(tables, dict), "creating": tuple})
+    take(alloc, files["alloc"], "", {**dict.fromkeys(tables, dict), "creating": tuple})
     apis = Apis(
-        **{k: _int_table(alloc.get(k, {}), files["alloc"], k) for k in tables},
+        **{k: int_table(alloc.get(k, {}), files["alloc"], k) for k in tables},
         creating=frozenset(alloc.get("creating", ())),
     )
-    mac = _read(files["macros"])
-    m = _take(
+    mac = read(files["macros"])
+    m = take(
         mac,
         files["macros"],
         "",
@@ -386,7 +270,7 @@ def load(directory: Path | None = None) -> Config:
             "iterators": dict,
         },
     )
-    it = _take(mac.get("iterators", {}), files["macros"], "iterators", {"pattern": str})
+    it = take(mac.get("iterators", {}), files["macros"], "iterators", {"pattern": str})
     for k, v in m.get("rename", {}).items():
         if not isinstance(v, str) or len(v) > len(k):
             raise ConfigError(
@@ -399,8 +283,8 @@ def load(directory: Path | None = None) -> Config:
         rename=m.get("rename", {}),
         iterator_pattern=it.get("pattern", "for_each"),
     )
-    ro = _read(files["roots"])
-    _take(
+    ro = read(files["roots"])
+    take(
         ro,
         files["roots"],
         "",
@@ -415,7 +299,7 @@ def load(directory: Path | None = None) -> Config:
             "threads": dict,
         },
     )
-    wq = _take(
+    wq = take(
         ro.get("workqueue", {}),
         files["roots"],
         "workqueue",
@@ -428,28 +312,28 @@ def load(directory: Path | None = None) -> Config:
             "flush": tuple,
         },
     )
-    wait = _take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
-    ignore = _take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
+    wait = take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
+    ignore = take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
     try:
         re.compile(ignore.get("callee_pattern", "$^"))
     except re.error as e:
         raise ConfigError(str(files["roots"]), "ignore.callee_pattern", str(e)) from e
     roots = Roots(
-        work=_int_table(ro.get("work", {}), files["roots"], "work"),
+        work=int_table(ro.get("work", {}), files["roots"], "work"),
         wait=wait.get("names", ()),
         ignore_callee=ignore.get("callee_pattern", "$^"),
-        queue=_int_table(ro.get("queue", {}), files["roots"], "queue"),
+        queue=int_table(ro.get("queue", {}), files["roots"], "queue"),
         workqueue=Workqueues(
-            alloc=_int_table(wq.get("alloc", {}), files["roots"], "workqueue.alloc"),
+            alloc=int_table(wq.get("alloc", {}), files["roots"], "workqueue.alloc"),
             flags=wq.get("flags", ()),
             rescued=wq.get("rescued", ()),
             system=wq.get("system", ()),
-            schedule=_int_table(wq.get("schedule", {}), files["roots"], "workqueue.schedule"),
+            schedule=int_table(wq.get("schedule", {}), files["roots"], "workqueue.schedule"),
             flush=wq.get("flush", ()),
         ),
-        sleep=_int_table(ro.get("sleep", {}), files["roots"], "sleep"),
-        wake=_int_table(ro.get("wake", {}), files["roots"], "wake"),
-        threads=_take(ro.get("threads", {}), files["roots"], "threads", {"names": tuple}).get(
+        sleep=int_table(ro.get("sleep", {}), files["roots"], "sleep"),
+        wake=int_table(ro.get("wake", {}), files["roots"], "wake"),
+        threads=take(ro.get("threads", {}), files["roots"], "threads", {"names": tuple}).get(
             "names", ()
         ),
     )
@@ -458,137 +342,10 @@ def load(directory: Path | None = None) -> Config:
         apis,
         macros,
         roots,
-        _reclaim(files["reclaim"]),
+        load_reclaim(files["reclaim"]),
         # optional: without it every caller outside the analysed code is unknown
-        _entries.load(files["entries"], _read(files["entries"]))
+        _entries.load(files["entries"], read(files["entries"]))
         if files["entries"].is_file()
         else _entries.Entries(),
         digest.hexdigest(),
-    )
-
-
-def _reclaim(path: Path) -> Reclaim:
-    data = _read(path)
-    _take(
-        data,
-        path,
-        "",
-        {
-            "entry": list,
-            "lru": dict,
-            "locks": dict,
-            "wrapper": list,
-            "handoff": list,
-            "page_locks": dict,
-            "alloc": dict,
-            "pagecache": dict,
-            "pagecache_gfp": dict,
-            "instances": dict,
-            "context": dict,
-        },
-    )
-    entry_keys = {
-        "name": str,
-        "struct": str,
-        "fields": tuple,
-        "gated": str,
-        "note": str,
-        "freed": int,
-    }
-    entries = []
-    for e in data.get("entry", []):
-        entry = ReclaimEntry(**_take(e, path, "entry", entry_keys))
-        if entry.gated not in ("always", "tests-gfp", "kswapd"):
-            raise ConfigError(str(path), "entry.gated", "expected always, tests-gfp or kswapd")
-        entries.append(entry)
-    locks = _take(
-        data.get("locks", {}),
-        path,
-        "locks",
-        {
-            "acquire": tuple,
-            "semaphores": tuple,
-            "trylock": tuple,
-            "release": tuple,
-            "inode_field": dict,
-        },
-    )
-    wrappers = []
-    for w in data.get("wrapper", []):
-        wr = _take(
-            w,
-            path,
-            "wrapper",
-            {
-                "name": str,
-                "trylock": str,
-                "release": str,
-                "arg": int,
-                "classes": dict,
-                "subclasses": dict,
-            },
-        )
-        wrappers.append(LockWrapper(**wr))
-    handoffs = []
-    names = {w.name for w in wrappers}
-    for h in data.get("handoff", []):
-        hd = _take(
-            h,
-            path,
-            "handoff",
-            {"join": str, "wrapper": str, "arg": int, "lock": str, "release": tuple},
-        )
-        for key in ("join", "release"):
-            if key not in hd:
-                raise ConfigError(str(path), f"handoff.{key}", "missing")
-        if ("lock" in hd) == ("wrapper" in hd or "arg" in hd):
-            raise ConfigError(
-                str(path), f"handoff {hd['join']}", "needs either lock or wrapper and arg"
-            )
-        if "lock" not in hd:
-            for key in ("wrapper", "arg"):
-                if key not in hd:
-                    raise ConfigError(str(path), f"handoff.{key}", "missing")
-            if hd["wrapper"] not in names:
-                raise ConfigError(
-                    str(path), "handoff.wrapper", f"no [[wrapper]] named {hd['wrapper']}"
-                )
-        handoffs.append(Handoff(**hd))
-    page = _take(
-        data.get("page_locks", {}),
-        path,
-        "page_locks",
-        {"acquire": tuple, "trylock": tuple, "release": tuple},
-    )
-    alloc = _take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
-    inst = _take(
-        data.get("instances", {}), path, "instances", {"same_object": tuple, "frees": dict}
-    )
-    ctx = _take(
-        data.get("context", {}),
-        path,
-        "context",
-        {"task_flags": tuple, "nonnegative": tuple, "carried": dict},
-    )
-    return Reclaim(
-        entries=tuple(entries),
-        lru=_int_table(data.get("lru", {}), path, "lru"),
-        acquire=frozenset(locks.get("acquire", ())),
-        semaphores=frozenset(locks.get("semaphores", ())),
-        trylock=frozenset(locks.get("trylock", ())),
-        release=frozenset(locks.get("release", ())),
-        inode_field=dict(locks.get("inode_field", {})),
-        wrappers=tuple(wrappers),
-        handoffs=tuple(handoffs),
-        page_acquire=frozenset(page.get("acquire", ())),
-        page_trylock=frozenset(page.get("trylock", ())),
-        page_release=frozenset(page.get("release", ())),
-        fs_masks=frozenset(alloc.get("fs_masks", ())),
-        pagecache=_int_table(data.get("pagecache", {}), path, "pagecache"),
-        pagecache_gfp=_int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
-        same_object=frozenset(inst.get("same_object", ())),
-        frees=_int_table(inst.get("frees", {}), path, "instances.frees"),
-        task_flags=frozenset(ctx.get("task_flags", ())),
-        nonnegative=frozenset(ctx.get("nonnegative", ())),
-        carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
     )

@@ -19,6 +19,7 @@ import dataclasses
 import re
 
 from nofsbot.analyse import Placed
+from nofsbot.analyse.locks import WRITEBACK
 from nofsbot.analyse.mapping import MappingVerdict
 from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
 
@@ -168,8 +169,15 @@ def classify(p: Placed) -> Finding:
             s,
             p.context,
             Class.NEEDS_SCOPE,
-            f"{b.lock} may be held here and reclaim takes it too: open a scope after it is "
-            f"taken ({b.function}() line {b.line}) and restore it where it is released",
+            (
+                f"a folio is under writeback here and its I/O not yet submitted, and FS "
+                f"reclaim may wait on it: open a scope after it is set ({b.function}() "
+                f"line {b.line}) and restore it where it ends"
+                if b.lock == WRITEBACK
+                else f"{b.lock} may be held here and reclaim takes it too: open a scope "
+                f"after it is taken ({b.function}() line {b.line}) and restore it where "
+                "it is released"
+            ),
             p.evidence + r.evidence,
             suggestion=_suggestion(s),
             boundary=b,
@@ -199,12 +207,21 @@ def classify(p: Placed) -> Finding:
             boundary=b,
         )
     if r.maybe:
-        return _keep(
-            p,
-            f"a lock reclaim takes may still be held ({', '.join(r.maybe)}): a call before "
-            "this may return holding it, or (for a folio lock) which folio reclaim locks "
-            "is not followed",
-        )
+        locks = [c for c in r.maybe if c != WRITEBACK]
+        reasons = []
+        if locks:
+            reasons.append(
+                f"a lock reclaim takes may still be held ({', '.join(locks)}): a call before "
+                "this may return holding it, or (for a folio lock) which folio reclaim "
+                "locks is not followed"
+            )
+        if WRITEBACK in r.maybe:
+            reasons.append(
+                "a folio this task set under writeback may not have its I/O submitted yet: "
+                "reclaim with __GFP_FS waits on folios under writeback "
+                "(shrink_folio_list()), and where the I/O is submitted is not followed"
+            )
+        return _keep(p, "; ".join(reasons))
     if p.context is Context.UNKNOWN:
         seen = f": {p.unknown}" if p.unknown else ""
         return _keep(p, f"reachable from callers nofsbot cannot see{seen}")

@@ -217,6 +217,26 @@ def test_rewrite_opens_the_scope_then_converts_what_it_covers(
     assert r["unbalanced"] == [] and r["not_rewritten"] == []
 
 
+def test_a_scope_spans_the_writeback_its_function_starts_and_ends(
+    tmp_path: Path, spatch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = Path(__file__).parent / "cases" / "nofs_scope"
+    tree = committed(
+        tmp_path / "linux", {"fs/case/wb.c": (cases / "writeback.before.c").read_text()}
+    )
+    argv = ["rewrite", "--no-publish", "--tree", str(tree), "fs/case", "--branch", "b"]
+    assert main([*argv, "--worktree", str(tmp_path / "wt"), "--json", "-j", "1"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert [c["subject"] for c in r["commits"]] == [
+        "case: open a NOFS scope in fx_write_copy() during writeback",
+        "case: use GFP_KERNEL in fx_write_copy(), already in a NOFS scope",
+    ]
+    final = git(tree, "show", "b:fs/case/wb.c")
+    # restored before each folio_end_writeback(), the error path's included
+    assert final == (cases / "writeback.after.c").read_text().replace("GFP_NOFS", "GFP_KERNEL")
+    assert r["unbalanced"] == [] and r["not_rewritten"] == []
+
+
 def test_a_second_run_gets_a_branch_of_its_own(
     repo: Path, tmp_path: Path, spatch: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from nofsbot.analyse import fnptrs, ir, syntax
 from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding, widened
-from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK, WRITEBACK
 from nofsbot.analyse.program import IN, Fn, Program
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         kept = frozenset.intersection(*exits) if exits else frozenset()
         # a lock of unknown type too (`ubifs_inode(inode1)->ui_mutex` in
         # lock_4_inodes()): its caller holds it, and unit.py matches its field
-        held = {c for c in kept & mine if c != PAGE_LOCK}
+        held = {c for c in kept & mine if c not in (PAGE_LOCK, WRITEBACK)}
         if held - semaphores:
             taken[fid] = frozenset(held - semaphores)
         if gone:
@@ -240,7 +240,9 @@ def _kept_any(
     """The locks FN may return holding by its walk W (semaphores too: a
     buffer a function returns locked, xfs_buf's b_sema, is held by its
     caller, whoever unlocks it later), and those only where it succeeds."""
-    some = {c for c, _ in w.exits} - freed
+    # a folio under writeback is its I/O's, not the caller's, once the
+    # function that set it returns (it submits the I/O or ends it)
+    some = {c for c, _ in w.exits} - freed - {WRITEBACK}
     if some:
         kept_any[fn.id] = some
         if got := _on_success_only(fn, w, some):

@@ -15,10 +15,12 @@ import re
 import tree_sitter_c
 from tree_sitter import Language, Node, Query, QueryCursor
 
-from nofsbot.config import LockWrapper, Reclaim
+from nofsbot.config_reclaim import LockWrapper, Reclaim
 
 ACQUIRE, TRYLOCK, RELEASE = "acquire", "trylock", "release"
 PAGE_LOCK = "<page lock>"
+# a folio this task set under writeback (config/reclaim.toml [page_locks])
+WRITEBACK = "<folio writeback>"
 # a class standing for the locks a call returns holding: "=callee"
 RETURNED = "="
 
@@ -64,11 +66,11 @@ class LockReader:
 
     def op(self, name: str) -> str | None:
         c = self.cfg
-        if name in c.acquire or name in c.page_acquire:
+        if name in c.acquire or name in c.page_acquire or name in c.writeback_start:
             return ACQUIRE
         if name in c.trylock or name in c.page_trylock:
             return TRYLOCK
-        if name in c.release or name in c.page_release:
+        if name in c.release or name in c.page_release or name in c.writeback_end:
             return RELEASE
         if name in self.wrappers:
             return self.wrappers[name][0]
@@ -116,6 +118,8 @@ class LockReader:
         argv = [a for a in args.named_children if a.type != "comment"] if args else []
         if name in c.page_acquire or name in c.page_trylock or name in c.page_release:
             return (PAGE_LOCK,)
+        if name in c.writeback_start or name in c.writeback_end:
+            return (WRITEBACK,)
         if name in self.wrappers:
             w = self.wrappers[name][1]
             return self._decode(w, _text(argv[w.arg]) if len(argv) > w.arg else "", body)

@@ -23,11 +23,18 @@ from dataclasses import dataclass, field
 from nofsbot.analyse import evidence, ir
 from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
 from nofsbot.analyse.held import Node, dropped, held_locks
-from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, TRYLOCK, resolve_class
+from nofsbot.analyse.locks import (
+    ACQUIRE,
+    PAGE_LOCK,
+    RELEASE,
+    TRYLOCK,
+    WRITEBACK,
+    resolve_class,
+)
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.program import Fn, Program
 from nofsbot.analyse.records import FIELD
-from nofsbot.config import ReclaimEntry
+from nofsbot.config_reclaim import ReclaimEntry
 from nofsbot.model import Evidence
 
 # the name of an entry point made by the link step
@@ -152,6 +159,11 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     m.page_shared = m.shared.pop(PAGE_LOCK, None)
     m.shared_ungated.pop(PAGE_LOCK, None)
     m.shared_direct.pop(PAGE_LOCK, None)
+    # a reclaim path that sets a folio under writeback (->writepage) is not
+    # what makes writeback shared: every FS reclaim may wait on it
+    # (unit._reclaim)
+    for d in (m.shared, m.shared_ungated, m.shared_direct):
+        d.pop(WRITEBACK, None)
     held_locks(prog, m, classes)
     return m
 

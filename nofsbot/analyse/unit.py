@@ -19,7 +19,7 @@ from nofsbot import discover
 from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, waits, workitems
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.held import MAYBE
-from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim, WorkWait
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
@@ -180,6 +180,8 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     )
     if model.page_shared is not None and (PAGE_LOCK in held or MAYBE + PAGE_LOCK in held):
         maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
+    if MAYBE + WRITEBACK in held:
+        maybe += (WRITEBACK,)  # reclaim waits on folios under writeback (config/reclaim.toml)
     held = frozenset(c for c in held if not c.startswith(MAYBE))
     # a class reclaim takes only on the object it frees cannot be the one
     # this task holds (it holds a reference to its object)
@@ -187,7 +189,9 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
         sorted(c for c in held | set(maybe) if c in model.shared and c in model.instance)
     )
     maybe = tuple(c for c in maybe if c not in model.instance)
-    shared = tuple(sorted(c for c in held if c in model.shared and c not in model.instance))
+    shared = tuple(
+        sorted(c for c in held if (c in model.shared and c not in model.instance) or c == WRITEBACK)
+    )
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes
     fields = {reclaim.field_of(c) for c in model.shared} | model.unknown_fields
@@ -230,12 +234,19 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     for n, (_, cls, acq, chain) in enumerate(sorted(found, key=lambda f: (f[0], f[1]))):
         owner, ci, aline = acq
         note = f"{evidence.takes(owner, ci, cls)}, which reclaim also takes"
+        if cls == WRITEBACK:
+            note = (
+                f"{owner.facts.calls[ci][0]}() sets a folio under writeback, and FS reclaim "
+                "waits on such a folio (shrink_folio_list(), with __GFP_FS) until its "
+                "I/O, submitted later, completes"
+            )
         ev.append(Evidence(owner.path, aline, owner.name, note))
         if detailed < 2:
             # the path from the lock to the site, then reclaim's path to the lock
             detailed += 1
             ev += _held_down(fn, chain, cls)
-            ev += reclaim.reclaim_path(prog, model, cls)
+            if cls != WRITEBACK:
+                ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
             continue
         releases, held_at_return = reclaim.exits(model, owner, ci, cls)

@@ -7,6 +7,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
+from nofsbot.analyse.locks import WRITEBACK
 from nofsbot.drafts import path_prefix
 from nofsbot.model import Boundary, ChokePoint, Class, Evidence, Finding, Kind
 from nofsbot.plan import UNREAD_MASK
@@ -50,6 +51,8 @@ _WHY_INSTANCE = (
 def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
     if b.top:
         return _work_scope_message(b, covered)
+    if b.lock == WRITEBACK:
+        return _writeback_scope_message(b, covered)
     subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}() while {b.lock} is held"
     if len(subject) > 75:
         subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}()"
@@ -67,6 +70,32 @@ def scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
             "so the allocations under it must not enter filesystem reclaim. Say so once, "
             "with a NOFS scope from where the lock is taken to where it is released, "
             "instead of relying on each allocation's flags."
+        ),
+    ]
+    return subject, "\n\n".join(p for p in paras if p)
+
+
+def _writeback_scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
+    """A scope from where a folio is set under writeback to where that ends."""
+    subject = f"{path_prefix(b.path)}: open a NOFS scope in {b.function}() during writeback"
+    sites = sorted({f"{f.site.function or '?'}()" for f in covered})
+    start = next(
+        (e for f in covered for e in f.evidence if "sets a folio under writeback" in e.note),
+        None,
+    )
+    paras = [
+        wrap(
+            f"{b.function}() sets a folio under writeback and allocates with GFP_NOFS, "
+            f"in {', '.join(sites)}, before the writeback ends:"
+        ),
+        steps([start] if start is not None else []),
+        wrap(
+            "Memory reclaim with __GFP_FS may wait on a folio under writeback "
+            "(shrink_folio_list() calls folio_wait_writeback() in a cgroup v1 memcg), "
+            "and only this task can end this one, so the allocations in between must "
+            "not enter filesystem reclaim. Say so once, with a NOFS scope from where "
+            "the writeback starts to where it ends, instead of relying on each "
+            "allocation's flags."
         ),
     ]
     return subject, "\n\n".join(p for p in paras if p)
