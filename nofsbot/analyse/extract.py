@@ -15,7 +15,7 @@ from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileF
 from nofsbot.analyse.guards import Params
 from nofsbot.analyse.locks import RELEASE, LockReader
 from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
-from nofsbot.analyse.refs import references
+from nofsbot.analyse.refs import VIA, references
 from nofsbot.analyse.sites import SiteReader
 from nofsbot.config import Config
 from nofsbot.model import FileProblem, Kind, Occurrence, Site
@@ -65,6 +65,8 @@ class Extractor:
         for cb in cfg.entries.inits:
             for callee, idx in cb.calls.items():
                 self.roles.setdefault(callee, {})[idx] = "init"
+        for callee in cfg.entries.via_calls():
+            self.roles.setdefault(callee, {})[VIA] = "via"
         self.ignore_callee = re.compile(cfg.roots.ignore_callee)
         self.scoped_ops = {(o.struct, f) for o in cfg.providers.ops for f in o.fields}
         self.flags_save = set(cfg.providers.explicit.flags_save)

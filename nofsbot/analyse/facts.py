@@ -37,7 +37,7 @@ class Ref:
 
     name: str
     line: int
-    role: str  # work, ops, arg, assign
+    role: str  # work, ops, scoped-ops, arg, callback, init, via
     detail: str  # the call (and argument) or the struct.field it went to
     function: str | None  # where the reference is
     # for work: the work item it is set up on, classed like a lock
@@ -45,6 +45,10 @@ class Ref:
     # assignment to a field, the struct chain it stores into
     # (`sx.context.put_listent = fn` -> xchk_xattr.context.put_listent)
     target: str = ""
+    # for a designated initialiser: the variable it initialises
+    # (`xfs_read_iomap_ops`); for "via": the name is an argument of a call
+    # to a helper that calls ops back (config/entries.toml via)
+    obj: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -396,12 +396,20 @@ class Program:
         for (st, fld), ids in stored.items():
             by_struct.setdefault(st, []).append((fld, ids))
         via = self.cfg.entries.via_calls()
+        objects = self._ops_objects()
+        given = self._via_args()
         memo: dict[tuple[str, str], tuple[int, ...]] = {}
         for fn in self.fns:
             fn.callees = []
-            for ci, (callee, _) in enumerate(fn.facts.calls):
+            for ci, (callee, line) in enumerate(fn.facts.calls):
                 k = (fn.path, callee)
                 targets = memo.get(k)
+                named = given.get((fn.path, fn.name, line, callee), ())
+                by_object: tuple[int, ...] = ()
+                if callee in via and named and not self.resolve(fn.path, callee):
+                    # the ops objects this call is given, if it is given one
+                    by_object = self._via(via[callee], by_struct, objects, named)
+                    targets = by_object or None
                 if targets is None:
                     if callee.startswith(INDIRECT):
                         sf = self.field_of(callee)
@@ -414,11 +422,18 @@ class Program:
                         targets = self.resolve(fn.path, callee)
                         if not targets and callee in via:
                             targets = self._via(via[callee], by_struct)
-                    memo[k] = targets
+                    if not named:
+                        memo[k] = targets
                 if targets and callee in via and not callee.startswith(INDIRECT):
                     holds = tuple(dict.fromkeys(h for e in via[callee] for h in e.holds))
                     if holds and not self.resolve(fn.path, callee):
                         self.call_holds[(fn.id, ci)] = (holds, f"{callee}() calls back")
+                for t in by_object:
+                    # a helper given its ops object (iomap_file_buffered_write(
+                    # iocb, from, &ops)) passes the op arguments of its own;
+                    # one that is not passes on its object (iput(inode) ->
+                    # ->evict_inode(inode)), and the binding with it
+                    fn.callback_args[(ci, t)] = ()
                 fn.callees.append(targets)
                 for t in targets:
                     self.fns[t].callers.append((fn.id, ci))
@@ -447,15 +462,51 @@ class Program:
                 fn.call_guards[ci] = tuple(out)
 
     def _via(
-        self, entries: list[OpsEntry], by_struct: dict[str, list[tuple[str, list[int]]]]
+        self,
+        entries: list[OpsEntry],
+        by_struct: dict[str, list[tuple[str, list[int]]]],
+        objects: dict[str, list[tuple[str, str, int]]] | None = None,
+        named: tuple[str, ...] = (),
     ) -> tuple[int, ...]:
-        """What a kernel helper that calls ops back (iput -> ->evict_inode) calls here."""
+        """What a kernel helper that calls ops back (iput -> ->evict_inode) calls
+        here: the functions stored in its entries' fields; of the ops objects
+        it is given by name (iomap_file_buffered_write(.., &xfs_buffered_write_
+        iomap_ops)), only theirs."""
         out: list[int] = []
         for e in entries:
+            if objects is not None:
+                for obj in named:
+                    for st, fld, fid in objects.get(obj, ()):
+                        if st == e.struct and (fld in e.fields or "*" in e.fields):
+                            out.append(fid)
+                continue
             for fld, ids in by_struct.get(e.struct, ()):
                 if fld in e.fields or "*" in e.fields:
                     out += ids
         return tuple(dict.fromkeys(out))
+
+    def _ops_objects(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Ops object name -> (struct, field, function) it is initialised with."""
+        out: dict[str, list[tuple[str, str, int]]] = {}
+        for f in self.files.values():
+            for r in f.refs:
+                if r.obj and r.role in ("ops", "scoped-ops"):
+                    sf = self.slot(r.detail)
+                    if sf is not None:
+                        for t in self.resolve(f.path, r.name, 1):
+                            out.setdefault(r.obj, []).append((*sf, t))
+        return out
+
+    def _via_args(self) -> dict[tuple[str, str, int, str], tuple[str, ...]]:
+        """(path, function, line, helper) -> the names a call to a helper that
+        calls ops back is given."""
+        out: dict[tuple[str, str, int, str], tuple[str, ...]] = {}
+        for f in self.files.values():
+            for r in f.refs:
+                if r.role == "via" and r.function:
+                    k = (f.path, r.function, r.line, r.detail.partition("#")[0])
+                    out[k] = (*out.get(k, ()), r.name)
+        return out
 
     def _callbacks(self) -> None:
         """A function passed to a call that calls it back (fill_super to

@@ -15,6 +15,22 @@ from tree_sitter import Node
 from nofsbot.analyse import syntax
 from nofsbot.analyse.facts import Ref
 
+# roles[callee][VIA]: the callee calls ops back (config/entries.toml via);
+# every name it is given is recorded, to tell which ops object it calls
+VIA = -1
+
+
+def _initialised(pair: Node) -> str:
+    """The variable whose initialiser holds PAIR: `xfs_read_iomap_ops` in
+    `const struct iomap_ops xfs_read_iomap_ops = { .iomap_begin = .. }`."""
+    n = pair.parent
+    while n is not None and n.type != "init_declarator":
+        n = n.parent
+    d = n.child_by_field_name("declarator") if n is not None else None
+    while d is not None and d.type != "identifier":
+        d = d.child_by_field_name("declarator")
+    return (d.text or b"").decode() if d is not None else ""
+
 
 def references(
     caps: dict[str, list[Node]],
@@ -34,7 +50,7 @@ def references(
     call that sets up work is given (its first argument); TYPED the struct
     chain an assignment stores into (`sx.context.put_listent` is
     xchk_xattr.context.put_listent), kept as the reference's target."""
-    seen: dict[tuple[str, str, str], Ref] = {}
+    seen: dict[tuple[str, ...], Ref] = {}
 
     def fname(n: Node) -> str | None:
         fi = func_of(n.start_byte)
@@ -59,8 +75,18 @@ def references(
             continue
         args = callee_node.parent.child_by_field_name("arguments")
         named = [a for a in args.named_children if a.type != "comment"] if args else []
+        if VIA in wanted:
+            # every name a helper that calls ops back is given (`&xfs_read_iomap_ops`)
+            call = syntax.fold(callee_node.text)
+            for i, a in enumerate(named):
+                if a.type == "pointer_expression" and a.named_children:
+                    a = a.named_children[-1]
+                if a.type == "identifier" and a.text:
+                    name = a.text.decode()
+                    key = (f"{name}@{a.start_byte}", "via", f"{call}#{i}")
+                    seen[key] = Ref(name, a.start_point[0] + 1, "via", f"{call}#{i}", fname(a))
         for idx, role in wanted.items():
-            if idx >= len(named):
+            if idx >= len(named) or idx == VIA:
                 continue
             a = named[idx]
             if a.type == "pointer_expression" and a.named_children:
@@ -107,9 +133,10 @@ def references(
         )
         struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
         role = "scoped-ops" if (struct, fld) in scoped_ops else "ops"
-        key = (name, role, f"{struct}.{fld}")
-        if key not in seen:
-            seen[key] = Ref(name, n.start_point[0] + 1, role, f"{struct}.{fld}", fname(n))
+        obj = _initialised(pair)
+        ikey = (name, role, f"{struct}.{fld}", obj)
+        if ikey not in seen:
+            seen[ikey] = Ref(name, n.start_point[0] + 1, role, f"{struct}.{fld}", fname(n), obj=obj)
     for n in caps.get("assign", []):
         name = (n.text or b"").decode()
         if not name or name.isupper() or n.parent is None:

@@ -65,8 +65,8 @@ def contexts(prog: Program) -> None:
         for path, r in referenced.get(fn.id, []):
             role, detail, line = r.role, r.detail, r.line
             call = detail.split("#")[0]
-            if role == "callback":
-                continue  # an edge of the call graph (_callbacks)
+            if role in ("callback", "via"):
+                continue  # an edge of the call graph (_callbacks, _via)
             if role == "init":
                 _root(fn, OUT, path, line, f"passed to {call}(): runs with no scope")
             elif role == "ops" and _ops_root(prog, fn, path, r):
