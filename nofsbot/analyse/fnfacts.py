@@ -51,9 +51,10 @@ def stored_object(
 
 
 _TRUE = {"true", "1"}
+_FALSE = {"false", "0"}
 
 
-_SETS_TRUE = re.compile(rb"\b\w+\s*=\s*(?:true|1)\s*;")
+_SETS_FLAG = re.compile(rb"\b\w+\s*=\s*(?:true|1|false|0)\s*;")
 
 
 def lock_condition(call: Node, trylock: bool, before: bool = True) -> tuple[str, bool] | None:
@@ -66,9 +67,12 @@ def lock_condition(call: Node, trylock: bool, before: bool = True) -> tuple[str,
     (flag_set_before()) comes first: code that unlocks where the flag is
     true took the lock wherever it is. The key is the condition's text as
     ir.condition_key() gives it."""
-    flag = flag_set_after(call) or (flag_set_before(call) if before else None)
+    flag = flag_set_after(call)
     if flag is not None:
         return flag, True
+    set_before = flag_set_before(call) if before else None
+    if set_before is not None:
+        return set_before
     return _trylock_condition(call) if trylock else None
 
 
@@ -111,14 +115,16 @@ def flag_set_after(call: Node) -> str | None:
     return syntax.fold(got[0].text)
 
 
-def flag_set_before(call: Node) -> str | None:
-    """The flag set true before a lock call, in its block or an enclosing
-    one, that nothing in the function sets to anything else:
-    `lock_snap_rwsem = true; if (!down_read_trylock(&mdsc->snap_rwsem))
-    { ..; down_read(&mdsc->snap_rwsem); .. }` (__ceph_setxattr()). The
-    lock is then held only where the flag is true, and `if
-    (lock_snap_rwsem) up_read(..)` releases it on every path that took
-    it."""
+def flag_set_before(call: Node) -> tuple[str, bool] | None:
+    """The flag set true (or false) before a lock call, in its block or an
+    enclosing one, that nothing in the function sets to anything else but
+    its declaration: `lock_snap_rwsem = true; if (!down_read_trylock(
+    &mdsc->snap_rwsem)) { ..; down_read(&mdsc->snap_rwsem); .. }`
+    (__ceph_setxattr()); `allocated = 0; mutex_lock(&c->write_reserve_mutex);`
+    after `int allocated = 1;` (ubifs_jnl_write_data()). The lock is then
+    held only where the flag has that value, and `if (lock_snap_rwsem)
+    up_read(..)`, `if (!allocated) mutex_unlock(..)` release it on every
+    path that took it."""
     node: Node | None = call
     while node is not None and node.type != "function_definition":
         up = node.parent
@@ -126,17 +132,19 @@ def flag_set_before(call: Node) -> str | None:
             sib = node.prev_named_sibling
             while sib is not None:
                 got = syntax.simple_assignment(sib)
-                if got is not None and syntax.fold(got[1].text) in _TRUE:
+                value = syntax.fold(got[1].text) if got is not None else ""
+                if got is not None and value in _TRUE | _FALSE:
                     flag = syntax.fold(got[0].text)
-                    return flag if _only_set_true(up, flag) else None
+                    holds = value in _TRUE
+                    return (flag, holds) if _only_set(up, flag, holds) else None
                 sib = sib.prev_named_sibling
         node = up
     return None
 
 
-def _only_set_true(inner: Node, flag: str) -> bool:
-    """Every assignment to FLAG in the function around INNER sets it true;
-    its declaration, if any, is the only other write."""
+def _only_set(inner: Node, flag: str, value: bool) -> bool:
+    """Every assignment to FLAG in the function around INNER sets it to
+    VALUE; its declaration, if any, is the only other write."""
     fn = inner
     while fn.parent is not None and fn.type != "function_definition":
         fn = fn.parent
@@ -145,7 +153,8 @@ def _only_set_true(inner: Node, flag: str) -> bool:
     values = [v.strip() for op, v in writes if op == "="]
     if not values or len(values) != len(writes):
         return False
-    return values[0] in _TRUE | {"false", "0"} and all(v in _TRUE for v in values[1:])
+    same = _TRUE if value else _FALSE
+    return values[0] in _TRUE | _FALSE and all(v in same for v in values[1:])
 
 
 def lock_conds(
@@ -158,8 +167,8 @@ def lock_conds(
     (lock_condition()). A trylock's result variable tested right
     after is keyed as that test is (scopes.begin_results() marks it)."""
     tested = {ci: (var, pointer) for ci, var, pointer in results}
-    # a flag set true before a lock needs `x = true;` or `x = 1;` somewhere
-    before = body is not None and _SETS_TRUE.search(body.text or b"") is not None
+    # a flag set before a lock needs `x = true;`, `x = 0;` .. somewhere
+    before = body is not None and _SETS_FLAG.search(body.text or b"") is not None
     out = []
     for ci, c in enumerate(calls):
         op = locks.op(c[2])

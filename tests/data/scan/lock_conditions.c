@@ -136,6 +136,58 @@ static void dq_set_first_reset(struct xfs_dquot *dqp, int blk)
 		mutex_unlock(&dqp->q_qlock);
 }
 
+/* the flag set false before the lock, true otherwise (ubifs_jnl_write_data()) */
+static void dq_reserve(struct xfs_dquot *dqp)
+{
+	int allocated = 1;
+	void *buf = kmalloc(8, GFP_KERNEL);
+
+	if (!buf) {
+		allocated = 0;
+		mutex_lock(&dqp->q_qlock);
+		buf = dqp->q_reserve;
+	}
+	dqp->q_buf = buf;
+	if (!allocated)
+		mutex_unlock(&dqp->q_qlock);
+	else
+		kfree(buf);
+}
+
+/* the twin: released where the flag is true, so kept where it is false */
+static void dq_reserve_inverted(struct xfs_dquot *dqp)
+{
+	int allocated = 1;
+	void *buf = kmalloc(8, GFP_KERNEL);
+
+	if (!buf) {
+		allocated = 0;
+		mutex_lock(&dqp->q_qlock);
+		buf = dqp->q_reserve;
+	}
+	dqp->q_buf = buf;
+	if (allocated)
+		mutex_unlock(&dqp->q_qlock);
+}
+
+static long dq_read_reserve(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct xfs_dquot *dqp = iocb->ki_filp->private_data;
+
+	dq_reserve(dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+	return 0;
+}
+
+static long dq_write_reserve(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct xfs_dquot *dqp = iocb->ki_filp->private_data;
+
+	dq_reserve_inverted(dqp);
+	p = kmalloc(8, GFP_NOFS);			/* expect: keep never */
+	return 0;
+}
+
 static long dq_read_first(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct xfs_dquot *dqp = iocb->ki_filp->private_data;
@@ -243,4 +295,9 @@ static const struct file_operations dq_flush_fops = {
 	.compat_ioctl	= dq_ioctl_note,
 	.read_iter	= dq_read_first,
 	.write_iter	= dq_write_first,
+};
+
+static const struct file_operations dq_reserve_fops = {
+	.read_iter	= dq_read_reserve,
+	.write_iter	= dq_write_reserve,
 };
