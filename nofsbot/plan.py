@@ -219,7 +219,8 @@ def classify(p: Placed) -> Finding:
             reasons.append(
                 "a folio this task set under writeback may not have its I/O submitted yet: "
                 "reclaim with __GFP_FS waits on folios under writeback "
-                "(shrink_folio_list()), and where the I/O is submitted is not followed"
+                "(shrink_folio_list()), unless it finds them locked; whether the folio "
+                "is still locked here, and where the I/O is submitted, is not followed"
             )
         return _keep(p, "; ".join(reasons))
     if p.context is Context.UNKNOWN:

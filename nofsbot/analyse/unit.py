@@ -180,8 +180,13 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     )
     if model.page_shared is not None and (PAGE_LOCK in held or MAYBE + PAGE_LOCK in held):
         maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
-    if MAYBE + WRITEBACK in held:
-        maybe += (WRITEBACK,)  # reclaim waits on folios under writeback (config/reclaim.toml)
+    # reclaim waits on folios under writeback (config/reclaim.toml), but
+    # first trylocks them: a folio this task also holds locked it skips.
+    # With a folio locked here, which folio is under writeback is not
+    # followed.
+    locked = PAGE_LOCK in held or MAYBE + PAGE_LOCK in held
+    if MAYBE + WRITEBACK in held or (WRITEBACK in held and locked):
+        maybe += (WRITEBACK,)
     held = frozenset(c for c in held if not c.startswith(MAYBE))
     # a class reclaim takes only on the object it frees cannot be the one
     # this task holds (it holds a reference to its object)
@@ -190,7 +195,11 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     )
     maybe = tuple(c for c in maybe if c not in model.instance)
     shared = tuple(
-        sorted(c for c in held if (c in model.shared and c not in model.instance) or c == WRITEBACK)
+        sorted(
+            c
+            for c in held
+            if (c in model.shared and c not in model.instance) or (c == WRITEBACK and not locked)
+        )
     )
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes

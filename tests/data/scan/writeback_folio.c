@@ -6,7 +6,10 @@
  * covers its allocations. fx_write_folio() leaves the end to the I/O it
  * submits, so where that is is not followed. The twins allocate before
  * the folio is set under writeback, or in the caller once fx_write_folio()
- * has returned. */
+ * has returned. Reclaim trylocks a folio before it waits on its writeback:
+ * ->writepage gets the folio locked, so fx_writepage() allocates under
+ * writeback of a folio that is (as far as is followed) locked: keep;
+ * fx_commit_folio() unlocks its folio before it allocates: a scope. */
 static int fx_write_folio(struct folio *folio, struct fx_io *io)
 {
 	void *ctx;
@@ -38,6 +41,39 @@ static int fx_writepages(struct address_space *mapping, struct writeback_control
 	return 0;
 }
 
+static int fx_writepage(struct page *page, struct writeback_control *wbc)
+{
+	struct fx_io io = {};
+
+	set_page_writeback(page);
+	io.copy = alloc_page(GFP_NOFS);			/* expect: keep never */
+	fx_copy(io.copy, page);
+	end_page_writeback(page);
+	unlock_page(page);
+	return 0;
+}
+
+static int fx_commit_folio(struct fx_io *io, struct folio *folio)
+{
+	folio_lock(folio);
+	folio_start_writeback(folio);
+	folio_unlock(folio);
+	io->bio = fx_bio_alloc(GFP_NOFS);		/* expect: needs-scope never */
+	fx_submit(io, folio);
+	folio_end_writeback(folio);
+	return 0;
+}
+
+static int fx_sync_fs(struct super_block *sb, int wait)
+{
+	return fx_commit_folio(sb_io(sb), sb_folio(sb));
+}
+
+static const struct super_operations fx_sops = {
+	.sync_fs = fx_sync_fs,
+};
+
 static const struct address_space_operations fx_aops = {
 	.writepages = fx_writepages,
+	.writepage = fx_writepage,
 };
