@@ -118,6 +118,8 @@ class Roots:
     wake: dict[str, int] = field(default_factory=dict)
     # the calls of `work` whose function runs in a kernel thread
     threads: tuple[str, ...] = ()
+    # calls with which a kthread sleeps until its task is woken
+    task_sleep: tuple[str, ...] = ()
 
 
 # What a call does to the NOFS scope.
@@ -297,6 +299,7 @@ def load(directory: Path | None = None) -> Config:
             "sleep": dict,
             "wake": dict,
             "threads": dict,
+            "task_sleep": dict,
         },
     )
     wq = take(
@@ -336,6 +339,9 @@ def load(directory: Path | None = None) -> Config:
         threads=take(ro.get("threads", {}), files["roots"], "threads", {"names": tuple}).get(
             "names", ()
         ),
+        task_sleep=take(
+            ro.get("task_sleep", {}), files["roots"], "task_sleep", {"names": tuple}
+        ).get("names", ()),
     )
     return Config(
         _providers(files["providers"]),

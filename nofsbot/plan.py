@@ -266,6 +266,17 @@ def classify(p: Placed) -> Finding:
             suggestion=_suggestion(s),
             boundary=b,
         )
+    if p.woken is not None:
+        k = p.woken
+        return Finding(
+            s,
+            p.context,
+            Class.KEEP,
+            f"runs before this task wakes {k.thread}(), a kernel thread that may sleep "
+            f"holding {k.lock}, which reclaim takes: FS reclaim entered here could wait "
+            "for that thread, and the thread for this task",
+            (*p.evidence, *k.evidence),
+        )
     if p.flushed is not None:
         w = p.flushed
         why = (

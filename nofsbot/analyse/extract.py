@@ -11,7 +11,15 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 from nofsbot.analyse import fnfacts, ir, scopes, syntax, workitems
 from nofsbot.analyse.branches import carried, conditions
-from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, INDIRECT, Alloc, FileFacts, FuncFacts
+from nofsbot.analyse.facts import (
+    FLAGS_CLEAR,
+    FLAGS_SET,
+    INDIRECT,
+    TASK_SLEEP,
+    Alloc,
+    FileFacts,
+    FuncFacts,
+)
 from nofsbot.analyse.guards import Params
 from nofsbot.analyse.locks import RELEASE, LockReader
 from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
@@ -76,6 +84,7 @@ class Extractor:
         self.wait_names = set(cfg.roots.wait)
         self.sleep_calls = cfg.roots.sleep
         self.wake_calls = cfg.roots.wake
+        self.task_sleep = frozenset(cfg.roots.task_sleep)
         self.queue_calls = cfg.roots.queue
         self.wq = cfg.roots.workqueue
         self.fs_masks = cfg.reclaim.fs_masks
@@ -245,8 +254,22 @@ class Extractor:
         def typed(node: Node) -> str:
             return self.locks.chain(node, types_of(func_of(node.start_byte)))
 
+        def task_of(call: Node) -> str:
+            fi = func_of(call.start_byte)
+            body = outer[fi].child_by_field_name("body") if fi >= 0 else None
+            kept = syntax.result_kept_in(call, body)
+            return typed(kept) if kept is not None else ""
+
         refs = references(
-            caps, outer, func_of, self.roles, self.ignore_callee, self.scoped_ops, work_of, typed
+            caps,
+            outer,
+            func_of,
+            self.roles,
+            self.ignore_callee,
+            self.scoped_ops,
+            work_of,
+            typed,
+            task_of,
         )
         exports = tuple(
             sorted(
@@ -419,6 +442,8 @@ class Extractor:
         joins: list[tuple[int, str, str]] = []
         commits: list[tuple[int, str]] = []
         for ci, (_, _, callee, _, cnode) in enumerate(calls):
+            if callee in self.task_sleep:
+                objs["sleep"].append((ci, TASK_SLEEP))
             for kind, table in (("sleep", self.sleep_calls), ("wake", self.wake_calls)):
                 if callee in table:
                     types = var_types()

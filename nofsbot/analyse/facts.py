@@ -21,6 +21,9 @@ FLAGS_CLEAR = "<nofs-flags-clear>"
 # Calls through a struct field: "*TYPE.field... EXPR" (the type chain as
 # locks.py names lock classes, then the called expression).
 INDIRECT = "*"
+# the class of a sleep on the calling task itself (config/roots.toml
+# [task_sleep]): a kthread's schedule(), ended by wake_up_process()
+TASK_SLEEP = "<task>"
 
 
 def shown(callee: str) -> str:

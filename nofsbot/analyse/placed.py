@@ -31,6 +31,17 @@ class Reclaim:
 
 
 @dataclass(frozen=True)
+class WokenLater:
+    """A function whose code, up to LINE, runs before its task wakes a
+    kthread that may sleep holding a lock reclaim takes."""
+
+    line: int  # sites before this line (0: all of the function)
+    thread: str  # the kthread
+    lock: str  # the lock it may hold while it sleeps
+    evidence: tuple[Evidence, ...]  # the wake, the thread's sleep, reclaim's take
+
+
+@dataclass(frozen=True)
 class WorkWait:
     """A site that runs, outside any scope, in work (or a kthread) whose
     progress a reclaim path waits for (waits.py)."""
@@ -68,3 +79,6 @@ class Placed:
     unknown: str | None = None  # for an unknown context: what nofsbot cannot see
     work_wait: WorkWait | None = None  # runs in work whose progress reclaim waits for
     ignored: str | None = None  # the callee never reads the mask passed to it
+    # runs before its task wakes a kthread that may sleep holding a lock
+    # reclaim takes (waits.woken_later())
+    woken: WokenLater | None = None

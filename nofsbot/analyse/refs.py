@@ -41,6 +41,7 @@ def references(
     scoped_ops: set[tuple[str, str]],
     work_of: Callable[[Node], str],
     typed: Callable[[Node], str] = lambda _: "",
+    task_of: Callable[[Node], str] = lambda _: "",
 ) -> tuple[Ref, ...]:
     """Functions used as values: queued as work, stored in ops tables or struct
     fields, passed to calls. CAPS are the extractor's query captures; ROLES
@@ -95,11 +96,13 @@ def references(
                 name = a.text.decode()
                 detail = f"{syntax.fold(callee_node.text)}#{idx}"
                 target = work_of(callee_node.parent) if role == "work" and idx else ""
+                # a kthread's task_struct, where the call's result is kept
+                task = task_of(callee_node.parent) if role == "work" and not idx else ""
                 # every call back is an edge of its own; work and init once
                 where = f"@{a.start_byte}" if role == "callback" else ""
                 seen.setdefault(
                     (name + where, role, detail),
-                    Ref(name, a.start_point[0] + 1, role, detail, fname(a), target),
+                    Ref(name, a.start_point[0] + 1, role, detail, fname(a), target, obj=task),
                 )
     for name, n in passed:
         # `fn`, `&fn`, `(ubifs_lpt_scan_callback)fn`

@@ -542,3 +542,38 @@ def returned_fields(body: Node) -> tuple[str, ...]:
             continue
         stack.extend(n.named_children)
     return tuple(dict.fromkeys(sorted(out)))
+
+
+def result_kept_in(call: Node, body: Node | None) -> Node | None:
+    """The struct field a call's result is stored in: `x->f = call(..)`, or
+    `p = call(..)` (or `T *p = call(..)`) and later `x->f = p;` in BODY."""
+    up = call.parent
+    if up is not None and up.type == "assignment_expression":
+        left = up.child_by_field_name("left")
+        if left is not None and left.type == "field_expression":
+            return left
+        var = fold(left.text) if left is not None and left.type == "identifier" else ""
+    elif up is not None and up.type == "init_declarator":
+        d = up.child_by_field_name("declarator")
+        while d is not None and d.type == "pointer_declarator":
+            d = d.child_by_field_name("declarator")
+        var = fold(d.text) if d is not None and d.type == "identifier" else ""
+    else:
+        return None
+    if not var or body is None:
+        return None
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type == "assignment_expression":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if (
+                left is not None
+                and right is not None
+                and left.type == "field_expression"
+                and right.type == "identifier"
+                and fold(right.text) == var
+            ):
+                return left
+        stack.extend(n.named_children)
+    return None

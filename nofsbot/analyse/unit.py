@@ -21,7 +21,7 @@ from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
-from nofsbot.analyse.placed import Later, Placed, Reclaim, WorkWait
+from nofsbot.analyse.placed import Later, Placed, Reclaim, WokenLater, WorkWait
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
@@ -79,6 +79,7 @@ def analyse_unit(
     # work and kthreads are kernel threads: the reclaim that waits for them
     # and that their allocations enter is direct reclaim's
     rwaited = waits.reclaim_waited(prog, in_thread)
+    woken = waits.woken_later(prog, model)
     placed: list[Placed] = []
     problems: list[FileProblem] = []
     for f in sorted(facts, key=lambda f: f.path):
@@ -143,6 +144,7 @@ def analyse_unit(
                     prog.ignores_gfp(f.path, site.callee, site.arg_index)
                     if site.callee and site.arg_index is not None
                     else None,
+                    _woken(woken, fn, site.line),
                 )
             )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
@@ -478,6 +480,13 @@ def _used_under_lock(
                         note = f"uses the mask in {c}() while {plain} may be held"
                         return Evidence(f.path, line, f.name, note)
     return None
+
+
+def _woken(woken: dict[int, WokenLater], fn: Fn | None, line: int) -> WokenLater | None:
+    """What the site at LINE of FN runs before: a wake of a kthread that
+    may sleep holding a lock reclaim takes."""
+    w = woken.get(fn.id) if fn is not None else None
+    return w if w is not None and (not w.line or line < w.line) else None
 
 
 def _work_wait(

@@ -1,7 +1,8 @@
 """Decisions on the real 6.1 tree that depend on who runs the code and on
 which branch: kernel threads and kswapd, a helper's failure, a field the
 caller tested, an early goto, memalloc_retry_wait()'s mask, and what lock
-helpers drop, re-take or return holding. Each was checked against the 6.1
+helpers drop, re-take or return holding, and a thread that sleeps holding
+a lock until this task wakes it. Each was checked against the 6.1
 source; the comment says why it is right."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.kernel
 @pytest.fixture(scope="module")
 def scan(linux61: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     dest = tmp_path_factory.mktemp("scan") / "scan.json"
-    paths = ["fs/afs", "fs/f2fs", "fs/ubifs", "fs/jfs", "fs/udf", "fs/xfs"]
+    paths = ["fs/afs", "fs/dlm", "fs/f2fs", "fs/gfs2", "fs/ubifs", "fs/jfs", "fs/udf", "fs/xfs"]
     assert main(["scan", "--tree", str(linux61), *paths, "--json", "-o", str(dest)]) == 0
     return json.loads(dest.read_text())  # type: ignore[no-any-return]
 
@@ -130,3 +131,21 @@ def test_allocation_under_writeback_of_a_locked_page_keeps(scan: dict[str, objec
     s = site(scan, "fs/ubifs/journal.c", 743)
     assert s["class"] == "keep"
     assert "under writeback" in s["reason"] and "unless it finds them locked" in s["reason"]  # type: ignore[operator]
+
+
+def test_allocation_before_waking_a_thread_that_holds_a_reclaim_lock_keeps(
+    scan: dict[str, object],
+) -> None:
+    # dlm_recoverd() takes ls_in_recovery for write (recoverd.c:312, and at
+    # :336 for each stop) and sleeps in schedule() (:331) until
+    # dlm_ls_start() wakes it (member.c:722, wake_up_process()); it releases
+    # the lock only when the recovery that start asked for is done. Reclaim
+    # takes ls_in_recovery through gfs2's and ocfs2's dlm_lock()/dlm_unlock()
+    # (lock.c:207). dlm_ls_start() allocates at member.c:688 and calls
+    # dlm_config_nodes() (config.c:900) before that wake: FS reclaim there
+    # could wait for the thread, which waits for this task. After the wake
+    # nothing waits for it.
+    for path, line in (("fs/dlm/member.c", 688), ("fs/dlm/config.c", 900)):
+        s = site(scan, path, line)
+        assert s["class"] == "keep"
+        assert "before this task wakes dlm_recoverd()" in s["reason"]  # type: ignore[operator]
