@@ -18,6 +18,7 @@ import pytest
 from nofsbot.cli import main
 from nofsbot.tools import kbuild
 from tests.conftest import git, need
+from tests.integration.branches import drop_branch
 from tests.publish.smtp import smtp_server
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
@@ -35,17 +36,7 @@ CC = ["linux-kernel@vger.kernel.org"]
 
 
 def _clean(repo: Path) -> None:
-    subprocess.run(["git", "worktree", "prune"], cwd=repo, check=False)
-    # a run that was killed leaves its worktree with the branch checked out
-    listed = subprocess.run(
-        ["git", "worktree", "list", "--porcelain"], cwd=repo, capture_output=True, text=True
-    ).stdout
-    for entry in listed.split("\n\n"):
-        lines = entry.splitlines()
-        if f"branch refs/heads/{BRANCH}" in lines and lines[0].startswith("worktree "):
-            wt = lines[0].removeprefix("worktree ")
-            subprocess.run(["git", "worktree", "remove", "--force", wt], cwd=repo, check=False)
-    subprocess.run(["git", "branch", "-D", BRANCH], cwd=repo, capture_output=True)
+    drop_branch(repo, BRANCH)
     refs = subprocess.run(
         ["git", "for-each-ref", "--format=%(refname)", "refs/nofsbot/"],
         cwd=repo,

@@ -13,6 +13,7 @@ from unidiff import PatchSet
 from nofsbot.bot.series import old_line
 from nofsbot.cli import main
 from nofsbot.tools.githistory import diff_hunks
+from tests.integration.branches import drop_branch
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 
@@ -122,7 +123,7 @@ STALE = (
 
 
 def _drop(repo: Path, branch: str) -> None:
-    subprocess.run(["git", "branch", "-D", branch], cwd=repo, check=False, capture_output=True)
+    drop_branch(repo, branch)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 
 from nofsbot.cli import main
 from tests.conftest import need
+from tests.integration.branches import drop_branch
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spatch]
 # the 6.1 fs/xfs series: the scopes in xfs_qm_dqget_cache_insert() and
@@ -34,7 +35,7 @@ def git(cwd: Path, *args: str) -> str:
 
 def _clean(repo: Path) -> None:
     for branch in (BRANCH, BROKEN):
-        subprocess.run(["git", "branch", "-D", branch], cwd=repo, capture_output=True)
+        drop_branch(repo, branch)
         subprocess.run(
             ["git", "update-ref", "-d", f"refs/nofsbot/verified/{branch}"],
             cwd=repo,
