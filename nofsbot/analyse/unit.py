@@ -12,16 +12,15 @@ same answer as scanning each subsystem on its own.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, waits, workitems
+from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, waits
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
-from nofsbot.analyse.placed import Later, Placed, Reclaim, WokenLater, WorkWait
+from nofsbot.analyse.placed import Later, Placed, Reclaim
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
@@ -70,7 +69,7 @@ def analyse_unit(
     )
     index = pagecache_calls(prog)
     waited = _waited_work(prog)
-    flushed = _flushed_work(prog)
+    flushed = waits.flushed_work(prog)
     uses = _store_uses(prog)
     # a kernel thread's allocation never waits for kswapd: what only
     # kswapd's ->writepage takes is no reclaim lock for it
@@ -119,7 +118,7 @@ def analyse_unit(
                 None,
             )
             wait = waited.get(fn.id) if fn is not None else None
-            work_wait = _work_wait(prog, rwaited, fn, -1 - si) if fn is not None else None
+            work_wait = waits.work_wait(rwaited, fn, -1 - si) if fn is not None else None
             flush = flushed.get(fn.id) if fn is not None else None
             unseen = evidence.unknown_root(prog, fn) if fn is not None else None
             under = (
@@ -144,7 +143,7 @@ def analyse_unit(
                     prog.ignores_gfp(f.path, site.callee, site.arg_index)
                     if site.callee and site.arg_index is not None
                     else None,
-                    _woken(woken, fn, site.line),
+                    waits.woken_at(woken, fn, site.line),
                 )
             )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
@@ -180,13 +179,13 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
             if c.startswith(MAYBE) and c.removeprefix(MAYBE) in model.shared
         )
     )
-    if model.page_shared is not None and (PAGE_LOCK in held or MAYBE + PAGE_LOCK in held):
+    locked = PAGE_LOCK in held or MAYBE + PAGE_LOCK in held
+    if model.page_shared is not None and locked:
         maybe += (PAGE_LOCK,)  # some folio is (maybe) locked here, and reclaim locks folios
     # reclaim waits on folios under writeback (config/reclaim.toml), but
     # first trylocks them: a folio this task also holds locked it skips.
     # With a folio locked here, which folio is under writeback is not
     # followed.
-    locked = PAGE_LOCK in held or MAYBE + PAGE_LOCK in held
     if MAYBE + WRITEBACK in held or (WRITEBACK in held and locked):
         maybe += (WRITEBACK,)
     held = frozenset(c for c in held if not c.startswith(MAYBE))
@@ -480,64 +479,6 @@ def _used_under_lock(
                         note = f"uses the mask in {c}() while {plain} may be held"
                         return Evidence(f.path, line, f.name, note)
     return None
-
-
-def _woken(woken: dict[int, WokenLater], fn: Fn | None, line: int) -> WokenLater | None:
-    """What the site at LINE of FN runs before: a wake of a kthread that
-    may sleep holding a lock reclaim takes."""
-    w = woken.get(fn.id) if fn is not None else None
-    return w if w is not None and (not w.line or line < w.line) else None
-
-
-def _work_wait(
-    prog: Program, rwaited: dict[int, waits.Waited], fn: Fn, event: int
-) -> WorkWait | None:
-    """The reclaim-waited work the site at EVENT in FN runs in, outside a scope."""
-    w = rwaited.get(fn.id)
-    if w is None or fn.in_own_scope(event):
-        return None
-    return WorkWait(w.boundary, w.evidence, w.calls, w.through)
-
-
-def _flushed_work(prog: Program) -> dict[int, Evidence]:
-    """Functions that run in work some code waits for (flush_work() on its
-    work item, flush_workqueue() on the workqueue it is queued on), and what
-    they call: FS reclaim entered there may deadlock if a reclaim path
-    waits for that work, or for the task that waits for it, which waits.py
-    does not follow (only waits made on a reclaim path itself)."""
-    workers = workitems.queued_work(prog)
-    queues = workitems.work_queues(prog)
-    waits: dict[str, tuple[Fn, int]] = {}
-    for fn in prog.fns:
-        for ci, target in fn.facts.waits:
-            cls = workitems.normal(target, prog.structs)
-            if cls:
-                waits.setdefault(cls, (fn, ci))
-    out: dict[int, Evidence] = {}
-    todo: deque[int] = deque()
-    for target, fns in sorted(workers.items()):
-        found = workitems.waited(target, queues)
-        wait = next((waits[k] for f in found for k in workitems.matching(waits, f)), None)
-        if wait is None:
-            continue
-        waiter, ci = wait
-        call, line = waiter.facts.calls[ci]
-        for w in fns:
-            if w.id not in out:
-                note = f"{call}() waits for the work {w.name}() runs in"
-                out[w.id] = Evidence(waiter.path, line, waiter.name, note)
-                todo.append(w.id)
-    while todo:
-        fid = todo.popleft()
-        fn = prog.fns[fid]
-        for ci, targets in enumerate(fn.callees):
-            if fn.in_own_scope(ci):
-                continue  # inside a scope the work opened: it cannot enter FS reclaim
-            for t in targets:
-                if t not in out:
-                    out[t] = out[fid]
-                    todo.append(t)
-    return out
 
 
 def _store_uses(prog: Program) -> dict[str, list[tuple[Fn, int]]]:

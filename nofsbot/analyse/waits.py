@@ -21,7 +21,7 @@ from nofsbot.analyse import ir, reclaim, workitems
 from nofsbot.analyse.facts import INDIRECT, TASK_SLEEP, shown
 from nofsbot.analyse.held import MAYBE, Node
 from nofsbot.analyse.locks import resolve_class
-from nofsbot.analyse.placed import WokenLater
+from nofsbot.analyse.placed import WokenLater, WorkWait
 from nofsbot.analyse.program import Fn, Program
 from nofsbot.model import Boundary, Evidence, Hazard
 
@@ -249,6 +249,62 @@ def _before(
         for caller, ci in fn.callers:
             g = prog.fns[caller]
             _before(prog, g, g.facts.calls[ci][1], w, out, depth - 1)
+
+
+def woken_at(woken: dict[int, WokenLater], fn: Fn | None, line: int) -> WokenLater | None:
+    """What the site at LINE of FN runs before: a wake of a kthread that
+    may sleep holding a lock reclaim takes."""
+    w = woken.get(fn.id) if fn is not None else None
+    return w if w is not None and (not w.line or line < w.line) else None
+
+
+def work_wait(rwaited: dict[int, Waited], fn: Fn, event: int) -> WorkWait | None:
+    """The reclaim-waited work the site at EVENT in FN runs in, outside a scope."""
+    w = rwaited.get(fn.id)
+    if w is None or fn.in_own_scope(event):
+        return None
+    return WorkWait(w.boundary, w.evidence, w.calls, w.through)
+
+
+def flushed_work(prog: Program) -> dict[int, Evidence]:
+    """Functions that run in work some code waits for (flush_work() on its
+    work item, flush_workqueue() on the workqueue it is queued on), and what
+    they call: FS reclaim entered there may deadlock if a reclaim path
+    waits for that work, or for the task that waits for it, which waits.py
+    does not follow (only waits made on a reclaim path itself)."""
+    workers = workitems.queued_work(prog)
+    queues = workitems.work_queues(prog)
+    waiting: dict[str, tuple[Fn, int]] = {}
+    for fn in prog.fns:
+        for ci, target in fn.facts.waits:
+            cls = workitems.normal(target, prog.structs)
+            if cls:
+                waiting.setdefault(cls, (fn, ci))
+    out: dict[int, Evidence] = {}
+    todo: deque[int] = deque()
+    for target, fns in sorted(workers.items()):
+        found = workitems.waited(target, queues)
+        wait = next((waiting[k] for f in found for k in workitems.matching(waiting, f)), None)
+        if wait is None:
+            continue
+        waiter, ci = wait
+        call, line = waiter.facts.calls[ci]
+        for w in fns:
+            if w.id not in out:
+                note = f"{call}() waits for the work {w.name}() runs in"
+                out[w.id] = Evidence(waiter.path, line, waiter.name, note)
+                todo.append(w.id)
+    while todo:
+        fid = todo.popleft()
+        fn = prog.fns[fid]
+        for ci, targets in enumerate(fn.callees):
+            if fn.in_own_scope(ci):
+                continue  # inside a scope the work opened: it cannot enter FS reclaim
+            for t in targets:
+                if t not in out:
+                    out[t] = out[fid]
+                    todo.append(t)
+    return out
 
 
 def _threads(prog: Program) -> list[Fn]:
