@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nofsbot.analyse import bindings, fnptrs, guards, includes, ir, records, scopes
+from nofsbot.analyse import bindings, fnptrs, guards, includes, ir, records, scopes, via
 from nofsbot.analyse.facts import INDIRECT, FileFacts, FuncFacts, Ref
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.config import Config
-from nofsbot.entries import OpsEntry
 
 log = logging.getLogger(__name__)
 
@@ -395,9 +394,9 @@ class Program:
         by_struct: dict[str, list[tuple[str, list[int]]]] = {}
         for (st, fld), ids in stored.items():
             by_struct.setdefault(st, []).append((fld, ids))
-        via = self.cfg.entries.via_calls()
-        objects = self._ops_objects()
-        given = self._via_args()
+        helpers = self.cfg.entries.via_calls()
+        objects = via.ops_objects(self)
+        given = via.given(self)
         memo: dict[tuple[str, str], tuple[int, ...]] = {}
         for fn in self.fns:
             fn.callees = []
@@ -406,9 +405,9 @@ class Program:
                 targets = memo.get(k)
                 named = given.get((fn.path, fn.name, line, callee), ())
                 by_object: tuple[int, ...] = ()
-                if callee in via and named and not self.resolve(fn.path, callee):
+                if callee in helpers and named and not self.resolve(fn.path, callee):
                     # the ops objects this call is given, if it is given one
-                    by_object = self._via(via[callee], by_struct, objects, named)
+                    by_object = via.object_callees(helpers[callee], objects, named)
                     targets = by_object or None
                 if targets is None:
                     if callee.startswith(INDIRECT):
@@ -420,12 +419,12 @@ class Program:
                         targets = ()  # what a configured lock call does is data
                     else:
                         targets = self.resolve(fn.path, callee)
-                        if not targets and callee in via:
-                            targets = self._via(via[callee], by_struct)
+                        if not targets and callee in helpers:
+                            targets = via.stored_callees(helpers[callee], by_struct)
                     if not named:
                         memo[k] = targets
-                if targets and callee in via and not callee.startswith(INDIRECT):
-                    holds = tuple(dict.fromkeys(h for e in via[callee] for h in e.holds))
+                if targets and callee in helpers and not callee.startswith(INDIRECT):
+                    holds = tuple(dict.fromkeys(h for e in helpers[callee] for h in e.holds))
                     if holds and not self.resolve(fn.path, callee):
                         self.call_holds[(fn.id, ci)] = (holds, f"{callee}() calls back")
                 for t in by_object:
@@ -460,53 +459,6 @@ class Program:
                         if str(k) in passed:
                             out.append((int(passed[str(k)]), op, value))
                 fn.call_guards[ci] = tuple(out)
-
-    def _via(
-        self,
-        entries: list[OpsEntry],
-        by_struct: dict[str, list[tuple[str, list[int]]]],
-        objects: dict[str, list[tuple[str, str, int]]] | None = None,
-        named: tuple[str, ...] = (),
-    ) -> tuple[int, ...]:
-        """What a kernel helper that calls ops back (iput -> ->evict_inode) calls
-        here: the functions stored in its entries' fields; of the ops objects
-        it is given by name (iomap_file_buffered_write(.., &xfs_buffered_write_
-        iomap_ops)), only theirs."""
-        out: list[int] = []
-        for e in entries:
-            if objects is not None:
-                for obj in named:
-                    for st, fld, fid in objects.get(obj, ()):
-                        if st == e.struct and (fld in e.fields or "*" in e.fields):
-                            out.append(fid)
-                continue
-            for fld, ids in by_struct.get(e.struct, ()):
-                if fld in e.fields or "*" in e.fields:
-                    out += ids
-        return tuple(dict.fromkeys(out))
-
-    def _ops_objects(self) -> dict[str, list[tuple[str, str, int]]]:
-        """Ops object name -> (struct, field, function) it is initialised with."""
-        out: dict[str, list[tuple[str, str, int]]] = {}
-        for f in self.files.values():
-            for r in f.refs:
-                if r.obj and r.role in ("ops", "scoped-ops"):
-                    sf = self.slot(r.detail)
-                    if sf is not None:
-                        for t in self.resolve(f.path, r.name, 1):
-                            out.setdefault(r.obj, []).append((*sf, t))
-        return out
-
-    def _via_args(self) -> dict[tuple[str, str, int, str], tuple[str, ...]]:
-        """(path, function, line, helper) -> the names a call to a helper that
-        calls ops back is given."""
-        out: dict[tuple[str, str, int, str], tuple[str, ...]] = {}
-        for f in self.files.values():
-            for r in f.refs:
-                if r.role == "via" and r.function:
-                    k = (f.path, r.function, r.line, r.detail.partition("#")[0])
-                    out[k] = (*out.get(k, ()), r.name)
-        return out
 
     def _callbacks(self) -> None:
         """A function passed to a call that calls it back (fill_super to
