@@ -99,19 +99,25 @@ class Branches:
             if sib.type == "if_statement" and sib.child_by_field_name("alternative") is None:
                 cond = sib.child_by_field_name("condition")
                 if _leaves(sib.child_by_field_name("consequence"), sib) and cond is not None:
-                    own = [g for g in self._false(cond) if not self._written(g)]
+                    own = [g for g in self._false(cond) if not self._written(g, sib.parent)]
             known = self._befores[sib.id] = own + known
         return list(known)
 
-    def _written(self, g: Guard) -> bool:
-        """A parameter of G is assigned somewhere in the function: between
-        the test and a later statement it may no longer hold."""
+    def _written(self, g: Guard, block: Node | None) -> bool:
+        """A parameter of G may be assigned before the end of BLOCK, the
+        block the test is in (or in a loop around it): between the test and
+        a later statement of the block it may no longer hold. An assignment
+        after the block (hfsplus_get_block()'s `else create = 0;`) does not
+        count."""
         names = {i: n for n, i in self.index.items()}
         if g[1] == "call":
             idx = [int(kv.split("=")[1]) for kv in g[2].split("\x00", 1)[1].split(";") if kv]
         else:
             idx = [g[0]]
-        return any(names.get(i) in self.assigns for i in idx)
+        return any(
+            (n := names.get(i)) in self.assigns and (block is None or not self._stable(n, block))
+            for i in idx
+        )
 
     def _case(self, case: Node) -> list[Guard]:
         value = case.child_by_field_name("value")

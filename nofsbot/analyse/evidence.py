@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import ir
+from collections.abc import Callable
+
+from nofsbot.analyse import flow, ir
 from nofsbot.analyse.facts import shown
-from nofsbot.analyse.guards import EMPTY
-from nofsbot.analyse.program import IN, OUT, UNK, Fn, Program, RootWitness
+from nofsbot.analyse.guards import EMPTY, Binding
+from nofsbot.analyse.program import IN, OUT, UNK, CallWitness, Fn, Program, RootWitness
 from nofsbot.config import BEGIN, COND_BEGIN
 from nofsbot.model import Context, Evidence
 
@@ -70,11 +72,13 @@ def covered(
     line: int,
     depth: int = 0,
     below: tuple[tuple[int, Fn], ...] = (),
+    allow: Callable[[Binding], bool] | None = None,
 ) -> list[Evidence]:
     """Why every path to LINE in FN (with STATES there) is inside a scope.
     BELOW is the way down from FN to the site: (call index, callee) per
     step; a caller whose constant arguments rule one of those calls out is
-    no path to the site."""
+    no path to the site. ALLOW: the bindings the site's own function must
+    be entered with to reach it (Fn.reaching())."""
     out: list[Evidence] = []
     if any(s >= 1 for s in states):
         ev = _opener(prog, fn, line)
@@ -83,7 +87,7 @@ def covered(
     if ir.ENTRY not in states:
         return out
     # covered because the function is always entered inside a scope
-    root = fn.why.get(IN)
+    root = (flow.entered(prog, fn, allow)[1] if allow and not below else fn.why).get(IN)
     if isinstance(root, RootWitness):
         out.append(Evidence(root.path, root.line, fn.name, root.note))
         return out
@@ -93,7 +97,7 @@ def covered(
         {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
         key=lambda x: (prog.fns[x[0]].path, x[1]),
     )
-    ruled = {(c, ci): _ruled_out(prog, c, ci, fn, below) for c, ci in live}
+    ruled = {(c, ci): _ruled_out(prog, c, ci, fn, below, allow) for c, ci in live}
     callers = [x for x in live if ruled[x] is None]
     out.append(
         Evidence(
@@ -115,7 +119,11 @@ def covered(
                 g.facts.calls[ci][1],
                 g.name,
                 f"calls {called(g, ci, fn.name)} with arguments under which "
-                f"{ruled[(c, ci)]}() is never called on the way to the site",
+                + (
+                    f"{ruled[(c, ci)]}() is never called on the way to the site"
+                    if ruled[(c, ci)]
+                    else "the site is not reached (its own test rules it out)"
+                ),
             )
         )
     for c, ci in callers[:MAX_CALLERS]:
@@ -138,7 +146,9 @@ def covered(
                 )
             )
             if depth < MAX_DEPTH:
-                out += covered(prog, g, st, cline, depth + 1, ((ci, fn), *below))[:MAX_CALLERS]
+                out += covered(prog, g, st, cline, depth + 1, ((ci, fn), *below), allow)[
+                    :MAX_CALLERS
+                ]
     if len(callers) > MAX_CALLERS:
         out.append(
             Evidence(
@@ -152,10 +162,16 @@ def covered(
 
 
 def _ruled_out(
-    prog: Program, c: int, ci: int, fn: Fn, below: tuple[tuple[int, Fn], ...]
+    prog: Program,
+    c: int,
+    ci: int,
+    fn: Fn,
+    below: tuple[tuple[int, Fn], ...],
+    allow: Callable[[Binding], bool] | None = None,
 ) -> str | None:
     """The callee on the way down BELOW that the constant arguments of call
-    CI of C into FN rule out, if any
+    CI of C into FN rule out, if any, or "" when they rule out the site
+    itself (ALLOW rejects the binding its function is entered with)
     (xfs_reflink.c passes XFS_COW_FORK to
     xfs_bmap_add_extent_unwritten_real(), which passes it on to
     xfs_rmap_convert_extent(), which then never calls __xfs_rmap_add())."""
@@ -171,6 +187,8 @@ def _ruled_out(
         if b is None:
             return nxt.name
         f = nxt
+    if allow is not None and not allow(b):
+        return ""
     return None
 
 
@@ -192,12 +210,15 @@ def called(g: Fn, ci: int, target: str) -> str:
     return f"{written}()"
 
 
-def witness(prog: Program, fn: Fn, elem: str) -> list[Evidence]:
-    """A chain of callers from FN up to where ELEM (out/unk/in) comes from."""
+def witness(
+    prog: Program, fn: Fn, elem: str, why: dict[str, RootWitness | CallWitness] | None = None
+) -> list[Evidence]:
+    """A chain of callers from FN up to where ELEM (out/unk/in) comes from
+    (WHY: FN's witnesses, if not FN.why)."""
     out: list[Evidence] = []
     seen: set[int] = set()
     cur = fn
-    w = fn.why.get(elem)
+    w = (fn.why if why is None else why).get(elem)
     for _ in range(MAX_CHAIN):
         if cur.id in seen:
             break
@@ -255,15 +276,22 @@ def unknown_root(prog: Program, fn: Fn) -> str | None:
 
 
 def for_site(
-    prog: Program, fn: Fn | None, states: frozenset[int], line: int
+    prog: Program,
+    fn: Fn | None,
+    states: frozenset[int],
+    line: int,
+    allow: Callable[[Binding], bool] | None = None,
 ) -> tuple[Context, list[Evidence]]:
+    """The site's context and why. ALLOW (Fn.reaching()): the bindings FN
+    must be entered with to reach the site; the others bring nothing."""
     if fn is None:
         return Context.UNKNOWN, []
-    elems = prog.elems(fn, states)
+    entry, why = flow.entered(prog, fn, allow) if allow else (fn.entry, fn.why)
+    elems = prog.elems(fn, states, entry)
     ctx = context_of(elems)
     ev: list[Evidence] = []
     if ctx is Context.ALWAYS:
-        ev = covered(prog, fn, states, line)
+        ev = covered(prog, fn, states, line, allow=allow)
     else:
         if ir.OUT in states:
             ev.append(
@@ -280,8 +308,8 @@ def for_site(
                 ev.append(op)
         if ir.ENTRY in states:
             for elem in (IN, OUT, UNK):
-                if elem in fn.entry:
-                    ev += witness(prog, fn, elem)
+                if elem in entry:
+                    ev += witness(prog, fn, elem, why)
     for callee, cline, note in not_providers_before(prog, fn, line):
         ev.append(Evidence(fn.path, cline, fn.name, f"{callee}() gives no scope: {note}"))
     return ctx, ev

@@ -10,14 +10,14 @@ passes NULL where the callee dereferences it first
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import TYPE_CHECKING
 
 from nofsbot.analyse import ir
 from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding, widened
 
 if TYPE_CHECKING:
-    from nofsbot.analyse.program import Fn, Program
+    from nofsbot.analyse.program import CallWitness, Fn, Program, RootWitness
 
 Node = tuple[int, Binding]
 
@@ -93,3 +93,22 @@ def contexts(prog: Program, skip: Container[str]) -> None:
                 if nxt not in queued:
                     work.append(nxt)
                     queued.add(nxt)
+    prog.node_index = {}
+    for fid, b in prog.node_why:
+        prog.node_index.setdefault(fid, []).append(b)
+
+
+def entered(
+    prog: Program, g: Fn, allow: Callable[[Binding], bool]
+) -> tuple[set[str], dict[str, RootWitness | CallWitness]]:
+    """G's entry contexts, with a witness for each, from the calls into G
+    that give it a binding ALLOW accepts: a caller whose constant
+    arguments rule a point of G out brings it nothing."""
+    elems: set[str] = set()
+    why: dict[str, RootWitness | CallWitness] = {}
+    for b in prog.node_index.get(g.id, ()):
+        if allow(b):
+            for e, w in prog.node_why[(g.id, b)].items():
+                why.setdefault(e, w)
+                elems.add(e)
+    return elems, why

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import evidence, held, ir, reclaim, waits, workitems
+from nofsbot.analyse import evidence, held, ir, reclaim, sections, waits, workitems
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
@@ -95,7 +95,7 @@ def _fs_alloc(
     out = []
     for cls, ungated in kinds:
         ev = [Evidence(fn.path, line, fn.name, f"{callee}(.., {expr}) may enter FS reclaim")]
-        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+        acq = sections.acquire_site(prog, model, fn.id, event, line, cls)
         if acq is not None:
             owner, aci, aline = acq
             ev.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
@@ -172,7 +172,7 @@ def _folio(
     if PAGE_LOCK not in model.local.get(fn.id, {}).get(event, ()):
         return []
     ev = [Evidence(fn.path, line, fn.name, f"sleeping allocation with {expr}")]
-    acq = reclaim.acquire_site(prog, model, fn.id, event, line, PAGE_LOCK)
+    acq = sections.acquire_site(prog, model, fn.id, event, line, PAGE_LOCK)
     if acq is not None:
         owner, _, aline = acq
         ev.append(Evidence(owner.path, aline, owner.name, "locks the page/folio"))

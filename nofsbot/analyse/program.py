@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -123,6 +123,15 @@ class Fn:
     def guarded(self, ci: int) -> tuple[guards.Guard, ...]:
         """The conditions call CI runs under (guards.py)."""
         return self._guards.get(ci, ())
+
+    def reaching(self, line: int, callee: str | None) -> Callable[[guards.Binding], bool] | None:
+        """For a site calling CALLEE on LINE: whether entered with a binding
+        this function can get to it (`if (zeroout) sb_issue_zeroout(..)`
+        with zeroout false cannot); None when every binding can."""
+        cis = [ci for ci, (c, at) in enumerate(self.facts.calls) if at == line and c == callee]
+        if not cis or not all(self._guards.get(ci) for ci in cis):
+            return None
+        return lambda b: any(self.step(ci, b) is not None for ci in cis)
 
     @cached_property
     def _carries(self) -> dict[int, list[tuple[int, str]]]:
@@ -236,6 +245,8 @@ class Program:
         self.uncalled: set[int] = set()  # global functions nothing calls (contexts())
         # (function, binding) -> element -> how it got there (flow.py)
         self.node_why: dict[tuple[int, guards.Binding], dict[str, RootWitness | CallWitness]] = {}
+        # function -> the bindings it is entered with (flow.entered())
+        self.node_index: dict[int, list[guards.Binding]] = {}
         self.live: set[tuple[int, int]] = set()  # (caller, call) that can run with a context
         self._resolve()
         self._record_args()
@@ -515,7 +526,9 @@ class Program:
     def _call_context(self, g: Fn, event: int) -> set[str]:
         return self.elems(g, g.state_at(event))
 
-    def elems(self, g: Fn, states: frozenset[int]) -> set[str]:
+    def elems(self, g: Fn, states: frozenset[int], entry: set[str] | None = None) -> set[str]:
+        """The contexts (IN, OUT, UNK) a point of G with STATES runs in;
+        ENTRY: the ones G is entered with, if not all of G.entry."""
         out: set[str] = set()
         for s in states:
             if s >= 1:
@@ -523,7 +536,7 @@ class Program:
             elif s == ir.OUT:
                 out.add(OUT)
             else:
-                out |= g.entry
+                out |= g.entry if entry is None else entry
         return out
 
     def analyse(self) -> None:

@@ -18,16 +18,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nofsbot.analyse import evidence, ir
+from nofsbot.analyse import evidence
 from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
 from nofsbot.analyse.held import Node, dropped, held_locks
 from nofsbot.analyse.locks import (
     ACQUIRE,
     PAGE_LOCK,
-    RELEASE,
-    TRYLOCK,
     WRITEBACK,
     resolve_class,
 )
@@ -96,6 +95,7 @@ class Model:
         default_factory=dict
     )
     dropping: dict[int, dict[int, frozenset[str]]] = field(default_factory=dict)
+    _held_index: dict[tuple[int, str], list[Binding]] | None = None  # first_held()
 
     def in_kernel_thread(self) -> Model:
         """The model as a kernel thread's allocation meets it: reclaim
@@ -107,9 +107,32 @@ class Model:
             instance=self.instance_direct,
         )
 
-    def held(self, fn: int, event: int) -> frozenset[str]:
+    def held(
+        self, fn: int, event: int, allow: Callable[[Binding], bool] | None = None
+    ) -> frozenset[str]:
+        """The classes possibly held at EVENT in FN; with ALLOW
+        (Fn.reaching()), only those held at FN's entry under a binding it
+        accepts."""
         local = self.local.get(fn, {}).get(event, frozenset())
-        return local | (frozenset(self.entry.get(fn, {})) - dropped(self, fn, event))
+        entry = frozenset(
+            c
+            for c in self.entry.get(fn, {})
+            if allow is None or self.first_held(fn, c, allow) is not None
+        )
+        return local | (entry - dropped(self, fn, event))
+
+    def first_held(
+        self, fn: int, cls: str, allow: Callable[[Binding], bool] | None = None
+    ) -> Binding | None:
+        """The first binding FN is entered with holding CLS (that ALLOW
+        accepts)."""
+        if allow is None:
+            return self.first.get((fn, cls))
+        if self._held_index is None:
+            self._held_index = {}
+            for f, c, b in self.held_by:
+                self._held_index.setdefault((f, c), []).append(b)
+        return next((b for b in self._held_index.get((fn, cls), ()) if allow(b)), None)
 
 
 @dataclass(frozen=True)
@@ -396,117 +419,6 @@ def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
 
 
 # -- evidence ----------------------------------------------------------------
-
-
-def acquire_site(
-    prog: Program,
-    m: Model,
-    fid: int,
-    event: int,
-    line: int,
-    cls: str,
-    chain: list[tuple[Fn, int]] | None = None,
-) -> tuple[Fn, int, int] | None:
-    """Where the lock CLS held at EVENT (on LINE) in FID was taken:
-    (function, call index, line). CHAIN, if given, gets the calls from FID's
-    caller up to the one made with the lock held, along calls that can run."""
-    fn = prog.fns[fid]
-    binding = m.first.get((fid, cls))
-    seen: set[tuple[int, Binding]] = set()
-    while True:
-        if cls in m.local.get(fn.id, {}).get(event, ()):
-            best: tuple[int, int] | None = None
-            for ci, op, c in m.classes.get(fn.id, ()):
-                cline = fn.facts.calls[ci][1]
-                later = best is None or cline >= best[1]
-                if op in (ACQUIRE, TRYLOCK) and c == cls and cline <= line and later:
-                    best = (ci, cline)
-            return (fn, *best) if best else None
-        if binding is None or (fn.id, binding) in seen:
-            return None
-        seen.add((fn.id, binding))
-        w = m.held_by.get((fn.id, cls, binding))
-        if w is None or w[0] < 0:
-            return None
-        fn, event, binding = prog.fns[w[0]], w[1], w[2]
-        line = fn.facts.calls[event][1]
-        if chain is not None:
-            chain.append((fn, event))
-
-
-def held_outside(prog: Program, m: Model, fid: int, event: int, cls: str) -> str | None:
-    """If CLS is held at EVENT in FID because the kernel took it before
-    calling into the analysed code, say where: the entry or the call back."""
-    binding = m.first.get((fid, cls))
-    seen: set[tuple[int, Binding]] = set()
-    while True:
-        holds, why = prog.call_holds.get((fid, event), ((), ""))
-        if cls in holds:
-            fn = prog.fns[fid]
-            return f"{fn.name}() at line {fn.facts.calls[event][1]}: {why}"
-        if cls in m.local.get(fid, {}).get(event, ()) or binding is None:
-            return None
-        if (fid, binding) in seen:
-            return None
-        seen.add((fid, binding))
-        w = m.held_by.get((fid, cls, binding))
-        if w is None:
-            return None
-        if w[0] < 0:
-            root = prog.entry_holds.get(fid, {}).get(cls)
-            return root.note if root else None
-        fid, event, binding = w
-
-
-def exits(m: Model, fn: Fn, ci: int, cls: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """For a scope opened after call CI of FN, which takes lock CLS: the
-    releases that end what CI took (where the restores go), and the
-    returns reached with CLS still held (where the critical section
-    outlives the function). A release that only ends another acquisition
-    of the lock (hpfs_trim_fs() takes hpfs_mutex again in a loop after
-    the first section) gets no restore: its path has no save."""
-    locks = m.classes.get(fn.id, ())
-    ends = {cls}
-    # an unlock ends the lock whatever subclass took it, but which one it
-    # ends is known only when the function takes that lock once
-    # (ni_lock(ni) .. ni_unlock(ni)), not of two tree blocks it holds
-    if sum(1 for _, op, c in locks if op == ACQUIRE and plain(c) == plain(cls)) == 1:
-        ends.add(plain(cls))
-    ops: dict[int, list[str]] = {}
-    for cj, op, c in locks:
-        if (op == ACQUIRE and c == cls) or (op == RELEASE and c in ends):
-            ops.setdefault(cj, []).append(op)
-    w = sections(fn, ops)
-    if w is None:
-        return (), ()
-    releases = {
-        fn.facts.calls[cj][1]
-        for cj, done in ops.items()
-        if RELEASE in done and ci in w.at.get(cj, ())
-    }
-    after = fn.facts.calls[ci][1]
-    held = {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
-    return tuple(sorted(releases)), tuple(sorted(held))
-
-
-NOT_HELD = -1  # sections(): the lock is not held
-
-
-def sections(fn: Fn, ops: dict[int, list[str]]) -> ir.Walk | None:
-    """A walk of FN whose state at each event is which call took the lock
-    (its call index), or NOT_HELD: OPS gives each call's acquires and
-    releases of it, in order."""
-    if fn.facts.ir is None:
-        return None
-
-    def transfer(cj: int, state: frozenset[int]) -> frozenset[int]:
-        for op in ops.get(cj, ()):
-            state = frozenset({cj}) if op == ACQUIRE else frozenset({NOT_HELD})
-        return state
-
-    w = ir.Walk(transfer, frozenset({NOT_HELD}))
-    w.run(fn.facts.ir)
-    return w
 
 
 def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) -> list[Evidence]:

@@ -12,11 +12,13 @@ same answer as scanning each subsystem on its own.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, waits
+from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, sections, waits
 from nofsbot.analyse.facts import FileFacts
+from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
@@ -88,7 +90,9 @@ def analyse_unit(
         for si, (site, fi) in enumerate(zip(f.sites, f.site_funcs, strict=True)):
             fn = prog.function_at(f.path, site.function, site.line) if fi >= 0 else None
             states = fn.state_at(-1 - si) if fn is not None else frozenset({0})
-            ctx, ev = evidence.for_site(prog, fn, states, site.line)
+            # callers whose constants rule the site out bring it nothing
+            allow = fn.reaching(site.line, site.callee) if fn is not None else None
+            ctx, ev = evidence.for_site(prog, fn, states, site.line, allow)
             signal = None
             if site.callee and site.arg_index is not None:
                 signal = prog.tests_gfp(f.path, site.callee, site.arg_index)
@@ -97,7 +101,9 @@ def analyse_unit(
                     (s for i in range(6) if (s := prog.tests_gfp(f.path, use, i))), None
                 )
             rec = (
-                _reclaim(prog, in_thread if fn.id in threads else model, fn, -1 - si, site.line)
+                _reclaim(
+                    prog, in_thread if fn.id in threads else model, fn, -1 - si, site.line, allow
+                )
                 if fn is not None
                 else Reclaim()
             )
@@ -168,8 +174,15 @@ def analyse_unit(
 MAX_HELD_CALLS = 6
 
 
-def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int) -> Reclaim:
-    held = model.held(fn.id, event)
+def _reclaim(
+    prog: Program,
+    model: reclaim.Model,
+    fn: Fn,
+    event: int,
+    line: int,
+    allow: Callable[[Binding], bool] | None = None,
+) -> Reclaim:
+    held = model.held(fn.id, event, allow)
     # of unknown type, held or maybe held: matched by field below
     untyped = {c.removeprefix(MAYBE) for c in held if c.removeprefix(MAYBE).startswith("?")}
     maybe = tuple(
@@ -227,9 +240,9 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
     found: list[tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]] = []
     for cls in shared:
         chain: list[tuple[Fn, int]] = []
-        acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls, chain)
+        acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain, allow)
         if acq is None:
-            outside = reclaim.held_outside(prog, model, fn.id, event, cls)
+            outside = sections.held_outside(prog, model, fn.id, event, cls, allow)
             if outside and not unproven:
                 unproven = (
                     f"{cls} is taken before the analysed code is called ({outside}): "
@@ -259,7 +272,7 @@ def _reclaim(prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int)
                 ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
             continue
-        releases, held_at_return = reclaim.exits(model, owner, ci, cls)
+        releases, held_at_return = sections.exits(model, owner, ci, cls)
         stray = _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
         if len(chain) > MAX_HELD_CALLS:
             unproven = (
@@ -335,7 +348,7 @@ def _unresolved_evidence(
     lock of the same field."""
     out: list[Evidence] = []
     chain: list[tuple[Fn, int]] = []
-    acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls, chain)
+    acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain)
     if acq is not None:
         owner, aci, aline = acq
         out.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
@@ -364,7 +377,7 @@ def _instance_evidence(
     """Both sides of an instance-disjoint lock: where this task takes CLS,
     and reclaim's path to the place it takes CLS on the object it frees."""
     out: list[Evidence] = []
-    acq = reclaim.acquire_site(prog, model, fn.id, event, line, cls)
+    acq = sections.acquire_site(prog, model, fn.id, event, line, cls)
     if acq is not None:
         owner, aci, aline = acq
         note = f"{evidence.takes(owner, aci, cls)} on an object it holds"
@@ -401,12 +414,12 @@ def _partial(model: reclaim.Model, owner: Fn, ci: int, events: list[int], cls: s
     for cj, op, c in model.classes.get(owner.id, ()):
         if c == cls and op in (ACQUIRE, RELEASE):
             ops.setdefault(cj, []).append(op)
-    w = reclaim.sections(owner, ops)
+    w = sections.sections(owner, ops)
     if w is None:
         return None
     at: frozenset[int] = frozenset().union(*(w.at.get(e, frozenset()) for e in events))
     line = owner.facts.calls[ci][1]
-    if reclaim.NOT_HELD in at:
+    if sections.NOT_HELD in at:
         return (
             f"{owner.name}() takes {cls} (line {line}) only on some paths to this site: "
             "a scope after it would not cover the others"

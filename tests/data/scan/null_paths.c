@@ -1,8 +1,9 @@
 /* A call that passes NULL where the callee dereferences it first cannot
  * run, so it brings no context: the in-memory conversion passes tp = NULL
  * (xfs_reflink_convert_cow_locked()), and the helper that dereferences tp
- * is only ever entered from the transaction. The twin helper checks tp
- * first, so the NULL call reaches it with no scope. */
+ * is only ever entered from the transaction. The twin helper allocates
+ * before it checks tp, so the NULL call reaches that allocation with no
+ * scope; after its `if (!tp) return;`, tp NULL reaches nothing. */
 static void defer_add(struct xfs_trans *tp, struct list_head *li)
 {
 	tp->t_flags |= XFS_TRANS_DIRTY;
@@ -12,9 +13,10 @@ static void defer_add(struct xfs_trans *tp, struct list_head *li)
 
 static void maybe_log(struct xfs_trans *tp, struct list_head *li)
 {
+	p = kmalloc(8, GFP_NOFS);			/* expect: mixed sometimes */
 	if (!tp)
 		return;
-	p = kmalloc(8, GFP_NOFS);			/* expect: mixed sometimes */
+	q = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
 }
 
 static void update(struct xfs_trans *tp, struct list_head *li)
