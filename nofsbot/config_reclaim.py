@@ -79,6 +79,10 @@ class Reclaim:
     # same object (ubifs_write_inode() calls ubifs_jnl_write_inode() only
     # `if (inode->i_nlink)`)
     carried: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # predicates true only while a debugging knob is set (ubifs's
+    # dbg_is_chk_gen()): code under them runs on a reclaim path, but a
+    # path without them is the one evidence shows
+    debug: frozenset[str] = frozenset()
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -193,7 +197,7 @@ def load(path: Path) -> Reclaim:
         data.get("context", {}),
         path,
         "context",
-        {"task_flags": tuple, "nonnegative": tuple, "carried": dict},
+        {"task_flags": tuple, "nonnegative": tuple, "carried": dict, "debug": tuple},
     )
     return Reclaim(
         entries=tuple(entries),
@@ -218,4 +222,5 @@ def load(path: Path) -> Reclaim:
         task_flags=frozenset(ctx.get("task_flags", ())),
         nonnegative=frozenset(ctx.get("nonnegative", ())),
         carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
+        debug=frozenset(ctx.get("debug", ())),
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nofsbot.analyse import records
-from nofsbot.analyse.guards import FREED, INT_LITERAL, NONNEG, TASK, Arg, Binding, Guard
+from nofsbot.analyse.branches import INT_LITERAL
+from nofsbot.analyse.guards import FREED, NONNEG, TASK, Arg, Binding, Guard
 from nofsbot.analyse.pointees import DEREF
 
 

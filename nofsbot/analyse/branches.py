@@ -7,6 +7,7 @@ function's calls their guards, arguments and carried fields."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
@@ -16,6 +17,8 @@ from nofsbot.analyse.pointees import DEREF, _strip, _text
 
 if TYPE_CHECKING:
     from nofsbot.analyse.guards import Arg, Guard, Params
+
+INT_LITERAL = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
 
 # the guard that holds where GUARD does not
 FLIP = {
@@ -47,6 +50,51 @@ class Branches:
 
     def _stable(self, name: str, at: Node) -> bool:
         raise NotImplementedError
+
+    def result_terms(self, body: Node | None) -> tuple[Guard, ...]:
+        """For a function that is declarations, then `if (c) return K;`
+        statements, then `return EXPR;`: what holds on its parameters when
+        it returns true. That is the terms of the one path that can return
+        true: the tests it passed (`if (c) return 0;` means c was false, as
+        far as c is a condition on a parameter) and its own condition or
+        EXPR. With two paths that can return true, nothing is known."""
+        stmts = [c for c in body.named_children if c.type != "comment"] if body else []
+        while stmts and stmts[0].type == "declaration":
+            stmts = stmts[1:]
+        if not stmts or stmts[-1].type != "return_statement" or not stmts[-1].named_children:
+            return ()
+        context: list[Guard] = []
+        true_paths: list[list[Guard]] = []
+        for st in stmts[:-1]:
+            then = st.child_by_field_name("consequence") if st.type == "if_statement" else None
+            while then is not None and then.type == "compound_statement":
+                inner = [c for c in then.named_children if c.type != "comment"]
+                then = inner[0] if len(inner) == 1 else None
+            cond = st.child_by_field_name("condition") if then is not None else None
+            if (
+                then is None
+                or cond is None
+                or then.type != "return_statement"
+                or st.child_by_field_name("alternative") is not None
+                or not then.named_children
+            ):
+                return ()
+            value = _int_value(_text(_strip(then.named_children[0])))
+            if value is None:
+                return ()
+            if value:
+                true_paths.append(context + self.conjunction(cond, calls=False))
+            else:
+                context += [g for g in self._false(cond) if g[1] != "call"]
+        last = _strip(stmts[-1].named_children[0])
+        value = _int_value(_text(last))
+        if value is None:
+            true_paths.append(context + self.conjunction(last, calls=False))
+        elif value:
+            true_paths.append(context)
+        if len(true_paths) != 1:
+            return ()
+        return tuple(dict.fromkeys(true_paths[0]))
 
     def guards(self, node: Node, body: Node) -> tuple[Guard, ...]:
         """What must hold on the parameters for NODE (inside BODY) to run."""
@@ -246,3 +294,15 @@ def conditions(
         if any(facts):
             cargs.append((ci, facts))
     return tuple(guards), tuple(cargs)
+
+
+def _int_value(text: str) -> int | None:
+    """The value of a constant return: 0/1, false/true, an integer."""
+    if text in ("true", "false"):
+        return int(text == "true")
+    if INT_LITERAL.match(text):
+        try:
+            return int(text.rstrip("uUlL"), 0)
+        except ValueError:  # 08
+            return None
+    return None

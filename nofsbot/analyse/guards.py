@@ -24,7 +24,7 @@ from collections import Counter
 from tree_sitter import Node
 
 from nofsbot.analyse import records, syntax
-from nofsbot.analyse.branches import FLIP, Branches
+from nofsbot.analyse.branches import FLIP, INT_LITERAL, Branches
 from nofsbot.analyse.pointees import Pointees, _strip, _text
 from nofsbot.analyse.records import Records
 
@@ -65,7 +65,6 @@ _TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
 # distinct bindings kept per function before falling back to "any" (but
 # for the functions passed to parameters it calls: widened())
 MAX_BINDINGS = 8
-INT_LITERAL = re.compile(r"^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$")
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _NAME = re.compile(r"\b[A-Za-z_]\w*")
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
@@ -140,6 +139,11 @@ class Params(Pointees, Records, Branches):
         # local -> the guard it is the truth of, for `x = !p->f`: a field of a
         # parameter, read where nothing has written it yet
         self.field_truth: dict[str, Guard] = {}
+        # local -> a guard its truth implies, for `x = a && b` with a guard
+        # in a or b (ubifs_jnl_write_inode()'s `kill_xattrs = ui->xattr_cnt
+        # && last_reference`): a test that x is true needs it, one that x
+        # is false says nothing
+        self.implied: dict[str, Guard] = {}
         # local -> `x = <guard on a param> ? C1 : C2`, encoded as an Arg text
         self.choice: dict[str, str] = {}
         # local -> param for `ip = XFS_I(inode)`: the same object
@@ -162,6 +166,8 @@ class Params(Pointees, Records, Branches):
                     self.field_truth[name] = fg
                 elif (choice := self._choice_of(value)) is not None:
                     self.choice[name] = choice
+                elif _operands(_strip(value), "&&") and (both := self.conjunction(value, False)):
+                    self.implied[name] = both[0]
                 elif (same := self._same_of(value)) is not None:
                     self.same[name] = same
         # `iinfo = UDF_I(inode);` as a statement of the body, the local's
@@ -291,6 +297,8 @@ class Params(Pointees, Records, Branches):
                 g = (i, "falsy" if flip else "truthy", "")
             elif name in self.field_truth:
                 g = self.field_truth[name]
+            elif name in self.implied and not neg:
+                g = self.implied[name]
         elif n.type == "binary_expression":
             op = _CMP.get(_text(n.child_by_field_name("operator")))
             left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
@@ -385,51 +393,6 @@ class Params(Pointees, Records, Branches):
         if a is not None and a[1] in FLIP:
             return [(a[0], FLIP[a[1]], a[2])]
         return []
-
-    def result_terms(self, body: Node | None) -> tuple[Guard, ...]:
-        """For a function that is declarations, then `if (c) return K;`
-        statements, then `return EXPR;`: what holds on its parameters when
-        it returns true. That is the terms of the one path that can return
-        true: the tests it passed (`if (c) return 0;` means c was false, as
-        far as c is a condition on a parameter) and its own condition or
-        EXPR. With two paths that can return true, nothing is known."""
-        stmts = [c for c in body.named_children if c.type != "comment"] if body else []
-        while stmts and stmts[0].type == "declaration":
-            stmts = stmts[1:]
-        if not stmts or stmts[-1].type != "return_statement" or not stmts[-1].named_children:
-            return ()
-        context: list[Guard] = []
-        true_paths: list[list[Guard]] = []
-        for st in stmts[:-1]:
-            then = st.child_by_field_name("consequence") if st.type == "if_statement" else None
-            while then is not None and then.type == "compound_statement":
-                inner = [c for c in then.named_children if c.type != "comment"]
-                then = inner[0] if len(inner) == 1 else None
-            cond = st.child_by_field_name("condition") if then is not None else None
-            if (
-                then is None
-                or cond is None
-                or then.type != "return_statement"
-                or st.child_by_field_name("alternative") is not None
-                or not then.named_children
-            ):
-                return ()
-            value = _int_value(_text(_strip(then.named_children[0])))
-            if value is None:
-                return ()
-            if value:
-                true_paths.append(context + self.conjunction(cond, calls=False))
-            else:
-                context += [g for g in self._false(cond) if g[0] != CALL]
-        last = _strip(stmts[-1].named_children[0])
-        value = _int_value(_text(last))
-        if value is None:
-            true_paths.append(context + self.conjunction(last, calls=False))
-        elif value:
-            true_paths.append(context)
-        if len(true_paths) != 1:
-            return ()
-        return tuple(dict.fromkeys(true_paths[0]))
 
     def arg(self, n: Node) -> Arg | None:
         n = _strip(n)
@@ -579,15 +542,3 @@ def _truth_arg(n: Node) -> Node | None:
     if fn is None or _text(fn) not in _TRUTH_OF or len(named) != 1:
         return None
     return _strip(named[0])
-
-
-def _int_value(text: str) -> int | None:
-    """The value of a constant return: 0/1, false/true, an integer."""
-    if text in ("true", "false"):
-        return int(text == "true")
-    if INT_LITERAL.match(text):
-        try:
-            return int(text.rstrip("uUlL"), 0)
-        except ValueError:  # 08
-            return None
-    return None

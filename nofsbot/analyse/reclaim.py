@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import re
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -163,16 +163,17 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     for fn in prog.fns:
         if fn.name in declared:
             frees.setdefault(fn.id, declared[fn.name])
-    m.reach = _reach(prog, [e for e in m.entries], frees)
-    m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees)
-    m.shared, m.instance = _shares(prog, m, m.reach, classes, unknown=True)
-    m.shared_ungated, _ = _shares(prog, m, m.reach_ungated, classes, live=False)
+    rare = _rare_calls(prog)
+    m.reach = _reach(prog, [e for e in m.entries], frees, rare)
+    m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees, rare)
+    m.shared, m.instance = _shares(prog, m, m.reach, classes, rare, unknown=True)
+    m.shared_ungated, _ = _shares(prog, m, m.reach_ungated, classes, rare, live=False)
     # what reclaim a kernel thread's allocation enters takes: not kswapd's
     # ->writepage (roots.kernel_threads())
     direct = [e for e in m.entries if e.spec.gated != "kswapd"]
     if len(direct) < len(m.entries):
-        m.reach_direct = _reach(prog, direct, frees)
-        m.shared_direct, m.instance_direct = _shares(prog, m, m.reach_direct, classes)
+        m.reach_direct = _reach(prog, direct, frees, rare)
+        m.shared_direct, m.instance_direct = _shares(prog, m, m.reach_direct, classes, rare)
     else:
         m.reach_direct, m.shared_direct, m.instance_direct = m.reach, m.shared, m.instance
     _nested_alike(prog, m, classes)
@@ -196,6 +197,7 @@ def _shares(
     m: Model,
     reach: Reach,
     classes: dict[int, list[tuple[int, str, str]]],
+    rare: dict[int, frozenset[int]],
     *,
     unknown: bool = False,
     live: bool = True,
@@ -210,30 +212,36 @@ def _shares(
     other: set[str] = set()  # classes some reclaim path takes on another object
     lives: dict[str, tuple[Node, int]] = {}  # the first such take of each
     freed: dict[str, tuple[Node, int]] = {}
-    # in the order reclaim reaches them, nearest first: the witness of a
-    # class is the shortest path that takes it, the one with the fewest
-    # steps whose conditions nofsbot may not see
-    for node in reach.parent:
+    # in the order reclaim reaches them, cheapest first (_reach()): the
+    # witness of a class is the shortest path that takes it, the one with
+    # the fewest steps whose conditions nofsbot may not see, a rare step
+    # counted as RARE_COST of them
+    takes = [
+        (node, ci, op, cls) for node in reach.parent for ci, op, cls in classes.get(node[0], ())
+    ]
+    takes.sort(
+        key=lambda t: reach.cost.get(t[0], 0) + RARE_COST * (t[1] in rare.get(t[0][0], ()))
+    )  # stable: nearest first among equals
+    for node, ci, op, cls in takes:
         fid, binding = node
         fn = prog.fns[fid]
-        for ci, op, cls in classes.get(fid, ()):
-            if op != ACQUIRE:
-                continue
-            if cls.startswith("?"):  # of unknown type: only its field is known
-                if unknown:
-                    fld = field_of(cls)
-                    m.unknown_fields.add(fld)
-                    if fn.step(ci, binding) is not None:
-                        m.unknown_taken.setdefault(fld, (node, ci))
-                continue
-            if fn.step(ci, binding) is None:
-                continue
-            shared.setdefault(cls, (node, ci))
-            if fn.takes_freed(ci, binding):
-                freed.setdefault(cls, (node, ci))
-            else:
-                other.add(cls)
-                lives.setdefault(cls, (node, ci))
+        if op != ACQUIRE:
+            continue
+        if cls.startswith("?"):  # of unknown type: only its field is known
+            if unknown:
+                fld = field_of(cls)
+                m.unknown_fields.add(fld)
+                if fn.step(ci, binding) is not None:
+                    m.unknown_taken.setdefault(fld, (node, ci))
+            continue
+        if fn.step(ci, binding) is None:
+            continue
+        shared.setdefault(cls, (node, ci))
+        if fn.takes_freed(ci, binding):
+            freed.setdefault(cls, (node, ci))
+        else:
+            other.add(cls)
+            lives.setdefault(cls, (node, ci))
     if live:
         shared.update((c, w) for c, w in lives.items() if c in freed)
     return shared, {c: w for c, w in freed.items() if c not in other}
@@ -358,6 +366,7 @@ class Reach:
     first: dict[int, Node]  # function -> the node it was first reached as
     # node -> (entry, (calling node, call index) or None at the entry)
     parent: dict[Node, tuple[int, tuple[Node, int] | None]]
+    cost: dict[Node, int] = field(default_factory=dict)  # _reach()
 
     def __contains__(self, fid: int) -> bool:
         return fid in self.first
@@ -366,15 +375,21 @@ class Reach:
         return self.parent[self.first[fid]][0]
 
 
-def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
+def _reach(
+    prog: Program, entries: list[Entry], frees: dict[int, int], rare: dict[int, frozenset[int]]
+) -> Reach:
     """Functions reachable from ENTRIES, carrying constant arguments so a call
     they rule out (`if (cow)` with cow = 0) is not followed. FREES: the
     functions whose argument N is always an object being freed (an inode
     with no reference left, in ->evict_inode), wherever they are called
-    from."""
+    from. Each is reached by its cheapest path, nearest first: a call costs
+    1, a rare one (RARE: _rare_calls()) RARE_COST more."""
     r = Reach({}, {})
     bindings: dict[tuple[int, Binding], int] = {}
-    work: deque[Node] = deque()
+    best: dict[Node, int] = {}
+    via: dict[Node, tuple[int, tuple[Node, int] | None]] = {}
+    heap: list[tuple[int, int, Node]] = []
+    seq = 0
     for e in sorted(entries, key=lambda e: e.fn):
         # the object the entry point frees: ->destroy_inode's inode
         # and the task state every reclaim context has (PF_MEMALLOC)
@@ -383,12 +398,16 @@ def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
             e.fn,
             tuple(sorted(((TASK, ("t", "1")), *freed))) if prog.cfg.reclaim.task_flags else freed,
         )
-        if node not in r.parent:
-            r.parent[node] = (e.fn, None)
-            r.first.setdefault(e.fn, node)
-            work.append(node)
-    while work:
-        node = work.popleft()
+        if node not in best:
+            best[node], via[node] = 0, (e.fn, None)
+            heapq.heappush(heap, (0, seq, node))
+            seq += 1
+    while heap:
+        cost, _, node = heapq.heappop(heap)
+        if node in r.parent or cost > best[node]:
+            continue
+        r.parent[node] = via[node]
+        r.first.setdefault(node[0], node)
         fid, binding = node
         entry = r.parent[node][0]
         fn = prog.fns[fid]
@@ -398,24 +417,57 @@ def _reach(prog: Program, entries: list[Entry], frees: dict[int, int]) -> Reach:
             b = fn.step(ci, binding)
             if b is None:
                 continue
+            step = 1 + (RARE_COST if ci in rare.get(fid, ()) else 0)
             for t in targets:
                 got = fn.enter(ci, prog.fns[t], b)
                 if got is None:
                     continue
                 nb = got
                 key = (t, widened(nb))  # the bindings counted against MAX_BINDINGS
-                if (t, nb) not in r.parent and bindings.get(key, 0) >= MAX_BINDINGS:
+                if (t, nb) not in best and bindings.get(key, 0) >= MAX_BINDINGS:
                     nb = key[1]
                 if t in frees:
                     nb = tuple(sorted({**dict(nb), frees[t]: FREED}.items()))
                 nxt = (t, nb)
                 if nxt in r.parent:
                     continue
-                bindings[key] = bindings.get(key, 0) + 1
-                r.parent[nxt] = (entry, (node, ci))
-                r.first.setdefault(t, nxt)
-                work.append(nxt)
+                if nxt not in best:
+                    bindings[key] = bindings.get(key, 0) + 1
+                elif best[nxt] <= cost + step:
+                    continue
+                best[nxt], via[nxt] = cost + step, (entry, (node, ci))
+                heapq.heappush(heap, (cost + step, seq, nxt))
+                seq += 1
+    r.cost = {n: best[n] for n in r.parent}
     return r
+
+
+# how many calls one that runs only where a carried field is 0 or a
+# debugging knob is set counts as, when a path is chosen to show
+RARE_COST = 4
+
+
+def _rare_calls(prog: Program) -> dict[int, frozenset[int]]:
+    """Per function, its calls that run only where a carried field is 0
+    (eviction deletes only an unlinked inode) or a debugging knob is set
+    (config/reclaim.toml [context]): real paths, but rare ones. Read from
+    the extracted guards, before a call's test becomes the callee's
+    (Program._call_guards())."""
+    carried, debug = prog.cfg.reclaim.carried, prog.cfg.reclaim.debug
+    out: dict[int, frozenset[int]] = {}
+    for fn in prog.fns:
+        got = frozenset(
+            ci
+            for ci, gs in fn.facts.guards
+            if any(
+                (FIELD <= g[0] < DEREF and g[1] == "falsy" and g[2][1:] in carried)
+                or (g[1] == "call" and g[2].partition("\x00")[0] in debug)
+                for g in gs
+            )
+        )
+        if got:
+            out[fn.id] = got
+    return out
 
 
 # -- evidence ----------------------------------------------------------------

@@ -133,3 +133,15 @@ def test_a_lock_taken_through_a_helper_names_the_helper(fixture_tree) -> None:  
     notes = {e.line: e.note for e in f.evidence}
     taken = line_of(name, "pool_lock(pl);")
     assert notes[taken] == "takes pool.lock through pool_lock(), which reclaim also takes"
+
+
+def test_the_reclaim_path_shown_is_a_common_one(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # reclaim takes the lock on eviction of an unlinked inode, under a
+    # debugging knob, behind a local that is the && of the unlinked test,
+    # and on the write-back of a linked inode: the evidence shows the last
+    a = fixture_tree("scan/rare_paths.c")
+    line = line_of("rare_paths.c", "kmalloc")
+    shown = {e.line for e in next(f for f in plan(a.placed) if f.site.line == line).evidence}
+    takes = {line_of("rare_paths.c", "mutex_lock(&c->tree_mutex);", n) for n in (1, 2, 3)}
+    assert shown & takes == {line_of("rare_paths.c", "mutex_lock(&c->tree_mutex);", 1)}
+    assert line_of("rare_paths.c", "return tree_add(c);") in shown
