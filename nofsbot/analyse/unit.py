@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from nofsbot import discover
 from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, sections, waits
 from nofsbot.analyse.facts import FileFacts
-from nofsbot.analyse.guards import Binding
+from nofsbot.analyse.guards import EMPTY, Binding
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
@@ -313,31 +313,68 @@ def _reclaim(
         tuple(sorted(held)),
         maybe,
         instance,
-        _call_sites(prog, fn) if quiet else (),
+        _call_sites(prog, model, fn, allow) if quiet else (),
     )
 
 
-def _call_sites(prog: Program, fn: Fn) -> tuple[Evidence, ...]:
+def _call_sites(
+    prog: Program,
+    model: reclaim.Model,
+    fn: Fn,
+    allow: Callable[[Binding], bool] | None = None,
+) -> tuple[Evidence, ...]:
     """FN's call sites that can run, each a path of its own to a site that
     holds nothing reclaim takes: a reader checks every one, not only the
-    one the context's witness follows."""
-    live = sorted(
-        {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
-        key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
-    )
-    out = [
-        Evidence(
-            prog.fns[c].path,
-            prog.fns[c].facts.calls[ci][1],
-            prog.fns[c].name,
-            f"calls {evidence.called(prog.fns[c], ci, fn.name)} holding no lock reclaim takes",
+    one the context's witness follows. Where all of them are in one
+    function (v9fs_get_acl() calls __v9fs_get_acl() twice), that
+    function's call sites too, if none holds a lock reclaim takes. A call
+    whose constants rule the site out (ALLOW: Fn.reaching()) is not one."""
+    out: list[Evidence] = []
+    cur, seen = fn, {fn.id}
+    while True:
+        live = sorted(
+            {
+                (c, ci)
+                for c, ci in cur.callers
+                if (c, ci) in prog.live and (cur is not fn or _reaches(prog, c, ci, fn, allow))
+            },
+            key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
         )
-        for c, ci in live[:MAX_CALL_SITES]
-    ]
-    if len(live) > MAX_CALL_SITES:
-        note = f"... and {len(live) - MAX_CALL_SITES} more call sites, none holding one either"
-        out.append(Evidence(fn.path, fn.facts.line, fn.name, note))
-    return tuple(out)
+        if cur is not fn and any(
+            c in model.shared and c not in model.instance
+            for g, ci in live
+            for c in model.held(g, ci)
+        ):
+            return tuple(out)  # a lock the wrapper drops before the call
+        out += [
+            Evidence(
+                prog.fns[c].path,
+                prog.fns[c].facts.calls[ci][1],
+                prog.fns[c].name,
+                f"calls {evidence.called(prog.fns[c], ci, cur.name)} holding no lock reclaim takes",
+            )
+            for c, ci in live[:MAX_CALL_SITES]
+        ]
+        if len(live) > MAX_CALL_SITES:
+            note = f"... and {len(live) - MAX_CALL_SITES} more call sites, none holding one either"
+            out.append(Evidence(cur.path, cur.facts.line, cur.name, note))
+        up = {c for c, _ in live}
+        if len(up) != 1 or (nxt := up.pop()) in seen:
+            return tuple(out)
+        cur = prog.fns[nxt]
+        seen.add(nxt)
+
+
+def _reaches(
+    prog: Program, c: int, ci: int, fn: Fn, allow: Callable[[Binding], bool] | None
+) -> bool:
+    """Call CI of C into FN can get to the site ALLOW stands for."""
+    if allow is None:
+        return True
+    caller = prog.fns[c]
+    b = caller.step(ci, EMPTY)
+    b = caller.enter(ci, fn, b) if b is not None else None
+    return b is not None and allow(b)
 
 
 def _unresolved_evidence(

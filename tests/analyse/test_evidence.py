@@ -145,3 +145,13 @@ def test_the_reclaim_path_shown_is_a_common_one(fixture_tree) -> None:  # type: 
     takes = {line_of("rare_paths.c", "mutex_lock(&c->tree_mutex);", n) for n in (1, 2, 3)}
     assert shown & takes == {line_of("rare_paths.c", "mutex_lock(&c->tree_mutex);", 1)}
     assert line_of("rare_paths.c", "return tree_add(c);") in shown
+
+
+def test_an_unneeded_site_lists_its_wrappers_call_sites(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/wrapper_callers.c")
+    line = line_of("wrapper_callers.c", "kmalloc")
+    shown = {e.line for e in next(f for f in plan(a.placed) if f.site.line == line).evidence}
+    for call in ("__get_acl(inode, \"access\")", "__get_acl(inode, \"default\")"):
+        assert line_of("wrapper_callers.c", call) in shown
+    for caller in ("return get_acl_pair(inode);", "return get_acl_pair(file_inode(file));"):
+        assert line_of("wrapper_callers.c", caller) in shown
