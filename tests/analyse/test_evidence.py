@@ -151,7 +151,7 @@ def test_an_unneeded_site_lists_its_wrappers_call_sites(fixture_tree) -> None:  
     a = fixture_tree("scan/wrapper_callers.c")
     line = line_of("wrapper_callers.c", "kmalloc")
     shown = {e.line for e in next(f for f in plan(a.placed) if f.site.line == line).evidence}
-    for call in ("__get_acl(inode, \"access\")", "__get_acl(inode, \"default\")"):
+    for call in ('__get_acl(inode, "access")', '__get_acl(inode, "default")'):
         assert line_of("wrapper_callers.c", call) in shown
     for caller in ("return get_acl_pair(inode);", "return get_acl_pair(file_inode(file));"):
         assert line_of("wrapper_callers.c", caller) in shown
