@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nofsbot.analyse import flow, ir
-from nofsbot.analyse.facts import shown
+from nofsbot.analyse.facts import INDIRECT, shown
 from nofsbot.analyse.guards import EMPTY, Binding
 from nofsbot.analyse.program import IN, OUT, UNK, CallWitness, Fn, Program, RootWitness
 from nofsbot.config import BEGIN, COND_BEGIN
@@ -203,11 +203,16 @@ def takes(fn: Fn, ci: int, cls: str) -> str:
 
 def called(g: Fn, ci: int, target: str) -> str:
     """How call CI of G names its callee TARGET: as the code writes it, and
-    through a function pointer parameter with the function called there."""
-    written = shown(g.facts.calls[ci][0])
-    if ci in g.param_call and written != target:
+    through a function pointer with the function called there, or for a
+    kernel helper that calls a function back (d_splice_alias(),
+    block_write_full_page(.., udf_get_block, ..)) with the one it calls."""
+    callee = g.facts.calls[ci][0]
+    written = shown(callee)
+    if written == target:
+        return f"{written}()"
+    if ci in g.param_call or callee.startswith(INDIRECT):
         return f"{written}() ({target}() here)"
-    return f"{written}()"
+    return f"{written}() (which calls {target}() back)"
 
 
 def witness(

@@ -155,3 +155,11 @@ def test_an_unneeded_site_lists_its_wrappers_call_sites(fixture_tree) -> None:  
         assert line_of("wrapper_callers.c", call) in shown
     for caller in ("return get_acl_pair(inode);", "return get_acl_pair(file_inode(file));"):
         assert line_of("wrapper_callers.c", caller) in shown
+
+
+def test_a_helper_that_calls_back_names_what_it_calls(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # get_tree_bdev() calls my_fill_super() back: the step says so
+    a = fixture_tree("scan/vfs_entries.c")
+    line = line_of("vfs_entries.c", "kmalloc", 3)
+    notes = [e.note for e in next(f for f in plan(a.placed) if f.site.line == line).evidence]
+    assert "calls get_tree_bdev() (which calls my_fill_super() back) outside any scope" in notes
