@@ -135,13 +135,14 @@ def classify(p: Placed) -> Finding:
         return _mapping(p, p.mapping)
     if s.kind in _KEEP_KINDS:
         return _keep(p, _KEEP_KINDS[s.kind].format(detail=detail))
+    # a mask with no effect: where the site runs does not matter, only why
     if p.ignored and s.kind is Kind.CALL_ARG:
         return Finding(
             s,
             p.context,
             Class.NOOP_MASK,
             f"{UNREAD_MASK}{p.ignored}",
-            p.evidence,
+            _unread(p.ignored),
             suggestion=_suggestion(s),
         )
     if _NOOP_RE.match(s.expression):
@@ -150,7 +151,11 @@ def classify(p: Placed) -> Finding:
             p.context,
             Class.NOOP_MASK,
             "GFP_KERNEL | GFP_NOFS is GFP_KERNEL",
-            p.evidence,
+            (
+                Evidence(
+                    s.path, s.line, s.function, "GFP_KERNEL has __GFP_FS: the NOFS adds nothing"
+                ),
+            ),
             suggestion="GFP_KERNEL",
         )
     if p.context is Context.ALWAYS:
@@ -359,3 +364,15 @@ def plan(placed: tuple[Placed, ...]) -> tuple[Finding, ...]:
         dataclasses.replace(classify(p), locks_held=p.reclaim.held, reclaim_shared=p.reclaim.shared)
         for p in placed
     )
+
+
+_DEFINED = re.compile(r"^(\w+)\(\) \((\S+):(\d+)\) (.*)$")
+
+
+def _unread(ignored: str) -> tuple[Evidence, ...]:
+    """The callee that never reads the mask, at its definition
+    (Program.ignores_gfp(): "f() (path:line) never reads ..")."""
+    m = _DEFINED.match(ignored)
+    if m is None:
+        return ()
+    return (Evidence(m.group(2), int(m.group(3)), m.group(1), m.group(4)),)

@@ -163,3 +163,14 @@ def test_a_helper_that_calls_back_names_what_it_calls(fixture_tree) -> None:  # 
     line = line_of("vfs_entries.c", "kmalloc", 3)
     notes = [e.note for e in next(f for f in plan(a.placed) if f.site.line == line).evidence]
     assert "calls get_tree_bdev() (which calls my_fill_super() back) outside any scope" in notes
+
+
+def test_a_mask_with_no_effect_shows_the_callee_not_the_callers(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # where a noop-mask site runs does not matter: its evidence is the
+    # callee that never reads the mask, at its definition
+    a = fixture_tree("scan/unread_gfp.c")
+    noops = [f for f in plan(a.placed) if str(f.klass) == "noop-mask"]
+    assert noops
+    for f in noops:
+        assert all(e.note.endswith("never reads its gfp argument") for e in f.evidence), f
+        assert len(f.evidence) == 1
