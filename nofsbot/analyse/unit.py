@@ -238,7 +238,6 @@ def _reclaim(
     ev: list[Evidence] = []
     detailed = 0
     found: list[tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]] = []
-    others: list[str] = []
     for cls in shared:
         chain: list[tuple[Fn, int]] = []
         acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain, allow)
@@ -266,15 +265,14 @@ def _reclaim(
             )
         if detailed < 2:
             # where it is taken, the path from there to the site, then
-            # reclaim's path to the lock
+            # reclaim's path to the lock; the others held on some path
+            # (locks_held, reclaim_shared) are not shown: a may-held class
+            # without its path is no claim a reader can check
             detailed += 1
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += _held_down(fn, chain, cls)
             if cls != WRITEBACK:
                 ev += reclaim.reclaim_path(prog, model, cls)
-        else:
-            # held on some path nofsbot does not show: named, not asserted
-            others.append(cls)
         if boundary is not None or n > 0:
             continue
         releases, held_at_return = sections.exits(model, owner, ci, cls)
@@ -303,10 +301,6 @@ def _reclaim(
             unproven = why
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
-    if others:
-        note = "may also be held here, on paths not shown, each taken by reclaim too: "
-        note += ", ".join(others)
-        ev.append(Evidence(fn.path, line, fn.name, note))
     for cls in unresolved[:1]:
         ev += _unresolved_evidence(prog, model, fn, event, line, cls)
     for cls in instance:
