@@ -124,4 +124,4 @@ def test_text_shows_suggestion_and_scope_boundary(
     assert main(["scan", "--tree", str(t), "fs/fx", "--brief"]) == 0
     out = capsys.readouterr().out
     assert "suggestion: GFP_KERNEL" in out
-    assert "scope: after line 35 of fill_worker() (fs/fx/r.c), restored before line 37" in out
+    assert "scope: after line 35 of fill_worker() (fs/fx/r.c), restored before line 38" in out

@@ -102,11 +102,21 @@ class Fn:
         """The conditions call CI runs under (guards.py)."""
         return self._guards.get(ci, ())
 
+    def site_calls(self, line: int, callee: str | None) -> list[int]:
+        """The calls of CALLEE that a site whose mask is on LINE is: those
+        starting on the nearest line at or above it (`read_cache_page_gfp(
+        mapping,` on one line, `GFP_NOFS)` on the next)."""
+        lines = [at for c, at in self.facts.calls if c == callee and at <= line]
+        if not lines:
+            return []
+        start = max(lines)
+        return [ci for ci, (c, at) in enumerate(self.facts.calls) if c == callee and at == start]
+
     def reaching(self, line: int, callee: str | None) -> Callable[[guards.Binding], bool] | None:
         """For a site calling CALLEE on LINE: whether entered with a binding
         this function can get to it (`if (zeroout) sb_issue_zeroout(..)`
         with zeroout false cannot); None when every binding can."""
-        cis = [ci for ci, (c, at) in enumerate(self.facts.calls) if at == line and c == callee]
+        cis = self.site_calls(line, callee)
         if not cis or not all(self._guards.get(ci) for ci in cis):
             return None
         return lambda b: any(self.step(ci, b) is not None for ci in cis)

@@ -102,7 +102,13 @@ def analyse_unit(
                 )
             rec = (
                 _reclaim(
-                    prog, in_thread if fn.id in threads else model, fn, -1 - si, site.line, allow
+                    prog,
+                    in_thread if fn.id in threads else model,
+                    fn,
+                    -1 - si,
+                    site.line,
+                    allow,
+                    fn.site_calls(site.line, site.callee),
                 )
                 if fn is not None
                 else Reclaim()
@@ -181,7 +187,11 @@ def _reclaim(
     event: int,
     line: int,
     allow: Callable[[Binding], bool] | None = None,
+    site_calls: list[int] | None = None,
 ) -> Reclaim:
+    """What reclaim shares with the point EVENT (a site: -1 - its index,
+    whose calls are SITE_CALLS; or a call) on LINE of FN."""
+    site_calls = site_calls or []
     held = model.held(fn.id, event, allow)
     # of unknown type, held or maybe held: matched by field below
     untyped = {c.removeprefix(MAYBE) for c in held if c.removeprefix(MAYBE).startswith("?")}
@@ -299,6 +309,13 @@ def _reclaim(
             )
         elif why := _partial(model, owner, ci, _toward(owner, chain, event), cls):
             unproven = why
+        elif event < 0 and not chain and _only_call_between(owner, aline, releases, site_calls):
+            # a site, not a later use of a stored mask: a scope around
+            # radix_tree_insert() replaces the mask INIT_RADIX_TREE() stored
+            unproven = (
+                f"the critical section {owner.name}() opens at line {aline} holds this "
+                "allocation and no other call: a scope there would only move the flag"
+            )
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
     for cls in unresolved[:1]:
@@ -603,3 +620,15 @@ def _later(prog: Program, model: reclaim.Model, uses: list[tuple[Fn, int]]) -> L
             boundary = rec.boundary
             evidence += rec.evidence
     return Later(tuple(evidence), all_scoped, boundary)
+
+
+def _only_call_between(fn: Fn, start: int, ends: tuple[int, ...], site: list[int]) -> bool:
+    """The only calls FN makes after the lock on line START and before the
+    last of its releases ENDS are the site's (SITE: call indices, and what
+    their arguments call on the same lines): a scope around them is one
+    around a single allocation (domain.md section 1; `nofsbot review`'s
+    single-allocation-scope)."""
+    last = max(ends)
+    lines = {fn.facts.calls[ci][1] for ci in site}
+    between = [at for _, at in fn.facts.calls if start < at < last]
+    return bool(site) and all(at in lines for at in between)

@@ -174,3 +174,11 @@ def test_a_mask_with_no_effect_shows_the_callee_not_the_callers(fixture_tree) ->
     for f in noops:
         assert all(e.note.endswith("never reads its gfp argument") for e in f.evidence), f
         assert len(f.evidence) == 1
+
+
+def test_a_section_holding_one_allocation_gets_no_scope(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/single_allocation.c")
+    line = line_of("single_allocation.c", "kmalloc")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    assert f.boundary is None
+    assert "holds this allocation and no other call" in f.reason

@@ -14,6 +14,7 @@ static void lm_refresh(struct work_struct *work)
 
 	mutex_lock(&lm->mutex);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&lm->mutex);
 }
 
@@ -32,6 +33,7 @@ static int lm_recoverd(void *arg)
 
 	down_write(&lm->recover_sem);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	up_write(&lm->recover_sem);
 	return 0;
 }

@@ -62,6 +62,7 @@ static int cf_setattr(struct user_namespace *ns, struct dentry *dentry, struct i
 	mutex_unlock(&c->lp_mutex);
 	mutex_lock(&c->orphan_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&c->orphan_lock);
 	return 0;
 }

@@ -92,18 +92,21 @@ static long fx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	mutex_unlock(&fx_table_lock);
 	mutex_lock(&fx_map_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&fx_map_lock);
 	mutex_lock(&fx_alloc_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 	mutex_unlock(&fx_alloc_lock);
 	mutex_lock(&fx_alloc_on_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&fx_alloc_on_lock);
 	down_write(&iinfo->i_data_sem);
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 	up_write(&iinfo->i_data_sem);
 	down_write(&ei->xattr_sem);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	up_write(&ei->xattr_sem);
 	return 0;
 }

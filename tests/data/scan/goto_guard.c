@@ -45,6 +45,7 @@ static void gb_user(struct work_struct *work)
 	mutex_unlock(&g->alloc_lock);
 	mutex_lock(&g->map_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&g->map_lock);
 }
 

@@ -47,6 +47,7 @@ static long fx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 	fx_grow_keep(ip);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	xfs_iunlock(ip, XFS_ILOCK_EXCL);
 	return 0;
 }

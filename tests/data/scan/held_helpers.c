@@ -30,6 +30,7 @@ static void locked_user(struct work_struct *work)
 
 	pool_lock(pl);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&pl->lock);
 	pool_peek(pl);
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
@@ -80,6 +81,7 @@ static void relse_user(struct work_struct *work)
 
 	mutex_lock(&pl->lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	pool_relse(pl);
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 }

@@ -43,6 +43,7 @@ static int fx_setattr(struct user_namespace *ns, struct dentry *dentry, struct i
 
 	mutex_lock(&fi->lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&fi->lock);
 	return 0;
 }

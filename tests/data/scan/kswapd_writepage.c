@@ -26,6 +26,7 @@ static int kw_setattr(struct user_namespace *ns, struct dentry *dentry, struct i
 
 	mutex_lock(&ki->map_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&ki->map_lock);
 	return 0;
 }

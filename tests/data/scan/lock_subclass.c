@@ -22,6 +22,7 @@ static void rt_worker(struct work_struct *work)
 	xfs_iunlock(rbmip, XFS_ILOCK_EXCL | XFS_ILOCK_RTBITMAP);
 	xfs_ilock(rbmip, XFS_ILOCK_EXCL);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	xfs_iunlock(rbmip, XFS_ILOCK_EXCL);
 }
 

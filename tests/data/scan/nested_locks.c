@@ -19,6 +19,7 @@ static void fill(struct cache *c)
 {
 	mutex_lock(&c->inner);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&c->inner);
 }
 

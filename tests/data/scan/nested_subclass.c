@@ -33,6 +33,7 @@ static int my_link(struct dentry *old_dentry, struct inode *dir, struct dentry *
 
 	mutex_lock_nested(&ji->commit_mutex, COMMIT_MUTEX_CHILD);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&ji->commit_mutex);
 
 	/* twin: a lock reclaim never takes, under a subclass */

@@ -76,6 +76,7 @@ static void commit(struct work_struct *work)
 
 	mutex_lock(&c->tree_mutex);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&c->tree_mutex);
 }
 

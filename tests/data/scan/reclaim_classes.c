@@ -34,6 +34,7 @@ static void fill_worker(struct work_struct *work)
 
 	mutex_lock(&c->lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&c->lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
 	mutex_lock(&c->side);
@@ -41,6 +42,7 @@ static void fill_worker(struct work_struct *work)
 	mutex_unlock(&c->side);
 	mutex_lock(&g->lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&g->lock);
 }
 

@@ -107,6 +107,7 @@ static long my_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	kfree(p);
 	mutex_lock(&sbi2->other_sem);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&sbi2->other_sem);
 	kfree(p);
 	return 0;

@@ -27,6 +27,7 @@ static long fx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	mutex_unlock(&sbi->delete_lock);
 	mutex_lock(&sbi->evict_lock);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&sbi->evict_lock);
 	return 0;
 }

@@ -52,6 +52,7 @@ static void one_worker(struct work_struct *work)
 
 	mutex_lock(&d->list_mutex);
 	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
 	mutex_unlock(&d->list_mutex);
 	mutex_lock(&d->list_mutex);
 	d->count++;
