@@ -86,13 +86,18 @@ def held_outside(
         fid, event, binding = w
 
 
-def exits(m: Model, fn: Fn, ci: int, cls: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def exits(
+    m: Model, fn: Fn, ci: int, cls: str
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """For a scope opened after call CI of FN, which takes lock CLS: the
-    releases that end what CI took (where the restores go), and the
-    returns reached with CLS still held (where the critical section
-    outlives the function). A release that only ends another acquisition
-    of the lock (hpfs_trim_fs() takes hpfs_mutex again in a loop after
-    the first section) gets no restore: its path has no save."""
+    releases that end what CI took (where the restores go), the returns
+    reached with CLS still held (where the critical section outlives the
+    function), and the releases that end what CI took on one path and
+    another take of the lock on another (ubifs_lpt_start_commit() unlocks
+    lp_mutex in a loop that locks it again): a restore there would run
+    again for a section no save opened. A release that only ends another
+    acquisition of the lock (hpfs_trim_fs() takes hpfs_mutex again in a
+    loop after the first section) gets no restore: its path has no save."""
     locks = m.classes.get(fn.id, ())
     ends = {cls}
     # an unlock ends the lock whatever subclass took it, but which one it
@@ -106,15 +111,17 @@ def exits(m: Model, fn: Fn, ci: int, cls: str) -> tuple[tuple[int, ...], tuple[i
             ops.setdefault(cj, []).append(op)
     w = sections(fn, ops)
     if w is None:
-        return (), ()
-    releases = {
-        fn.facts.calls[cj][1]
+        return (), (), ()
+    ending: list[tuple[int, set[int]]] = [
+        (cj, set(w.at.get(cj, ())))
         for cj, done in ops.items()
         if RELEASE in done and ci in w.at.get(cj, ())
-    }
+    ]
+    releases = {fn.facts.calls[cj][1] for cj, _ in ending}
+    shared = {fn.facts.calls[cj][1] for cj, at in ending if at - {ci, NOT_HELD}}
     after = fn.facts.calls[ci][1]
     held = {line for line, held in m.returns.get(fn.id, {}).items() if cls in held and line > after}
-    return tuple(sorted(releases)), tuple(sorted(held))
+    return tuple(sorted(releases)), tuple(sorted(held)), tuple(sorted(shared))
 
 
 NOT_HELD = -1  # sections(): the lock is not held

@@ -285,7 +285,7 @@ def _reclaim(
                 ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
             continue
-        releases, held_at_return = sections.exits(model, owner, ci, cls)
+        releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)
         stray = _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
         if len(chain) > MAX_HELD_CALLS:
             unproven = (
@@ -301,6 +301,12 @@ def _reclaim(
             unproven = (
                 f"{stray}: a scope after {owner.name}() takes {cls} would not cover every "
                 "path to this site"
+            )
+        elif retaken:
+            unproven = (
+                f"{owner.name}() releases {cls} at line {retaken[0]} both after its take at "
+                f"line {aline} and after taking it again: a restore there would also end a "
+                "section no save opened"
             )
         elif held_at_return or not releases:
             unproven = (
