@@ -19,7 +19,7 @@ from nofsbot import discover
 from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, sections, waits
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.guards import EMPTY, Binding
-from nofsbot.analyse.held import MAYBE
+from nofsbot.analyse.held import MAYBE, dropped
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
@@ -339,7 +339,7 @@ def _reclaim(
         tuple(sorted(held)),
         maybe,
         instance,
-        _call_sites(prog, model, fn, allow) if quiet else (),
+        _call_sites(prog, model, fn, event, allow) if quiet else (),
     )
 
 
@@ -347,6 +347,7 @@ def _call_sites(
     prog: Program,
     model: reclaim.Model,
     fn: Fn,
+    event: int,
     allow: Callable[[Binding], bool] | None = None,
 ) -> tuple[Evidence, ...]:
     """FN's call sites that can run, each a path of its own to a site that
@@ -354,7 +355,10 @@ def _call_sites(
     one the context's witness follows. Where all of them are in one
     function (v9fs_get_acl() calls __v9fs_get_acl() twice), that
     function's call sites too, if none holds a lock reclaim takes. A call
-    whose constants rule the site out (ALLOW: Fn.reaching()) is not one."""
+    whose constants rule the site out (ALLOW: Fn.reaching()) is not one,
+    nor one holding a lock reclaim takes that FN does not release on every
+    path to the site (EVENT): that lock comes with bindings that cannot
+    reach it."""
     out: list[Evidence] = []
     cur, seen = fn, {fn.id}
     while True:
@@ -366,23 +370,30 @@ def _call_sites(
             },
             key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
         )
-        if cur is not fn and any(
-            c in model.shared and c not in model.instance
-            for g, ci in live
-            for c in model.held(g, ci)
-        ):
-            return tuple(out)  # a lock the wrapper drops before the call
-        out += [
-            Evidence(
-                prog.fns[c].path,
-                prog.fns[c].facts.calls[ci][1],
-                prog.fns[c].name,
-                f"calls {evidence.called(prog.fns[c], ci, cur.name)} holding no lock reclaim takes",
+        shared = {
+            (g, ci): sorted(
+                c for c in model.held(g, ci) if c in model.shared and c not in model.instance
             )
-            for c, ci in live[:MAX_CALL_SITES]
-        ]
+            for g, ci in live
+        }
+        if cur is not fn and any(shared.values()):
+            return tuple(out)  # a lock the wrapper drops before the call
+        if cur is fn:
+            gone = dropped(model, fn.id, event)
+            live = [x for x in live if set(shared[x]) <= gone]
+        for c, ci in live[:MAX_CALL_SITES]:
+            g = prog.fns[c]
+            note = f"calls {evidence.called(g, ci, cur.name)} holding no lock reclaim takes"
+            if shared[(c, ci)]:
+                # udf_expand_file_adinicb() drops its caller's i_data_sem
+                # before it allocates
+                note = (
+                    f"calls {evidence.called(g, ci, cur.name)} holding "
+                    f"{', '.join(shared[(c, ci)])}, which {fn.name}() releases before the site"
+                )
+            out.append(Evidence(g.path, g.facts.calls[ci][1], g.name, note))
         if len(live) > MAX_CALL_SITES:
-            note = f"... and {len(live) - MAX_CALL_SITES} more call sites, none holding one either"
+            note = f"... and {len(live) - MAX_CALL_SITES} more call sites"
             out.append(Evidence(cur.path, cur.facts.line, cur.name, note))
         up = {c for c, _ in live}
         if len(up) != 1 or (nxt := up.pop()) in seen:

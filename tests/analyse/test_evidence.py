@@ -182,3 +182,11 @@ def test_a_section_holding_one_allocation_gets_no_scope(fixture_tree) -> None:  
     f = next(f for f in plan(a.placed) if f.site.line == line)
     assert f.boundary is None
     assert "holds this allocation and no other call" in f.reason
+
+
+def test_a_call_site_holding_a_lock_the_callee_drops_says_so(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/dropped_by_callee.c")
+    line = line_of("dropped_by_callee.c", "kmalloc")
+    notes = [e.note for e in next(f for f in plan(a.placed) if f.site.line == line).evidence]
+    assert "calls expand() holding big, which expand() releases before the site" in notes
+    assert not any("holding no lock reclaim takes" in n for n in notes)
