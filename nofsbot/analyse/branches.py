@@ -28,6 +28,11 @@ FLIP = {
     "ne": "eq",
     "bit": "nobit",
     "nobit": "bit",
+    # integers: `if (rec_diff > 0) { ..; return; }` leaves rec_diff <= 0
+    "gt": "le",
+    "le": "gt",
+    "lt": "ge",
+    "ge": "lt",
 }
 
 

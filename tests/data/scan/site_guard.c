@@ -10,7 +10,9 @@
  * map_block() tests create before a call and assigns create only after
  * that block (hfsplus_get_block()'s `else create = 0;`): the test still
  * rules the call out for create = 0. Its twin assigns create before the
- * test, which then no longer says what the caller passed. */
+ * test, which then no longer says what the caller passed. resize() grows
+ * under `if (diff > 0) { ..; return 0; }` and shrinks after it: a caller
+ * passing 1 reaches only the growing allocation (xfs_iroot_realloc()). */
 struct obj {
 	struct work_struct work;
 	struct mutex lock;
@@ -79,6 +81,16 @@ static int map_block_forced(struct obj *o, long iblock, int create)
 	return create;
 }
 
+static int resize(struct obj *o, int diff)
+{
+	if (diff > 0) {
+		q = kmalloc(8, GFP_NOFS);		/* expect: needs-scope sometimes */
+		return 0;
+	}
+	r = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
+	return 0;
+}
+
 static int get_block(struct obj *o)
 {
 	mutex_lock(&big);
@@ -86,6 +98,7 @@ static int get_block(struct obj *o)
 	grow(o, true);
 	map_block(o, 1, 0);
 	map_block_forced(o, 1, 0);
+	resize(o, 1);
 	mutex_unlock(&big);
 	return 0;
 }
@@ -98,6 +111,7 @@ static int reserve(struct obj *o, bool z)
 	grow(o, z);
 	map_block(o, 1, 1);
 	map_block_forced(o, 1, 1);
+	resize(o, z);
 	memalloc_nofs_restore(flags);
 	return 0;
 }
