@@ -66,6 +66,8 @@ class Reclaim:
     pagecache_gfp: dict[str, int]
     # conversions that give the same object (XFS_I(inode), container_of())
     same_object: frozenset[str] = frozenset()
+    # calls that return an object nothing else holds yet (new_inode())
+    new: frozenset[str] = frozenset()
     # functions only given an object nobody holds a reference to, which they
     # free: function -> its argument index (xfs_reclaim_inode)
     frees: dict[str, int] = field(default_factory=dict)
@@ -192,7 +194,12 @@ def load(path: Path) -> Reclaim:
         },
     )
     alloc = take(data.get("alloc", {}), path, "alloc", {"fs_masks": tuple})
-    inst = take(data.get("instances", {}), path, "instances", {"same_object": tuple, "frees": dict})
+    inst = take(
+        data.get("instances", {}),
+        path,
+        "instances",
+        {"same_object": tuple, "frees": dict, "new": tuple},
+    )
     ctx = take(
         data.get("context", {}),
         path,
@@ -218,6 +225,7 @@ def load(path: Path) -> Reclaim:
         pagecache=int_table(data.get("pagecache", {}), path, "pagecache"),
         pagecache_gfp=int_table(data.get("pagecache_gfp", {}), path, "pagecache_gfp"),
         same_object=frozenset(inst.get("same_object", ())),
+        new=frozenset(inst.get("new", ())),
         frees=int_table(inst.get("frees", {}), path, "instances.frees"),
         task_flags=frozenset(ctx.get("task_flags", ())),
         nonnegative=frozenset(ctx.get("nonnegative", ())),

@@ -298,6 +298,12 @@ def classify(p: Placed) -> Finding:
             "object it frees, never on one this task holds a reference to "
             "(__GFP_NOLOCKDEP: lockdep cannot tell the two apart)"
         )
+    if r.made:
+        inst += (
+            f"; {', '.join(r.made)} is held on an object this function has just made "
+            "and given to no one, which no reclaim path can reach "
+            "(__GFP_NOLOCKDEP: lockdep names it by the class reclaim takes)"
+        )
     if p.context is Context.SOMETIMES:
         return Finding(
             s,

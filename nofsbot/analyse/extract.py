@@ -9,7 +9,7 @@ from collections.abc import Callable
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import fnfacts, ir, scopes, syntax, workitems
+from nofsbot.analyse import fnfacts, fresh, ir, scopes, syntax, workitems
 from nofsbot.analyse.branches import carried, conditions
 from nofsbot.analyse.facts import (
     FLAGS_CLEAR,
@@ -21,7 +21,7 @@ from nofsbot.analyse.facts import (
     FuncFacts,
 )
 from nofsbot.analyse.guards import Params
-from nofsbot.analyse.locks import RELEASE, LockReader
+from nofsbot.analyse.locks import ACQUIRE, RELEASE, LockReader
 from nofsbot.analyse.preprocess import MACRO_BODY, Preprocessor, line_start_matches
 from nofsbot.analyse.refs import VIA, references
 from nofsbot.analyse.sites import SiteReader
@@ -517,6 +517,13 @@ class Extractor:
         fails = scopes.failing_returns(fnode)
         named = [(c[2], c[4]) for c in calls]
         pcalls = scope.param_calls(named) if scope is not None else ()
+        made_objs, lock_roots, uses, ret_made = fresh.facts(
+            body,
+            [(c[2], c[4]) for c in calls],
+            [ci for ci, op, _ in locks if op == ACQUIRE],
+            writes,
+            self.same_object,
+        )
         return FuncFacts(
             name=name,
             static=static,
@@ -562,6 +569,10 @@ class Extractor:
             param_calls=pcalls,
             field_calls=scope.field_calls(named) if scope is not None else (),
             contained=scope.contained(named) if scope is not None else (),
+            made=made_objs,
+            lock_roots=lock_roots,
+            uses=uses,
+            returns_made=ret_made,
         )
 
     # -- references --------------------------------------------------------

@@ -138,6 +138,13 @@ class FuncFacts:
     # calls through a function pointer field of a parameter: (call index,
     # parameter index, field), `wc->process_func(..)`
     field_calls: tuple[tuple[int, int, str], ...] = ()
+    # objects it has just made (fresh.py): locals set once from a call,
+    # the local each lock take is rooted at, the calls each is given to,
+    # and the constructor whose object it returns
+    made: tuple[tuple[str, int, str], ...] = ()
+    lock_roots: tuple[tuple[int, str], ...] = ()
+    uses: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+    returns_made: str = ""
 
 
 @dataclass(frozen=True, slots=True)

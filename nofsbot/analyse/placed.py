@@ -28,6 +28,9 @@ class Reclaim:
     # where nothing reclaim takes is held: the function's call sites, each
     # holding nothing reclaim takes (the evidence of an unneeded site)
     callers: tuple[Evidence, ...] = ()
+    # held classes taken on an object this function has just made and given
+    # to no one (fresh.py): reclaim cannot reach it, lockdep names it alike
+    made: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nofsbot import discover
-from nofsbot.analyse import evidence, fnptrs, hazards, reclaim, roots, sections, waits
+from nofsbot.analyse import (
+    evidence,
+    fnptrs,
+    fresh,
+    hazards,
+    reclaim,
+    roots,
+    sections,
+    waits,
+    witnesses,
+)
 from nofsbot.analyse.facts import FileFacts
-from nofsbot.analyse.guards import EMPTY, Binding
-from nofsbot.analyse.held import MAYBE, dropped
+from nofsbot.analyse.guards import Binding
+from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
-
-# call sites of an unneeded site's function listed in its evidence
-MAX_CALL_SITES = 8
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ def analyse_unit(
     # and that their allocations enter is direct reclaim's
     rwaited = waits.reclaim_waited(prog, in_thread)
     woken = waits.woken_later(prog, model)
+    ctors = fresh.constructors(prog)
     placed: list[Placed] = []
     problems: list[FileProblem] = []
     for f in sorted(facts, key=lambda f: f.path):
@@ -109,6 +117,7 @@ def analyse_unit(
                     site.line,
                     allow,
                     fn.site_calls(site.line, site.callee),
+                    ctors,
                 )
                 if fn is not None
                 else Reclaim()
@@ -188,6 +197,7 @@ def _reclaim(
     line: int,
     allow: Callable[[Binding], bool] | None = None,
     site_calls: list[int] | None = None,
+    ctors: frozenset[str] = frozenset(),
 ) -> Reclaim:
     """What reclaim shares with the point EVENT (a site: -1 - its index,
     whose calls are SITE_CALLS; or a call) on LINE of FN."""
@@ -225,6 +235,21 @@ def _reclaim(
             if (c in model.shared and c not in model.instance) or (c == WRITEBACK and not locked)
         )
     )
+    # a lock this function took on an object it has just made and given to
+    # no one: reclaim cannot reach it, though lockdep names it by a class
+    # reclaim takes (fresh.py)
+    made_ev: list[Evidence] = []
+    fresh_locks: list[str] = []
+    for cls in shared:
+        if got := fresh.unreachable(prog, model, fn, cls, line, allow, ctors):
+            path = reclaim.reclaim_path(prog, model, cls)
+            if path:  # the other side: where reclaim takes the class
+                e = path[0]
+                note = f"reclaim takes {cls} here, on objects it can reach"
+                path[0] = Evidence(e.path, e.line, e.function, note)
+            made_ev += got + path
+            fresh_locks.append(cls)
+    shared = tuple(c for c in shared if c not in fresh_locks)
     # a lock of unknown type held here may be one reclaim takes: the same
     # field as a shared class, or as a lock of unknown type reclaim takes
     fields = {reclaim.field_of(c) for c in model.shared} | model.unknown_fields
@@ -280,7 +305,7 @@ def _reclaim(
             # without its path is no claim a reader can check
             detailed += 1
             ev.append(Evidence(owner.path, aline, owner.name, note))
-            ev += _held_down(fn, chain, cls)
+            ev += witnesses.held_down(fn, chain, cls)
             if cls != WRITEBACK:
                 ev += reclaim.reclaim_path(prog, model, cls)
         if boundary is not None or n > 0:
@@ -325,9 +350,10 @@ def _reclaim(
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
     for cls in unresolved[:1]:
-        ev += _unresolved_evidence(prog, model, fn, event, line, cls)
+        ev += witnesses.unresolved_evidence(prog, model, fn, event, line, cls)
     for cls in instance:
-        ev += _instance_evidence(prog, model, fn, event, line, cls)
+        ev += witnesses.instance_evidence(prog, model, fn, event, line, cls)
+    ev += made_ev
     quiet = not (shared or unresolved or maybe or on_path)
     return Reclaim(
         shared,
@@ -339,133 +365,9 @@ def _reclaim(
         tuple(sorted(held)),
         maybe,
         instance,
-        _call_sites(prog, model, fn, event, allow) if quiet else (),
+        witnesses.call_sites(prog, model, fn, event, allow) if quiet else (),
+        tuple(fresh_locks),
     )
-
-
-def _call_sites(
-    prog: Program,
-    model: reclaim.Model,
-    fn: Fn,
-    event: int,
-    allow: Callable[[Binding], bool] | None = None,
-) -> tuple[Evidence, ...]:
-    """FN's call sites that can run, each a path of its own to a site that
-    holds nothing reclaim takes: a reader checks every one, not only the
-    one the context's witness follows. Where all of them are in one
-    function (v9fs_get_acl() calls __v9fs_get_acl() twice), that
-    function's call sites too, if none holds a lock reclaim takes. A call
-    whose constants rule the site out (ALLOW: Fn.reaching()) is not one,
-    nor one holding a lock reclaim takes that FN does not release on every
-    path to the site (EVENT): that lock comes with bindings that cannot
-    reach it."""
-    out: list[Evidence] = []
-    cur, seen = fn, {fn.id}
-    while True:
-        live = sorted(
-            {
-                (c, ci)
-                for c, ci in cur.callers
-                if (c, ci) in prog.live and (cur is not fn or _reaches(prog, c, ci, fn, allow))
-            },
-            key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
-        )
-        shared = {
-            (g, ci): sorted(
-                c for c in model.held(g, ci) if c in model.shared and c not in model.instance
-            )
-            for g, ci in live
-        }
-        if cur is not fn and any(shared.values()):
-            return tuple(out)  # a lock the wrapper drops before the call
-        if cur is fn:
-            gone = dropped(model, fn.id, event)
-            live = [x for x in live if set(shared[x]) <= gone]
-        for c, ci in live[:MAX_CALL_SITES]:
-            g = prog.fns[c]
-            note = f"calls {evidence.called(g, ci, cur.name)} holding no lock reclaim takes"
-            if shared[(c, ci)]:
-                # udf_expand_file_adinicb() drops its caller's i_data_sem
-                # before it allocates
-                note = (
-                    f"calls {evidence.called(g, ci, cur.name)} holding "
-                    f"{', '.join(shared[(c, ci)])}, which {fn.name}() releases before the site"
-                )
-            out.append(Evidence(g.path, g.facts.calls[ci][1], g.name, note))
-        if len(live) > MAX_CALL_SITES:
-            note = f"... and {len(live) - MAX_CALL_SITES} more call sites"
-            out.append(Evidence(cur.path, cur.facts.line, cur.name, note))
-        up = {c for c, _ in live}
-        if len(up) != 1 or (nxt := up.pop()) in seen:
-            return tuple(out)
-        cur = prog.fns[nxt]
-        seen.add(nxt)
-
-
-def _reaches(
-    prog: Program, c: int, ci: int, fn: Fn, allow: Callable[[Binding], bool] | None
-) -> bool:
-    """Call CI of C into FN can get to the site ALLOW stands for."""
-    if allow is None:
-        return True
-    caller = prog.fns[c]
-    b = caller.step(ci, EMPTY)
-    b = caller.enter(ci, fn, b) if b is not None else None
-    return b is not None and allow(b)
-
-
-def _unresolved_evidence(
-    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, cls: str
-) -> list[Evidence]:
-    """Both sides of a lock whose struct type one side does not know: where
-    this task takes CLS and carries it to the site, and reclaim's path to a
-    lock of the same field."""
-    out: list[Evidence] = []
-    chain: list[tuple[Fn, int]] = []
-    acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain)
-    if acq is not None:
-        owner, aci, aline = acq
-        out.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
-        out += _held_down(fn, chain, cls)
-    return out + reclaim.unknown_path(prog, model, cls)
-
-
-def _held_down(fn: Fn, chain: list[tuple[Fn, int]], cls: str) -> list[Evidence]:
-    """The calls CHAIN (FN's caller first) makes with CLS held, from the
-    one that took it down to FN."""
-    below = [fn, *(g for g, _ in chain)]
-    return [
-        Evidence(
-            g.path,
-            g.facts.calls[gci][1],
-            g.name,
-            f"calls {evidence.called(g, gci, below[i].name)} with {cls} held",
-        )
-        for i, (g, gci) in reversed(list(enumerate(chain)))
-    ]
-
-
-def _instance_evidence(
-    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, cls: str
-) -> list[Evidence]:
-    """Both sides of an instance-disjoint lock: where this task takes CLS,
-    and reclaim's path to the place it takes CLS on the object it frees."""
-    out: list[Evidence] = []
-    acq = sections.acquire_site(prog, model, fn.id, event, line, cls)
-    if acq is not None:
-        owner, aci, aline = acq
-        note = f"{evidence.takes(owner, aci, cls)} on an object it holds"
-        out.append(Evidence(owner.path, aline, owner.name, note))
-    path = reclaim.reclaim_path(prog, model, cls)
-    if path:
-        first = path[0]
-        path[0] = Evidence(
-            first.path,
-            first.line,
-            first.function,
-            f"reclaim takes {cls} here only on the object its entry point frees",
-        )
-    return out + path
 
 
 def _toward(owner: Fn, chain: list[tuple[Fn, int]], event: int) -> list[int]:

@@ -1,0 +1,142 @@
+"""Evidence for the reclaim side of a site (unit.py): the call sites of a
+site that holds nothing reclaim takes, both sides of a lock reclaim takes
+only on the object it frees, and both takers of a lock whose struct type
+one side does not know."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nofsbot.analyse import evidence, reclaim, sections
+from nofsbot.analyse.guards import EMPTY, Binding
+from nofsbot.analyse.held import dropped
+from nofsbot.analyse.program import Fn, Program
+from nofsbot.model import Evidence
+
+# call sites of an unneeded site's function listed in its evidence
+MAX_CALL_SITES = 8
+
+
+def call_sites(
+    prog: Program,
+    model: reclaim.Model,
+    fn: Fn,
+    event: int,
+    allow: Callable[[Binding], bool] | None = None,
+) -> tuple[Evidence, ...]:
+    """FN's call sites that can run, each a path of its own to a site that
+    holds nothing reclaim takes: a reader checks every one, not only the
+    one the context's witness follows. Where all of them are in one
+    function (v9fs_get_acl() calls __v9fs_get_acl() twice), that
+    function's call sites too, if none holds a lock reclaim takes. A call
+    whose constants rule the site out (ALLOW: Fn.reaching()) is not one,
+    nor one holding a lock reclaim takes that FN does not release on every
+    path to the site (EVENT): that lock comes with bindings that cannot
+    reach it."""
+    out: list[Evidence] = []
+    cur, seen = fn, {fn.id}
+    while True:
+        live = sorted(
+            {
+                (c, ci)
+                for c, ci in cur.callers
+                if (c, ci) in prog.live and (cur is not fn or _reaches(prog, c, ci, fn, allow))
+            },
+            key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
+        )
+        shared = {
+            (g, ci): sorted(
+                c for c in model.held(g, ci) if c in model.shared and c not in model.instance
+            )
+            for g, ci in live
+        }
+        if cur is not fn and any(shared.values()):
+            return tuple(out)  # a lock the wrapper drops before the call
+        if cur is fn:
+            gone = dropped(model, fn.id, event)
+            live = [x for x in live if set(shared[x]) <= gone]
+        for c, ci in live[:MAX_CALL_SITES]:
+            g = prog.fns[c]
+            note = f"calls {evidence.called(g, ci, cur.name)} holding no lock reclaim takes"
+            if shared[(c, ci)]:
+                # udf_expand_file_adinicb() drops its caller's i_data_sem
+                # before it allocates
+                note = (
+                    f"calls {evidence.called(g, ci, cur.name)} holding "
+                    f"{', '.join(shared[(c, ci)])}, which {fn.name}() releases before the site"
+                )
+            out.append(Evidence(g.path, g.facts.calls[ci][1], g.name, note))
+        if len(live) > MAX_CALL_SITES:
+            note = f"... and {len(live) - MAX_CALL_SITES} more call sites"
+            out.append(Evidence(cur.path, cur.facts.line, cur.name, note))
+        up = {c for c, _ in live}
+        if len(up) != 1 or (nxt := up.pop()) in seen:
+            return tuple(out)
+        cur = prog.fns[nxt]
+        seen.add(nxt)
+
+
+def _reaches(
+    prog: Program, c: int, ci: int, fn: Fn, allow: Callable[[Binding], bool] | None
+) -> bool:
+    """Call CI of C into FN can get to the site ALLOW stands for."""
+    if allow is None:
+        return True
+    caller = prog.fns[c]
+    b = caller.step(ci, EMPTY)
+    b = caller.enter(ci, fn, b) if b is not None else None
+    return b is not None and allow(b)
+
+
+def unresolved_evidence(
+    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, cls: str
+) -> list[Evidence]:
+    """Both sides of a lock whose struct type one side does not know: where
+    this task takes CLS and carries it to the site, and reclaim's path to a
+    lock of the same field."""
+    out: list[Evidence] = []
+    chain: list[tuple[Fn, int]] = []
+    acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain)
+    if acq is not None:
+        owner, aci, aline = acq
+        out.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
+        out += held_down(fn, chain, cls)
+    return out + reclaim.unknown_path(prog, model, cls)
+
+
+def instance_evidence(
+    prog: Program, model: reclaim.Model, fn: Fn, event: int, line: int, cls: str
+) -> list[Evidence]:
+    """Both sides of an instance-disjoint lock: where this task takes CLS,
+    and reclaim's path to the place it takes CLS on the object it frees."""
+    out: list[Evidence] = []
+    acq = sections.acquire_site(prog, model, fn.id, event, line, cls)
+    if acq is not None:
+        owner, aci, aline = acq
+        note = f"{evidence.takes(owner, aci, cls)} on an object it holds"
+        out.append(Evidence(owner.path, aline, owner.name, note))
+    path = reclaim.reclaim_path(prog, model, cls)
+    if path:
+        first = path[0]
+        path[0] = Evidence(
+            first.path,
+            first.line,
+            first.function,
+            f"reclaim takes {cls} here only on the object its entry point frees",
+        )
+    return out + path
+
+
+def held_down(fn: Fn, chain: list[tuple[Fn, int]], cls: str) -> list[Evidence]:
+    """The calls CHAIN (FN's caller first) makes with CLS held, from the
+    one that took it down to FN."""
+    below = [fn, *(g for g, _ in chain)]
+    return [
+        Evidence(
+            g.path,
+            g.facts.calls[gci][1],
+            g.name,
+            f"calls {evidence.called(g, gci, below[i].name)} with {cls} held",
+        )
+        for i, (g, gci) in reversed(list(enumerate(chain)))
+    ]
