@@ -31,6 +31,8 @@ MAX_WAIT_CALLS = 8
 
 # the reason of a mask passed to a function that never reads it
 UNREAD_MASK = "the mask has no effect: "
+# the reason of a site under a lock on an object its function has just made
+MADE_OBJECT = "is held on an object this function has just made and given to no one"
 _NOOP_RE = re.compile(r"^\(?\s*(GFP_KERNEL\s*\|\s*GFP_NOFS|GFP_NOFS\s*\|\s*GFP_KERNEL)\s*\)?$")
 
 _KEEP_KINDS = {
@@ -300,8 +302,7 @@ def classify(p: Placed) -> Finding:
         )
     if r.made:
         inst += (
-            f"; {', '.join(r.made)} is held on an object this function has just made "
-            "and given to no one, which no reclaim path can reach "
+            f"; {', '.join(r.made)} {MADE_OBJECT}, which no reclaim path can reach "
             "(__GFP_NOLOCKDEP: lockdep names it by the class reclaim takes)"
         )
     if p.context is Context.SOMETIMES:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from nofsbot.analyse.locks import WRITEBACK
 from nofsbot.drafts import path_prefix
 from nofsbot.model import Boundary, ChokePoint, Class, Evidence, Finding, Kind
-from nofsbot.plan import UNREAD_MASK
+from nofsbot.plan import MADE_OBJECT, UNREAD_MASK
 
 _SUBJECTS = {
     Class.REDUNDANT: "use GFP_KERNEL in {where}, already in a NOFS scope",
@@ -45,6 +45,14 @@ _WHY_INSTANCE = (
     "reclaim also takes, but reclaim takes it only on the object it is freeing, never on "
     "one this task holds a reference to, so the two cannot meet. Lockdep names both by "
     "one class, so say that with __GFP_NOLOCKDEP instead of GFP_NOFS."
+)
+
+# the same, where the lock is on an object the function has just made
+_WHY_MADE = (
+    "{It} never runs inside a NOFS scope. A lock it runs under is one memory reclaim "
+    "also takes, but only on objects reclaim can reach, and this one the function has "
+    "just made and given to no one, so the two cannot meet. Lockdep names both by one "
+    "class, so say that with __GFP_NOLOCKDEP instead of GFP_NOFS."
 )
 
 
@@ -192,9 +200,11 @@ def message(path: str, group: list[Finding]) -> tuple[str, str]:
                 )
             )
         else:
-            why = (_WHY_INSTANCE if instance else _WHY[klass]).format(
-                it=it, It=it[0].upper() + it[1:]
-            )
+            if instance and all(MADE_OBJECT in f.reason for f in sites):
+                text = _WHY_MADE
+            else:
+                text = _WHY_INSTANCE if instance else _WHY[klass]
+            why = text.format(it=it, It=it[0].upper() + it[1:])
             if all(f.site.token == "KM_NOFS" for f in sites):
                 why = why.replace("GFP_NOFS", "KM_NOFS")
             paras.append(wrap(why))

@@ -417,6 +417,27 @@ def test_rewrite_moves_mapping_masks_to_their_choke_points(
     assert again == (0, 0)
 
 
+def rewrite_one(
+    linux61: Path,
+    path: str,
+    branch: str,
+    wt: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[list[str], list[str]]:
+    """Rewrite PATH on BRANCH: the commits' subjects and the lines added."""
+    argv = ["rewrite", "--no-publish", "--no-verify", "--tree", str(linux61)]
+    assert main([*argv, path, "--branch", branch, "--worktree", str(wt), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    added = [
+        ln.value.strip()
+        for pf in PatchSet(git(linux61, "diff", f"{r['base']}..{branch}"))
+        for h in pf
+        for ln in h
+        if ln.is_added
+    ]
+    return [c["subject"] for c in r["commits"]], added
+
+
 def test_a_lock_kswapd_takes_in_writepage_gets_a_scope(
     linux61: Path,
     spatch: str,
@@ -424,43 +445,60 @@ def test_a_lock_kswapd_takes_in_writepage_gets_a_scope(
     branches: list[tuple[str, Path]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # udf_symlink() allocates under the new inode's i_data_sem
-    # (fs/udf/namei.c:581-582). Eviction takes i_data_sem only on the inode
-    # it frees (udf_setsize(inode, 0), inode.c:1157/1172, from
-    # udf_evict_inode(), inode.c:145), but kswapd's ->writepage takes it on
-    # the inode whose folio it writes (udf_writepage() -> udf_get_block(),
-    # inode.c:187, 346), a live one, and a __GFP_FS allocation may wait for
-    # kswapd without a limit (throttle_direct_reclaim(), mm/vmscan.c): a
-    # scope from the down_write() to each up_write() (namei.c:700, 708).
-    # udf_fiiter_find_entry() (namei.c:66) holds nothing reclaim takes.
+    # hfsplus_file_extend() zeroes new blocks under its inode's extents_lock
+    # (fs/hfsplus/extents.c:455, 476). kswapd's ->writepage takes that lock
+    # on the inode whose folio it writes (hfsplus_writepage() ->
+    # hfsplus_get_block(), inode.c:33, extents.c:260), a live one, and a
+    # __GFP_FS allocation may wait for kswapd without a limit
+    # (throttle_direct_reclaim(), mm/vmscan.c): a scope from the
+    # mutex_lock() to its mutex_unlock()s (516, 520), and GFP_KERNEL inside.
     wt = tmp_path / "wt"
-    branches.append(("nofs-udf-test", wt))
-    argv = ["rewrite", "--no-publish", "--no-verify", "--tree", str(linux61)]
-    argv += ["fs/udf/namei.c", "--branch", "nofs-udf-test", "--worktree", str(wt), "--json"]
-    assert main(argv) == 0
-    r = json.loads(capsys.readouterr().out)
-    assert [c["subject"] for c in r["commits"]] == [
-        "udf: open a NOFS scope in udf_symlink()",
-        "udf: use GFP_KERNEL in udf_symlink(), already in a NOFS scope",
-        "udf: use GFP_KERNEL in udf_fiiter_find_entry()",
-    ]
-    added = [
-        ln.value.strip()
-        for pf in PatchSet(git(linux61, "diff", f"{r['base']}..nofs-udf-test"))
-        for h in pf
-        for ln in h
-        if ln.is_added
+    branches.append(("nofs-hfsplus-test", wt))
+    subjects, added = rewrite_one(linux61, "fs/hfsplus/extents.c", "nofs-hfsplus-test", wt, capsys)
+    assert subjects == [
+        "hfsplus: open a NOFS scope in hfsplus_file_extend()",
+        "hfsplus: use GFP_KERNEL in hfsplus_file_extend(), already in a NOFS scope",
     ]
     assert added == [
-        "fname = kmalloc(UDF_NAME_LEN, GFP_KERNEL);",
         "unsigned int nofs_flags;",
         "/* Memory reclaim takes this lock too: keep it out of the filesystem. */",
         "nofs_flags = memalloc_nofs_save();",
-        "name = kmalloc(UDF_NAME_LEN_CS0, GFP_KERNEL);",
+        "res = sb_issue_zeroout(sb, start, len, GFP_KERNEL);",
         "memalloc_nofs_restore(nofs_flags);",
         "memalloc_nofs_restore(nofs_flags);",
     ]
-    body = git(linux61, "log", "-1", "--format=%B", "nofs-udf-test~2")
+    body = git(linux61, "log", "-1", "--format=%B", "nofs-hfsplus-test~1")
     assert "\nNofsbot-Class: needs-scope\n" in body
-    assert "udf_writepage(): calls udf_get_block()" in body
+    assert "hfsplus_writepage(): calls hfsplus_get_block()" in body
     assert "throttle_direct_reclaim()" in " ".join(body.split())
+
+
+def test_a_lock_on_a_new_inode_gets_nolockdep_not_a_scope(
+    linux61: Path,
+    spatch: str,
+    tmp_path: Path,
+    branches: list[tuple[str, Path]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # udf_symlink() allocates under the i_data_sem of the inode
+    # udf_new_inode() has just returned (fs/udf/namei.c:564, 581-582), which
+    # it has given to nothing but UDF_I() and IS_ERR(). kswapd's
+    # udf_writepage() takes i_data_sem only on inodes with dirty pages
+    # (inode.c:187, 346), and nothing reaches this one before
+    # udf_add_nondir() (namei.c:665): __GFP_NOLOCKDEP, no scope; 6.12 made
+    # the allocation plain GFP_KERNEL before the lock.
+    wt = tmp_path / "wt"
+    branches.append(("nofs-udf-test", wt))
+    subjects, added = rewrite_one(linux61, "fs/udf/namei.c", "nofs-udf-test", wt, capsys)
+    assert subjects == [
+        "udf: use GFP_KERNEL in udf_fiiter_find_entry()",
+        "udf: use __GFP_NOLOCKDEP instead of GFP_NOFS in udf_symlink()",
+    ]
+    assert added == [
+        "fname = kmalloc(UDF_NAME_LEN, GFP_KERNEL);",
+        "name = kmalloc(UDF_NAME_LEN_CS0, GFP_KERNEL | __GFP_NOLOCKDEP);",
+    ]
+    body = " ".join(git(linux61, "log", "-1", "--format=%B", "nofs-udf-test").split())
+    assert "this one the function has just made and given to no one" in body
+    assert "which udf_new_inode() made at line 564" in body
+    assert "udf_writepage(): calls udf_get_block()" in body
