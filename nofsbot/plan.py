@@ -189,6 +189,8 @@ def classify(p: Placed) -> Finding:
             suggestion=_suggestion(s),
             boundary=b,
         )
+    if r.section_lock:
+        return _keep(p, f"a lock reclaim takes may be held ({r.section_lock}): {r.unproven}")
     if r.shared:
         return _keep(
             p,

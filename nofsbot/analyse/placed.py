@@ -31,6 +31,9 @@ class Reclaim:
     # held classes taken on an object this function has just made and given
     # to no one (fresh.py): reclaim cannot reach it, lockdep names it alike
     made: tuple[str, ...] = ()
+    # the lock taken in the site's function whose critical section no scope
+    # fits (one allocation alone; a release that ends a reopened section)
+    section_lock: str = ""
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,9 @@ def _reclaim(
     ev: list[Evidence] = []
     detailed = 0
     found: list[tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]] = []
+    # the lock whose critical section has a shape no scope fits: the one
+    # the keep names, the others held only maybe and not shown
+    section_lock = ""
     for cls in shared:
         chain: list[tuple[Fn, int]] = []
         acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain, allow)
@@ -328,6 +331,7 @@ def _reclaim(
                 "path to this site"
             )
         elif retaken:
+            section_lock = cls
             unproven = (
                 f"{owner.name}() releases {cls} at line {retaken[0]} both after its take at "
                 f"line {aline} and after taking it again: a restore there would also end a "
@@ -343,6 +347,7 @@ def _reclaim(
         elif event < 0 and not chain and _only_call_between(owner, aline, releases, site_calls):
             # a site, not a later use of a stored mask: a scope around
             # radix_tree_insert() replaces the mask INIT_RADIX_TREE() stored
+            section_lock = cls
             unproven = (
                 f"the critical section {owner.name}() opens at line {aline} holds this "
                 "allocation and no other call: a scope there would only move the flag"
@@ -367,6 +372,7 @@ def _reclaim(
         instance,
         witnesses.call_sites(prog, model, fn, event, allow) if quiet else (),
         tuple(fresh_locks),
+        section_lock,
     )
 
 
