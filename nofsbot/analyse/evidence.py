@@ -97,7 +97,7 @@ def covered(
         {(c, ci) for c, ci in fn.callers if (c, ci) in prog.live},
         key=lambda x: (prog.fns[x[0]].path, x[1]),
     )
-    ruled = {(c, ci): _ruled_out(prog, c, ci, fn, below, allow) for c, ci in live}
+    ruled = {(c, ci): ruled_out(prog, c, ci, fn, below, allow) for c, ci in live}
     callers = [x for x in live if ruled[x] is None]
     out.append(
         Evidence(
@@ -161,7 +161,7 @@ def covered(
     return out
 
 
-def _ruled_out(
+def ruled_out(
     prog: Program,
     c: int,
     ci: int,

@@ -112,11 +112,11 @@ class Fn:
         start = max(lines)
         return [ci for ci, (c, at) in enumerate(self.facts.calls) if c == callee and at == start]
 
-    def reaching(self, line: int, callee: str | None) -> Callable[[guards.Binding], bool] | None:
-        """For a site calling CALLEE on LINE: whether entered with a binding
-        this function can get to it (`if (zeroout) sb_issue_zeroout(..)`
-        with zeroout false cannot); None when every binding can."""
-        cis = self.site_calls(line, callee)
+    def reaching(self, cis: list[int]) -> Callable[[guards.Binding], bool] | None:
+        """For a site that is the calls CIS (site_calls()): whether entered
+        with a binding this function can get to it (`if (zeroout)
+        sb_issue_zeroout(..)` with zeroout false cannot); None when every
+        binding can."""
         if not cis or not all(self._guards.get(ci) for ci in cis):
             return None
         return lambda b: any(self.step(ci, b) is not None for ci in cis)

@@ -56,12 +56,12 @@ def made_locals(body: Node, writes: dict[str, list[int]]) -> dict[str, Node]:
     return {k: v for k, v in out.items() if len(writes.get(k, ())) == 1}
 
 
-def aliases(body: Node, writes: dict[str, list[int]], same: Iterable[str]) -> dict[str, str]:
-    """Locals set once to the same object as another local through an
-    accessor (`iinfo = UDF_I(inode)`): local -> that local."""
+def aliases(locals_: dict[str, Node], same: Iterable[str]) -> dict[str, str]:
+    """Of LOCALS_ (made_locals()), those set to the same object as another
+    local through an accessor (`iinfo = UDF_I(inode)`): local -> that local."""
     same = frozenset(same)
     out: dict[str, str] = {}
-    for name, call in made_locals(body, writes).items():
+    for name, call in locals_.items():
         if syntax.callee_name(call) in same:
             root = root_of(call, same)
             if root:
@@ -140,7 +140,8 @@ def facts(
     call node) by call index, TAKES the call indices that acquire a lock."""
     if body is None:
         return (), (), (), ""
-    made = {k: v for k, v in made_locals(body, writes).items() if syntax.callee_name(v) not in same}
+    set_once = made_locals(body, writes)
+    made = {k: v for k, v in set_once.items() if syntax.callee_name(v) not in same}
     if not made:
         return (), (), (), ""
     index = {node.start_byte: ci for ci, (_, node) in enumerate(calls)}
@@ -151,7 +152,7 @@ def facts(
             if v.start_byte in index
         )
     )
-    alias = {k: v for k, v in aliases(body, writes, same).items() if v in made}
+    alias = {k: v for k, v in aliases(set_once, same).items() if v in made}
     roots = []
     for ci in takes:
         args = calls[ci][1].child_by_field_name("arguments")

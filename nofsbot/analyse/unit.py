@@ -99,7 +99,8 @@ def analyse_unit(
             fn = prog.function_at(f.path, site.function, site.line) if fi >= 0 else None
             states = fn.state_at(-1 - si) if fn is not None else frozenset({0})
             # callers whose constants rule the site out bring it nothing
-            allow = fn.reaching(site.line, site.callee) if fn is not None else None
+            calls = fn.site_calls(site.line, site.callee) if fn is not None else []
+            allow = fn.reaching(calls) if fn is not None else None
             ctx, ev = evidence.for_site(prog, fn, states, site.line, allow)
             signal = None
             if site.callee and site.arg_index is not None:
@@ -116,7 +117,7 @@ def analyse_unit(
                     -1 - si,
                     site.line,
                     allow,
-                    fn.site_calls(site.line, site.callee),
+                    calls,
                     ctors,
                 )
                 if fn is not None

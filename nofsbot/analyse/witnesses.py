@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nofsbot.analyse import evidence, reclaim, sections
-from nofsbot.analyse.guards import EMPTY, Binding
+from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import dropped
 from nofsbot.analyse.program import Fn, Program
 from nofsbot.model import Evidence
@@ -40,7 +40,8 @@ def call_sites(
             {
                 (c, ci)
                 for c, ci in cur.callers
-                if (c, ci) in prog.live and (cur is not fn or _reaches(prog, c, ci, fn, allow))
+                if (c, ci) in prog.live
+                and (cur is not fn or evidence.ruled_out(prog, c, ci, fn, (), allow) is None)
             },
             key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
         )
@@ -74,18 +75,6 @@ def call_sites(
             return tuple(out)
         cur = prog.fns[nxt]
         seen.add(nxt)
-
-
-def _reaches(
-    prog: Program, c: int, ci: int, fn: Fn, allow: Callable[[Binding], bool] | None
-) -> bool:
-    """Call CI of C into FN can get to the site ALLOW stands for."""
-    if allow is None:
-        return True
-    caller = prog.fns[c]
-    b = caller.step(ci, EMPTY)
-    b = caller.enter(ci, fn, b) if b is not None else None
-    return b is not None and allow(b)
 
 
 def unresolved_evidence(
