@@ -162,6 +162,14 @@ class Extractor:
         self._indirect(caps.get("fcallee", []), types_of, func_of, fcalls, root)
         # where each name is written, per function (guards.Params)
         fwrites: list[dict[str, list[int]]] = [{} for _ in outer]
+        # `x = f(..);` statements, per function (fresh.made_locals)
+        fassigns: list[list[tuple[str, Node]]] = [[] for _ in outer]
+        for n in caps.get("write", []):
+            got = syntax.call_assignment(n)
+            if got is not None:
+                fi = func_of(n.start_byte)
+                if fi >= 0:
+                    fassigns[fi].append(got)
         for n in caps.get("write", []) + [
             a for a in caps.get("address", []) if a.prev_sibling and a.prev_sibling.type == "&"
         ]:
@@ -239,6 +247,7 @@ class Extractor:
                     ev_offsets,
                     tested.get(fi, set()),
                     fwrites[fi],
+                    fassigns[fi],
                 )
             )
 
@@ -374,6 +383,7 @@ class Extractor:
         ev_offsets: list[tuple[int, int]],
         tested_names: set[str],
         writes: dict[str, list[int]],
+        assigns: list[tuple[str, Node]],
     ) -> FuncFacts:
         decl = syntax.function_declarator(fnode)
         name = syntax.decl_name(decl) or ""
@@ -522,6 +532,7 @@ class Extractor:
             [(c[2], c[4]) for c in calls],
             [ci for ci, op, _ in locks if op == ACQUIRE],
             writes,
+            assigns,
             self.same_object,
         )
         return FuncFacts(

@@ -37,22 +37,19 @@ INSPECT = frozenset({"IS_ERR", "PTR_ERR", "IS_ERR_OR_NULL", "ERR_CAST", "unlikel
 _NULLISH = re.compile(r"^(NULL|0|ERR_PTR\s*\(.*\)|ERR_CAST\s*\(.*\))$", re.S)
 
 
-def made_locals(body: Node, writes: dict[str, list[int]]) -> dict[str, Node]:
+def made_locals(
+    body: Node, writes: dict[str, list[int]], assigns: list[tuple[str, Node]]
+) -> dict[str, Node]:
     """Locals set once, from a call: `struct inode *inode = f(..);` or
-    `inode = f(..);` -> the call node."""
+    `inode = f(..);` (ASSIGNS, syntax.call_assignment()) -> the call node."""
     out: dict[str, Node] = {}
     for _, init in syntax.body_inits(body):
         name = syntax.decl_name(init.child_by_field_name("declarator"))
         value = init.child_by_field_name("value")
         if name and value is not None and value.type == "call_expression":
             out[name] = value
-    stack = [body]
-    while stack:
-        n = stack.pop()
-        got = syntax.simple_assignment(n)
-        if got is not None and got[1].type == "call_expression":
-            out.setdefault(syntax.fold(got[0].text), got[1])
-        stack.extend(n.named_children)
+    for name, call in assigns:
+        out.setdefault(name, call)
     return {k: v for k, v in out.items() if len(writes.get(k, ())) == 1}
 
 
@@ -134,13 +131,14 @@ def facts(
     calls: list[tuple[str, Node]],
     takes: list[int],
     writes: dict[str, list[int]],
+    assigns: list[tuple[str, Node]],
     same: frozenset[str],
 ) -> tuple[Made, Roots, Uses, str]:
     """A function's made objects (module docstring): CALLS are (callee,
     call node) by call index, TAKES the call indices that acquire a lock."""
     if body is None:
         return (), (), (), ""
-    set_once = made_locals(body, writes)
+    set_once = made_locals(body, writes, assigns)
     made = {k: v for k, v in set_once.items() if syntax.callee_name(v) not in same}
     if not made:
         return (), (), (), ""

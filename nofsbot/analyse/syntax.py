@@ -92,6 +92,22 @@ def simple_assignment(stmt: Node | None) -> tuple[Node, Node] | None:
     return left, right
 
 
+def call_assignment(left: Node) -> tuple[str, Node] | None:
+    """For the name LEFT written by `x = f(..);`, a statement of its own
+    (simple_assignment()): (x, the call); else None."""
+    e = left.parent
+    if e is None or e.type != "assignment_expression" or e.child_by_field_name("left") != left:
+        return None
+    stmt = e.parent
+    if stmt is None or stmt.type != "expression_statement" or stmt.named_child_count != 1:
+        return None
+    right = e.child_by_field_name("right")
+    op = e.child_by_field_name("operator")
+    if right is None or right.type != "call_expression" or op is None or fold(op.text) != "=":
+        return None
+    return fold(left.text), right
+
+
 def in_error(node: Node) -> bool:
     p = node.parent
     while p is not None:
