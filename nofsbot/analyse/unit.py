@@ -272,7 +272,6 @@ def _reclaim(
     boundary = None
     unproven = ""
     ev: list[Evidence] = []
-    detailed = 0
     found: list[tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]] = []
     # the lock whose critical section has a shape no scope fits: the one
     # the keep names, the others held only maybe and not shown
@@ -302,12 +301,13 @@ def _reclaim(
                 "waits on such a folio (shrink_folio_list(), with __GFP_FS) until its "
                 "I/O, submitted later, completes"
             )
-        if detailed < 2:
-            # where it is taken, the path from there to the site, then
-            # reclaim's path to the lock; the others held on some path
-            # (locks_held, reclaim_shared) are not shown: a may-held class
-            # without its path is no claim a reader can check
-            detailed += 1
+        if n == 0:
+            # where the innermost lock is taken, the path from there to the
+            # site, then reclaim's path to the lock: the claim the class and
+            # the boundary rest on. The others held on some path (locks_held,
+            # reclaim_shared) are not shown: each would be a second claim,
+            # with a path of its own a reader must check, that changes
+            # neither the class nor where the scope goes
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += witnesses.held_down(fn, chain, cls)
             if cls != WRITEBACK:

@@ -75,6 +75,20 @@ def test_the_boundary_is_the_innermost_lock(fixture_tree) -> None:  # type: igno
     assert set(p.reclaim.shared) == {"cache.inner", "cache.outer"}
 
 
+def test_a_needs_scope_site_shows_the_path_of_its_boundary_lock_only(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # commit_worker() holds cache.outer around fill() too, and reclaim
+    # takes it; the class and the boundary rest on cache.inner, so only
+    # that lock's take and reclaim's path to it are shown
+    a = fixture_tree("scan/nested_locks.c")
+    line = line_of("nested_locks.c", "kmalloc")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    shown = {e.line for e in f.evidence}
+    assert line_of("nested_locks.c", "mutex_lock(&c->inner);", 2) in shown
+    assert line_of("nested_locks.c", "mutex_lock(&c->inner);", 1) in shown
+    assert line_of("nested_locks.c", "mutex_lock(&c->outer);", 1) not in shown
+    assert line_of("nested_locks.c", "mutex_lock(&c->outer);", 2) not in shown
+
+
 def test_the_restores_end_only_the_section_the_scope_opens_in(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     # my_trim() takes the lock at line 42 and again in the loop; the
     # unlock inside the loop ends only the second section
