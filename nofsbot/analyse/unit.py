@@ -355,11 +355,15 @@ def _reclaim(
             )
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
-    for cls in unresolved[:1]:
-        ev += witnesses.unresolved_evidence(prog, model, fn, event, line, cls)
-    for cls in instance:
-        ev += witnesses.instance_evidence(prog, model, fn, event, line, cls)
-    ev += made_ev
+    if not found:
+        # with a shared lock's chain shown, the decision rests on it: a
+        # lock of unknown type, one reclaim takes only on what it frees
+        # and one on a new object would each be a claim beside it
+        for cls in unresolved[:1]:
+            ev += witnesses.unresolved_evidence(prog, model, fn, event, line, cls)
+        for cls in instance:
+            ev += witnesses.instance_evidence(prog, model, fn, event, line, cls)
+        ev += made_ev
     quiet = not (shared or unresolved or maybe or on_path)
     return Reclaim(
         shared,

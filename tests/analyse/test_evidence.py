@@ -111,6 +111,18 @@ def test_unknown_type_lock_evidence_shows_both_sides(fixture_tree) -> None:  # t
     assert any(n.startswith("reclaim takes ?.s_lock here") for n in notes)
 
 
+def test_no_unknown_type_lock_chain_beside_a_boundary(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # read_bitmap()'s caller also holds the unknown-type s_lock that
+    # my_evict_inode() takes: the scope after bitmap_lock does not rest on it
+    a = fixture_tree("scan/unknown_field.c")
+    line = line_of("unknown_field.c", "GFP_NOFS", 2)
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    assert f.boundary is not None and f.boundary.lock == "my_sb_info.bitmap_lock"
+    assert "?.s_lock" in site(a, line).reclaim.unresolved
+    assert not any("s_lock" in e.note for e in f.evidence)
+    assert any(n.note.startswith("reclaim takes my_sb_info.bitmap_lock") for n in f.evidence)
+
+
 def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/callers.c")
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
