@@ -62,7 +62,11 @@ def contexts(prog: Program) -> None:
                 0,
                 f"mentioned outside the analysed code, in {prog.roots.external[name]}",
             )
-        for path, r in referenced.get(fn.id, []):
+        # the uses in the function's own file first: where two ops tables
+        # hold it (ntfs_file_open() in the file and the directory
+        # file_operations), the one beside it is the one a reader expects
+        uses = sorted(referenced.get(fn.id, []), key=lambda u: u[0] != fn.path)
+        for path, r in uses:
             role, detail, line = r.role, r.detail, r.line
             call = detail.split("#")[0]
             if role in ("callback", "via"):

@@ -123,6 +123,19 @@ def test_no_unknown_type_lock_chain_beside_a_boundary(fixture_tree) -> None:  # 
     assert any(n.note.startswith("reclaim takes my_sb_info.bitmap_lock") for n in f.evidence)
 
 
+def test_of_two_ops_tables_the_one_beside_the_function_is_cited(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # my_file_open() is in the directory's file_operations too (a_dir.c,
+    # read first); the regular file's table, in its own file, is cited
+    a = fixture_tree("scan/two_tables/a_dir.c", "scan/two_tables/b_file.c")
+    p = next(p for p in a.placed if p.site.function == "my_file_open")
+    cited = {(e.path, e.line) for e in p.evidence if "file_operations.open" in e.note}
+    table = (DATA / "two_tables" / "b_file.c").read_text().splitlines()
+    line = next(n for n, t in enumerate(table, 1) if ".open" in t)
+    assert cited == {("fs/fixture/b_file.c", line)}
+    f = next(f for f in plan(a.placed) if f.site.function == "my_file_open")
+    assert f.klass.value == "unneeded"
+
+
 def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/callers.c")
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
