@@ -9,7 +9,7 @@ from collections.abc import Callable
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import fnfacts, fresh, ir, scopes, syntax, workitems
+from nofsbot.analyse import callresult, fnfacts, fresh, ir, scopes, syntax, workitems
 from nofsbot.analyse.branches import carried, conditions
 from nofsbot.analyse.facts import (
     FLAGS_CLEAR,
@@ -486,7 +486,7 @@ class Extractor:
                 queues.append((ci, wq, self._object(cnode, at, types)))
             elif callee in self.wq.alloc or callee in self.wq.rescued:
                 types = var_types()
-                made = syntax.assigned(cnode)
+                made = callresult.assigned(cnode)
                 if made is not None:
                     flags_at = self.wq.alloc.get(callee, -1)
                     rescued = (

@@ -8,7 +8,7 @@ import re
 
 from tree_sitter import Node
 
-from nofsbot.analyse import syntax
+from nofsbot.analyse import callresult, syntax
 from nofsbot.analyse.guards import Params
 from nofsbot.analyse.locks import ACQUIRE, TRYLOCK, LockReader
 from nofsbot.analyse.pointees import DEREF
@@ -179,7 +179,7 @@ def lock_conds(
             continue
         key, holds = k
         if ci in tested and tested[ci][0] == key:
-            key = syntax.failed_mark(ci, key, tested[ci][1]) + key
+            key = callresult.failed_mark(ci, key, tested[ci][1]) + key
         out.append((ci, key, holds))
     return tuple(out)
 

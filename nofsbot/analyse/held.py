@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from nofsbot.analyse import fnptrs, ir, syntax
+from nofsbot.analyse import callresult, fnptrs, ir
 from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding, widened
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK, WRITEBACK
 from nofsbot.analyse.program import IN, Fn, Program
@@ -556,7 +556,7 @@ def lock_walk(
     def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:
         cond, holds = key
         gone = {(cond, not holds)}
-        if (ci := syntax.failed_call(key)) is not None:
+        if (ci := callresult.failed_call(key)) is not None:
             gone.add((f"{SUCCEEDED}{ci}", True))
         return frozenset(f for f in state if f[1] not in gone)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from nofsbot.analyse import ir, syntax
+from nofsbot.analyse import callresult, ir, syntax
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET
 from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END, HANDOVER, NEUTRAL, Config
 
@@ -142,7 +142,7 @@ def _failed_begin(
         return eff in (BEGIN, COND_BEGIN) or (summary is not None and 1 in summary)
 
     def branch(state: frozenset[int], key: tuple[str, bool]) -> frozenset[int]:
-        ci = syntax.failed_call(key)
+        ci = callresult.failed_call(key)
         if ci is not None and opens(ci):
             return ir.end(state, conditional=True)
         return state
@@ -208,15 +208,15 @@ def begin_results(
         # known only once summaries are (_failed_begin)
         if callee.startswith(("*", "\x00")) or not callee.isidentifier():
             continue
-        var = syntax.result_var(cnode)
+        var = callresult.result_var(cnode)
         if not var:
             continue
-        test = syntax.result_test(cnode, var, begins)
+        test = callresult.result_test(cnode, var, begins)
         if test is not None:
             pointer = var in var_types()
             results.append((ci, var, pointer))
-            for cond in syntax.else_if_tests(test, var):
-                marks[cond.start_byte] = syntax.failed_mark(ci, var, pointer)
+            for cond in callresult.else_if_tests(test, var):
+                marks[cond.start_byte] = callresult.failed_mark(ci, var, pointer)
     return tuple(results), marks
 
 
@@ -233,7 +233,7 @@ def own_ends(cfg: Config, calls: list[tuple[str, Node]]) -> tuple[int, ...]:
             continue
         eff, _ = cfg.scope_effect(callee)
         if eff in (BEGIN, COND_BEGIN):
-            handed |= syntax.handles_out(cnode)
+            handed |= callresult.handles_out(cnode)
         elif eff in (END, COND_END) and handed.intersection(syntax.arg_names(cnode)):
             out.append(ci)
     return tuple(out)
