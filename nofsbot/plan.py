@@ -185,7 +185,10 @@ def classify(p: Placed) -> Finding:
                 f"after it is taken ({b.function}() line {b.line}) and restore it where "
                 "it is released"
             ),
-            p.evidence + r.evidence,
+            # one path that runs: the entry, outside any scope, to where the
+            # lock is taken, then down to the site; the site's other
+            # contexts (some callers in a scope, some unknown) decide nothing
+            (r.owner_context or p.evidence) + r.evidence,
             suggestion=_suggestion(s),
             boundary=b,
         )

@@ -34,6 +34,10 @@ class Reclaim:
     # the lock taken in the site's function whose critical section no scope
     # fits (one allocation alone; a release that ends a reopened section)
     section_lock: str = ""
+    # with a boundary: how the function that takes its lock is entered
+    # outside any scope (its chain of callers up to an entry point), the
+    # path the needs-scope claim runs on together with the held chain
+    owner_context: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from nofsbot import discover
 from nofsbot.analyse import (
     evidence,
+    flow,
     fnptrs,
     fresh,
     hazards,
+    ir,
     reclaim,
     roots,
     sections,
@@ -270,6 +272,7 @@ def _reclaim(
         entry = prog.fns[model.reach.entry(fn.id)]
         on_path = f"reached by reclaim from {entry.name}()"
     boundary = None
+    owner_context: list[Evidence] = []
     unproven = ""
     ev: list[Evidence] = []
     found: list[tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]] = []
@@ -355,6 +358,7 @@ def _reclaim(
             )
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
+            owner_context = _entered_outside(prog, fn, owner, ci, allow)
     if not found:
         # with a shared lock's chain shown, the decision rests on it: a
         # lock of unknown type, one reclaim takes only on what it frees
@@ -378,7 +382,25 @@ def _reclaim(
         witnesses.call_sites(prog, model, fn, event, allow) if quiet else (),
         tuple(fresh_locks),
         section_lock,
+        tuple(owner_context),
     )
+
+
+def _entered_outside(
+    prog: Program, fn: Fn, owner: Fn, ci: int, allow: Callable[[Binding], bool] | None
+) -> list[Evidence]:
+    """How OWNER, which takes the boundary's lock at call CI, is entered
+    outside any scope: its callers up to an entry point (for the site's
+    own function, only through the bindings that reach the site); [] when
+    the take is not reached from OWNER's entry."""
+    if ir.ENTRY not in owner.state_at(ci):
+        return []
+    entry, why = (
+        flow.entered(prog, fn, allow) if owner is fn and allow else (owner.entry, owner.why)
+    )
+    if OUT not in entry:
+        return []
+    return evidence.witness(prog, owner, OUT, why)
 
 
 def _toward(owner: Fn, chain: list[tuple[Fn, int]], event: int) -> list[int]:

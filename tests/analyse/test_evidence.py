@@ -136,6 +136,22 @@ def test_of_two_ops_tables_the_one_beside_the_function_is_cited(fixture_tree) ->
     assert f.klass.value == "unneeded"
 
 
+def test_a_needs_scope_site_shows_one_path_from_the_entry_through_the_lock(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # fill_table() is also called inside scoped_fill()'s scope; the claim
+    # runs from locked_fill()'s INIT_WORK() through its take to the site
+    a = fixture_tree("scan/owner_context.c")
+    line = line_of("owner_context.c", "GFP_NOFS")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    assert f.klass.value == "needs-scope" and f.context.value == "sometimes"
+    shown = [(e.line, e.function) for e in f.evidence]
+    assert shown[:3] == [
+        (line_of("owner_context.c", "INIT_WORK(&t->fill"), "locked_fill"),
+        (line_of("owner_context.c", "mutex_lock(&t->tab_mutex);", 2), "locked_fill"),
+        (line_of("owner_context.c", "fill_table(t);", 1), "locked_fill"),
+    ]
+    assert "scoped_fill" not in {fn for _, fn in shown}
+
+
 def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/callers.c")
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
