@@ -31,7 +31,7 @@ from nofsbot.model import FileProblem, Kind, Occurrence, Site
 NOFS_TOKENS = ("GFP_NOFS", "KM_NOFS")
 _STRUCT_DEF_RE = re.compile(rb"\bstruct\s+\w+\s*\{")
 _TOKENS = ("GFP_NOFS", "KM_NOFS", "__GFP_FS", "PF_MEMALLOC_NOFS", "PF_MEMALLOC_NOIO")
-_EXPORT_RE = re.compile(rb"\bEXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?\s*\(\s*(\w+)")
+_EXPORT_RE = re.compile(rb"\b(EXPORT_SYMBOL(?:_GPL)?(?:_NS|_NS_GPL)?)\s*\(\s*(\w+)")
 _INCLUDE_RE = re.compile(rb"#[ \t]*include[ \t]*[<\"]([^>\"]+)[>\"]")
 _QUERIES = """
 (function_definition) @func
@@ -283,7 +283,7 @@ class Extractor:
         exports = tuple(
             sorted(
                 {
-                    (m.group(1).decode(), src.count(b"\n", 0, m.start()) + 1)
+                    (m.group(2).decode(), src.count(b"\n", 0, m.start()) + 1, m.group(1).decode())
                     for m in _EXPORT_RE.finditer(src)
                 }
             )

@@ -165,7 +165,7 @@ class FileFacts:
     site_funcs: tuple[int, ...]  # index into functions, -1 outside any
     occurrences: tuple[Occurrence, ...]  # NOFS tokens that are not sites
     refs: tuple[Ref, ...]
-    exports: tuple[tuple[str, int], ...]  # EXPORT_SYMBOL*(name) and its line
+    exports: tuple[tuple[str, int, str], ...]  # (name, line, EXPORT_SYMBOL_GPL or the like)
     includes: tuple[str, ...]
     macro_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: tuple[FileProblem, ...] = ()

@@ -21,10 +21,10 @@ def _root(fn: Fn, elem: str, path: str, line: int, note: str, task: str = TASK) 
 def contexts(prog: Program) -> None:
     cfg = prog.cfg
     scoped_fns = {name: sf for sf in cfg.providers.functions for name in sf.functions}
-    exported: dict[str, tuple[str, int]] = {}  # name -> where it is exported
+    exported: dict[str, tuple[str, int, str]] = {}  # name -> where and how it is exported
     for f in prog.files.values():
-        for e, line in f.exports:
-            exported.setdefault(e, (f.path, line))
+        for e, line, how in f.exports:
+            exported.setdefault(e, (f.path, line, how))
     referenced: dict[int, list[tuple[str, Ref]]] = {}
     for f in prog.files.values():
         for r in f.refs:
@@ -48,12 +48,8 @@ def contexts(prog: Program) -> None:
             )
             continue
         if name in exported and not fn.facts.static:
-            _root(
-                fn,
-                UNK,
-                *exported[name],
-                "exported with EXPORT_SYMBOL: callable from any module",
-            )
+            path, line, how = exported[name]
+            _root(fn, UNK, path, line, f"exported with {how}: callable from other modules")
         if not fn.facts.static and name in prog.roots.external:
             _root(
                 fn,

@@ -157,6 +157,10 @@ def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: i
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
     (ev,) = [e for e in f.evidence if "EXPORT_SYMBOL" in e.note]
     assert ev.line == line_of("callers.c", "EXPORT_SYMBOL(exported_alloc);")
+    assert ev.note.startswith("exported with EXPORT_SYMBOL:")
+    g = next(f for f in plan(a.placed) if f.site.function == "gpl_exported_alloc")
+    (ev,) = [e for e in g.evidence if "EXPORT_SYMBOL" in e.note]
+    assert ev.note == "exported with EXPORT_SYMBOL_GPL: callable from other modules"
 
 
 def test_a_caller_that_cannot_reach_the_site_is_named_apart(fixture_tree) -> None:  # type: ignore[no-untyped-def]

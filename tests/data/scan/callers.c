@@ -39,3 +39,9 @@ static int kjournald2(void *arg)
 	p = kmalloc(8, GFP_NOFS);			/* expect: redundant always */
 	return 0;
 }
+
+int gpl_exported_alloc(void)
+{
+	return kmalloc(8, GFP_NOFS) != NULL;		/* expect: keep unknown */
+}
+EXPORT_SYMBOL_GPL(gpl_exported_alloc);
