@@ -162,6 +162,27 @@ class Extractor:
         self._indirect(caps.get("fcallee", []), types_of, func_of, fcalls, root)
         # where each name is written, per function (guards.Params)
         fwrites: list[dict[str, list[int]]] = [{} for _ in outer]
+        # names stored into a struct field, per function, with the typed
+        # field: `iwag->iwalk_fn = iwalk_fn`, `.iwalk_fn = iwalk_fn`
+        fstores: list[list[tuple[str, str]]] = [[] for _ in outer]
+        for n in caps.get("assign", []):
+            fi = func_of(n.start_byte)
+            left = n.parent.child_by_field_name("left") if n.parent is not None else None
+            if fi >= 0 and left is not None and left.type == "field_expression":
+                fstores[fi].append((syntax.fold(n.text), self.locks.chain(left, types_of(fi))))
+        for n in caps.get("init", []):
+            fi = func_of(n.start_byte)
+            pair = n.parent
+            if fi < 0 or pair is None or pair.type != "initializer_pair":
+                continue
+            fld = ".".join(
+                syntax.fold(d.text).lstrip(".")
+                for d in pair.named_children
+                if d.type == "field_designator"
+            )
+            struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "")
+            if fld and struct.strip().isidentifier():
+                fstores[fi].append((syntax.fold(n.text), f"{struct.strip()}.{fld}"))
         # `x = f(..);` statements, per function (fresh.made_locals)
         fassigns: list[list[tuple[str, Node]]] = [[] for _ in outer]
         for n in caps.get("write", []):
@@ -248,6 +269,7 @@ class Extractor:
                     tested.get(fi, set()),
                     fwrites[fi],
                     fassigns[fi],
+                    fstores[fi],
                 )
             )
 
@@ -384,6 +406,7 @@ class Extractor:
         tested_names: set[str],
         writes: dict[str, list[int]],
         assigns: list[tuple[str, Node]],
+        stores: list[tuple[str, str]],
     ) -> FuncFacts:
         decl = syntax.function_declarator(fnode)
         name = syntax.decl_name(decl) or ""
@@ -579,7 +602,8 @@ class Extractor:
             lock_conds=fnfacts.lock_conds(calls, results, self.locks, body),
             param_calls=pcalls,
             field_calls=scope.field_calls(named) if scope is not None else (),
-            contained=scope.contained(named) if scope is not None else (),
+            contained=scope.contained(named, [n for n, _ in stores]) if scope is not None else (),
+            param_stores=scope.param_stores(stores) if scope is not None else (),
             made=made_objs,
             lock_roots=lock_roots,
             uses=uses,

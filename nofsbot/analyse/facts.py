@@ -138,6 +138,10 @@ class FuncFacts:
     # calls through a function pointer field of a parameter: (call index,
     # parameter index, field), `wc->process_func(..)`
     field_calls: tuple[tuple[int, int, str], ...] = ()
+    # a parameter stored into a struct field: (parameter index, the typed
+    # field, `xfs_iwalk_ag.iwalk_fn` for `iwag->iwalk_fn = iwalk_fn` or
+    # `.iwalk_fn = iwalk_fn`); calls through that field call what is passed
+    param_stores: tuple[tuple[int, str], ...] = ()
     # objects it has just made (fresh.py): locals set once from a call,
     # the local each lock take is rooted at, the calls each is given to,
     # and the constructor whose object it returns

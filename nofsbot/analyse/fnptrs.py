@@ -11,16 +11,26 @@ only the function that caller passed. A call through a parameter's field
 (`wc->process_func(..)`) calls only what the caller's `&local` initialised
 that field with, where it did (field_function()).
 
+A parameter stored into a struct field (`iwag->iwalk_fn = iwalk_fn` in
+xfs_iwalk_threaded(), `.iwalk_fn = iwalk_fn` in xfs_iwalk()) makes every call
+through that field (`iwag->iwalk_fn(..)` in the worker) a call of what the
+callers pass for it: the multi-layer type analysis of MLTA, one layer down,
+where the type-only view (functions named in a `STRUCT.field` initialiser)
+finds nothing.
+
 A function passed to such a parameter is called by the callee, not "called
 back from unknown context", when the callee uses the parameter only to call
-it or to hand it whole to another callee that does the same (contained).
+it, to store it into such a field, or to hand it whole to another callee
+that does the same (contained).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from nofsbot.analyse import records
+from nofsbot.analyse.facts import INDIRECT
 from nofsbot.analyse.guards import Binding
 
 if TYPE_CHECKING:
@@ -31,24 +41,58 @@ def link(prog: Program) -> None:
     """Resolve the calls through parameters; fill Fn.param_call,
     prog.contained, prog.passed_at and prog.passers; drop the function
     arguments no callee calls."""
-    called = _called(prog.fns)
-    prog.contained = _contained(prog.fns, called)
+    sites = _field_sites(prog)
+    stores = {
+        (fn.id, k): sf
+        for fn in prog.fns
+        for k, chain in fn.facts.param_stores
+        if (sf := prog.field_of(INDIRECT + chain)) is not None and sf in sites
+    }
+    called = _called(prog.fns, stores)
+    # a parameter also stored where no call in the analysed code reads it
+    # (`pl->cb = fn` for later) may be called from anywhere
+    escaped = {
+        (fn.id, k) for fn in prog.fns for k, _ in fn.facts.param_stores if (fn.id, k) not in stores
+    }
+    prog.contained = _contained(prog.fns, called, escaped)
     passed = _passed(prog, called)
     for fn in prog.fns:
         for ci, k in fn.facts.param_calls:
             fn.param_call[ci] = k
-            more = tuple(sorted(t for t in passed.get((fn.id, k), ()) if t not in fn.callees[ci]))
-            fn.callees[ci] = fn.callees[ci] + more
-            for t in more:
-                prog.fns[t].callers.append((fn.id, ci))
+            _add_callees(prog, fn, ci, passed.get((fn.id, k), ()))
+    # `iwag->iwalk_fn = iwalk_fn` stores what xfs_iwalk_threaded()'s callers
+    # pass into xfs_iwalk_ag.iwalk_fn: every call through that field calls it
+    for (fid, k), sf in sorted(stores.items()):
+        for gid, ci in sites[sf]:
+            _add_callees(prog, prog.fns[gid], ci, passed.get((fid, k), ()))
 
 
-def _called(fns: list[Fn]) -> dict[int, set[int]]:
-    """Per function, the parameters it calls: directly, or by handing one
-    whole to a parameter its callee calls."""
+def _add_callees(prog: Program, fn: Fn, ci: int, targets: Iterable[int]) -> None:
+    more = tuple(sorted(t for t in set(targets) if t not in fn.callees[ci]))
+    fn.callees[ci] = fn.callees[ci] + more
+    for t in more:
+        prog.fns[t].callers.append((fn.id, ci))
+
+
+def _field_sites(prog: Program) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Per struct field, the calls through it (`iwag->iwalk_fn(..)`)."""
+    out: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for fn in prog.fns:
+        for ci, (callee, _) in enumerate(fn.facts.calls):
+            if callee.startswith(INDIRECT) and (sf := prog.field_of(callee)) is not None:
+                out.setdefault(sf, []).append((fn.id, ci))
+    return out
+
+
+def _called(fns: list[Fn], stores: dict[tuple[int, int], tuple[str, str]]) -> dict[int, set[int]]:
+    """Per function, the parameters it calls: directly, by storing one
+    into a struct field something calls through (STORES), or by handing
+    one whole to a parameter its callee calls."""
     called: dict[int, set[int]] = {
         fn.id: {k for _, k in fn.facts.param_calls} for fn in fns if fn.facts.param_calls
     }
+    for fid, k in stores:
+        called.setdefault(fid, set()).add(k)
     changed = True
     while changed:
         changed = False
@@ -63,10 +107,16 @@ def _called(fns: list[Fn]) -> dict[int, set[int]]:
     return called
 
 
-def _contained(fns: list[Fn], called: dict[int, set[int]]) -> dict[int, frozenset[int]]:
-    """Of the CALLED parameters, those only called or handed whole to
-    callees that contain them too."""
-    contained = {fid: set(fns[fid].facts.contained) & ks for fid, ks in called.items()}
+def _contained(
+    fns: list[Fn], called: dict[int, set[int]], escaped: set[tuple[int, int]]
+) -> dict[int, frozenset[int]]:
+    """Of the CALLED parameters, those only called, stored where calls
+    read them (not ESCAPED), or handed whole to callees that contain them
+    too."""
+    contained = {
+        fid: {k for k in set(fns[fid].facts.contained) & ks if (fid, k) not in escaped}
+        for fid, ks in called.items()
+    }
     changed = True
     while changed:
         changed = False

@@ -25,7 +25,7 @@ from tree_sitter import Node
 
 from nofsbot.analyse import records, syntax
 from nofsbot.analyse.branches import FLIP, INT_LITERAL, Branches
-from nofsbot.analyse.pointees import Pointees, _strip, _text
+from nofsbot.analyse.pointees import DEREF, Pointees, _strip, _text
 from nofsbot.analyse.records import Records
 
 # a guard: (parameter index, op, value); op in truthy falsy eq ne gt lt ge le
@@ -66,7 +66,8 @@ _TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
 # for the functions passed to parameters it calls: widened())
 MAX_BINDINGS = 8
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-_NAME = re.compile(r"\b[A-Za-z_]\w*")
+# a name, and a field name after `->` or `.` (not a use of a local of that name)
+_NAME = re.compile(r"(->|\.)?\s*\b([A-Za-z_]\w*)")
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
 _MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
 
@@ -475,13 +476,33 @@ class Params(Pointees, Records, Branches):
                 out.append((ci, self.index[m.group(1)], m.group(2)))
         return tuple(out)
 
-    def contained(self, calls: list[tuple[str, Node]]) -> tuple[int, ...]:
-        """The parameters the body uses only to call them or to pass them
-        whole to a call (function pointers nothing else can reach here)."""
+    def param_stores(self, stores: list[tuple[str, str]]) -> tuple[tuple[int, str], ...]:
+        """(parameter index, typed field) for each parameter the body stores
+        into a struct field (STORES: name, field), never assigned itself."""
+        return tuple(
+            sorted(
+                {
+                    (self.index[name], fld)
+                    for name, fld in stores
+                    if 0 <= self.index.get(name, -1) < DEREF and name not in self.assigns
+                }
+            )
+        )
+
+    def contained(
+        self, calls: list[tuple[str, Node]], stored: list[str] | None = None
+    ) -> tuple[int, ...]:
+        """The parameters the body uses only to call them, to pass them
+        whole to a call, or to store them into a struct field (STORED: the
+        names stored): function pointers nothing but those calls, and the
+        calls through that field, can reach."""
         if self._body is None or not self.index:
             return ()
         text = (self._body.text or b"").decode("latin-1")
         counts = dict.fromkeys(self.index, 0)
+        for name in stored or ():
+            if name in counts:
+                counts[name] += 1
         for callee, cnode in calls:
             name = _called_name(callee)
             if name in counts:
@@ -492,7 +513,7 @@ class Params(Pointees, Records, Branches):
                     counts[n] += 1
         if not any(counts.values()):
             return ()
-        uses = Counter(_NAME.findall(text))
+        uses = Counter(name for field, name in _NAME.findall(text) if not field)
         return tuple(
             sorted(self.index[name] for name, n in counts.items() if n and uses[name] == n)
         )
