@@ -66,6 +66,8 @@ _TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
 # for the functions passed to parameters it calls: widened())
 MAX_BINDINGS = 8
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# comments and string literals: a name in them is no use of it
+_COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.S)
 # a name, and a field name after `->` or `.` (not a use of a local of that name)
 _NAME = re.compile(r"(->|\.)?\s*\b([A-Za-z_]\w*)")
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
@@ -513,10 +515,49 @@ class Params(Pointees, Records, Branches):
                     counts[n] += 1
         if not any(counts.values()):
             return ()
-        uses = Counter(name for field, name in _NAME.findall(text) if not field)
+        code = _COMMENT_OR_STRING.sub(" ", text)
+        uses = Counter(name for field, name in _NAME.findall(code) if not field)
+        short = {name for name, k in counts.items() if k and uses[name] > k}
+        if short:
+            # `if (!fn)`, `fn == NULL`, `if (fn)`: a test lets no one call it
+            for name, k in _null_tests(self._body, short).items():
+                counts[name] += k
         return tuple(
-            sorted(self.index[name] for name, n in counts.items() if n and uses[name] == n)
+            sorted(self.index[name] for name, k in counts.items() if k and uses[name] == k)
         )
+
+
+def _null_tests(body: Node, names: set[str]) -> Counter[str]:
+    """How often each of NAMES is only tested for NULL in BODY: `!fn`,
+    `fn == NULL`, `fn != NULL`, an operand of `&&` or `||`, or the whole
+    condition of an if, a loop or `?:`."""
+    out: Counter[str] = Counter()
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        stack.extend(n.named_children)
+        if n.type != "identifier" or _text(n) not in names:
+            continue
+        c, p = n, n.parent  # C: the child of P that holds N
+        while p is not None and p.type == "parenthesized_expression":
+            c, p = p, p.parent
+        if p is None:
+            continue
+        op = p.child_by_field_name("operator")
+        ops = _text(op) if op is not None else ""
+        if (p.type == "unary_expression" and ops == "!") or (
+            p.type == "binary_expression" and ops in ("&&", "||")
+        ):
+            out[_text(n)] += 1
+        elif p.type == "binary_expression" and ops in ("==", "!="):
+            other = p.child_by_field_name("right" if p.child_by_field_name("left") == c else "left")
+            if other is not None and _text(other) in ("NULL", "0"):
+                out[_text(n)] += 1
+        elif p.type in ("if_statement", "while_statement", "conditional_expression") and (
+            p.child_by_field_name("condition") == c
+        ):
+            out[_text(n)] += 1
+    return out
 
 
 def _called_name(callee: str) -> str:

@@ -26,6 +26,25 @@ int walk_threaded(struct walker *w, walk_fn fn, void *data)
 	return 0;
 }
 
+/* tests it before it stores it: a test lets no one call it */
+int walk_checked(struct walker *w, walk_fn fn)
+{
+	if (!fn || fn == NULL)
+		return -EINVAL;
+	w->fn = fn;
+	INIT_WORK(&w->work, walker_work);
+	queue_work(system_wq, &w->work);
+	return 0;
+}
+
+static int checked_one(struct inode *inode, void *data)
+{
+	void *p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
+
+	kfree(p);
+	return 0;
+}
+
 static int count_one(struct inode *inode, void *data)
 {
 	void *p = kmalloc(8, GFP_NOFS);			/* expect: unneeded never */
@@ -58,6 +77,7 @@ static long my_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct hook h;
 
 	hook_set(&h, hooked_one);
+	walk_checked(&w, checked_one);
 	return walk_threaded(&w, count_one, NULL);
 }
 
