@@ -25,6 +25,7 @@ WRITEBACK = "<folio writeback>"
 RETURNED = "="
 
 _CHAIN_RE = re.compile(r"(->|\.)\s*([A-Za-z_]\w*)")
+_SUBSCRIPT = re.compile(r"\[[^\[\]]*\]")
 _INODE_OF = ("VFS_I", "d_inode", "file_inode", "d_backing_inode", "igrab")
 
 _DECLS = """
@@ -33,6 +34,7 @@ _DECLS = """
 (declaration type: [(struct_specifier name: (type_identifier) @t) (type_identifier) @t]
   declarator: [(identifier) @v
                (pointer_declarator declarator: (identifier) @v)
+               (array_declarator declarator: (identifier) @v)
                (init_declarator declarator: (identifier) @v)
                (init_declarator declarator: (pointer_declarator declarator: (identifier) @v))])
 """
@@ -159,7 +161,8 @@ class LockReader:
         if not m:
             return "?"
         base = m.group(0)
-        fields = [f for _, f in _CHAIN_RE.findall(text[m.end() :])]
+        # `handlers[i].fn`: an element of an array has the array's type
+        fields = [f for _, f in _CHAIN_RE.findall(_SUBSCRIPT.sub("", text[m.end() :]))]
         if extra:
             fields += extra.split(".")
         if not fields:
