@@ -160,43 +160,11 @@ class Extractor:
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
 
         self._indirect(caps.get("fcallee", []), types_of, func_of, fcalls, root)
-        # where each name is written, per function (guards.Params)
-        fwrites: list[dict[str, list[int]]] = [{} for _ in outer]
-        # names stored into a struct field, per function, with the typed
-        # field: `iwag->iwalk_fn = iwalk_fn`, `.iwalk_fn = iwalk_fn`
-        fstores: list[list[tuple[str, str]]] = [[] for _ in outer]
-        for n in caps.get("assign", []):
-            fi = func_of(n.start_byte)
-            left = n.parent.child_by_field_name("left") if n.parent is not None else None
-            if fi >= 0 and left is not None and left.type == "field_expression":
-                fstores[fi].append((syntax.fold(n.text), self.locks.chain(left, types_of(fi))))
-        for n in caps.get("init", []):
-            fi = func_of(n.start_byte)
-            pair = n.parent
-            if fi < 0 or pair is None or pair.type != "initializer_pair":
-                continue
-            fld = ".".join(
-                syntax.fold(d.text).lstrip(".")
-                for d in pair.named_children
-                if d.type == "field_designator"
-            )
-            struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "")
-            if fld and struct.strip().isidentifier():
-                fstores[fi].append((syntax.fold(n.text), f"{struct.strip()}.{fld}"))
-        # `x = f(..);` statements, per function (fresh.made_locals)
-        fassigns: list[list[tuple[str, Node]]] = [[] for _ in outer]
-        for n in caps.get("write", []):
-            got = syntax.call_assignment(n)
-            if got is not None:
-                fi = func_of(n.start_byte)
-                if fi >= 0:
-                    fassigns[fi].append(got)
-        for n in caps.get("write", []) + [
-            a for a in caps.get("address", []) if a.prev_sibling and a.prev_sibling.type == "&"
-        ]:
-            fi = func_of(n.start_byte)
-            if fi >= 0:
-                fwrites[fi].setdefault((n.text or b"").decode(), []).append(n.start_byte)
+        # per function: where each name is written, the names stored into a
+        # struct field, and its `x = f(..);` statements
+        fwrites, fstores, fassigns = fnfacts.by_function(
+            caps, len(outer), func_of, lambda n, fi: self.locks.chain(n, types_of(fi))
+        )
 
         sites: list[Site] = []
         site_funcs: list[int] = []

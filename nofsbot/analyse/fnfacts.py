@@ -5,6 +5,7 @@ stored-mask call uses, and the conditions its lock calls hold under."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tree_sitter import Node
 
@@ -196,3 +197,55 @@ def unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[i
         and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", text)
         and not re.search(rb"\b" + re.escape(p.encode()) + rb"\b", macros)
     )
+
+
+Writes = list[dict[str, list[int]]]
+Stores = list[list[tuple[str, str]]]
+Assigns = list[list[tuple[str, Node]]]
+
+
+def by_function(
+    caps: dict[str, list[Node]],
+    nfuncs: int,
+    func_of: Callable[[int], int],
+    typed: Callable[[Node, int], str],
+) -> tuple[Writes, Stores, Assigns]:
+    """From the query's captures CAPS, per function (FUNC_OF a byte offset):
+    where each name is written or has its address taken (guards.Params);
+    the names stored into a struct field with the typed field
+    (`iwag->iwalk_fn = iwalk_fn`, `.iwalk_fn = iwalk_fn`; TYPED(node, fi)
+    types a chain); and its `x = f(..);` statements (fresh.made_locals)."""
+    writes: Writes = [{} for _ in range(nfuncs)]
+    stores: Stores = [[] for _ in range(nfuncs)]
+    assigns: Assigns = [[] for _ in range(nfuncs)]
+    for n in caps.get("assign", []):
+        fi = func_of(n.start_byte)
+        left = n.parent.child_by_field_name("left") if n.parent is not None else None
+        if fi >= 0 and left is not None and left.type == "field_expression":
+            stores[fi].append((syntax.fold(n.text), typed(left, fi)))
+    for n in caps.get("init", []):
+        fi = func_of(n.start_byte)
+        pair = n.parent
+        if fi < 0 or pair is None or pair.type != "initializer_pair":
+            continue
+        fld = ".".join(
+            syntax.fold(d.text).lstrip(".")
+            for d in pair.named_children
+            if d.type == "field_designator"
+        )
+        struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "")
+        if fld and struct.strip().isidentifier():
+            stores[fi].append((syntax.fold(n.text), f"{struct.strip()}.{fld}"))
+    for n in caps.get("write", []):
+        got = syntax.call_assignment(n)
+        if got is not None:
+            fi = func_of(n.start_byte)
+            if fi >= 0:
+                assigns[fi].append(got)
+    for n in caps.get("write", []) + [
+        a for a in caps.get("address", []) if a.prev_sibling and a.prev_sibling.type == "&"
+    ]:
+        fi = func_of(n.start_byte)
+        if fi >= 0:
+            writes[fi].setdefault((n.text or b"").decode(), []).append(n.start_byte)
+    return writes, stores, assigns
