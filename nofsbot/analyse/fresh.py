@@ -41,16 +41,20 @@ def made_locals(
     body: Node, writes: dict[str, list[int]], assigns: list[tuple[str, Node]]
 ) -> dict[str, Node]:
     """Locals set once, from a call: `struct inode *inode = f(..);` or
-    `inode = f(..);` (ASSIGNS, syntax.call_assignment()) -> the call node."""
+    `inode = f(..);` (ASSIGNS, syntax.call_assignment()), after at most an
+    initialiser of NULL -> the call node."""
     out: dict[str, Node] = {}
+    nulled: set[str] = set()  # `struct inode *inode = NULL;`: not a second value
     for _, init in syntax.body_inits(body):
         name = syntax.decl_name(init.child_by_field_name("declarator"))
         value = init.child_by_field_name("value")
         if name and value is not None and value.type == "call_expression":
             out[name] = value
+        elif name and value is not None and syntax.fold(value.text) == "NULL":
+            nulled.add(name)
     for name, call in assigns:
         out.setdefault(name, call)
-    return {k: v for k, v in out.items() if len(writes.get(k, ())) == 1}
+    return {k: v for k, v in out.items() if len(writes.get(k, ())) == 1 + (k in nulled)}
 
 
 def aliases(locals_: dict[str, Node], same: Iterable[str]) -> dict[str, str]:
@@ -168,6 +172,21 @@ def facts(
             given.setdefault(alias.get(n, n), set()).add((ci, callee))
     uses = tuple(sorted((k, tuple(sorted(v))) for k, v in given.items()))
     return mine, tuple(roots), uses, returns_made(body, made)
+
+
+def made_by(fn: Fn, ci: int) -> tuple[str, tuple[str, ...]] | None:
+    """For the lock FN takes at call CI on a local it set from a call
+    (`inode_lock(main_bm_inode)` after `main_bm_inode =
+    ocfs2_get_system_file_inode(osb, GLOBAL_BITMAP_SYSTEM_INODE,
+    OCFS2_INVALID_SLOT)`): that callee and its arguments, the constants
+    by their text, others as "?"; None otherwise or with no constant."""
+    root = dict(fn.facts.lock_roots).get(ci)
+    ctor = next((m for m in fn.facts.made if m[0] == root), None) if root else None
+    if ctor is None:
+        return None
+    args = fn.call_args().get(ctor[1], ())
+    consts = tuple(a[1] if a is not None and a[0] == "c" else "?" for a in args)
+    return (ctor[2], consts) if any(c != "?" for c in consts) else None
 
 
 def constructors(prog: Program) -> frozenset[str]:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nofsbot.analyse import evidence
+from nofsbot.analyse import evidence, fresh
 from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
 from nofsbot.analyse.held import Node, dropped, held_locks
 from nofsbot.analyse.locks import (
@@ -56,6 +56,8 @@ class Model:
     # function -> how reclaim first reaches it from any entry (gated ones
     # run too once an allocation has __GFP_FS) ...
     reach: Reach = field(default_factory=lambda: Reach({}, {}))
+    # function -> its calls that run only rarely (_rare_calls())
+    rare: dict[int, frozenset[int]] = field(default_factory=dict)
     # ... and from ungated entries only (a NOFS scope does not stop them)
     reach_ungated: Reach = field(default_factory=lambda: Reach({}, {}))
     # lock class -> (node taking it on a reclaim path, call index)
@@ -163,7 +165,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     for fn in prog.fns:
         if fn.name in declared:
             frees.setdefault(fn.id, declared[fn.name])
-    rare = _rare_calls(prog)
+    rare = m.rare = _rare_calls(prog)
     m.reach = _reach(prog, [e for e in m.entries], frees, rare)
     m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees, rare)
     m.shared, m.instance = _shares(prog, m, m.reach, classes, rare, unknown=True)
@@ -473,13 +475,46 @@ def _rare_calls(prog: Program) -> dict[int, frozenset[int]]:
 # -- evidence ----------------------------------------------------------------
 
 
-def reclaim_path(prog: Program, m: Model, cls: str, *, ungated: bool = False) -> list[Evidence]:
-    """How reclaim gets to the place that takes CLS: entry point, callers, lock."""
+def reclaim_path(
+    prog: Program,
+    m: Model,
+    cls: str,
+    *,
+    ungated: bool = False,
+    made: tuple[str, tuple[str, ...]] | None = None,
+) -> list[Evidence]:
+    """How reclaim gets to the place that takes CLS: entry point, callers,
+    lock. MADE (fresh.made_by()): the holder's lock is on an object a call
+    with these constant arguments gave it, `ocfs2_get_system_file_inode(osb,
+    GLOBAL_BITMAP_SYSTEM_INODE, ..)`; the cheapest take on an object made
+    by the same call is shown where there is one (lockdep keys ocfs2's
+    system inodes apart by that argument)."""
     shared, reach = (m.shared_ungated, m.reach_ungated) if ungated else (m.shared, m.reach)
     if cls not in shared:
         return []
     node, ci = shared[cls]
+    if made is not None:
+        node, ci = _take_on_alike(prog, m, reach, cls, made) or (node, ci)
     return path_to(prog, m, node, ci, f"reclaim takes {cls} here", reach)
+
+
+def _take_on_alike(
+    prog: Program, m: Model, reach: Reach, cls: str, made: tuple[str, tuple[str, ...]]
+) -> tuple[Node, int] | None:
+    """The cheapest take of CLS reclaim reaches on an object made by the
+    call MADE describes."""
+    best: tuple[int, Node, int] | None = None
+    for node in reach.parent:
+        fn = prog.fns[node[0]]
+        for ci, op, c in m.classes.get(node[0], ()):
+            if c != cls or op != ACQUIRE or fresh.made_by(fn, ci) != made:
+                continue
+            if fn.step(ci, node[1]) is None:
+                continue
+            cost = reach.cost.get(node, 0) + RARE_COST * (ci in m.rare.get(node[0], ()))
+            if best is None or cost < best[0]:
+                best = (cost, node, ci)
+    return (best[1], best[2]) if best is not None else None
 
 
 def unknown_path(prog: Program, m: Model, cls: str) -> list[Evidence]:

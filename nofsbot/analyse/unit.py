@@ -314,7 +314,7 @@ def _reclaim(
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += witnesses.held_down(fn, chain, cls)
             if cls != WRITEBACK:
-                ev += reclaim.reclaim_path(prog, model, cls)
+                ev += reclaim.reclaim_path(prog, model, cls, made=fresh.made_by(owner, ci))
         if boundary is not None or n > 0:
             continue
         releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)

@@ -152,6 +152,19 @@ def test_a_needs_scope_site_shows_one_path_from_the_entry_through_the_lock(fixtu
     assert "scoped_fill" not in {fn for _, fn in shown}
 
 
+def test_reclaim_takes_are_shown_on_an_object_made_alike(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the held i_rwsem is the GLOBAL_BITMAP system inode's; eviction takes
+    # the ORPHAN_DIR one's first, then the GLOBAL_BITMAP one's in flush_log()
+    a = fixture_tree("scan/keyed_objects.c")
+    line = line_of("keyed_objects.c", "GFP_NOFS")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
+    assert (take.function, take.line) == (
+        "flush_log",
+        line_of("keyed_objects.c", "inode_lock(bitmap);"),
+    )
+
+
 def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/callers.c")
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
