@@ -261,6 +261,25 @@ def witness(
     return out
 
 
+def witness_root(
+    prog: Program, fn: Fn, elem: str, why: dict[str, RootWitness | CallWitness] | None = None
+) -> Fn | None:
+    """The function at the end of witness()'s chain, where ELEM comes
+    from outside the analysed calls; None if the chain ends otherwise."""
+    cur = fn
+    w = (fn.why if why is None else why).get(elem)
+    seen: set[int] = set()
+    for _ in range(MAX_CHAIN):
+        if cur.id in seen or w is None:
+            return None
+        seen.add(cur.id)
+        if isinstance(w, RootWitness):
+            return cur
+        cur = prog.fns[w.caller]
+        w = prog.next_why(w, elem)
+    return None
+
+
 def unknown_root(prog: Program, fn: Fn) -> str | None:
     """What nofsbot cannot see behind FN's unknown callers: the function at
     the end of the chain and why its callers are unknown."""

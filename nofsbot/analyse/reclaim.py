@@ -482,14 +482,19 @@ def reclaim_path(
     *,
     ungated: bool = False,
     made: tuple[str, tuple[str, ...]] | None = None,
+    direct: bool = False,
 ) -> list[Evidence]:
     """How reclaim gets to the place that takes CLS: entry point, callers,
     lock. MADE (fresh.made_by()): the holder's lock is on an object a call
     with these constant arguments gave it, `ocfs2_get_system_file_inode(osb,
     GLOBAL_BITMAP_SYSTEM_INODE, ..)`; the cheapest take on an object made
     by the same call is shown where there is one (lockdep keys ocfs2's
-    system inodes apart by that argument)."""
+    system inodes apart by that argument). DIRECT: the holder runs in a
+    kernel thread, which kswapd never throttles; a path direct reclaim
+    takes is shown where there is one."""
     shared, reach = (m.shared_ungated, m.reach_ungated) if ungated else (m.shared, m.reach)
+    if direct and not ungated and cls in m.shared_direct:
+        shared, reach = m.shared_direct, m.reach_direct
     if cls not in shared:
         return []
     node, ci = shared[cls]

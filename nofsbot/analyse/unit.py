@@ -30,6 +30,7 @@ from nofsbot.analyse import (
     witnesses,
 )
 from nofsbot.analyse.facts import FileFacts
+from nofsbot.analyse.fn import KTHREAD
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
@@ -313,8 +314,15 @@ def _reclaim(
             # neither the class nor where the scope goes
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += witnesses.held_down(fn, chain, cls)
+            entered = _entered_outside(prog, fn, owner, ci, allow)
             if cls != WRITEBACK:
-                ev += reclaim.reclaim_path(prog, model, cls, made=fresh.made_by(owner, ci))
+                ev += reclaim.reclaim_path(
+                    prog,
+                    model,
+                    cls,
+                    made=fresh.made_by(owner, ci),
+                    direct=_in_kernel_thread(prog, fn, owner, allow),
+                )
         if boundary is not None or n > 0:
             continue
         releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)
@@ -358,7 +366,7 @@ def _reclaim(
             )
         else:
             boundary = Boundary(owner.path, owner.name, aline, cls, releases)
-            owner_context = _entered_outside(prog, fn, owner, ci, allow)
+            owner_context = entered
     if not found:
         # with a shared lock's chain shown, the decision rests on it: a
         # lock of unknown type, one reclaim takes only on what it frees
@@ -384,6 +392,16 @@ def _reclaim(
         section_lock,
         tuple(owner_context),
     )
+
+
+def _in_kernel_thread(
+    prog: Program, fn: Fn, owner: Fn, allow: Callable[[Binding], bool] | None
+) -> bool:
+    """Whether the path _entered_outside() shows starts in a kernel thread
+    only (a work item, a kthread)."""
+    why = flow.entered(prog, fn, allow)[1] if owner is fn and allow else owner.why
+    root = evidence.witness_root(prog, owner, OUT, why)
+    return root is not None and root.runs_in == {KTHREAD}
 
 
 def _entered_outside(

@@ -165,6 +165,18 @@ def test_reclaim_takes_are_shown_on_an_object_made_alike(fixture_tree) -> None: 
     )
 
 
+def test_a_path_from_a_work_item_shows_a_reclaim_path_it_can_meet(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # kp_commit()'s path shown starts at a work item, which kswapd never
+    # throttles: the take shown is eviction's (kp_remove()), not kswapd's
+    # ->writepage; kp_sync(), from a system call, shows kswapd's
+    a = fixture_tree("scan/kthread_paths.c")
+    shown = {}
+    for f in plan(a.placed):
+        (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
+        shown[f.site.function] = take.function
+    assert shown == {"kp_commit": "kp_remove", "kp_sync": "kp_writepage"}
+
+
 def test_an_export_is_cited_at_its_export_line(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/callers.c")
     f = next(f for f in plan(a.placed) if f.site.function == "exported_alloc")
