@@ -71,20 +71,28 @@ def test_a_dquot_locked_only_on_success_is_not_held_after_a_failure(
 
 def test_a_tested_link_count_is_carried_into_the_journal(scan: dict[str, object]) -> None:
     # ubifs_write_inode() calls ubifs_jnl_write_inode() only
-    # `if (inode->i_nlink)` (super.c:325), so its `last_reference` branch
-    # (journal.c:942, 947: ubifs_add_dirt()) cannot run from kswapd's
-    # ubifs_writepage(). The lp_mutex chain shown is the write-back of a
-    # linked inode reserving journal space: make_reservation() ->
-    # reserve_space() -> ubifs_find_free_space() -> ubifs_get_lprops()
-    # (journal.c:874, 317, 126; find.c:488), which runs when the head's
-    # write-buffer is full; eviction of an unlinked inode (super.c:376) is
-    # the rare path and no longer the one shown.
+    # `if (inode->i_nlink)` (super.c:325), and ubifs_evict_inode() calls
+    # ubifs_jnl_delete_inode() only where it is 0 (super.c:376): the
+    # condition is carried into both reclaim paths to lp_mutex, which
+    # reserve journal space: make_reservation() -> reserve_space() ->
+    # ubifs_find_free_space() -> ubifs_get_lprops() (journal.c:874, 317,
+    # 126; find.c:488). The path shown for gc.c:919 starts in
+    # ubifs_bg_thread() (kthread_run() at super.c:1383), which kswapd never
+    # throttles, so the reclaim path shown is eviction's, not kswapd's
+    # ubifs_writepage().
     s = site(scan, "fs/ubifs/gc.c", 919)
     assert s["class"] == "needs-scope"
     chain = notes(s)
     assert not any("ubifs_add_dirt" in n for n in chain)
     assert "make_reservation: calls reserve_space()" in chain
-    assert "ubifs_write_inode: calls ubifs_jnl_write_inode() (only where i_nlink is not 0)" in chain
+    assert "ubifs_bg_thread: calls run_bg_commit() outside any scope" in chain
+    assert "ubifs_evict_inode: calls ubifs_jnl_delete_inode() (only where i_nlink is 0)" in chain
+    # a site the system calls reach shows kswapd's write-back, with the
+    # link count it needs
+    w = site(scan, "fs/ubifs/tnc.c", 2749)
+    assert (
+        "ubifs_write_inode: calls ubifs_jnl_write_inode() (only where i_nlink is not 0)" in notes(w)
+    )
 
 
 def test_a_goto_past_the_allocation_rules_out_readahead(scan: dict[str, object]) -> None:
