@@ -98,6 +98,9 @@ def _start_worker(parent: int, initializer: Callable[..., None], *initargs: Any)
         pass
     if os.getppid() != parent:
         os.kill(os.getpid(), signal.SIGKILL)
+    # the CLI turns SIGTERM into an interruption to clean up; a worker has
+    # nothing to clean and ends at once, as before
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     initializer(*initargs)
 
 

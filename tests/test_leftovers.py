@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shlex
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -124,3 +126,19 @@ def test_an_interrupted_run_says_what_it_left(
     subprocess.run(command, shell=True, check=True, capture_output=True)
     assert state(repo) == (["master"], [], [])
     assert shlex.split(command)[0] == "git"
+
+
+def test_a_terminated_run_says_what_it_left(
+    repo: Path, spatch: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGTERM (kill, a timeout) unwinds as Ctrl-C does: the run names the
+    # branch and worktree it leaves, and the handler is put back afterwards
+    def terminate(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(nofsbot.rewrite, "scope_edits", terminate)
+    before = signal.getsignal(signal.SIGTERM)
+    argv = ["rewrite", "--no-publish", "--tree", str(repo), "fs/case", "--branch", "nofs-case"]
+    assert main(argv) == 130
+    assert capsys.readouterr().err.startswith("interrupted: left branch nofs-case and worktree ")
+    assert signal.getsignal(signal.SIGTERM) == before

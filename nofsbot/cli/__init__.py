@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import platform
+import signal
 import sys
 import tempfile
 import traceback
@@ -115,6 +116,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # SIGTERM (kill, a scheduler's timeout) unwinds like Ctrl-C: a review's
+    # or rewrite's worktree is removed, or named, not left registered
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt("terminated")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except UsageError as e:
