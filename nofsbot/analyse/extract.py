@@ -374,7 +374,7 @@ class Extractor:
         tested_names: set[str],
         writes: dict[str, list[int]],
         assigns: list[tuple[str, Node]],
-        stores: list[tuple[str, str]],
+        stores: list[tuple[str, Callable[[], str]]],
     ) -> FuncFacts:
         decl = syntax.function_declarator(fnode)
         name = syntax.decl_name(decl) or ""

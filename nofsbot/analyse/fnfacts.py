@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 from tree_sitter import Node
 
@@ -200,7 +201,7 @@ def unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[i
 
 
 Writes = list[dict[str, list[int]]]
-Stores = list[list[tuple[str, str]]]
+Stores = list[list[tuple[str, Callable[[], str]]]]
 Assigns = list[list[tuple[str, Node]]]
 
 
@@ -212,9 +213,10 @@ def by_function(
 ) -> tuple[Writes, Stores, Assigns]:
     """From the query's captures CAPS, per function (FUNC_OF a byte offset):
     where each name is written or has its address taken (guards.Params);
-    the names stored into a struct field with the typed field
-    (`iwag->iwalk_fn = iwalk_fn`, `.iwalk_fn = iwalk_fn`; TYPED(node, fi)
-    types a chain); and its `x = f(..);` statements (fresh.made_locals)."""
+    the names stored into a struct field, each with what gives the typed
+    field (`iwag->iwalk_fn = iwalk_fn`, `.iwalk_fn = iwalk_fn`; TYPED(node,
+    fi) types a chain, only when asked); and its `x = f(..);` statements
+    (fresh.made_locals)."""
     writes: Writes = [{} for _ in range(nfuncs)]
     stores: Stores = [[] for _ in range(nfuncs)]
     assigns: Assigns = [[] for _ in range(nfuncs)]
@@ -222,7 +224,7 @@ def by_function(
         fi = func_of(n.start_byte)
         left = n.parent.child_by_field_name("left") if n.parent is not None else None
         if fi >= 0 and left is not None and left.type == "field_expression":
-            stores[fi].append((syntax.fold(n.text), typed(left, fi)))
+            stores[fi].append((syntax.fold(n.text), partial(typed, left, fi)))
     for n in caps.get("init", []):
         fi = func_of(n.start_byte)
         pair = n.parent
@@ -235,7 +237,8 @@ def by_function(
         )
         struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "")
         if fld and struct.strip().isidentifier():
-            stores[fi].append((syntax.fold(n.text), f"{struct.strip()}.{fld}"))
+            slot = f"{struct.strip()}.{fld}"
+            stores[fi].append((syntax.fold(n.text), partial(str, slot)))
     for n in caps.get("write", []):
         got = syntax.call_assignment(n)
         if got is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from tree_sitter import Node
 
@@ -17,6 +18,7 @@ from nofsbot.analyse.pointees import DEREF, _text
 
 # comments and string literals: a name in them is no use of it
 _COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.S)
+_WORD = re.compile(r"\b[A-Za-z_]\w*")
 # a name, and a field name after `->` or `.` (not a use of a local of that name)
 _NAME = re.compile(r"(->|\.)?\s*\b([A-Za-z_]\w*)")
 
@@ -54,13 +56,16 @@ class ParamCalls:
                 out.append((ci, self.index[m.group(1)], m.group(2)))
         return tuple(out)
 
-    def param_stores(self, stores: list[tuple[str, str]]) -> tuple[tuple[int, str], ...]:
+    def param_stores(
+        self, stores: list[tuple[str, Callable[[], str]]]
+    ) -> tuple[tuple[int, str], ...]:
         """(parameter index, typed field) for each parameter the body stores
-        into a struct field (STORES: name, field), never assigned itself."""
+        into a struct field (STORES: name, and what gives the field's type,
+        asked only of parameters), never assigned itself."""
         return tuple(
             sorted(
                 {
-                    (self.index[name], fld)
+                    (self.index[name], fld())
                     for name, fld in stores
                     if 0 <= self.index.get(name, -1) < DEREF and name not in self.assigns
                 }
@@ -91,8 +96,12 @@ class ParamCalls:
                     counts[n] += 1
         if not any(counts.values()):
             return ()
-        code = _COMMENT_OR_STRING.sub(" ", text)
-        uses = Counter(name for field, name in _NAME.findall(code) if not field)
+        uses = Counter(_WORD.findall(text))
+        if any(k and uses[name] > k for name, k in counts.items()):
+            # some name has other occurrences: those in comments, strings
+            # and field names do not count
+            code = _COMMENT_OR_STRING.sub(" ", text)
+            uses = Counter(name for field, name in _NAME.findall(code) if not field)
         short = {name for name, k in counts.items() if k and uses[name] > k}
         if short:
             # `if (!fn)`, `fn == NULL`, `if (fn)`: a test lets no one call it
