@@ -216,10 +216,16 @@ def called(g: Fn, ci: int, target: str) -> str:
 
 
 def witness(
-    prog: Program, fn: Fn, elem: str, why: dict[str, RootWitness | CallWitness] | None = None
+    prog: Program,
+    fn: Fn,
+    elem: str,
+    why: dict[str, RootWitness | CallWitness] | None = None,
+    roots: list[Fn] | None = None,
 ) -> list[Evidence]:
     """A chain of callers from FN up to where ELEM (out/unk/in) comes from
-    (WHY: FN's witnesses, if not FN.why)."""
+    (WHY: FN's witnesses, if not FN.why). ROOTS, if given, gets the
+    function the chain ends at when it ends where ELEM comes from outside
+    the analysed calls."""
     out: list[Evidence] = []
     seen: set[int] = set()
     cur = fn
@@ -232,6 +238,8 @@ def witness(
             break
         if isinstance(w, RootWitness):
             out.append(Evidence(w.path, w.line, cur.name, w.note))
+            if roots is not None:
+                roots.append(cur)
             break
         g = prog.fns[w.caller]
         cline = g.facts.calls[w.call][1]
@@ -259,25 +267,6 @@ def witness(
         cur = g
         w = prog.next_why(w, elem)
     return out
-
-
-def witness_root(
-    prog: Program, fn: Fn, elem: str, why: dict[str, RootWitness | CallWitness] | None = None
-) -> Fn | None:
-    """The function at the end of witness()'s chain, where ELEM comes
-    from outside the analysed calls; None if the chain ends otherwise."""
-    cur = fn
-    w = (fn.why if why is None else why).get(elem)
-    seen: set[int] = set()
-    for _ in range(MAX_CHAIN):
-        if cur.id in seen or w is None:
-            return None
-        seen.add(cur.id)
-        if isinstance(w, RootWitness):
-            return cur
-        cur = prog.fns[w.caller]
-        w = prog.next_why(w, elem)
-    return None
 
 
 def unknown_root(prog: Program, fn: Fn) -> str | None:

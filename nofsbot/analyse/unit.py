@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from nofsbot import discover
 from nofsbot.analyse import (
     evidence,
-    flow,
     fnptrs,
     fresh,
     hazards,
-    ir,
     reclaim,
     roots,
     sections,
@@ -30,7 +28,6 @@ from nofsbot.analyse import (
     witnesses,
 )
 from nofsbot.analyse.facts import FileFacts
-from nofsbot.analyse.fn import KTHREAD
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
@@ -314,14 +311,10 @@ def _reclaim(
             # neither the class nor where the scope goes
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += witnesses.held_down(fn, chain, cls)
-            entered = _entered_outside(prog, fn, owner, ci, allow)
+            entered, in_thread = witnesses.entered_outside(prog, fn, owner, ci, allow)
             if cls != WRITEBACK:
                 ev += reclaim.reclaim_path(
-                    prog,
-                    model,
-                    cls,
-                    made=fresh.made_by(owner, ci),
-                    direct=_in_kernel_thread(prog, fn, owner, allow),
+                    prog, model, cls, made=fresh.made_by(owner, ci), direct=in_thread
                 )
         if boundary is not None or n > 0:
             continue
@@ -392,33 +385,6 @@ def _reclaim(
         section_lock,
         tuple(owner_context),
     )
-
-
-def _in_kernel_thread(
-    prog: Program, fn: Fn, owner: Fn, allow: Callable[[Binding], bool] | None
-) -> bool:
-    """Whether the path _entered_outside() shows starts in a kernel thread
-    only (a work item, a kthread)."""
-    why = flow.entered(prog, fn, allow)[1] if owner is fn and allow else owner.why
-    root = evidence.witness_root(prog, owner, OUT, why)
-    return root is not None and root.runs_in == {KTHREAD}
-
-
-def _entered_outside(
-    prog: Program, fn: Fn, owner: Fn, ci: int, allow: Callable[[Binding], bool] | None
-) -> list[Evidence]:
-    """How OWNER, which takes the boundary's lock at call CI, is entered
-    outside any scope: its callers up to an entry point (for the site's
-    own function, only through the bindings that reach the site); [] when
-    the take is not reached from OWNER's entry."""
-    if ir.ENTRY not in owner.state_at(ci):
-        return []
-    entry, why = (
-        flow.entered(prog, fn, allow) if owner is fn and allow else (owner.entry, owner.why)
-    )
-    if OUT not in entry:
-        return []
-    return evidence.witness(prog, owner, OUT, why)
 
 
 def _toward(owner: Fn, chain: list[tuple[Fn, int]], event: int) -> list[int]:

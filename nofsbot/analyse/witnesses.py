@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nofsbot.analyse import evidence, reclaim, sections
+from nofsbot.analyse import evidence, flow, ir, reclaim, sections
+from nofsbot.analyse.fn import KTHREAD
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import dropped
-from nofsbot.analyse.program import Fn, Program
+from nofsbot.analyse.program import OUT, Fn, Program
 from nofsbot.model import Evidence
 
 # call sites of an unneeded site's function listed in its evidence
@@ -129,3 +130,23 @@ def held_down(fn: Fn, chain: list[tuple[Fn, int]], cls: str) -> list[Evidence]:
         )
         for i, (g, gci) in reversed(list(enumerate(chain)))
     ]
+
+
+def entered_outside(
+    prog: Program, fn: Fn, owner: Fn, ci: int, allow: Callable[[Binding], bool] | None
+) -> tuple[list[Evidence], bool]:
+    """How OWNER, which takes the boundary's lock at call CI, is entered
+    outside any scope: its callers up to an entry point (for the site's
+    own function, only through the bindings that reach the site); [] when
+    the take is not reached from OWNER's entry. And whether that chain
+    starts in a kernel thread only (a work item, a kthread), which kswapd
+    never throttles."""
+    entry, why = (
+        flow.entered(prog, fn, allow) if owner is fn and allow else (owner.entry, owner.why)
+    )
+    roots: list[Fn] = []
+    chain = evidence.witness(prog, owner, OUT, why, roots)
+    in_thread = bool(roots) and roots[0].runs_in == {KTHREAD}
+    if ir.ENTRY not in owner.state_at(ci) or OUT not in entry:
+        return [], in_thread
+    return chain, in_thread
