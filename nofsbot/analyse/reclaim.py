@@ -221,9 +221,7 @@ def _shares(
     takes = [
         (node, ci, op, cls) for node in reach.parent for ci, op, cls in classes.get(node[0], ())
     ]
-    takes.sort(
-        key=lambda t: reach.cost.get(t[0], 0) + RARE_COST * (t[1] in rare.get(t[0][0], ()))
-    )  # stable: nearest first among equals
+    takes.sort(key=lambda t: _cost(reach, rare, t[0], t[1]))  # stable: nearest first among equals
     for node, ci, op, cls in takes:
         fid, binding = node
         fn = prog.fns[fid]
@@ -503,6 +501,12 @@ def reclaim_path(
     return path_to(prog, m, node, ci, f"reclaim takes {cls} here", reach)
 
 
+def _cost(reach: Reach, rare: dict[int, frozenset[int]], node: Node, ci: int) -> int:
+    """How far reclaim goes to call CI of NODE: the calls to it, and
+    RARE_COST more where the call itself runs only rarely."""
+    return reach.cost.get(node, 0) + RARE_COST * (ci in rare.get(node[0], ()))
+
+
 def _take_on_alike(
     prog: Program, m: Model, reach: Reach, cls: str, made: tuple[str, tuple[str, ...]]
 ) -> tuple[Node, int] | None:
@@ -516,7 +520,7 @@ def _take_on_alike(
                 continue
             if fn.step(ci, node[1]) is None:
                 continue
-            cost = reach.cost.get(node, 0) + RARE_COST * (ci in m.rare.get(node[0], ()))
+            cost = _cost(reach, m.rare, node, ci)
             if best is None or cost < best[0]:
                 best = (cost, node, ci)
     return (best[1], best[2]) if best is not None else None
