@@ -230,15 +230,9 @@ def by_function(
         pair = n.parent
         if fi < 0 or pair is None or pair.type != "initializer_pair":
             continue
-        fld = ".".join(
-            syntax.fold(d.text).lstrip(".")
-            for d in pair.named_children
-            if d.type == "field_designator"
-        )
-        struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "")
-        if fld and struct.strip().isidentifier():
-            slot = f"{struct.strip()}.{fld}"
-            stores[fi].append((syntax.fold(n.text), partial(str, slot)))
+        struct, fld = syntax.initialised_field(pair)
+        if fld and struct.isidentifier():
+            stores[fi].append((syntax.fold(n.text), partial(str, f"{struct}.{fld}")))
     for n in caps.get("write", []):
         got = syntax.call_assignment(n)
         if got is not None:

@@ -128,13 +128,7 @@ def references(
             pair = pair.parent
         if pair is None:
             continue
-        # `.dir_iter.actor = fn`: every field designator, outermost first
-        fld = ".".join(
-            syntax.fold(d.text).lstrip(".")
-            for d in pair.named_children
-            if d.type == "field_designator"
-        )
-        struct = syntax.declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
+        struct, fld = syntax.initialised_field(pair)
         role = "scoped-ops" if (struct, fld) in scoped_ops else "ops"
         obj = _initialised(pair)
         ikey = (name, role, f"{struct}.{fld}", obj)

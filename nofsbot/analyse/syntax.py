@@ -117,6 +117,17 @@ def in_error(node: Node) -> bool:
     return False
 
 
+def initialised_field(pair: Node) -> tuple[str, str]:
+    """The struct a designated initialiser PAIR is in, and the field it
+    sets, every designator outermost first: `struct xchk_dir_ctx c = {
+    .dir_iter.actor = fn }` -> ("xchk_dir_ctx", "dir_iter.actor")."""
+    fld = ".".join(
+        fold(d.text).lstrip(".") for d in pair.named_children if d.type == "field_designator"
+    )
+    struct = declaration_type(pair).replace("const ", "").replace("struct ", "").strip()
+    return struct, fld
+
+
 def declaration_type(node: Node) -> str:
     p = node.parent
     while p is not None and p.type not in ("declaration", "function_definition"):
