@@ -16,13 +16,12 @@
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nofsbot.analyse import evidence, fresh
-from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
+from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import Node, dropped, held_locks
 from nofsbot.analyse.locks import (
     ACQUIRE,
@@ -32,6 +31,7 @@ from nofsbot.analyse.locks import (
 )
 from nofsbot.analyse.pointees import DEREF
 from nofsbot.analyse.program import Fn, Program
+from nofsbot.analyse.reach import RARE_COST, Entry, Reach, rare_calls, reach_from
 from nofsbot.analyse.records import FIELD
 from nofsbot.config_reclaim import ReclaimEntry
 from nofsbot.model import Evidence
@@ -41,22 +41,13 @@ LINKED = "reclaim in another subsystem"
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 
 
-@dataclass(frozen=True)
-class Entry:
-    fn: int
-    spec: ReclaimEntry
-    gated: bool
-    path: str  # where the function is registered
-    line: int
-
-
 @dataclass
 class Model:
     entries: list[Entry] = field(default_factory=list)
     # function -> how reclaim first reaches it from any entry (gated ones
     # run too once an allocation has __GFP_FS) ...
     reach: Reach = field(default_factory=lambda: Reach({}, {}))
-    # function -> its calls that run only rarely (_rare_calls())
+    # function -> its calls that run only rarely (rare_calls())
     rare: dict[int, frozenset[int]] = field(default_factory=dict)
     # ... and from ungated entries only (a NOFS scope does not stop them)
     reach_ungated: Reach = field(default_factory=lambda: Reach({}, {}))
@@ -165,16 +156,16 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     for fn in prog.fns:
         if fn.name in declared:
             frees.setdefault(fn.id, declared[fn.name])
-    rare = m.rare = _rare_calls(prog)
-    m.reach = _reach(prog, [e for e in m.entries], frees, rare)
-    m.reach_ungated = _reach(prog, [e for e in m.entries if not e.gated], frees, rare)
+    rare = m.rare = rare_calls(prog)
+    m.reach = reach_from(prog, [e for e in m.entries], frees, rare)
+    m.reach_ungated = reach_from(prog, [e for e in m.entries if not e.gated], frees, rare)
     m.shared, m.instance = _shares(prog, m, m.reach, classes, rare, unknown=True)
     m.shared_ungated, _ = _shares(prog, m, m.reach_ungated, classes, rare, live=False)
     # what reclaim a kernel thread's allocation enters takes: not kswapd's
     # ->writepage (roots.kernel_threads())
     direct = [e for e in m.entries if e.spec.gated != "kswapd"]
     if len(direct) < len(m.entries):
-        m.reach_direct = _reach(prog, direct, frees, rare)
+        m.reach_direct = reach_from(prog, direct, frees, rare)
         m.shared_direct, m.instance_direct = _shares(prog, m, m.reach_direct, classes, rare)
     else:
         m.reach_direct, m.shared_direct, m.instance_direct = m.reach, m.shared, m.instance
@@ -214,7 +205,7 @@ def _shares(
     other: set[str] = set()  # classes some reclaim path takes on another object
     lives: dict[str, tuple[Node, int]] = {}  # the first such take of each
     freed: dict[str, tuple[Node, int]] = {}
-    # in the order reclaim reaches them, cheapest first (_reach()): the
+    # in the order reclaim reaches them, cheapest first (reach_from()): the
     # witness of a class is the shortest path that takes it, the one with
     # the fewest steps whose conditions nofsbot may not see, a rare step
     # counted as RARE_COST of them
@@ -359,117 +350,6 @@ def _tests_fs(fn: Fn) -> bool:
     return bool(fn.facts.tests_fs or fn.facts.tested_params)
 
 
-@dataclass
-class Reach:
-    """Functions reachable from reclaim entries along calls that can run."""
-
-    first: dict[int, Node]  # function -> the node it was first reached as
-    # node -> (entry, (calling node, call index) or None at the entry)
-    parent: dict[Node, tuple[int, tuple[Node, int] | None]]
-    cost: dict[Node, int] = field(default_factory=dict)  # _reach()
-
-    def __contains__(self, fid: int) -> bool:
-        return fid in self.first
-
-    def entry(self, fid: int) -> int:
-        return self.parent[self.first[fid]][0]
-
-
-def _reach(
-    prog: Program, entries: list[Entry], frees: dict[int, int], rare: dict[int, frozenset[int]]
-) -> Reach:
-    """Functions reachable from ENTRIES, carrying constant arguments so a call
-    they rule out (`if (cow)` with cow = 0) is not followed. FREES: the
-    functions whose argument N is always an object being freed (an inode
-    with no reference left, in ->evict_inode), wherever they are called
-    from. Each is reached by its cheapest path, nearest first: a call costs
-    1, a rare one (RARE: _rare_calls()) RARE_COST more."""
-    r = Reach({}, {})
-    bindings: dict[tuple[int, Binding], int] = {}
-    best: dict[Node, int] = {}
-    via: dict[Node, tuple[int, tuple[Node, int] | None]] = {}
-    heap: list[tuple[int, int, Node]] = []
-    seq = 0
-    for e in sorted(entries, key=lambda e: e.fn):
-        # the object the entry point frees: ->destroy_inode's inode
-        # and the task state every reclaim context has (PF_MEMALLOC)
-        freed = ((e.spec.freed, FREED),) if e.spec.freed >= 0 else ()
-        node = (
-            e.fn,
-            tuple(sorted(((TASK, ("t", "1")), *freed))) if prog.cfg.reclaim.task_flags else freed,
-        )
-        if node not in best:
-            best[node], via[node] = 0, (e.fn, None)
-            heapq.heappush(heap, (0, seq, node))
-            seq += 1
-    while heap:
-        cost, _, node = heapq.heappop(heap)
-        if node in r.parent or cost > best[node]:
-            continue
-        r.parent[node] = via[node]
-        r.first.setdefault(node[0], node)
-        fid, binding = node
-        entry = r.parent[node][0]
-        fn = prog.fns[fid]
-        for ci, targets in enumerate(fn.callees):
-            if not targets:
-                continue
-            b = fn.step(ci, binding)
-            if b is None:
-                continue
-            step = 1 + (RARE_COST if ci in rare.get(fid, ()) else 0)
-            for t in targets:
-                got = fn.enter(ci, prog.fns[t], b)
-                if got is None:
-                    continue
-                nb = got
-                key = (t, widened(nb))  # the bindings counted against MAX_BINDINGS
-                if (t, nb) not in best and bindings.get(key, 0) >= MAX_BINDINGS:
-                    nb = key[1]
-                if t in frees:
-                    nb = tuple(sorted({**dict(nb), frees[t]: FREED}.items()))
-                nxt = (t, nb)
-                if nxt in r.parent:
-                    continue
-                if nxt not in best:
-                    bindings[key] = bindings.get(key, 0) + 1
-                elif best[nxt] <= cost + step:
-                    continue
-                best[nxt], via[nxt] = cost + step, (entry, (node, ci))
-                heapq.heappush(heap, (cost + step, seq, nxt))
-                seq += 1
-    r.cost = {n: best[n] for n in r.parent}
-    return r
-
-
-# how many calls one that runs only where a carried field is 0 or a
-# debugging knob is set counts as, when a path is chosen to show
-RARE_COST = 4
-
-
-def _rare_calls(prog: Program) -> dict[int, frozenset[int]]:
-    """Per function, its calls that run only where a carried field is 0
-    (eviction deletes only an unlinked inode) or a debugging knob is set
-    (config/reclaim.toml [context]): real paths, but rare ones. Read from
-    the extracted guards, before a call's test becomes the callee's
-    (Program._call_guards())."""
-    carried, debug = prog.cfg.reclaim.carried, prog.cfg.reclaim.debug
-    out: dict[int, frozenset[int]] = {}
-    for fn in prog.fns:
-        got = frozenset(
-            ci
-            for ci, gs in fn.facts.guards
-            if any(
-                (FIELD <= g[0] < DEREF and g[1] == "falsy" and g[2][1:] in carried)
-                or (g[1] == "call" and g[2].partition("\x00")[0] in debug)
-                for g in gs
-            )
-        )
-        if got:
-            out[fn.id] = got
-    return out
-
-
 # -- evidence ----------------------------------------------------------------
 
 
@@ -490,15 +370,31 @@ def reclaim_path(
     system inodes apart by that argument). DIRECT: the holder runs in a
     kernel thread, which kswapd never throttles; a path direct reclaim
     takes is shown where there is one."""
+    got = shown_take(prog, m, cls, ungated, made, direct)
+    if got is None:
+        return []
+    node, ci, reach = got
+    return path_to(prog, m, node, ci, f"reclaim takes {cls} here", reach)
+
+
+def shown_take(
+    prog: Program,
+    m: Model,
+    cls: str,
+    ungated: bool,
+    made: tuple[str, tuple[str, ...]] | None,
+    direct: bool,
+) -> tuple[Node, int, Reach] | None:
+    """The take of CLS reclaim_path() shows, and the reach it is on."""
     shared, reach = (m.shared_ungated, m.reach_ungated) if ungated else (m.shared, m.reach)
     if direct and not ungated and cls in m.shared_direct:
         shared, reach = m.shared_direct, m.reach_direct
     if cls not in shared:
-        return []
+        return None
     node, ci = shared[cls]
     if made is not None:
         node, ci = _take_on_alike(prog, m, reach, cls, made) or (node, ci)
-    return path_to(prog, m, node, ci, f"reclaim takes {cls} here", reach)
+    return node, ci, reach
 
 
 def _cost(reach: Reach, rare: dict[int, frozenset[int]], node: Node, ci: int) -> int:
