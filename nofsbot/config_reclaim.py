@@ -85,6 +85,8 @@ class Reclaim:
     # dbg_is_chk_gen()): code under them runs on a reclaim path, but a
     # path without them is the one evidence shows
     debug: frozenset[str] = frozenset()
+    # of acquire and trylock, the calls that take a lock shared (down_read())
+    shared: frozenset[str] = frozenset()
 
     def entry_for(self, struct: str, field: str) -> ReclaimEntry | None:
         """The reclaim entry a function stored in STRUCT.FIELD is (STRUCT may be '')."""
@@ -134,6 +136,7 @@ def load(path: Path) -> Reclaim:
         "locks",
         {
             "acquire": tuple,
+            "shared": tuple,
             "semaphores": tuple,
             "trylock": tuple,
             "release": tuple,
@@ -210,6 +213,7 @@ def load(path: Path) -> Reclaim:
         entries=tuple(entries),
         lru=int_table(data.get("lru", {}), path, "lru"),
         acquire=frozenset(locks.get("acquire", ())),
+        shared=frozenset(locks.get("shared", ())),
         semaphores=frozenset(locks.get("semaphores", ())),
         trylock=frozenset(locks.get("trylock", ())),
         release=frozenset(locks.get("release", ())),

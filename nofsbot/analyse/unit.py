@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from nofsbot import discover
 from nofsbot.analyse import (
+    blocking,
     evidence,
     fnptrs,
     fresh,
@@ -292,8 +293,24 @@ def _reclaim(
     # the innermost lock first: a scope must start inside every critical
     # section the site is in, so only the lock taken nearest the site can
     # give the boundary (a scope after an outer lock misses the paths that
-    # take the inner one without it)
-    for n, (_, cls, acq, chain) in enumerate(sorted(found, key=lambda f: (f[0], f[1]))):
+    # take the inner one without it). But where reclaim's shown path takes
+    # the inner lock only after one held on every path here, that path is
+    # no claim: reclaim blocks on the other one first (dlm_lock() takes
+    # ls_in_recovery, then an rsb's res_mutex; dlm_recoverd holds the first)
+    always = {
+        f[1]: blocking.exclusive(prog, model, f[2][0], f[2][1], f[1])
+        for f in found
+        if _on_every_path(prog, fn, f[3])
+    }
+
+    def after_held(f: tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]) -> bool:
+        made = fresh.made_by(f[2][0], f[2][1])
+        return blocking.held_before(prog, model, f[1], always, made=made) is not None
+
+    order = sorted(found, key=lambda f: (after_held(f), f[0], f[1]))
+    rl = prog.cfg.reclaim
+    locking = rl.acquire | rl.trylock | rl.release
+    for n, (_, cls, acq, chain) in enumerate(order):
         owner, ci, aline = acq
         note = f"{evidence.takes(owner, ci, cls)}, which reclaim also takes"
         if cls == WRITEBACK:
@@ -349,7 +366,11 @@ def _reclaim(
             )
         elif why := _partial(model, owner, ci, _toward(owner, chain, event), cls):
             unproven = why
-        elif event < 0 and not chain and _only_call_between(owner, aline, releases, site_calls):
+        elif (
+            event < 0
+            and not chain
+            and _only_call_between(owner, aline, releases, site_calls, locking)
+        ):
             # a site, not a later use of a stored mask: a scope around
             # radix_tree_insert() replaces the mask INIT_RADIX_TREE() stored
             section_lock = cls
@@ -425,6 +446,15 @@ def _partial(model: reclaim.Model, owner: Fn, ci: int, events: list[int], cls: s
             "paths through the other"
         )
     return None
+
+
+def _on_every_path(prog: Program, fn: Fn, chain: list[tuple[Fn, int]]) -> bool:
+    """Whether the lock taken at the top of CHAIN (sections.acquire_site())
+    is held on every path to FN: no caller on the way is reached without
+    it, and the way is short enough to have been followed."""
+    if len(chain) > MAX_HELD_CALLS:
+        return False
+    return not _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
 
 
 def _other_caller(prog: Program, path: list[Fn], calls: list[int]) -> str | None:
@@ -558,13 +588,15 @@ def _later(prog: Program, model: reclaim.Model, uses: list[tuple[Fn, int]]) -> L
     return Later(tuple(evidence), all_scoped, boundary)
 
 
-def _only_call_between(fn: Fn, start: int, ends: tuple[int, ...], site: list[int]) -> bool:
+def _only_call_between(
+    fn: Fn, start: int, ends: tuple[int, ...], site: list[int], locking: frozenset[str]
+) -> bool:
     """The only calls FN makes after the lock on line START and before the
     last of its releases ENDS are the site's (SITE: call indices, and what
-    their arguments call on the same lines): a scope around them is one
-    around a single allocation (domain.md section 1; `nofsbot review`'s
-    single-allocation-scope)."""
+    their arguments call on the same lines) and lock calls (LOCKING): a
+    scope around them is one around a single allocation (domain.md section
+    1; `nofsbot review`'s single-allocation-scope)."""
     last = max(ends)
     lines = {fn.facts.calls[ci][1] for ci in site}
-    between = [at for _, at in fn.facts.calls if start < at < last]
+    between = [at for name, at in fn.facts.calls if start < at < last and name not in locking]
     return bool(site) and all(at in lines for at in between)

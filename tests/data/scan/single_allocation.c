@@ -2,7 +2,8 @@
  * after the lock would wrap that one allocation, which only moves the flag
  * (domain.md section 1; `nofsbot review` calls it single-allocation-scope),
  * so NOFS stays, as in btrfs's sb_write_pointer(), and the reason names
- * that lock, not every lock held around it. The twin's section does more
+ * that lock, not every lock held around it: outer, which reclaim takes
+ * before big, and the section's lock calls are no work of their own. The twin's section does more
  * than allocate: the scope is worth proposing. */
 struct cache {
 	struct work_struct alone_work;
