@@ -329,13 +329,13 @@ def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
             gated = fid not in m.reach_ungated
             kswapd = fid not in m.reach_direct
             # the path the note names is one that decides GATED and KSWAPD
-            if not gated:
-                entry = m.reach_ungated.entry(fid)
-            else:
-                entry = m.reach.parent[node][0] if kswapd else m.reach_direct.entry(fid)
+            reach = m.reach_ungated if not gated else (m.reach if kswapd else m.reach_direct)
+            entry = reach.entry(fid)
             at = [x for x in m.entries if x.fn == entry]
             e = next((x for x in at if x.gated == gated), at[0])
             how = f"{e.spec.name} {prog.fns[entry].name}() ({e.path}) reaches {fn.name}()"
+            if between := _between(prog, reach, fid):
+                how += f" through {between}"
             out[callee] = Incoming(
                 gated,
                 fn.path,
@@ -344,6 +344,21 @@ def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
                 kswapd,
             )
     return out
+
+
+def _between(prog: Program, reach: Reach, fid: int, most: int = 6) -> str:
+    """The functions between reclaim's entry point and FID on the path
+    REACH first reaches it by, entry side first: `a(), b()`, or the first
+    and last MOST // 2 with `...` between."""
+    names: list[str] = []
+    cur = reach.first[fid]
+    while (up := reach.parent[cur][1]) is not None:
+        cur = up[0]
+        names.append(f"{prog.fns[cur[0]].name}()")
+    names = names[-2::-1]  # without the entry point, entry side first
+    if len(names) > most:
+        names = [*names[: most // 2], "...", *names[-(most // 2) :]]
+    return ", ".join(names)
 
 
 def _tests_fs(fn: Fn) -> bool:
