@@ -106,6 +106,18 @@ class Workqueues:
 
 
 @dataclass(frozen=True)
+class Drained:
+    """Operations whose removal waits for the calls running on them
+    (config/roots.toml [drained])."""
+
+    register: dict[str, int] = field(default_factory=dict)  # call -> ops argument
+    remove: tuple[str, ...] = ()
+    # call -> argument: ops (or a function) an operation hands on, which
+    # run within it (seq_open())
+    within: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Roots:
     work: dict[str, int]
     wait: tuple[str, ...]
@@ -120,6 +132,7 @@ class Roots:
     threads: tuple[str, ...] = ()
     # calls with which a kthread sleeps until its task is woken
     task_sleep: tuple[str, ...] = ()
+    drained: Drained = field(default_factory=lambda: Drained())
 
 
 # What a call does to the NOFS scope.
@@ -300,7 +313,14 @@ def load(directory: Path | None = None) -> Config:
             "wake": dict,
             "threads": dict,
             "task_sleep": dict,
+            "drained": dict,
         },
+    )
+    dr = take(
+        ro.get("drained", {}),
+        files["roots"],
+        "drained",
+        {"register": dict, "remove": tuple, "within": dict},
     )
     wq = take(
         ro.get("workqueue", {}),
@@ -342,6 +362,11 @@ def load(directory: Path | None = None) -> Config:
         task_sleep=take(
             ro.get("task_sleep", {}), files["roots"], "task_sleep", {"names": tuple}
         ).get("names", ()),
+        drained=Drained(
+            register=int_table(dr.get("register", {}), files["roots"], "drained.register"),
+            remove=dr.get("remove", ()),
+            within=int_table(dr.get("within", {}), files["roots"], "drained.within"),
+        ),
     )
     return Config(
         _providers(files["providers"]),

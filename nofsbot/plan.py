@@ -249,12 +249,18 @@ def classify(p: Placed) -> Finding:
         # work's own paths need the scope
         b = p.work_wait.boundary
         if p.work_wait.through:
+            what = "work that may wake what a reclaim path sleeps on"
+            if p.work_wait.operation is not None:
+                obj, removal = p.work_wait.operation
+                what = (
+                    f"an operation of {obj}, and a reclaim path calls {removal}(), which "
+                    "waits for the operations running on what it removes"
+                )
             return Finding(
                 s,
                 p.context,
                 Class.KEEP,
-                f"runs in {b.function}(), work that may wake what a reclaim path sleeps "
-                f"on, but {p.work_wait.through}",
+                f"runs in {b.function}(), {what}, but {p.work_wait.through}",
                 (*p.evidence, *p.work_wait.evidence),
             )
         if p.work_wait.calls > MAX_WAIT_CALLS:
@@ -267,13 +273,24 @@ def classify(p: Placed) -> Finding:
                 "to propose a scope from it",
                 (*p.evidence, *p.work_wait.evidence),
             )
+        why = (
+            f"runs in {b.function}(), work whose progress reclaim waits for: FS reclaim "
+            "entered here could wait for the work itself, and work does not inherit "
+            f"a scope, so {b.function}() needs its own from its top"
+        )
+        if p.work_wait.operation is not None:
+            obj, removal = p.work_wait.operation
+            why = (
+                f"runs in {b.function}(), an operation of {obj}, and a reclaim path calls "
+                f"{removal}(), which waits for such operations to end: FS reclaim entered "
+                f"here could wait for the operation itself, so {b.function}() needs a "
+                "scope from its top"
+            )
         return Finding(
             s,
             p.context,
             Class.NEEDS_SCOPE,
-            f"runs in {b.function}(), work whose progress reclaim waits for: FS reclaim "
-            "entered here could wait for the work itself, and work does not inherit "
-            f"a scope, so {b.function}() needs its own from its top",
+            why,
             (*p.evidence, *p.work_wait.evidence),
             suggestion=_suggestion(s),
             boundary=b,

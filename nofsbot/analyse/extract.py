@@ -75,6 +75,10 @@ class Extractor:
                 self.roles.setdefault(callee, {})[idx] = "init"
         for callee in cfg.entries.via_calls():
             self.roles.setdefault(callee, {})[VIA] = "via"
+        for callee, idx in cfg.roots.drained.register.items():
+            self.roles.setdefault(callee, {})[idx] = "drained"
+        for callee, idx in cfg.roots.drained.within.items():
+            self.roles.setdefault(callee, {})[idx] = "within"
         self.ignore_callee = re.compile(cfg.roots.ignore_callee)
         self.scoped_ops = {(o.struct, f) for o in cfg.providers.ops for f in o.fields}
         self.flags_save = set(cfg.providers.explicit.flags_save)
@@ -82,7 +86,9 @@ class Extractor:
         self.flag_bits = set(cfg.providers.explicit.flag_bits)
         self.locks = LockReader(cfg.reclaim)
         self.wait_names = set(cfg.roots.wait)
-        self.sleep_calls = cfg.roots.sleep
+        # a removal that waits for the operations running on its argument
+        # sleeps on that object until they end ([drained])
+        self.sleep_calls = {**{r: 0 for r in cfg.roots.drained.remove}, **cfg.roots.sleep}
         self.wake_calls = cfg.roots.wake
         self.task_sleep = frozenset(cfg.roots.task_sleep)
         self.queue_calls = cfg.roots.queue

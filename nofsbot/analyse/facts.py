@@ -40,7 +40,7 @@ class Ref:
 
     name: str
     line: int
-    role: str  # work, ops, scoped-ops, arg, callback, init, via
+    role: str  # work, ops, scoped-ops, arg, callback, init, via, drained, within
     detail: str  # the call (and argument) or the struct.field it went to
     function: str | None  # where the reference is
     # for work: the work item it is set up on, classed like a lock
@@ -50,7 +50,8 @@ class Ref:
     target: str = ""
     # for a designated initialiser: the variable it initialises
     # (`xfs_read_iomap_ops`); for "via": the name is an argument of a call
-    # to a helper that calls ops back (config/entries.toml via)
+    # to a helper that calls ops back (config/entries.toml via); for a
+    # kthread or "drained": where the call's result is kept, classed
     obj: str = ""
 
 

@@ -61,6 +61,9 @@ class WorkWait:
     calls: int  # calls between the reclaim entry point and the wait
     # why the path to the wake is not shown ("" if it is)
     through: str = ""
+    # for an operation whose removal reclaim waits for (drained.py): the
+    # object it belongs to and the removal (`format1_fops`, debugfs_remove)
+    operation: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

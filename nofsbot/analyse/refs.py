@@ -97,7 +97,9 @@ def references(
                 detail = f"{syntax.fold(callee_node.text)}#{idx}"
                 target = work_of(callee_node.parent) if role == "work" and idx else ""
                 # a kthread's task_struct, where the call's result is kept
-                task = task_of(callee_node.parent) if role == "work" and not idx else ""
+                # and where a registered file's dentry is kept
+                kept = (role == "work" and not idx) or role == "drained"
+                task = task_of(callee_node.parent) if kept else ""
                 # every call back is an edge of its own; work and init once
                 where = f"@{a.start_byte}" if role == "callback" else ""
                 seen.setdefault(

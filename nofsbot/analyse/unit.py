@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from nofsbot import discover
 from nofsbot.analyse import (
     blocking,
+    drained,
     evidence,
     fnptrs,
     fresh,
@@ -87,7 +88,10 @@ def analyse_unit(
     in_thread = model.in_kernel_thread()
     # work and kthreads are kernel threads: the reclaim that waits for them
     # and that their allocations enter is direct reclaim's
-    rwaited = waits.reclaim_waited(prog, in_thread)
+    rwaited = {
+        **drained.reclaim_drained(prog, in_thread),
+        **waits.reclaim_waited(prog, in_thread),
+    }
     woken = waits.woken_later(prog, model)
     ctors = fresh.constructors(prog)
     placed: list[Placed] = []

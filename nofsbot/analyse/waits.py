@@ -36,6 +36,8 @@ class Waited:
     calls: int  # calls between the reclaim entry point and the wait
     # why the path to the wake is not shown ("" if it is)
     through: str = ""
+    # an operation, not work: its ops object and the removal (drained.py)
+    operation: tuple[str, str] | None = None
 
 
 def reclaim_waited(prog: Program, m: reclaim.Model) -> dict[int, Waited]:
@@ -50,11 +52,11 @@ def reclaim_waited(prog: Program, m: reclaim.Model) -> dict[int, Waited]:
             how = _flushed(prog, m, flushes, workitems.waited(target, queues), w)
             how = how or _woken(prog, m, sleeps, w)
             if how is not None:
-                _mark(prog, w, how, out)
+                mark(prog, w, how, out)
     for w in _threads(prog):
         how = _woken(prog, m, sleeps, w)
         if how is not None:
-            _mark(prog, w, how, out)
+            mark(prog, w, how, out)
     return out
 
 
@@ -263,7 +265,7 @@ def work_wait(rwaited: dict[int, Waited], fn: Fn, event: int) -> WorkWait | None
     w = rwaited.get(fn.id)
     if w is None or fn.in_own_scope(event):
         return None
-    return WorkWait(w.boundary, w.evidence, w.calls, w.through)
+    return WorkWait(w.boundary, w.evidence, w.calls, w.through, w.operation)
 
 
 def flushed_work(prog: Program) -> dict[int, Evidence]:
@@ -318,16 +320,26 @@ def _threads(prog: Program) -> list[Fn]:
     return [out[k] for k in sorted(out)]
 
 
-def _mark(
-    prog: Program, w: Fn, found: tuple[list[Evidence], int, str], out: dict[int, Waited]
+def mark(
+    prog: Program,
+    w: Fn,
+    found: tuple[list[Evidence], int, str],
+    out: dict[int, Waited],
+    operation: tuple[str, str] | None = None,
 ) -> None:
-    """W and what it calls outside a scope of its own run in that work."""
+    """W and what it calls outside a scope of its own run in that work (or
+    in that OPERATION: drained.py)."""
     how, calls, through = found
     if w.facts.ir is None:
         return
-    top = Evidence(w.path, w.facts.line, w.name, "runs as work: it starts with no scope")
-    boundary = whole(w, f"work reclaim waits for ({how[0].note})")
-    waited = Waited(w.id, boundary, (*how, top), calls, through)
+    if operation is None:
+        note, why = "runs as work: it starts with no scope", "work reclaim waits for"
+    else:
+        note = f"an operation of {operation[0]}: it starts with no scope"
+        why = f"an operation {operation[1]}() waits for"
+    top = Evidence(w.path, w.facts.line, w.name, note)
+    boundary = whole(w, f"{why} ({how[0].note})")
+    waited = Waited(w.id, boundary, (*how, top), calls, through, operation)
     todo = deque([w.id])
     seen = {w.id}
     while todo:

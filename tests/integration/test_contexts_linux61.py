@@ -163,3 +163,49 @@ def test_allocation_before_waking_a_thread_that_holds_a_reclaim_lock_keeps(
         s = site(scan, path, line)
         assert s["class"] == "keep"
         assert "before this task wakes dlm_recoverd()" in s["reason"]  # type: ignore[operator]
+
+
+def test_reclaim_stopped_by_an_outer_lock_is_claimed_on_that_lock(
+    scan: dict[str, object],
+) -> None:
+    # recover_idr_add() (recover.c:312) runs under an rsb's res_mutex
+    # (lock_rsb(), recover.c:541) and, from dlm_recoverd(), under
+    # ls_in_recovery held for write (recoverd.c:336). gfs2's reclaim path to
+    # res_mutex goes through dlm_lock(), which first takes ls_in_recovery
+    # for read (lock.c:3442 -> dlm_lock_recovery(), lock.c:207): reclaim
+    # stops there, never at res_mutex. The claim is ls_in_recovery's, whose
+    # section dlm_recoverd() ends twice (recoverd.c:346): no scope fits.
+    s = site(scan, "fs/dlm/recover.c", 312)
+    assert s["class"] == "keep"
+    assert str(s["reason"]).startswith("a lock reclaim takes may be held (dlm_ls.ls_in_recovery)")
+    assert "dlm_lock_recovery: reclaim takes dlm_ls.ls_in_recovery here" in notes(s)
+
+
+def test_a_debugfs_operation_whose_file_reclaim_removes_needs_a_scope(
+    scan: dict[str, object],
+) -> None:
+    # debugfs_remove() waits for the operations running on the file
+    # (fs/debugfs/inode.c __debugfs_file_removed()). gfs2's eviction can
+    # withdraw on an inconsistency (gfs2_consist_inode_i() ->
+    # gfs2_withdraw() -> gdlm_unmount()), and dlm_release_lockspace()
+    # removes the lockspace's files (debug_fs.c:791, the dentry kept in
+    # ls_debug_rsb_dentry at :892). table_seq_start() (debug_fs.c:438) runs
+    # within a read of that file (table_open1() hands format1_seq_ops to
+    # seq_open(), :615): a scope from its top. The rawmsg file's dentry is
+    # not kept (dlm_create_debug_comms_file() returns its directory), so
+    # which file the removal takes is not shown and dlm_rawmsg_write()
+    # (:835) keeps NOFS.
+    s = site(scan, "fs/dlm/debug_fs.c", 438)
+    assert s["class"] == "needs-scope"
+    b = s["boundary"]
+    assert (b["function"], b["top"]) == ("table_seq_start", True)  # type: ignore[index]
+    shown = notes(s)
+    assert any(n.startswith("dlm_delete_debug_file: reclaim calls debugfs_remove()") for n in shown)
+    assert any("gfs2_withdraw()" in n for n in shown)
+    assert (
+        "table_open1: hands format1_seq_ops to seq_open(), which runs it within this operation"
+        in shown
+    )
+    raw = site(scan, "fs/dlm/debug_fs.c", 835)
+    assert raw["class"] == "keep"
+    assert "is not shown (it does not keep the file)" in str(raw["reason"])
