@@ -152,7 +152,11 @@ def _passed(prog: Program, called: dict[int, set[int]]) -> dict[tuple[int, int],
                     continue
                 named = prog.resolve(fn.path, a[1], 1) if takers else ()
                 if not named:
-                    kept[j] = None  # no function, or no callee calls it
+                    # no callee calls it: no function passed. A name no
+                    # analysed code defines is a function defined elsewhere
+                    # (svc_put()'s `kref_put(.., svc_destroy)`): the callee
+                    # calls that one, none of the functions others pass
+                    kept[j] = a if takers else None
                     continue
                 for t in takers:
                     passed.setdefault((t, j), set()).update(named)
