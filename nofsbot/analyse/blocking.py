@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from nofsbot.analyse import reclaim
+from nofsbot.analyse.facts import INDIRECT, shown
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.locks import ACQUIRE
 from nofsbot.analyse.program import Fn, Program
@@ -74,3 +75,36 @@ def _takes_exclusively(prog: Program, m: reclaim.Model, fn: Fn, before: int, cls
     takes = [ci for ci, op, c in m.classes.get(fn.id, ()) if op == ACQUIRE and c == cls]
     last = [ci for ci in takes if ci < before]
     return bool(last) and exclusive(prog, m, fn, last[-1], cls)
+
+
+def by_type_on_path(
+    prog: Program,
+    m: reclaim.Model,
+    cls: str,
+    *,
+    made: tuple[str, tuple[str, ...]] | None = None,
+    direct: bool = False,
+) -> str:
+    """The call on reclaim's shown path to CLS through a struct field the
+    most functions are stored in, if several are (which one runs depends
+    on the object, which is not followed), described; "" if none."""
+    got = reclaim.shown_take(prog, m, cls, False, made, direct)
+    if got is None:
+        return ""
+    node, _ci, reach = got
+    found, most = "", 1
+    cur = node
+    while (up := reach.parent[cur][1]) is not None:
+        caller, call = up
+        fn = prog.fns[caller[0]]
+        name, n = fn.facts.calls[call][0], len(fn.callees[call])
+        if name.startswith(INDIRECT) and n > most and call not in fn.param_call:
+            found, most = (
+                (
+                    f"{shown(name)}() in {fn.name}() ({fn.path}:{fn.facts.calls[call][1]}), a call "
+                    f"by pointer that the struct type resolves to {n} functions"
+                ),
+                n,
+            )
+        cur = caller
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+from nofsbot.analyse.facts import INDIRECT
 from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.pointees import DEREF
@@ -108,8 +109,8 @@ def reach_from(
     return r
 
 
-# how many calls one that runs only where a carried field is 0 or a
-# debugging knob is set counts as, when a path is chosen to show
+# how many calls a rare one (rare_calls()) counts as, when a path is
+# chosen to show
 RARE_COST = 4
 
 
@@ -118,7 +119,9 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
     (eviction deletes only an unlinked inode) or a debugging knob is set
     (config/reclaim.toml [context]): real paths, but rare ones. Read from
     the extracted guards, before a call's test becomes the callee's
-    (Program._call_guards())."""
+    (Program._call_guards()). Also its calls through a struct field
+    several functions are stored in, each a path only for some objects:
+    a path without them is the one shown where there is one."""
     carried, debug = prog.cfg.reclaim.carried, prog.cfg.reclaim.debug
     out: dict[int, frozenset[int]] = {}
     for fn in prog.fns:
@@ -130,6 +133,13 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
                 or (g[1] == "call" and g[2].partition("\x00")[0] in debug)
                 for g in gs
             )
+        )
+        # a call through a struct field several functions are stored in:
+        # which one runs depends on the object, which is not followed
+        got |= frozenset(
+            ci
+            for ci, (callee, _line) in enumerate(fn.facts.calls)
+            if callee.startswith(INDIRECT) and len(fn.callees[ci]) > 1 and ci not in fn.param_call
         )
         if got:
             out[fn.id] = got

@@ -340,8 +340,14 @@ def _reclaim(
         if boundary is not None or n > 0:
             continue
         releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)
+        made = fresh.made_by(owner, ci)
+        by_type = blocking.by_type_on_path(prog, model, cls, made=made, direct=in_thread)
         stray = _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
-        if len(chain) > MAX_HELD_CALLS:
+        if by_type:
+            unproven = (
+                f"reclaim reaches {cls} only through {by_type}: which one runs is not followed"
+            )
+        elif len(chain) > MAX_HELD_CALLS:
             unproven = (
                 f"{owner.name}() takes {cls} {len(chain)} calls away from this site: "
                 "too long a path to propose a scope from it"
