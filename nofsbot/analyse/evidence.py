@@ -65,6 +65,14 @@ def _opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
     return Evidence(fn.path, cline, fn.name, text)
 
 
+def conditional_opener(prog: Program, fn: Fn, line: int) -> Evidence | None:
+    """The call before LINE in FN that opens a scope only on some paths
+    (a conditional provider: ext4's handle, with a journal), whose note
+    says when it opens none: why a path goes on outside any scope."""
+    op = _opener(prog, fn, line)
+    return op if op is not None and "; conditional: " in op.note else None
+
+
 def covered(
     prog: Program,
     fn: Fn,

@@ -330,6 +330,13 @@ def _reclaim(
             # reclaim_shared) are not shown: each would be a second claim,
             # with a path of its own a reader must check, that changes
             # neither the class nor where the scope goes
+            # a provider before the site that opens a scope only sometimes:
+            # the path shown is the one where it opens none
+            ev += [
+                op
+                for g, at in ((owner, aline), (fn, line))
+                if (op := evidence.conditional_opener(prog, g, at)) is not None
+            ][:1]
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += witnesses.held_down(fn, chain, cls)
             entered, in_thread = witnesses.entered_outside(prog, fn, owner, ci, allow)

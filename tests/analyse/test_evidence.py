@@ -110,6 +110,21 @@ def test_an_operation_reclaim_waits_to_drain_shows_the_removal_and_the_file(fixt
     assert (line_of("drained.c", "seq_open(file, &dr_seq_ops)"), "dr_open") in shown
 
 
+def test_a_needs_scope_path_past_a_conditional_provider_names_it(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the path shown is the no-journal one: ext4_journal_start_sb() is
+    # cited with its condition, before the take
+    a = fixture_tree("scan/conditional_opener.c")
+    f = next(
+        f for f in plan(a.placed) if f.site.line == line_of("conditional_opener.c", "GFP_NOFS")
+    )
+    at = [(e.line, e.note) for e in f.evidence]
+    start = line_of("conditional_opener.c", "ext4_journal_start_sb(sb")
+    take = line_of("conditional_opener.c", "down_write(&cp_sem);")
+    lines = [n for n, _ in at]
+    assert start in lines and take in lines and lines.index(start) < lines.index(take)
+    assert "conditional: without a journal" in dict(at)[start]
+
+
 def test_a_needs_scope_site_shows_the_path_of_its_boundary_lock_only(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     # commit_worker() holds cache.outer around fill() too, and reclaim
     # takes it; the class and the boundary rest on cache.inner, so only
