@@ -16,9 +16,9 @@ from collections.abc import Mapping
 
 from nofsbot.analyse import reclaim
 from nofsbot.analyse.facts import INDIRECT, shown
-from nofsbot.analyse.held import Node
+from nofsbot.analyse.held import MAYBE, Node
 from nofsbot.analyse.locks import ACQUIRE
-from nofsbot.analyse.program import Fn, Program
+from nofsbot.analyse.program import IN, Fn, Program, RootWitness
 
 
 def exclusive(prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str, depth: int = 0) -> bool:
@@ -61,7 +61,9 @@ def held_before(
         if cur is None:
             break
         (fid, _binding), call = cur
-        for other in sorted(m.local.get(fid, {}).get(call, frozenset())):
+        # a lock a helper returns holding where it succeeded counts: the
+        # path goes on past that call only where it did
+        for other in sorted({c.removeprefix(MAYBE) for c in m.local.get(fid, {}).get(call, ())}):
             if other == cls or other not in held:
                 continue
             if held[other] or _takes_exclusively(prog, m, prog.fns[fid], call, other):
@@ -72,7 +74,11 @@ def held_before(
 
 def _takes_exclusively(prog: Program, m: reclaim.Model, fn: Fn, before: int, cls: str) -> bool:
     """Whether FN's last take of CLS before its call BEFORE is exclusive."""
-    takes = [ci for ci, op, c in m.classes.get(fn.id, ()) if op == ACQUIRE and c == cls]
+    takes = [
+        ci
+        for ci, op, c in m.classes.get(fn.id, ())
+        if op == ACQUIRE and c.removeprefix(MAYBE) == cls
+    ]
     last = [ci for ci in takes if ci < before]
     return bool(last) and exclusive(prog, m, fn, last[-1], cls)
 
@@ -108,3 +114,36 @@ def by_type_on_path(
             )
         cur = caller
     return found
+
+
+def held_everywhere(prog: Program, m: reclaim.Model, fn: Fn, event: int) -> frozenset[str]:
+    """The classes held at EVENT of FN on every path outside a scope: taken
+    in FN before it, or held at FN's entry by every caller that calls it
+    outside a scope (do_commit()'s two callers, run_bg_commit() and
+    ubifs_run_commit(), each take commit_sem). An entry point, a caller
+    nofsbot cannot see or a cycle holds nothing for certain."""
+    here = frozenset(c for c in m.local.get(fn.id, {}).get(event, ()) if not c.startswith(MAYBE))
+    return here | _held_at_entry(prog, m, fn, {}, 0)
+
+
+def _held_at_entry(
+    prog: Program, m: reclaim.Model, fn: Fn, memo: dict[int, frozenset[str]], depth: int
+) -> frozenset[str]:
+    if fn.id in memo:
+        return memo[fn.id]
+    memo[fn.id] = frozenset()  # a cycle: nothing for certain
+    if depth > 8 or any(isinstance(w, RootWitness) for e, w in fn.why.items() if e != IN):
+        return frozenset()
+    out: frozenset[str] | None = None
+    for cid, ci in fn.callers:
+        caller = prog.fns[cid]
+        if prog.elems(caller, caller.state_at(ci)) == {IN}:
+            continue  # inside a scope: what it holds cannot meet FS reclaim
+        local = m.local.get(cid, {}).get(ci, ())
+        got = frozenset(c for c in local if not c.startswith(MAYBE))
+        got |= _held_at_entry(prog, m, caller, memo, depth + 1)
+        out = got if out is None else out & got
+        if not out:
+            break
+    memo[fn.id] = out or frozenset()
+    return memo[fn.id]

@@ -301,15 +301,20 @@ def _reclaim(
     # the inner lock only after one held on every path here, that path is
     # no claim: reclaim blocks on the other one first (dlm_lock() takes
     # ls_in_recovery, then an rsb's res_mutex; dlm_recoverd holds the first)
+    everywhere = blocking.held_everywhere(prog, model, fn, event) if len(found) > 1 else set()
     always = {
         f[1]: blocking.exclusive(prog, model, f[2][0], f[2][1], f[1])
         for f in found
-        if _on_every_path(prog, fn, f[3])
+        if f[1] in everywhere or _on_every_path(prog, fn, f[3])
     }
 
     def after_held(f: tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]) -> bool:
-        made = fresh.made_by(f[2][0], f[2][1])
-        return blocking.held_before(prog, model, f[1], always, made=made) is not None
+        owner, ci = f[2][0], f[2][1]
+        if len(found) < 2:
+            return False
+        _, thread = witnesses.entered_outside(prog, fn, owner, ci, allow)
+        made = fresh.made_by(owner, ci)
+        return blocking.held_before(prog, model, f[1], always, made=made, direct=thread) is not None
 
     order = sorted(found, key=lambda f: (after_held(f), f[0], f[1]))
     rl = prog.cfg.reclaim
