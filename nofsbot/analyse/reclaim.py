@@ -26,6 +26,7 @@ from nofsbot.analyse.held import Node, dropped, held_locks
 from nofsbot.analyse.locks import (
     ACQUIRE,
     PAGE_LOCK,
+    TRYLOCK,
     WRITEBACK,
     resolve_class,
 )
@@ -74,6 +75,9 @@ class Model:
     first: dict[tuple[int, str], Binding] = field(default_factory=dict)
     # where reclaim locks a folio, if it does
     page_shared: tuple[Node, int] | None = None
+    # classes a reclaim path only trylocks somewhere: it does not wait
+    # for them there (shown where a holder is said to hold nothing)
+    tried: set[str] = field(default_factory=set)
     # fields of locks reclaim takes whose struct type is not known
     # (`down_write(&EXT4_I(inode)->i_data_sem)`)
     unknown_fields: set[str] = field(default_factory=set)
@@ -216,6 +220,8 @@ def _shares(
     for node, ci, op, cls in takes:
         fid, binding = node
         fn = prog.fns[fid]
+        if op == TRYLOCK and unknown and fn.step(ci, binding) is not None:
+            m.tried.add(cls)
         if op != ACQUIRE:
             continue
         if cls.startswith("?"):  # of unknown type: only its field is known

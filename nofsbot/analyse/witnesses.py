@@ -60,6 +60,11 @@ def call_sites(
         for c, ci in live[:MAX_CALL_SITES]:
             g = prog.fns[c]
             note = f"calls {evidence.called(g, ci, cur.name)} holding no lock reclaim takes"
+            held = model.held(c, ci)
+            tried = sorted(k for k in held if k in model.tried and k not in model.shared)
+            if tried:
+                # ubifs's umount_mutex, which its shrinker only trylocks
+                note += f" ({', '.join(tried)}: reclaim only trylocks it, and never waits)"
             if shared[(c, ci)]:
                 # udf_expand_file_adinicb() drops its caller's i_data_sem
                 # before it allocates

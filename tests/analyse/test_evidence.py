@@ -125,6 +125,16 @@ def test_a_needs_scope_path_past_a_conditional_provider_names_it(fixture_tree) -
     assert "conditional: without a journal" in dict(at)[start]
 
 
+def test_a_call_site_holding_a_lock_reclaim_only_trylocks_says_so(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/tried_lock.c")
+    f = next(f for f in plan(a.placed) if f.site.line == line_of("tried_lock.c", "GFP_NOFS"))
+    assert f.klass.value == "unneeded"
+    assert (
+        "calls tl_fill() holding no lock reclaim takes (tl_mutex: reclaim only trylocks it, "
+        "and never waits)"
+    ) in [e.note for e in f.evidence]
+
+
 def test_a_needs_scope_site_shows_the_path_of_its_boundary_lock_only(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     # commit_worker() holds cache.outer around fill() too, and reclaim
     # takes it; the class and the boundary rest on cache.inner, so only
