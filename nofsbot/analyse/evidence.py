@@ -8,7 +8,7 @@ from nofsbot.analyse import flow, ir
 from nofsbot.analyse.facts import INDIRECT, shown
 from nofsbot.analyse.guards import EMPTY, Binding
 from nofsbot.analyse.program import IN, OUT, UNK, CallWitness, Fn, Program, RootWitness
-from nofsbot.config import BEGIN, COND_BEGIN
+from nofsbot.config import BEGIN, COND_BEGIN, COND_END, END
 from nofsbot.model import Context, Evidence
 
 MAX_CALLERS = 6
@@ -17,15 +17,23 @@ MAX_CHAIN = 8
 
 
 def opener_before(prog: Program, fn: Fn, line: int) -> tuple[str, int] | None:
-    """The nearest call before LINE in FN that opens a scope."""
+    """The nearest call before LINE in FN that opens a scope, or the first
+    of a run of calls to the same opener with nothing ending a scope
+    between them: xfs_rename() calls xfs_trans_alloc() again only where the
+    first failed with -ENOSPC, and the first is the one that opens the
+    scope on the common path."""
+    calls = sorted(
+        ((cline, ci, callee) for ci, (callee, cline) in enumerate(fn.facts.calls) if cline <= line),
+        reverse=True,
+    )
     best = None
-    for ci, (callee, cline) in enumerate(fn.facts.calls):
-        if cline > line:
-            continue
+    for cline, ci, callee in calls:
         eff, summary = prog.effect(fn, ci)
         opens = eff in (BEGIN, COND_BEGIN) or (summary is not None and any(s > 0 for s in summary))
-        if opens and (best is None or cline >= best[1]):
+        if opens and (best is None or callee == best[0]):
             best = (callee, cline)
+        elif best is not None and (opens or eff in (END, COND_END)):
+            break
     return best
 
 

@@ -35,6 +35,14 @@ def test_redundant_through_caller_names_the_call_and_the_transaction(fixture_tre
     assert line_of("transactions.c", "xfs_trans_alloc(mp") in lines(p)
 
 
+def test_a_retried_provider_is_cited_at_its_first_call(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/retried_provider.c")
+    p = site(a, line_of("retried_provider.c", "KM_NOFS"))
+    first = line_of("retried_provider.c", "xfs_trans_alloc(mp", 1)
+    retry = line_of("retried_provider.c", "xfs_trans_alloc(mp", 2)
+    assert first in lines(p) and retry not in lines(p)
+
+
 def test_not_a_provider_is_named(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     a = fixture_tree("scan/transactions.c")
     p = site(a, line_of("transactions.c", "kmalloc", 3))
