@@ -35,6 +35,10 @@ class Registered:
     kept: str  # where the dentry is kept, classed ("" if not)
     # the registration, and the operations that hand this function on
     steps: tuple[Evidence, ...] = ()
+    # the call that handed it on to run within an operation (seq_open()),
+    # if it was: that operation is code outside, which a scope here does
+    # not cover
+    within: str = ""
 
 
 def reclaim_drained(prog: Program, m: reclaim.Model) -> dict[int, waits.Waited]:
@@ -51,7 +55,13 @@ def reclaim_drained(prog: Program, m: reclaim.Model) -> dict[int, waits.Waited]:
         note = f"reclaim calls {call}(), which waits for the operations running on {cls}"
         path = reclaim.path_to(prog, m, node, ci, note)
         through = ""
-        if hit is None:
+        if reg.within:
+            through = (
+                f"it runs within an operation {reg.within}() sets up, which code outside "
+                "the analysed tree carries out and may allocate in itself: a scope here "
+                "would not cover that operation"
+            )
+        elif hit is None:
             where = f"it keeps the file in {reg.kept}" if reg.kept else "it does not keep the file"
             through = (
                 f"that a removal reclaim reaches removes the file of {reg.obj} is not "
@@ -100,7 +110,7 @@ def operations(prog: Program) -> dict[int, Registered]:
             for t in inner:
                 if t not in out:
                     reg = out[fid]
-                    out[t] = Registered(reg.obj, reg.kept, (*reg.steps, step))
+                    out[t] = Registered(reg.obj, reg.kept, (*reg.steps, step), call)
                     todo.append(t)
     return out
 

@@ -193,23 +193,29 @@ def test_a_debugfs_operation_whose_file_reclaim_removes_needs_a_scope(
     # (fs/debugfs/inode.c __debugfs_file_removed()). gfs2's eviction can
     # withdraw on an inconsistency (gfs2_consist_inode_i() ->
     # gfs2_withdraw() -> gdlm_unmount()), and dlm_release_lockspace()
-    # removes the lockspace's files (debug_fs.c:791, the dentry kept in
-    # ls_debug_rsb_dentry at :892). table_seq_start() (debug_fs.c:438) runs
-    # within a read of that file (table_open1() hands format1_seq_ops to
-    # seq_open(), :615): a scope from its top. The rawmsg file's dentry is
-    # not kept (dlm_create_debug_comms_file() returns its directory), so
-    # which file the removal takes is not shown and dlm_rawmsg_write()
-    # (:835) keeps NOFS.
-    s = site(scan, "fs/dlm/debug_fs.c", 438)
-    assert s["class"] == "needs-scope"
-    b = s["boundary"]
-    assert (b["function"], b["top"]) == ("table_seq_start", True)  # type: ignore[index]
-    shown = notes(s)
+    # removes the lockspace's files (debug_fs.c:791-793, the dentries kept
+    # in ls_debug_rsb_dentry and ls_debug_locks_dentry at :892/:903).
+    # table_write2() (debug_fs.c:638), the locks file's ->write, calls
+    # dlm_debug_add_lkb(), which allocates at lock.c:6338: a scope from the
+    # top of table_write2(). table_seq_start() (debug_fs.c:438) runs within
+    # a read seq_read() carries out (table_open1() hands format1_seq_ops to
+    # seq_open(), :615), which allocates itself: no scope in ->start covers
+    # the read, so it keeps NOFS. The rawmsg file's dentry is not kept
+    # (dlm_create_debug_comms_file() returns its directory), so which file
+    # the removal takes is not shown and dlm_rawmsg_write() (:835) keeps.
+    w = site(scan, "fs/dlm/lock.c", 6338)
+    assert w["class"] == "needs-scope"
+    b = w["boundary"]
+    assert (b["function"], b["top"]) == ("table_write2", True)  # type: ignore[index]
+    shown = notes(w)
     assert any(n.startswith("dlm_delete_debug_file: reclaim calls debugfs_remove()") for n in shown)
     assert any("gfs2_withdraw()" in n for n in shown)
+    s = site(scan, "fs/dlm/debug_fs.c", 438)
+    assert s["class"] == "keep"
+    assert "runs within an operation seq_open() sets up" in str(s["reason"])
     assert (
         "table_open1: hands format1_seq_ops to seq_open(), which runs it within this operation"
-        in shown
+        in notes(s)
     )
     raw = site(scan, "fs/dlm/debug_fs.c", 835)
     assert raw["class"] == "keep"

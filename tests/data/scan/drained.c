@@ -1,9 +1,10 @@
 /* debugfs_remove() waits for the operations running on the file it
  * removes, and eviction removes the context's file (gfs2's withdraw
  * unmounting its lockspace, dlm_delete_debug_file()): an operation of that
- * file that enters FS reclaim may wait for itself. Its top gets a scope,
- * as does that of the seq_operations its open hands to seq_open(), which
- * the file's ->read runs.
+ * file that enters FS reclaim may wait for itself. Its top gets a scope.
+ * The seq_operations its open hands to seq_open() run within seq_read(),
+ * code outside that allocates during the same read: a scope in ->start
+ * would not cover the operation, so their sites keep NOFS.
  * The stats file's dentry is not kept: which file the removal removes is
  * not shown, so its operation keeps NOFS. Twin: drained_twin.c. */
 static ssize_t dr_write(struct file *file, const char __user *buf,
@@ -22,7 +23,7 @@ static ssize_t dr_stats_write(struct file *file, const char __user *buf,
 
 static void *dr_seq_start(struct seq_file *m, loff_t *pos)
 {
-	return kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	return kmalloc(8, GFP_NOFS);			/* expect: keep never */
 }
 
 static const struct seq_operations dr_seq_ops = {
