@@ -26,6 +26,7 @@ from nofsbot.analyse import (
     reclaim,
     roots,
     sections,
+    stored,
     waits,
     witnesses,
 )
@@ -81,7 +82,7 @@ def analyse_unit(
     index = pagecache_calls(prog)
     waited = _waited_work(prog)
     flushed = waits.flushed_work(prog)
-    uses = _store_uses(prog)
+    uses = stored.uses(prog)
     # a kernel thread's allocation never waits for kswapd: what only
     # kswapd's ->writepage takes is no reclaim lock for it
     threads = roots.kernel_threads(prog)
@@ -138,7 +139,7 @@ def analyse_unit(
             )
             later = next(
                 (
-                    _later(prog, model, uses.get(obj, []) + uses.get(UNKNOWN, []))
+                    _later(prog, model, uses.get(obj, []) + uses.get(stored.UNKNOWN, []))
                     for i, obj in f.stores
                     if i == si and obj
                 ),
@@ -149,7 +150,7 @@ def analyse_unit(
             flush = flushed.get(fn.id) if fn is not None else None
             unseen = evidence.unknown_root(prog, fn) if fn is not None else None
             under = (
-                _used_under_lock(prog, model, f.path, site.callee, site.arg_index)
+                stored.used_under_lock(prog, model, f.path, site.callee, site.arg_index)
                 if site.callee and site.arg_index is not None
                 else None
             )
@@ -514,73 +515,6 @@ def _waited_work(prog: Program) -> dict[int, Boundary]:
             f"work waited for by {fn.name}() ({fn.path}:{line}, {wait_call}) inside a scope",
         )
     return out
-
-
-def _used_under_lock(
-    prog: Program, model: reclaim.Model, path: str, callee: str, index: int
-) -> Evidence | None:
-    """A mask passed as argument INDEX of CALLEE, followed through the
-    functions that pass it on: a call that uses it while a lock reclaim
-    takes (or a folio, when reclaim locks folios) is held there, as in
-    ext4_mb_init_group(.., GFP_NOFS) allocating with the buddy folio locked."""
-    for f, idx in prog.mask_flow(path, callee, index, depth=4):
-        local = model.local.get(f.id, {})
-        for p, c, _ in f.facts.forwards:
-            if p != idx:
-                continue
-            for ci, (name, line) in enumerate(f.facts.calls):
-                if name != c:
-                    continue
-                for cls in sorted(local.get(ci, ())):
-                    plain = cls.removeprefix(MAYBE)
-                    if plain in model.shared or (plain == PAGE_LOCK and model.page_shared):
-                        note = f"uses the mask in {c}() while {plain} may be held"
-                        return Evidence(f.path, line, f.name, note)
-    return None
-
-
-def _store_uses(prog: Program) -> dict[str, list[tuple[Fn, int]]]:
-    """Calls using a stored mask (radix_tree_insert), by the object's name.
-    An object passed in by every caller as a local set from a helper that
-    returns `&qi->qi_uquota_tree` or another field counts as a use of each of
-    those fields; one whose name cannot be followed is filed under UNKNOWN,
-    a use of any stored object."""
-    out: dict[str, list[tuple[Fn, int]]] = {}
-    for fn in prog.fns:
-        for ci, obj in fn.facts.store_uses:
-            for name in _object_names(prog, fn, obj) or (UNKNOWN,):
-                out.setdefault(name, []).append((fn, ci))
-    return out
-
-
-UNKNOWN = "?"
-
-
-def _object_names(prog: Program, fn: Fn, obj: str) -> tuple[str, ...]:
-    """The field names OBJ (a store_uses object of FN) can be, or ()."""
-    if obj.startswith("="):
-        return _returned(prog, fn.path, obj[1:])
-    if not obj.startswith("#"):
-        return (obj,) if obj else ()
-    k = int(obj[1:])
-    names: list[str] = []
-    for caller, ci in fn.callers:
-        g = prog.fns[caller]
-        helper = next((h for c, i, h in g.facts.arg_calls if c == ci and i == k), None)
-        got = _returned(prog, g.path, helper) if helper else ()
-        if not got:
-            return ()
-        names += got
-    return tuple(dict.fromkeys(names))
-
-
-def _returned(prog: Program, path: str, helper: str) -> tuple[str, ...]:
-    fields: list[str] = []
-    for t in prog.resolve(path, helper):
-        if not prog.fns[t].facts.ret_fields:
-            return ()
-        fields += prog.fns[t].facts.ret_fields
-    return tuple(dict.fromkeys(fields))
 
 
 def _later(prog: Program, model: reclaim.Model, uses: list[tuple[Fn, int]]) -> Later:
