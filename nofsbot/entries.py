@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nofsbot.errors import ConfigError
+from nofsbot.tomlfile import int_table
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class OpsEntry:
     outside: bool = False  # also called from outside the analysed code, with no scope
     holds: tuple[str, ...] = ()  # lock classes the kernel holds when it calls them
     via: tuple[str, ...] = ()  # helpers that call them back in their caller's context
+    # via helper -> the argument that must not be NULL for it to call back
+    # (`d_add(dentry, NULL)` runs no security hook)
+    nonnull: tuple[tuple[str, int], ...] = ()
     note: str = ""
 
 
@@ -126,6 +130,7 @@ def load(path: Path, data: dict[str, Any]) -> Entries:
         "outside": bool,
         "holds": tuple,
         "via": tuple,
+        "nonnull": dict,
         "note": str,
     }
     cb_keys = {"name": str, "calls": dict, "holds": tuple, "note": str, "args": dict}
@@ -134,6 +139,8 @@ def load(path: Path, data: dict[str, Any]) -> Entries:
         t = _table(item, path, "ops", ops_keys)
         if "struct" not in t or "fields" not in t:
             raise ConfigError(str(path), "ops", f"{t['name']}: struct and fields are required")
+        if "nonnull" in t:
+            t["nonnull"] = tuple(sorted(int_table(t["nonnull"], path, "ops.nonnull").items()))
         ops.append(OpsEntry(**t))
     callbacks = tuple(
         CallbackEntry(**_table(i, path, "callback", cb_keys)) for i in data.get("callback", [])

@@ -85,6 +85,13 @@ def test_callback_arguments_are_indexed_by_position(tmp_path: Path) -> None:
     assert "callback.args" in err and "argument index = value" in err
 
 
+def test_a_via_helpers_nonnull_argument_is_an_index(tmp_path: Path) -> None:
+    (labels,) = [e for e in config.load().entries.ops if e.nonnull]
+    assert dict(labels.nonnull)["d_splice_alias"] == 0
+    err = broken(tmp_path, "entries.toml", "nonnull.d_add = 1", 'nonnull.d_add = "inode"')
+    assert "ops.nonnull" in err and "argument index" in err
+
+
 def broken(tmp_path: Path, name: str, old: str, new: str) -> str:
     """The error loading the shipped config with OLD replaced by NEW in NAME."""
     d = copy(tmp_path)

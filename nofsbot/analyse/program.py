@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from nofsbot.analyse import fnptrs, guards, includes, ir, records, scopes, via
 from nofsbot.analyse.facts import INDIRECT, FileFacts, Ref
@@ -32,6 +33,7 @@ from nofsbot.analyse.fn import Fn as Fn
 from nofsbot.analyse.fn import RootWitness as RootWitness
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.config import Config
+from nofsbot.entries import OpsEntry
 
 log = logging.getLogger(__name__)
 
@@ -266,11 +268,20 @@ class Program:
         memo: dict[tuple[str, str], tuple[int, ...]] = {}
         for fn in self.fns:
             fn.callees = []
+            args = dict(fn.facts.cargs)
             for ci, (callee, line) in enumerate(fn.facts.calls):
                 k = (fn.path, callee)
                 targets = memo.get(k)
                 named = given.get((fn.path, fn.name, line, callee), ())
                 by_object: tuple[int, ...] = ()
+                if callee in helpers and any(dict(e.nonnull).get(callee) for e in helpers[callee]):
+                    # `d_add(dentry, NULL)` calls no hook back: the entries
+                    # whose argument is NULL here are not this call's
+                    live = [e for e in helpers[callee] if not _null(args.get(ci, ()), e, callee)]
+                    if not self.resolve(fn.path, callee):
+                        targets = via.stored_callees(live, by_struct)
+                        named = ()
+                        k = (fn.path, f"{callee}\x00{ci}")
                 if callee in helpers and named and not self.resolve(fn.path, callee):
                     # the ops objects this call is given, if it is given one
                     by_object = via.object_callees(helpers[callee], objects, named)
@@ -451,3 +462,9 @@ class Program:
                 if p == idx and self.cfg.apis.signal.get(c) == j:
                     return f"{f.name}() passes it to {c}(), which tests __GFP_FS"
         return None
+
+
+def _null(args: tuple[Any, ...], e: OpsEntry, callee: str) -> bool:
+    """Argument E.nonnull[CALLEE] of a call with ARGS is the NULL constant."""
+    k = dict(e.nonnull).get(callee)
+    return k is not None and k < len(args) and args[k] == ("c", "NULL")
