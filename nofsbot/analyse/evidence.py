@@ -115,14 +115,19 @@ def covered(
     )
     ruled = {(c, ci): ruled_out(prog, c, ci, fn, below, allow) for c, ci in live}
     callers = [x for x in live if ruled[x] is None]
+    # the call sites ruled out are counted apart, and listed next
+    others = len(live) - len(callers)
+    more = f" (and {others} that {'does' if others == 1 else 'do'} not reach it)" if others else ""
     out.append(
         Evidence(
             fn.path,
             fn.facts.line,
             fn.name,
-            "its only call site is inside a scope"
+            f"its only call site that reaches the site is inside a scope{more}"
+            if len(callers) == 1 and others
+            else "its only call site is inside a scope"
             if len(callers) == 1
-            else f"every one of its {len(callers)} call sites is inside a scope",
+            else f"every one of its {len(callers)} call sites is inside a scope{more}",
         )
     )
     # the callers that never get to the site, next to the count they are

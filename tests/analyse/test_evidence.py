@@ -271,6 +271,13 @@ def test_a_caller_that_cannot_reach_the_site_is_named_apart(fixture_tree) -> Non
         notes[line_of(name, "convert_real(fx, FX_DATA_FORK)")]
         == "calls convert_real() inside a scope"
     )
+    # and the count says how many call sites it leaves out
+    (count,) = [
+        e.note for e in p.evidence if e.function == "convert_real" and "call site" in e.note
+    ]
+    assert count == (
+        "its only call site that reaches the site is inside a scope (and 1 that does not reach it)"
+    )
 
 
 def test_a_lock_taken_through_a_helper_names_the_helper(fixture_tree) -> None:  # type: ignore[no-untyped-def]
