@@ -274,14 +274,15 @@ class Program:
                 targets = memo.get(k)
                 named = given.get((fn.path, fn.name, line, callee), ())
                 by_object: tuple[int, ...] = ()
-                if callee in helpers and any(dict(e.nonnull).get(callee) for e in helpers[callee]):
-                    # `d_add(dentry, NULL)` calls no hook back: the entries
-                    # whose argument is NULL here are not this call's
+                # `d_add(dentry, NULL)` calls no hook back: the entries whose
+                # argument is NULL at this call are not its callees
+                per_call = callee in helpers and any(
+                    callee in dict(e.nonnull) for e in helpers[callee]
+                )
+                if per_call and not self.resolve(fn.path, callee):
                     live = [e for e in helpers[callee] if not _null(args.get(ci, ()), e, callee)]
-                    if not self.resolve(fn.path, callee):
-                        targets = via.stored_callees(live, by_struct)
-                        named = ()
-                        k = (fn.path, f"{callee}\x00{ci}")
+                    targets = via.stored_callees(live, by_struct)
+                    named = ()
                 if callee in helpers and named and not self.resolve(fn.path, callee):
                     # the ops objects this call is given, if it is given one
                     by_object = via.object_callees(helpers[callee], objects, named)
@@ -298,7 +299,7 @@ class Program:
                         targets = self.resolve(fn.path, callee)
                         if not targets and callee in helpers:
                             targets = via.stored_callees(helpers[callee], by_struct)
-                    if not named:
+                    if not named and not per_call:
                         memo[k] = targets
                 if targets and callee in helpers and not callee.startswith(INDIRECT):
                     holds = tuple(dict.fromkeys(h for e in helpers[callee] for h in e.holds))

@@ -1,5 +1,6 @@
 /* Twin of lsm_getxattr.c: inside the scope the dentry is made negative,
- * `d_add(dn, NULL)` (ceph_fill_trace() at inode.c:1466): no security hook
+ * `d_add(dn, NULL)` (ceph_fill_trace() at inode.c:1466), or spliced with
+ * no inode (`d_splice_alias(NULL, dn)`, whose inode is argument 0): no hook
  * runs without an inode, so ->get is only called from getxattr(2), with no
  * scope and no lock: unneeded. */
 static int lg_xattr_get(const struct xattr_handler *handler,
@@ -20,6 +21,7 @@ static void lg_fill_trace(struct dentry *dn, struct inode *in)
 	unsigned int flags = memalloc_nofs_save();
 
 	d_add(dn, NULL);
+	d_splice_alias(NULL, dn);
 	memalloc_nofs_restore(flags);
 }
 
