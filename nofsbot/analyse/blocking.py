@@ -13,10 +13,11 @@ named lock.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import islice
 
 from nofsbot.analyse import reclaim
-from nofsbot.analyse.facts import INDIRECT, shown
-from nofsbot.analyse.held import MAYBE, Node
+from nofsbot.analyse.facts import shown
+from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE
 from nofsbot.analyse.program import IN, Fn, Program, RootWitness
 
@@ -56,11 +57,7 @@ def held_before(
         return None
     node, ci, reach = got
     first = None
-    cur: tuple[Node, int] | None = (node, ci)
-    for _ in range(17):
-        if cur is None:
-            break
-        (fid, _binding), call = cur
+    for (fid, _binding), call in islice(reach.steps(node, ci), 17):
         # a lock a helper returns holding where it succeeded counts: the
         # path goes on past that call only where it did
         for other in sorted({c.removeprefix(MAYBE) for c in m.local.get(fid, {}).get(call, ())}):
@@ -68,7 +65,6 @@ def held_before(
                 continue
             if held[other] or _takes_exclusively(prog, m, prog.fns[fid], call, other):
                 first = other
-        cur = reach.parent[cur[0]][1]
     return first
 
 
@@ -97,22 +93,19 @@ def by_type_on_path(
     got = reclaim.shown_take(prog, m, cls, False, made, direct)
     if got is None:
         return ""
-    node, _ci, reach = got
+    node, ci, reach = got
     found, most = "", 1
-    cur = node
-    while (up := reach.parent[cur][1]) is not None:
-        caller, call = up
-        fn = prog.fns[caller[0]]
-        name, n = fn.facts.calls[call][0], len(fn.callees[call])
-        if name.startswith(INDIRECT) and n > most and call not in fn.param_call:
+    for (fid, _binding), call in islice(reach.steps(node, ci), 1, None):  # the callers
+        fn = prog.fns[fid]
+        if (n := fn.by_type(call)) > most:
+            name, line = fn.facts.calls[call]
             found, most = (
                 (
-                    f"{shown(name)}() in {fn.name}() ({fn.path}:{fn.facts.calls[call][1]}), a call "
-                    f"by pointer that the struct type resolves to {n} functions"
+                    f"{shown(name)}() in {fn.name}() ({fn.path}:{line}), a call by pointer "
+                    f"that the struct type resolves to {n} functions"
                 ),
                 n,
             )
-        cur = caller
     return found
 
 

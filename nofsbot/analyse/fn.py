@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nofsbot.analyse import bindings, fnptrs, guards, ir
-from nofsbot.analyse.facts import FuncFacts
+from nofsbot.analyse.facts import INDIRECT, FuncFacts
 from nofsbot.analyse.pointees import DEREF
 
 # the tasks a function may run in (Fn.runs_in)
@@ -162,6 +162,14 @@ class Fn:
         return bindings.kept(
             dict(self.facts.keeps), binding, lambda ci: self.step(ci, binding) is not None
         )
+
+    def by_type(self, ci: int) -> int:
+        """How many functions call CI may reach through a struct field, the
+        struct type resolving it (which one runs depends on the object); 0
+        for a call that is not one, or goes through a parameter."""
+        if not self.facts.calls[ci][0].startswith(INDIRECT) or ci in self.param_call:
+            return 0
+        return len(self.callees[ci])
 
     def in_own_scope(self, event: int) -> bool:
         """A scope this function opened covers EVENT on every path."""

@@ -6,9 +6,9 @@ reclaim.py builds the entry points and the model on top of it."""
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from nofsbot.analyse.facts import INDIRECT
 from nofsbot.analyse.guards import FREED, MAX_BINDINGS, TASK, Binding, widened
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.pointees import DEREF
@@ -40,6 +40,14 @@ class Reach:
 
     def entry(self, fid: int) -> int:
         return self.parent[self.first[fid]][0]
+
+    def steps(self, node: Node, ci: int) -> Iterator[tuple[Node, int]]:
+        """Call CI of NODE, then each call on the way up to the entry point
+        that reaches it, as (calling node, call index), nearest first."""
+        cur: tuple[Node, int] | None = (node, ci)
+        while cur is not None:
+            yield cur
+            cur = self.parent[cur[0]][1]
 
 
 def reach_from(
@@ -136,11 +144,7 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
         )
         # a call through a struct field several functions are stored in:
         # which one runs depends on the object, which is not followed
-        got |= frozenset(
-            ci
-            for ci, (callee, _line) in enumerate(fn.facts.calls)
-            if callee.startswith(INDIRECT) and len(fn.callees[ci]) > 1 and ci not in fn.param_call
-        )
+        got |= frozenset(ci for ci in range(len(fn.callees)) if fn.by_type(ci) > 1)
         if got:
             out[fn.id] = got
     return out
