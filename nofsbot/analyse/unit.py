@@ -309,12 +309,21 @@ def _reclaim(
         if f[1] in everywhere or _on_every_path(prog, fn, f[3])
     }
 
+    # per lock: the call that made its object (fresh.made_by()), how its
+    # taker is entered outside a scope, and whether that starts in a kernel
+    # thread (witnesses.entered_outside()), asked once
+    taken = {
+        f[1]: (
+            fresh.made_by(f[2][0], f[2][1]),
+            *witnesses.entered_outside(prog, fn, f[2][0], f[2][1], allow),
+        )
+        for f in found
+    }
+
     def after_held(f: tuple[int, str, tuple[Fn, int, int], list[tuple[Fn, int]]]) -> bool:
-        owner, ci = f[2][0], f[2][1]
         if len(found) < 2:
             return False
-        _, thread = witnesses.entered_outside(prog, fn, owner, ci, allow)
-        made = fresh.made_by(owner, ci)
+        made, _, thread = taken[f[1]]
         return blocking.held_before(prog, model, f[1], always, made=made, direct=thread) is not None
 
     order = sorted(found, key=lambda f: (after_held(f), f[0], f[1]))
@@ -345,15 +354,12 @@ def _reclaim(
             ][:1]
             ev.append(Evidence(owner.path, aline, owner.name, note))
             ev += witnesses.held_down(fn, chain, cls)
-            entered, in_thread = witnesses.entered_outside(prog, fn, owner, ci, allow)
+            made, entered, in_thread = taken[cls]
             if cls != WRITEBACK:
-                ev += reclaim.reclaim_path(
-                    prog, model, cls, made=fresh.made_by(owner, ci), direct=in_thread
-                )
+                ev += reclaim.reclaim_path(prog, model, cls, made=made, direct=in_thread)
         if boundary is not None or n > 0:
             continue
         releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)
-        made = fresh.made_by(owner, ci)
         by_type = blocking.by_type_on_path(prog, model, cls, made=made, direct=in_thread)
         stray = _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
         if by_type:
