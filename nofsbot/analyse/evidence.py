@@ -118,18 +118,12 @@ def covered(
     # the call sites ruled out are counted apart, and listed next
     others = len(live) - len(callers)
     more = f" (and {others} that {'does' if others == 1 else 'do'} not reach it)" if others else ""
-    out.append(
-        Evidence(
-            fn.path,
-            fn.facts.line,
-            fn.name,
-            f"its only call site that reaches the site is inside a scope{more}"
-            if len(callers) == 1 and others
-            else "its only call site is inside a scope"
-            if len(callers) == 1
-            else f"every one of its {len(callers)} call sites is inside a scope{more}",
-        )
-    )
+    if len(callers) == 1:
+        reaching = " that reaches the site" if others else ""
+        note = f"its only call site{reaching} is inside a scope{more}"
+    else:
+        note = f"every one of its {len(callers)} call sites is inside a scope{more}"
+    out.append(Evidence(fn.path, fn.facts.line, fn.name, note))
     # the callers that never get to the site, next to the count they are
     # not in
     for c, ci in [x for x in live if ruled[x] is not None][:MAX_CALLERS]:
