@@ -122,13 +122,8 @@ def _reclaim_removals(prog: Program, m: reclaim.Model) -> list[tuple[Node, int, 
     remove = set(prog.cfg.roots.drained.remove)
     out: list[tuple[Node, int, str]] = []
     seen: set[tuple[int, int]] = set()
-    for node in m.reach.parent:  # nearest first
-        fid, binding = node
-        fn = prog.fns[fid]
-        for ci, cls in fn.facts.sleeps:
-            if (fid, ci) in seen or fn.facts.calls[ci][0] not in remove:
-                continue
-            if fn.step(ci, binding) is not None:
-                seen.add((fid, ci))
-                out.append((node, ci, resolve_class(cls, prog.structs)))
+    for node, ci, cls in waits.reclaim_sleeps(prog, m):
+        if (node[0], ci) not in seen and prog.fns[node[0]].facts.calls[ci][0] in remove:
+            seen.add((node[0], ci))
+            out.append((node, ci, resolve_class(cls, prog.structs)))
     return out

@@ -66,16 +66,25 @@ def _reclaim_waits(
     """What reclaim sleeps on (class -> first node and call) and the work
     it flushes (work or workqueue field -> first node and call)."""
     sleeps: dict[str, tuple[Node, int]] = {}
-    for node in m.reach.parent:  # nearest first: the shortest path to each wait
-        fid, binding = node
-        fn = prog.fns[fid]
-        for ci, cls in fn.facts.sleeps:
-            if fn.step(ci, binding) is not None and cls not in ("?", TASK_SLEEP):
-                sleeps.setdefault(resolve_class(cls, prog.structs), (node, ci))
+    for node, ci, cls in reclaim_sleeps(prog, m):  # nearest first: the shortest path to each
+        if cls not in ("?", TASK_SLEEP):
+            sleeps.setdefault(resolve_class(cls, prog.structs), (node, ci))
     flushes: dict[str, tuple[Node, int]] = {}
     for node, ci, cls in _reclaim_work_waits(prog, m):
         flushes.setdefault(cls, (node, ci))
     return sleeps, flushes
+
+
+def reclaim_sleeps(prog: Program, m: reclaim.Model) -> Iterator[tuple[Node, int, str]]:
+    """Each sleep on an object a reclaim path makes (config/roots.toml
+    [sleep], and the removals of [drained]): (node, call index, the
+    object's class as extracted), nearest first."""
+    for node in m.reach.parent:
+        fid, binding = node
+        fn = prog.fns[fid]
+        for ci, cls in fn.facts.sleeps:
+            if fn.step(ci, binding) is not None:
+                yield node, ci, cls
 
 
 def _reclaim_work_waits(prog: Program, m: reclaim.Model) -> Iterator[tuple[Node, int, str]]:
