@@ -67,6 +67,16 @@ _TRUTH_OF = ("WARN_ON_ONCE", "WARN_ON", "unlikely", "likely")
 MAX_BINDINGS = 8
 _CONST = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _CMP = {"==": "eq", "!=": "ne", ">": "gt", "<": "lt", ">=": "ge", "<=": "le"}
+# parameter types that hold data (guards._data_only())
+_DATA_TYPES = frozenset(
+    (
+        "primitive_type",
+        "sized_type_specifier",
+        "struct_specifier",
+        "union_specifier",
+        "enum_specifier",
+    )
+)
 _MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
 
 
@@ -75,6 +85,24 @@ def widened(binding: Binding) -> Binding:
     parameters the function calls, each a call path of its own (kref_put()
     calls only the release function its caller passes)."""
     return tuple(kv for kv in binding if kv[1][0] == "a")
+
+
+def _data_only(t: Node | None, declarator: Node | None) -> bool:
+    """Whether a parameter of type T declared by DECLARATOR holds data,
+    never a function: a number, a struct or union, or a pointer to one,
+    with no function declarator (`void (*fn)(..)`) and no typedef name
+    (`filldir_t`) or `void *` in it."""
+    if t is None or t.type not in _DATA_TYPES:
+        return False
+    if t.type == "primitive_type" and _text(t) == "void":
+        return False
+    stack = [declarator] if declarator is not None else []
+    while stack:
+        n = stack.pop()
+        if n.type in ("function_declarator", "abstract_function_declarator"):
+            return False
+        stack.extend(n.named_children)
+    return True
 
 
 def constant(text: str) -> str | None:
@@ -111,10 +139,16 @@ class Params(Pointees, Records, Branches, ParamCalls):
         # parameter -> its struct type, for NONNEGATIVE's fields
         self.types: dict[str, str] = {}
         plist = decl.child_by_field_name("parameters") if decl is not None else None
+        # parameters no function pointer can be: a number, a struct or a
+        # pointer to one (ParamCalls.contained() skips them)
+        self.data_params: set[str] = set()
         for p in plist.named_children if plist is not None else ():
             if p.type == "parameter_declaration":
-                names.append(syntax.decl_name(p.child_by_field_name("declarator")) or "")
+                pd = p.child_by_field_name("declarator")
+                names.append(syntax.decl_name(pd) or "")
                 t = p.child_by_field_name("type")
+                if names[-1] and _data_only(t, pd):
+                    self.data_params.add(names[-1])
                 if t is not None and t.type == "struct_specifier":
                     tn = t.child_by_field_name("name")
                     if tn is not None and names[-1]:

@@ -27,6 +27,7 @@ class ParamCalls:
     """The function-pointer side of guards.Params."""
 
     index: dict[str, int]
+    data_params: set[str]
     assigns: dict[str, list[int]]
     _body: Node | None
 
@@ -81,8 +82,10 @@ class ParamCalls:
         calls through that field, can reach."""
         if self._body is None or not self.index:
             return ()
+        counts = dict.fromkeys((n for n in self.index if n not in self.data_params), 0)
+        if not counts:
+            return ()
         text = (self._body.text or b"").decode("latin-1")
-        counts = dict.fromkeys(self.index, 0)
         for name in stored or ():
             if name in counts:
                 counts[name] += 1
