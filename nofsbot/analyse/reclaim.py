@@ -507,7 +507,8 @@ def _only_where(prog: Program, fn: Fn, ci: int) -> str:
     """What call CI of FN needs of a carried field of its object
     (config/reclaim.toml [context]): eviction deletes an inode only where
     its i_nlink is 0, which reclaim meets only for an unlinked inode whose
-    last reference a stacked or exported filesystem dropped."""
+    last reference a stacked or exported filesystem dropped. For one whose
+    code fills export_operations, the note says how."""
     carried = prog.cfg.reclaim.carried
     needs = sorted(
         {
@@ -516,4 +517,18 @@ def _only_where(prog: Program, fn: Fn, ci: int) -> str:
             if FIELD <= idx < DEREF and want[1:] in carried and op in ("truthy", "falsy")
         }
     )
-    return f" (only where {' and '.join(needs)})" if needs else ""
+    if not needs:
+        return ""
+    how = ""
+    if "i_nlink is 0" in needs and any(fn.path.startswith(d + "/") for d in prog.exportable):
+        how = f": {_UNLINKED_IN_RECLAIM}"
+    return f" (only where {' and '.join(needs)}{how})"
+
+
+# how reclaim meets an unlinked inode of a filesystem nfsd can export
+_UNLINKED_IN_RECLAIM = (
+    "the dentry shrinker drops an unlinked file's last reference where that is a"
+    " disconnected dentry, which ->fh_to_dentry() makes for nfsd or"
+    " open_by_handle_at(2) (d_obtain_alias()) and a lookup by name does not"
+    " reuse for a non-directory (d_splice_alias())"
+)

@@ -350,3 +350,24 @@ def test_a_call_site_holding_a_lock_the_callee_drops_says_so(fixture_tree) -> No
     notes = [e.note for e in next(f for f in plan(a.placed) if f.site.line == line).evidence]
     assert "calls expand() holding big, which expand() releases before the site" in notes
     assert not any("holding no lock reclaim takes" in n for n in notes)
+
+
+def _evict_note(a: Analysis, name: str) -> str:
+    line = line_of(name, "GFP_NOFS")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    assert f.klass.value == "needs-scope"
+    return next(e.note for e in f.evidence if e.function == "ue_evict_inode")
+
+
+def test_an_unlinked_inode_evicted_by_reclaim_says_how_where_the_fs_exports(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the shrinker evicts an inode whose link count is 0 only where it
+    # drops a disconnected dentry's reference: the note says so where the
+    # filesystem fills export_operations
+    note = _evict_note(fixture_tree("scan/unlinked_evict.c"), "unlinked_evict.c")
+    assert note.startswith("calls ue_transaction_begin() (only where i_nlink is 0: ")
+    assert "disconnected dentry, which ->fh_to_dentry() makes for nfsd" in note
+
+
+def test_an_unlinked_inode_of_a_fs_nfsd_cannot_export_names_no_dentry(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    note = _evict_note(fixture_tree("scan/unlinked_evict_twin.c"), "unlinked_evict_twin.c")
+    assert note == "calls ue_transaction_begin() (only where i_nlink is 0)"

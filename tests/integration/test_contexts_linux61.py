@@ -21,7 +21,8 @@ pytestmark = pytest.mark.kernel
 @pytest.fixture(scope="module")
 def scan(linux61: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     dest = tmp_path_factory.mktemp("scan") / "scan.json"
-    paths = ["fs/afs", "fs/dlm", "fs/f2fs", "fs/gfs2", "fs/ubifs", "fs/jfs", "fs/udf", "fs/xfs"]
+    paths = ["afs", "dlm", "f2fs", "gfs2", "nilfs2", "ubifs", "jfs", "udf", "xfs"]
+    paths = [f"fs/{p}" for p in paths]
     assert main(["scan", "--tree", str(linux61), *paths, "--json", "-o", str(dest)]) == 0
     return json.loads(dest.read_text())  # type: ignore[no-any-return]
 
@@ -220,3 +221,18 @@ def test_a_debugfs_operation_whose_file_reclaim_removes_needs_a_scope(
     raw = site(scan, "fs/dlm/debug_fs.c", 835)
     assert raw["class"] == "keep"
     assert "is not shown (it does not keep the file)" in str(raw["reason"])
+
+
+def test_an_exported_fs_says_how_reclaim_evicts_an_unlinked_inode(scan: dict[str, object]) -> None:
+    # nilfs_evict_inode() starts a transaction, taking ns_segctor_sem
+    # (segment.c:223), only where i_nlink is 0 (inode.c:941-947). nilfs
+    # fills export_operations (namei.c: nilfs_fh_to_dentry() ->
+    # nilfs_get_dentry() -> d_obtain_alias()): a disconnected dentry that
+    # nfsd made outlives an unlink by name, and the dentry shrinker drops
+    # the file's last reference with it. The note says so, so the reader
+    # of nilfs_copy_back_pages()'s claim can follow it.
+    s = site(scan, "fs/nilfs2/page.c", 345)
+    assert s["class"] == "needs-scope"
+    evict = next(n for n in notes(s) if n.startswith("nilfs_evict_inode: calls"))
+    assert "(only where i_nlink is 0: the dentry shrinker drops" in evict
+    assert "d_obtain_alias()" in evict

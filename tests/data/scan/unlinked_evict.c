@@ -1,0 +1,56 @@
+/* Eviction deletes an inode only where its i_nlink is 0. Reclaim meets
+ * one when the dentry shrinker drops the last reference to an unlinked
+ * file, held by a disconnected dentry that ->fh_to_dentry() made for nfsd
+ * (d_obtain_alias()): this filesystem fills export_operations, so the
+ * evidence says so. The twin (unlinked_evict_twin.c) fills none. */
+struct ue_info {
+	struct rw_semaphore segctor_sem;
+};
+
+static void ue_transaction_begin(struct ue_info *c)
+{
+	down_read(&c->segctor_sem);
+	up_read(&c->segctor_sem);
+}
+
+static void ue_evict_inode(struct inode *inode)
+{
+	struct ue_info *c = inode->i_sb->s_fs_info;
+
+	if (inode->i_nlink) {
+		clear_inode(inode);
+		return;
+	}
+	ue_transaction_begin(c);
+	clear_inode(inode);
+}
+
+static int ue_clean_segments(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct ue_info *c = file_inode(filp)->i_sb->s_fs_info;
+	void *p;
+
+	down_write(&c->segctor_sem);
+	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
+	up_write(&c->segctor_sem);
+	return 0;
+}
+
+static struct dentry *ue_fh_to_dentry(struct super_block *sb, struct fid *fid,
+				      int fh_len, int fh_type)
+{
+	return d_obtain_alias(ue_iget(sb, fid->i32.ino));
+}
+
+static const struct super_operations ue_sops = {
+	.evict_inode	= ue_evict_inode,
+};
+
+static const struct file_operations ue_fops = {
+	.unlocked_ioctl	= ue_clean_segments,
+};
+
+static const struct export_operations ue_export_ops = {
+	.fh_to_dentry	= ue_fh_to_dentry,
+};
