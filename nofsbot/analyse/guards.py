@@ -345,6 +345,10 @@ class Params(Pointees, Records, Branches, ParamCalls):
                     g = (self.index[lt], op, NONNEG)
                 elif rt in self.index and self._nonneg(_strip(left)) and self._stable(rt, n):
                     g = (self.index[rt], _MIRROR[op], NONNEG)
+                elif rt == "0" and _strip(left).type == "field_expression":
+                    g = self._field_vs_zero(_strip(left), op)
+                elif lt == "0" and _strip(right).type == "field_expression":
+                    g = self._field_vs_zero(_strip(right), _MIRROR[op])
             elif (
                 _text(n.child_by_field_name("operator")) == "&"
                 and left is not None
@@ -389,6 +393,17 @@ class Params(Pointees, Records, Branches, ParamCalls):
             if a.type == "identifier" and name in self.index and self._stable(name, n):
                 spec.append(f"{k}={self.index[name]}")
         return (CALL, "call", _text(fn) + "\x00" + ";".join(spec)) if spec else None
+
+    def _field_vs_zero(self, n: Node, op: str) -> Guard | None:
+        """`p->f OP 0` as the truth of field f of parameter p: `!= 0` is
+        true, `== 0` false, and `> 0` true where f is never negative
+        (btrfs_evict_inode()'s `if (inode->i_nlink > 0) goto no_delete;`)."""
+        if op not in ("ne", "eq") and not (op == "gt" and self._nonneg(n)):
+            return None
+        g = self._field_atom(n)
+        if g is None or op != "eq":
+            return g
+        return (g[0], FLIP[g[1]], g[2])
 
     def _nonneg(self, n: Node) -> bool:
         """N is never negative: `inode->i_size` with inode a parameter of a

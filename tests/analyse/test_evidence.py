@@ -371,3 +371,16 @@ def test_an_unlinked_inode_evicted_by_reclaim_says_how_where_the_fs_exports(fixt
 def test_an_unlinked_inode_of_a_fs_nfsd_cannot_export_names_no_dentry(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     note = _evict_note(fixture_tree("scan/unlinked_evict_twin.c"), "unlinked_evict_twin.c")
     assert note == "calls ue_transaction_begin() (only where i_nlink is 0)"
+
+
+def test_a_link_count_compared_with_zero_is_its_truth(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/nlink_compare.c")
+    found = {}
+    for f in plan(a.placed):
+        for e in f.evidence:
+            if e.function in ("nc_evict_inode", "nc_evict_other") and e.note.startswith("calls "):
+                found[e.function] = e.note
+    assert found == {
+        "nc_evict_inode": "calls nc_truncate() (only where i_nlink is 0)",
+        "nc_evict_other": "calls nc_orphan() (only where i_nlink is 0)",
+    }
