@@ -36,7 +36,9 @@ Also recorded: user+system CPU seconds of each command (wait4), and the share
 of its wall time some task waited for a CPU (/proc/pressure/cpu), which shows
 when other work on the machine skewed the seconds.
 
-Targets: nofsbot cold <= 0.5x spatch, nofsbot warm <= 0.1x spatch (seconds).
+Targets: nofsbot cold <= 1.6x spatch, nofsbot warm <= 0.1x spatch (seconds).
+The cold target was 0.5x for the lock-only analysis; the whole-tree
+analysis (summaries, links, waits) may cost up to 1.6x.
 With --repeat N every figure is the median of N rounds (a fresh cache each round).
 nofsbot is the working tree's by default; --rev REV runs a snapshot of a
 commit instead (bench/source.py), and a round during which nofsbot/ or config/
@@ -64,7 +66,7 @@ from source import REPO, Source, add_scan_args, scan_target
 
 COCCI = REPO / "cocci" / "nofs_sites.cocci"
 COMMANDS = ("git grep", "spatch", "parse floor", "nofsbot cold", "nofsbot warm")
-TARGETS = (("nofsbot cold", 0.5), ("nofsbot warm", 0.1))  # seconds, as a fraction of spatch
+TARGETS = (("nofsbot cold", 1.6), ("nofsbot warm", 0.1))  # seconds, as a fraction of spatch
 MIB = 1024 * 1024
 
 
