@@ -249,19 +249,6 @@ class Program:
         return out
 
     @cached_property
-    def exportable(self) -> frozenset[str]:
-        """The directories whose code fills export_operations.fh_to_dentry:
-        nfsd and open_by_handle_at(2) can give their inodes a disconnected
-        dentry (d_obtain_alias())."""
-        return frozenset(
-            f.path.rpartition("/")[0]
-            for f in self.files.values()
-            for r in f.refs
-            if r.role in ("ops", "scoped-ops")
-            and self.slot_of(r) == ("export_operations", "fh_to_dentry")
-        )
-
-    @cached_property
     def _lock_ops(self) -> frozenset[str]:
         """Calls config/reclaim.toml says take or release a lock: their bodies,
         where a header defines them (f2fs_down_write()), are not followed."""

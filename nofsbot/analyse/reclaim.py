@@ -507,8 +507,7 @@ def _only_where(prog: Program, fn: Fn, ci: int) -> str:
     """What call CI of FN needs of a carried field of its object
     (config/reclaim.toml [context]): eviction deletes an inode only where
     its i_nlink is 0, which reclaim meets only for an unlinked inode whose
-    last reference a stacked or exported filesystem dropped. For one whose
-    code fills export_operations, the note says how."""
+    last reference a stacked filesystem drops; the note says how."""
     carried = prog.cfg.reclaim.carried
     needs = sorted(
         {
@@ -519,16 +518,16 @@ def _only_where(prog: Program, fn: Fn, ci: int) -> str:
     )
     if not needs:
         return ""
-    how = ""
-    if "i_nlink is 0" in needs and any(fn.path.startswith(d + "/") for d in prog.exportable):
-        how = f": {_UNLINKED_IN_RECLAIM}"
+    how = f": {_UNLINKED_IN_RECLAIM}" if "i_nlink is 0" in needs else ""
     return f" (only where {' and '.join(needs)}{how})"
 
 
-# how reclaim meets an unlinked inode of a filesystem nfsd can export
+# how reclaim meets an unlinked inode: the shrinker drops only unused
+# dentries that stay hashed and inodes with links, but a stacked
+# filesystem's dentry holds a lower dentry, which an unlink beneath it
+# leaves unhashed (ecryptfs_d_release() -> path_put())
 _UNLINKED_IN_RECLAIM = (
-    "the dentry shrinker drops an unlinked file's last reference where that is a"
-    " disconnected dentry, which ->fh_to_dentry() makes for nfsd or"
-    " open_by_handle_at(2) (d_obtain_alias()) and a lookup by name does not"
-    " reuse for a non-directory (d_splice_alias())"
+    "reclaim meets one where the dentry shrinker of a filesystem stacked on"
+    " this one, such as ecryptfs, drops the last reference to a file unlinked"
+    " beneath it"
 )

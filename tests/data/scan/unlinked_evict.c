@@ -1,8 +1,8 @@
-/* Eviction deletes an inode only where its i_nlink is 0. Reclaim meets
- * one when the dentry shrinker drops the last reference to an unlinked
- * file, held by a disconnected dentry that ->fh_to_dentry() made for nfsd
- * (d_obtain_alias()): this filesystem fills export_operations, so the
- * evidence says so. The twin (unlinked_evict_twin.c) fills none. */
+/* Eviction deletes an inode only where its i_nlink is 0. The shrinker
+ * keeps only hashed dentries and linked inodes, but a filesystem stacked
+ * on this one (ecryptfs) holds a lower dentry in its own, which an unlink
+ * beneath it leaves unhashed: its dentry shrinker drops the last
+ * reference. The evidence says so where it cites such a path. */
 struct ue_info {
 	struct rw_semaphore segctor_sem;
 };
@@ -37,20 +37,10 @@ static int ue_clean_segments(struct file *filp, unsigned int cmd, unsigned long 
 	return 0;
 }
 
-static struct dentry *ue_fh_to_dentry(struct super_block *sb, struct fid *fid,
-				      int fh_len, int fh_type)
-{
-	return d_obtain_alias(ue_iget(sb, fid->i32.ino));
-}
-
 static const struct super_operations ue_sops = {
 	.evict_inode	= ue_evict_inode,
 };
 
 static const struct file_operations ue_fops = {
 	.unlocked_ioctl	= ue_clean_segments,
-};
-
-static const struct export_operations ue_export_ops = {
-	.fh_to_dentry	= ue_fh_to_dentry,
 };
