@@ -454,6 +454,12 @@ class Params(Pointees, Records, Branches, ParamCalls):
             if inner is not None and inner.type == "identifier" and _text(inner) in self.records:
                 assert self._body is not None
                 return records.record_arg(self.records[_text(inner)], n, self._body)
+            if inner is not None and inner.type == "field_expression":
+                # `&sx.context`: a member of a record
+                root, _, member = _text(inner).replace(" ", "").partition(".")
+                if root in self.records and member and "->" not in member:
+                    assert self._body is not None
+                    return records.record_arg(self.records[root], n, self._body, member)
             if (
                 inner is not None
                 and inner.type == "identifier"

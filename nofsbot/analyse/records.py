@@ -35,6 +35,24 @@ _ARROW_WRITE = re.compile(
 _HANDED = re.compile(rb"[(,=]\s*(\w+)\s*(?=[,);])")
 
 
+_TRACEPOINT = re.compile(rb"\btrace_\w+\s*\(")
+
+
+def _untraced(text: bytes) -> bytes:
+    """TEXT with the arguments of its tracepoint calls (`trace_xfs_..(ip)`)
+    blanked: a tracepoint only records what it is given."""
+    if b"trace_" not in text:
+        return text
+    out = bytearray(text)
+    for m in _TRACEPOINT.finditer(text):
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {40: 1, 41: -1}.get(text[i], 0)  # ( and )
+            i += 1
+        out[m.end() : i - 1] = b" " * (i - 1 - m.end())
+    return bytes(out)
+
+
 def field_writes(body: bytes, params: list[str]) -> tuple[tuple[int, str], ...]:
     """(parameter index, field) for each field written through a pointer
     parameter, or (index, "*") when the parameter is handed on."""
@@ -46,7 +64,7 @@ def field_writes(body: bytes, params: list[str]) -> tuple[tuple[int, str], ...]:
         base, fld = (b1, f1) if b1 else (b2, f2)
         if base in index:
             out.add((index[base], fld.decode(errors="replace")))
-    for name in set(_HANDED.findall(body)) & index.keys():
+    for name in set(_HANDED.findall(_untraced(body))) & index.keys():
         out.add((index[name], "*"))
     return tuple(sorted(out))
 
@@ -54,7 +72,7 @@ def field_writes(body: bytes, params: list[str]) -> tuple[tuple[int, str], ...]:
 def handed_before(body: Node, name: str, before: int) -> bool:
     """Parameter NAME is handed on (to a call, or to another variable)
     somewhere in BODY before byte BEFORE."""
-    text = (body.text or b"")[: max(0, before - body.start_byte)]
+    text = _untraced((body.text or b"")[: max(0, before - body.start_byte)])
     return any(m.group(1).decode(errors="replace") == name for m in _HANDED.finditer(text))
 
 
@@ -69,18 +87,24 @@ def arrow_writes(body: bytes) -> set[tuple[bytes, bytes]]:
     return {(b1 or b2, f1 or f2) for b1, f1, b2, f2 in _ARROW_WRITE.findall(body)}
 
 
-Record = tuple[dict[str, str], tuple[tuple[Node, str, int], ...]]
+# a record: field -> value, as records() gives them (a member's own fields
+# under "member.field"); the calls given its address or a member's (the
+# call, its callee, the argument's position, the member or ""); the fields
+# and members the function assigns
+Record = tuple[dict[str, str], tuple[tuple[Node, str, int, str], ...], frozenset[str]]
 
 
 def records(body: Node | None) -> dict[str, Record]:
-    """Locals initialised with designated fields, never assigned as a
-    whole, whose address goes only to calls: local -> (field -> constant
-    value, or UNKNOWN for one the initialiser or the function sets; the
-    calls given its address, with the callee and the argument position)."""
+    """Locals initialised with designated fields (or zeroed by a
+    `memset(&x, 0, ..)` before anything else uses them), never assigned as
+    a whole, whose address, or a member's, goes only to calls: local ->
+    (field -> constant value, or UNKNOWN for one the initialiser or the
+    function sets; the calls given its address)."""
     text = (body.text or b"") if body is not None else b""
-    if body is None or not _BRACED_INIT.search(text):
+    if body is None or not (_BRACED_INIT.search(text) or b"memset" in text):
         return {}
     out: dict[str, Record] = {}
+    starts: list[tuple[str, Node, dict[str, str], Node | None]] = []
     for d, init in syntax.body_inits(body):
         decl = init.child_by_field_name("declarator")
         value = init.child_by_field_name("value")
@@ -89,23 +113,70 @@ def records(body: Node | None) -> dict[str, Record]:
         if value.type != "initializer_list":
             continue
         fields = _designated(value)
-        if fields is None:
-            continue
-        name = _t(decl)
+        if fields is not None:
+            starts.append((_t(decl), d, fields, None))
+    starts += _zeroed(body)
+    for name, d, fields, zeroing in starts:
+        assigned: set[str] = set()
         v = re.escape(name.encode())
         after = text[d.end_byte - body.start_byte :]
         if re.search(rb"(?<![\w.>&])" + v + rb"\s*=(?!=)", after):
             continue  # assigned as a whole
         for m in re.finditer(
-            rb"(?<![\w.>])" + v + rb"\s*\.\s*(\w+)\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?!=)|\+\+|--)"
-            rb"|(?<![&\w)\]])&(?!&)\s*" + v + rb"\s*\.\s*(\w+)",
+            rb"(?<![\w.>])" + v + rb"((?:\s*\.\s*\w+)+)\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?!=)|\+\+|--)"
+            rb"|(?<![&\w)\]])&(?!&)\s*" + v + rb"\s*\.\s*(\w+)\b(?!\s*\.)",
             text,
         ):
-            fields[(m.group(1) or m.group(2)).decode(errors="replace")] = UNKNOWN
-        takers = _address_takers(body, name)
+            path = re.sub(rb"\s", b"", m.group(1) or m.group(2)).lstrip(b".").decode()
+            fields[path] = UNKNOWN
+            if m.group(1):
+                assigned.add(path)
+        takers = _address_takers(body, name, zeroing)
         if takers is not None:
-            out[name] = (fields, takers)
+            out[name] = (fields, takers, frozenset(assigned))
     return out
+
+
+def _zeroed(body: Node) -> list[tuple[str, Node, dict[str, str], Node | None]]:
+    """Locals of BODY declared with no initialiser whose first use is a
+    statement of the body `memset(&x, 0, sizeof(..))`: every field 0.
+    (name, declaration, {}, the memset call)."""
+    out: list[tuple[str, Node, dict[str, str], Node | None]] = []
+    names: dict[str, Node] = {}
+    for st in body.named_children:
+        if st.type == "declaration":
+            for c in st.named_children:
+                if c.type == "identifier":
+                    names[_t(c)] = st
+            continue
+        if not names:
+            continue
+        call = (
+            st.named_children[0]
+            if st.type == "expression_statement" and st.named_children
+            else None
+        )
+        zeroed = _memset_zero(call) if call is not None else None
+        if zeroed in names:
+            out.append((zeroed, names.pop(zeroed), {}, call))
+        # a local used any other way first is no record of this kind
+        text = (st.text or b"").decode(errors="replace")
+        for name in [n for n in names if re.search(r"\b" + re.escape(n) + r"\b", text)]:
+            del names[name]
+    return out
+
+
+def _memset_zero(call: Node) -> str | None:
+    """X for `memset(&x, 0, sizeof(..))`."""
+    fn = call.child_by_field_name("function") if call.type == "call_expression" else None
+    args = call.child_by_field_name("arguments")
+    if fn is None or _t(fn) != "memset" or args is None:
+        return None
+    a = [c for c in args.named_children if c.type != "comment"]
+    if len(a) != 3 or _t(a[1]) != "0" or a[2].type != "sizeof_expression":
+        return None
+    m = re.fullmatch(r"&\s*(\w+)", _t(a[0]))
+    return m.group(1) if m else None
 
 
 def _designated(value: Node) -> dict[str, str] | None:
@@ -114,6 +185,9 @@ def _designated(value: Node) -> dict[str, str] | None:
     from nofsbot.analyse.guards import constant
 
     fields: dict[str, str] = {}
+    elements = [c for c in value.named_children if c.type != "comment"]
+    if len(elements) == 1 and _t(elements[0]) == "0":
+        return fields  # `= { 0 }`: every field 0
     for c in value.named_children:
         if c.type == "comment":
             continue
@@ -135,37 +209,56 @@ def _designated(value: Node) -> dict[str, str] | None:
     return fields
 
 
-def _address_takers(body: Node, name: str) -> tuple[tuple[Node, str, int], ...] | None:
-    """The calls given `&NAME` as an argument (the call, its callee, the
-    argument's position); None if `&NAME` goes anywhere else."""
-    want = f"&{name}".encode()
-    takers: list[tuple[Node, str, int]] = []
+def _address_takers(
+    body: Node, name: str, skip: Node | None = None
+) -> tuple[tuple[Node, str, int, str], ...] | None:
+    """The calls given `&NAME` or `&NAME.member` as an argument (the call,
+    its callee, the argument's position, the member or ""), but SKIP; None
+    if such an address goes anywhere else."""
+    takers: list[tuple[Node, str, int, str]] = []
     stack: list[Node] = [body]
     while stack:
         n = stack.pop()
-        if n.type == "pointer_expression" and (n.text or b"").replace(b" ", b"") == want:
-            p = n.parent
-            call = p.parent if p is not None and p.type == "argument_list" else None
-            fn = call.child_by_field_name("function") if call is not None else None
-            if p is None or call is None or fn is None or fn.type != "identifier":
-                return None
-            args = [a for a in p.named_children if a.type != "comment"]
-            takers.append((call, _t(fn), next(i for i, a in enumerate(args) if a == n)))
-            continue
+        if n.type == "pointer_expression" and n.parent is not None and n.parent.parent != skip:
+            member = _member_of(n, name)
+            if member is not None:
+                p = n.parent
+                call = p.parent if p.type == "argument_list" else None
+                fn = call.child_by_field_name("function") if call is not None else None
+                if call is None or fn is None or fn.type != "identifier":
+                    return None
+                args = [a for a in p.named_children if a.type != "comment"]
+                pos = next(i for i, a in enumerate(args) if a == n)
+                takers.append((call, _t(fn), pos, member))
+                continue
         stack.extend(n.named_children)
     return tuple(takers)
+
+
+def _member_of(n: Node, name: str) -> str | None:
+    """For `&NAME` "", for `&NAME.a.b` "a.b"; None for anything else."""
+    text = (n.text or b"").replace(b" ", b"").decode(errors="replace")
+    if not text.startswith("&" + name):
+        return None
+    rest = text[len(name) + 1 :]
+    if rest == "":
+        return ""
+    m = re.fullmatch(r"((?:\.\w+)+)", rest)
+    return m.group(1)[1:] if m else None
 
 
 _BRACED_INIT = re.compile(rb"=\s*\{")
 _LOOPS = ("for_statement", "while_statement", "do_statement")
 
 
-def record_arg(rec: Record, arg: Node, body: Node) -> tuple[str, str] | None:
-    """The ("f", spec) argument for `&local` (ARG) of a call: the fields
-    known there, and the calls before it that were given the address too
-    (callee@position, checked against what they write: Program). None
-    inside a loop, where the call may see what it wrote before."""
-    fields, takers = rec
+def record_arg(rec: Record, arg: Node, body: Node, member: str = "") -> tuple[str, str] | None:
+    """The ("f", spec) argument for `&local` (ARG) of a call, or for
+    `&local.MEMBER`: the fields known there, and the calls before it that
+    were given the address too (callee@position, checked against what
+    they write: Program). None inside a loop, where the call may see what
+    it wrote before; for a member, None where a call before got any
+    address of the local, or the member was assigned whole."""
+    fields, takers, assigned = rec
     call = arg.parent.parent if arg.parent is not None else None
     if call is None:
         return None
@@ -174,8 +267,18 @@ def record_arg(rec: Record, arg: Node, body: Node) -> tuple[str, str] | None:
         if p.type in _LOOPS:
             return None
         p = p.parent
-    before = sorted({f"{c}@{i}" for n, c, i in takers if n.start_byte < call.start_byte})
-    return ("f", spec(fields) + "\x00" + ",".join(before))
+    earlier = [(c, i, m) for n, c, i, m in takers if n.start_byte < call.start_byte]
+    if member:
+        parts = member.split(".")
+        if earlier or any(".".join(parts[:k]) in assigned for k in range(1, len(parts) + 1)):
+            return None
+        inner = {k[len(member) + 1 :]: v for k, v in fields.items() if k.startswith(member + ".")}
+        return ("f", spec({k: v for k, v in inner.items() if "." not in k}) + "\x00")
+    before = sorted({f"{c}@{i}" for c, i, m in earlier if not m})
+    return (
+        "f",
+        spec({k: v for k, v in fields.items() if "." not in k}) + "\x00" + ",".join(before),
+    )
 
 
 class Records:

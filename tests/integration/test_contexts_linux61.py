@@ -241,3 +241,17 @@ def test_eviction_of_an_unlinked_inode_says_how_reclaim_meets_one(scan: dict[str
     evict = next(n for n in notes(s) if n.startswith("nilfs_evict_inode: calls"))
     assert "(only where i_nlink is 0: reclaim meets one where the dentry shrinker" in evict
     assert "such as ecryptfs" in evict
+
+
+def test_a_zeroed_scrub_context_never_reaches_the_sort_buffer(scan: dict[str, object]) -> None:
+    # xchk_xattr() memsets its xchk_xattr (scrub/attr.c:492), sets five
+    # fields of sx.context but not bufsize, and hands &sx.context to
+    # xfs_attr_list_ilocked() (attr.c:526). xfs_attr_shortform_list()
+    # returns for a bufsize of 0 (xfs_attr_list.c:80-106, and again at 109)
+    # before its kmem_alloc(.., KM_NOFS) at 113, after only a tracepoint
+    # was given the context. The scrub transaction's scope is then no
+    # context of the site: listxattr(2) is, with no scope, holding the
+    # ILOCK of an inode it has a reference to. 6.12 made it GFP_KERNEL.
+    s = site(scan, "fs/xfs/xfs_attr_list.c", 113)
+    assert s["class"] == "unneeded"
+    assert "xfs_vn_listxattr: calls xfs_attr_list() outside any scope" in notes(s)
