@@ -146,7 +146,7 @@ def analyse_unit(
                 None,
             )
             wait = waited.get(fn.id) if fn is not None else None
-            work_wait = waits.work_wait(rwaited, fn, -1 - si) if fn is not None else None
+            work_wait = waits.work_wait(prog, rwaited, fn, -1 - si) if fn is not None else None
             flush = flushed.get(fn.id) if fn is not None else None
             unseen = evidence.unknown_root(prog, fn) if fn is not None else None
             under = (

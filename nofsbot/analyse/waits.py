@@ -22,7 +22,7 @@ from nofsbot.analyse.facts import INDIRECT, TASK_SLEEP, shown
 from nofsbot.analyse.held import MAYBE, Node
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.placed import WokenLater, WorkWait
-from nofsbot.analyse.program import Fn, Program
+from nofsbot.analyse.program import IN, Fn, Program
 from nofsbot.model import Boundary, Evidence, Hazard
 
 
@@ -269,12 +269,58 @@ def woken_at(woken: dict[int, WokenLater], fn: Fn | None, line: int) -> WokenLat
     return w if w is not None and (not w.line or line < w.line) else None
 
 
-def work_wait(rwaited: dict[int, Waited], fn: Fn, event: int) -> WorkWait | None:
-    """The reclaim-waited work the site at EVENT in FN runs in, outside a scope."""
+def work_wait(prog: Program, rwaited: dict[int, Waited], fn: Fn, event: int) -> WorkWait | None:
+    """The reclaim-waited work the site at EVENT in FN runs in, outside a scope;
+    its evidence also names a call that reaches the site from outside the
+    work, which the scope from the work's top leaves as it is."""
     w = rwaited.get(fn.id)
     if w is None or fn.in_own_scope(event):
         return None
-    return WorkWait(w.boundary, w.evidence, w.calls, w.through, w.operation)
+    evidence = w.evidence
+    outside = _outside_work(prog, rwaited, fn, w.worker)
+    if outside:
+        (g, ci), more = outside[0], len(outside) - 1
+        callee = g.facts.calls[ci][0]
+        to = "" if callee == fn.name else f", which reaches {fn.name}()"
+        others = f" (and {more} more such calls)" if more else ""
+        note = (
+            f"calls {callee}() outside {prog.fns[w.worker].name}(){to}{others}: the scope "
+            "from the work's top does not cover that, and no path to the site holds a lock "
+            "reclaim takes outside a scope"
+        )
+        evidence += (Evidence(g.path, g.facts.calls[ci][1], g.name, note),)
+    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation)
+
+
+def _outside_work(
+    prog: Program, rwaited: dict[int, Waited], fn: Fn, worker: int
+) -> list[tuple[Fn, int]]:
+    """The calls from functions the work WORKER does not reach into ones it
+    reaches on the way up from FN (xlog_cil_init() at mount calls
+    xlog_cil_ctx_alloc(), which the CIL push work calls too)."""
+    out: list[tuple[Fn, int]] = []
+    seen = {fn.id}
+    todo = deque([fn])
+    while todo:
+        g = todo.popleft()
+        if g.id == worker:
+            continue
+        for cid, ci in g.callers:
+            w = rwaited.get(cid)
+            if w is None or w.worker != worker:
+                out.append((prog.fns[cid], ci))
+            elif cid not in seen:
+                seen.add(cid)
+                todo.append(prog.fns[cid])
+    # a call outside any scope first: the one the scope leaves to the mask
+    return sorted(
+        out,
+        key=lambda c: (
+            prog.elems(c[0], c[0].state_at(c[1])) == {IN},
+            c[0].path,
+            c[0].facts.calls[c[1]][1],
+        ),
+    )
 
 
 def flushed_work(prog: Program) -> dict[int, Evidence]:

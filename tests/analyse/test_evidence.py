@@ -379,3 +379,17 @@ def test_a_link_count_compared_with_zero_is_its_truth(fixture_tree) -> None:  # 
         "nc_evict_inode": f"calls nc_truncate() (only where i_nlink is 0: {UNLINKED})",
         "nc_evict_other": f"calls nc_orphan() (only where i_nlink is 0: {UNLINKED})",
     }
+
+
+def test_a_work_scope_names_a_call_from_outside_the_work(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the scope from wo_push_work()'s top covers the work's call only;
+    # wo_mount() calls the site's function too, and the evidence says so
+    a = fixture_tree("scan/work_outside.c")
+    f = next(f for f in plan(a.placed) if f.site.line == line_of("work_outside.c", "GFP_NOFS"))
+    assert f.klass.value == "needs-scope"
+    assert f.boundary is not None and f.boundary.function == "wo_push_work"
+    outside = [e for e in f.evidence if e.function == "wo_mount"]
+    assert [e.line for e in outside] == [line_of("work_outside.c", "log->ctx = wo_ctx_alloc();")]
+    assert outside[0].note.startswith(
+        "calls wo_ctx_alloc() outside wo_push_work(): the scope from the work's top does not"
+    )
