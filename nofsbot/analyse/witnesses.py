@@ -36,13 +36,17 @@ def call_sites(
     reach it."""
     out: list[Evidence] = []
     cur, seen = fn, {fn.id}
+    # the calls from CUR down to FN, while there is one path: a call
+    # further up is checked along it (xchk_xattr()'s zeroed context reaches
+    # xfs_attr_list_ilocked() but not the site below it)
+    below: tuple[tuple[int, Fn], ...] | None = ()
     while True:
         live = sorted(
             {
                 (c, ci)
                 for c, ci in cur.callers
                 if (c, ci) in prog.live
-                and (cur is not fn or evidence.ruled_out(prog, c, ci, fn, (), allow) is None)
+                and (below is None or evidence.ruled_out(prog, c, ci, cur, below, allow) is None)
             },
             key=lambda x: (prog.fns[x[0]].path, prog.fns[x[0]].facts.calls[x[1]][1]),
         )
@@ -79,6 +83,7 @@ def call_sites(
         up = {c for c, _ in live}
         if len(up) != 1 or (nxt := up.pop()) in seen:
             return tuple(out)
+        below = ((live[0][1], cur), *below) if below is not None and len(live) == 1 else None
         cur = prog.fns[nxt]
         seen.add(nxt)
 

@@ -393,3 +393,14 @@ def test_a_work_scope_names_a_call_from_outside_the_work(fixture_tree) -> None: 
     assert outside[0].note.startswith(
         "calls wo_ctx_alloc() outside wo_push_work(): the scope from the work's top does not"
     )
+
+
+def test_a_caller_whose_record_rules_the_site_out_is_no_call_site(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # zr_scrub() and zr_scrub_init() reach zr_list_ilocked() with a bufsize
+    # of 0, for which the site never runs: the call sites listed two levels
+    # up are zr_listxattr()'s only
+    a = fixture_tree("scan/zeroed_record.c")
+    f = next(f for f in plan(a.placed) if f.site.line == line_of("zeroed_record.c", "GFP_NOFS"))
+    assert f.klass.value == "unneeded"
+    callers = {e.function for e in f.evidence if "holding no lock reclaim takes" in e.note}
+    assert callers == {"zr_list_ilocked", "zr_listxattr"}
