@@ -24,6 +24,10 @@ class Entry:
     gated: bool
     path: str  # where the function is registered
     line: int
+    # for a function handed to a walker (a list_lru isolate callback): the
+    # function that hands it on at LINE, and the walker
+    registrar: str = ""
+    walker: str = ""
 
 
 @dataclass

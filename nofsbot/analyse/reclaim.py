@@ -317,7 +317,14 @@ def _entries(prog: Program, m: Model) -> None:
                     gated = walker is not None and _tests_fs(walker)
                 else:
                     gated = _tests_fs(fn)
-                m.entries.append(Entry(t, spec, gated, f.path, r.line))
+                if r.role == "arg":
+                    m.entries.append(
+                        Entry(
+                            t, spec, gated, f.path, r.line, r.function or "", r.detail.split("#")[0]
+                        )
+                    )
+                else:
+                    m.entries.append(Entry(t, spec, gated, f.path, r.line))
 
 
 def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
@@ -487,7 +494,15 @@ def path_to(
                 note = f"{e.spec.name}: {e.spec.note}"
             else:
                 note = f"{e.spec.name}: reclaim calls it ({gate})"
-            out.append(Evidence(e.path, e.line, prog.fns[entry].name, note))
+            where = prog.fns[entry].name
+            if e.registrar:
+                # the line is the walker's call, in the function making it
+                note = (
+                    f"hands {where}() to {e.walker}() as its {e.spec.name}: "
+                    f"reclaim calls it ({gate})"
+                )
+                where = e.registrar
+            out.append(Evidence(e.path, e.line, where, note))
             break
         node, call = up
         p = prog.fns[node[0]]

@@ -346,6 +346,17 @@ def test_cil_push_work_needs_its_own_scope(scans: dict[str, dict[str, object]]) 
         ("fs/xfs/xfs_dquot.c", 1293),
         ("fs/xfs/xfs_qm.c", 464),
     } <= evidence_at(s)
+    steps = {(e["line"], e["function"]): e["note"] for e in s["evidence"]}  # type: ignore[attr-defined]
+    # xfs_qm.c:520 is xfs_qm_shrink_scan()'s list_lru_shrink_walk() call,
+    # which hands over the isolate callback
+    assert steps[(520, "xfs_qm_shrink_scan")].startswith(
+        "hands xfs_qm_dquot_isolate() to list_lru_shrink_walk() as its list_lru isolate callback"
+    )
+    # xlog_cil_init() allocates the first context at mount, outside the
+    # work (xfs_log_cil.c:1869): the scope does not cover it
+    assert steps[(1869, "xlog_cil_init")].startswith(
+        "calls xlog_cil_ctx_alloc() outside xlog_cil_push_work(): the scope"
+    )
 
 
 def test_no_evidence_ends_in_a_tracepoint_header(scans: dict[str, dict[str, object]]) -> None:
