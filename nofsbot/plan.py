@@ -278,6 +278,12 @@ def classify(p: Placed) -> Finding:
             "entered here could wait for the work itself, and work does not inherit "
             f"a scope, so {b.function}() needs its own from its top"
         )
+        if b.lock.startswith("a kernel thread"):
+            why = (
+                f"runs in {b.function}(), a kernel thread whose progress reclaim waits for: "
+                "FS reclaim entered here could wait for the thread itself, and a kernel "
+                f"thread starts with no scope, so {b.function}() needs its own from its top"
+            )
         if p.work_wait.operation is not None:
             obj, removal = p.work_wait.operation
             why = (

@@ -150,7 +150,7 @@ def test_a_stored_mask_is_described_by_its_later_uses() -> None:
 @pytest.mark.parametrize(
     "queued, kind, what",
     [
-        ("queued by kthread_run()", "a kernel thread", "the thread"),
+        ("started by kthread_run()", "a kernel thread", "the thread"),
         ("queued by INIT_WORK()", "work", "the work"),
     ],
 )

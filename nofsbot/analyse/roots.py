@@ -71,6 +71,15 @@ def contexts(prog: Program) -> None:
                 _root(fn, OUT, path, line, f"passed to {call}(): runs with no scope")
             elif role == "ops" and _ops_root(prog, fn, path, r):
                 pass
+            elif role == "work" and call in cfg.roots.threads:
+                _root(
+                    fn,
+                    OUT,
+                    path,
+                    line,
+                    f"started by {call}(): a kernel thread, running with no scope",
+                    KTHREAD,
+                )
             elif role == "work":
                 _root(
                     fn,
@@ -78,7 +87,6 @@ def contexts(prog: Program) -> None:
                     path,
                     line,
                     f"queued by {call}(): runs later in its own context, with no scope",
-                    KTHREAD if call in cfg.roots.threads else TASK,
                 )
             elif role == "scoped-ops":
                 _root(fn, IN, path, line, f"stored in {detail}, only called inside a scope")

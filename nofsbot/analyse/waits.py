@@ -22,7 +22,7 @@ from nofsbot.analyse.facts import INDIRECT, TASK_SLEEP, shown
 from nofsbot.analyse.held import MAYBE, Node
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.placed import WokenLater, WorkWait
-from nofsbot.analyse.program import IN, Fn, Program
+from nofsbot.analyse.program import IN, KTHREAD, Fn, Program
 from nofsbot.model import Boundary, Evidence, Hazard
 
 
@@ -387,7 +387,10 @@ def mark(
     how, calls, through = found
     if w.facts.ir is None:
         return
-    if operation is None:
+    if operation is None and KTHREAD in w.runs_in:
+        note = "runs as a kernel thread: it starts with no scope"
+        why = "a kernel thread reclaim waits for"
+    elif operation is None:
         note, why = "runs as work: it starts with no scope", "work reclaim waits for"
     else:
         note = f"an operation of {operation[0]}: it starts with no scope"

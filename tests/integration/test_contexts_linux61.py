@@ -92,6 +92,9 @@ def test_a_tested_link_count_is_carried_into_the_journal(scan: dict[str, object]
     assert not any("ubifs_add_dirt" in n for n in chain)
     assert "ubifs_jnl_delete_inode: reclaim takes ubifs_info.commit_sem here" in chain
     assert "ubifs_bg_thread: calls run_bg_commit() outside any scope" in chain
+    assert "ubifs_bg_thread: started by kthread_run(): a kernel thread, running with no scope" in (
+        chain
+    )
     assert any(
         n.startswith("ubifs_evict_inode: calls ubifs_jnl_delete_inode() (only where i_nlink is 0: ")
         for n in chain
