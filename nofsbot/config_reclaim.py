@@ -85,6 +85,10 @@ class Reclaim:
     # dbg_is_chk_gen()): code under them runs on a reclaim path, but a
     # path without them is the one evidence shows
     debug: frozenset[str] = frozenset()
+    # calls that meet a folio from reclaim only while evicting an unlinked
+    # inode (truncate_inode_pages_final()): the inode shrinker evicts only
+    # inodes whose mapping is empty; a rare path, like an i_nlink of 0
+    evicting: frozenset[str] = frozenset()
     # of acquire and trylock, the calls that take a lock shared (down_read())
     shared: frozenset[str] = frozenset()
 
@@ -207,7 +211,13 @@ def load(path: Path) -> Reclaim:
         data.get("context", {}),
         path,
         "context",
-        {"task_flags": tuple, "nonnegative": tuple, "carried": dict, "debug": tuple},
+        {
+            "task_flags": tuple,
+            "nonnegative": tuple,
+            "carried": dict,
+            "debug": tuple,
+            "evicting": tuple,
+        },
     )
     return Reclaim(
         entries=tuple(entries),
@@ -235,4 +245,5 @@ def load(path: Path) -> Reclaim:
         nonnegative=frozenset(ctx.get("nonnegative", ())),
         carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
         debug=frozenset(ctx.get("debug", ())),
+        evicting=frozenset(ctx.get("evicting", ())),
     )

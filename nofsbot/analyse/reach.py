@@ -149,6 +149,9 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
         # a call through a struct field several functions are stored in:
         # which one runs depends on the object, which is not followed
         got |= frozenset(ci for ci in range(len(fn.callees)) if fn.by_type(ci) > 1)
+        # a truncation that meets folios in reclaim only for an unlinked inode
+        evicting = prog.cfg.reclaim.evicting
+        got |= frozenset(ci for ci, (c, _) in enumerate(fn.facts.calls) if c in evicting)
         if got:
             out[fn.id] = got
     return out

@@ -531,6 +531,11 @@ def _only_where(prog: Program, fn: Fn, ci: int) -> str:
             if FIELD <= idx < DEREF and want[1:] in carried and op in ("truthy", "falsy")
         }
     )
+    if fn.facts.calls[ci][0] in prog.cfg.reclaim.evicting:
+        return (
+            " (only in an unlinked inode's eviction: the inode shrinker evicts an inode"
+            f" only once its mapping is empty, and {_UNLINKED_IN_RECLAIM})"
+        )
     if not needs:
         return ""
     how = f": {_UNLINKED_IN_RECLAIM}" if "i_nlink is 0" in needs else ""

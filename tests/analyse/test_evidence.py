@@ -404,3 +404,14 @@ def test_a_caller_whose_record_rules_the_site_out_is_no_call_site(fixture_tree) 
     assert f.klass.value == "unneeded"
     callers = {e.function for e in f.evidence if "holding no lock reclaim takes" in e.note}
     assert callers == {"zr_list_ilocked", "zr_listxattr"}
+
+
+def test_eviction_meeting_folios_says_it_is_an_unlinked_inode(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    a = fixture_tree("scan/evicting_pages.c")
+    f = next(f for f in plan(a.placed) if f.site.line == line_of("evicting_pages.c", "GFP_NOFS"))
+    assert f.klass.value == "needs-scope"
+    note = next(e.note for e in f.evidence if e.function == "ep_evict_inode" and "calls" in e.note)
+    assert note.startswith(
+        "calls ep_invalidate_folio() (only in an unlinked inode's eviction: the inode "
+        "shrinker evicts an inode only once its mapping is empty, and reclaim meets one where"
+    )
