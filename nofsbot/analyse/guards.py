@@ -451,15 +451,11 @@ class Params(Pointees, Records, Branches, ParamCalls):
             return None
         if n.type == "pointer_expression" and _text(n).startswith("&"):
             inner = n.child_by_field_name("argument")
-            if inner is not None and inner.type == "identifier" and _text(inner) in self.records:
+            # `&sx`, or `&sx.context`: a record, or a member of one
+            got = records.address_of(n)
+            if got is not None and got[0] in self.records:
                 assert self._body is not None
-                return records.record_arg(self.records[_text(inner)], n, self._body)
-            if inner is not None and inner.type == "field_expression":
-                # `&sx.context`: a member of a record
-                root, _, member = _text(inner).replace(" ", "").partition(".")
-                if root in self.records and member and "->" not in member:
-                    assert self._body is not None
-                    return records.record_arg(self.records[root], n, self._body, member)
+                return records.record_arg(self.records[got[0]], n, self._body, got[1])
             if (
                 inner is not None
                 and inner.type == "identifier"

@@ -220,8 +220,9 @@ def _address_takers(
     while stack:
         n = stack.pop()
         if n.type == "pointer_expression" and n.parent is not None and n.parent.parent != skip:
-            member = _member_of(n, name)
-            if member is not None:
+            got = address_of(n)
+            if got is not None and got[0] == name:
+                member = got[1]
                 p = n.parent
                 call = p.parent if p.type == "argument_list" else None
                 fn = call.child_by_field_name("function") if call is not None else None
@@ -235,16 +236,14 @@ def _address_takers(
     return tuple(takers)
 
 
-def _member_of(n: Node, name: str) -> str | None:
-    """For `&NAME` "", for `&NAME.a.b` "a.b"; None for anything else."""
-    text = (n.text or b"").replace(b" ", b"").decode(errors="replace")
-    if not text.startswith("&" + name):
-        return None
-    rest = text[len(name) + 1 :]
-    if rest == "":
-        return ""
-    m = re.fullmatch(r"((?:\.\w+)+)", rest)
-    return m.group(1)[1:] if m else None
+def address_of(n: Node) -> tuple[str, str] | None:
+    """For `&x` ("x", ""), for `&x.a.b` ("x", "a.b"); None for anything
+    else (`&x->a`, `&x[i]`)."""
+    m = _ADDRESS.fullmatch((n.text or b"").replace(b" ", b"").decode(errors="replace"))
+    return (m.group(1), m.group(2) or "") if m else None
+
+
+_ADDRESS = re.compile(r"&(\w+)(?:\.((?:\w+\.)*\w+))?")
 
 
 _BRACED_INIT = re.compile(rb"=\s*\{")
@@ -273,12 +272,14 @@ def record_arg(rec: Record, arg: Node, body: Node, member: str = "") -> tuple[st
         if earlier or any(".".join(parts[:k]) in assigned for k in range(1, len(parts) + 1)):
             return None
         inner = {k[len(member) + 1 :]: v for k, v in fields.items() if k.startswith(member + ".")}
-        return ("f", spec({k: v for k, v in inner.items() if "." not in k}) + "\x00")
+        return ("f", _own_spec(inner) + "\x00")
     before = sorted({f"{c}@{i}" for c, i, m in earlier if not m})
-    return (
-        "f",
-        spec({k: v for k, v in fields.items() if "." not in k}) + "\x00" + ",".join(before),
-    )
+    return ("f", _own_spec(fields) + "\x00" + ",".join(before))
+
+
+def _own_spec(fields: dict[str, str]) -> str:
+    """The spec of FIELDS' own fields, not those of members ("a.b")."""
+    return spec({k: v for k, v in fields.items() if "." not in k})
 
 
 class Records:
