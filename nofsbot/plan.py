@@ -273,17 +273,16 @@ def classify(p: Placed) -> Finding:
                 "to propose a scope from it",
                 (*p.evidence, *p.work_wait.evidence),
             )
-        why = (
-            f"runs in {b.function}(), work whose progress reclaim waits for: FS reclaim "
-            "entered here could wait for the work itself, and work does not inherit "
-            f"a scope, so {b.function}() needs its own from its top"
+        kind, what, starts = (
+            ("a kernel thread", "the thread", "a kernel thread starts with no scope")
+            if p.work_wait.thread
+            else ("work", "the work", "work does not inherit a scope")
         )
-        if b.lock.startswith("a kernel thread"):
-            why = (
-                f"runs in {b.function}(), a kernel thread whose progress reclaim waits for: "
-                "FS reclaim entered here could wait for the thread itself, and a kernel "
-                f"thread starts with no scope, so {b.function}() needs its own from its top"
-            )
+        why = (
+            f"runs in {b.function}(), {kind} whose progress reclaim waits for: FS reclaim "
+            f"entered here could wait for {what} itself, and {starts}, so {b.function}() "
+            "needs its own from its top"
+        )
         if p.work_wait.operation is not None:
             obj, removal = p.work_wait.operation
             why = (

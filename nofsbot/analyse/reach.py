@@ -135,6 +135,7 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
     several functions are stored in, each a path only for some objects:
     a path without them is the one shown where there is one."""
     carried, debug = prog.cfg.reclaim.carried, prog.cfg.reclaim.debug
+    evicting = prog.cfg.reclaim.evicting
     out: dict[int, frozenset[int]] = {}
     for fn in prog.fns:
         got = frozenset(
@@ -150,7 +151,6 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
         # which one runs depends on the object, which is not followed
         got |= frozenset(ci for ci in range(len(fn.callees)) if fn.by_type(ci) > 1)
         # a truncation that meets folios in reclaim only for an unlinked inode
-        evicting = prog.cfg.reclaim.evicting
         got |= frozenset(ci for ci, (c, _) in enumerate(fn.facts.calls) if c in evicting)
         if got:
             out[fn.id] = got

@@ -317,14 +317,9 @@ def _entries(prog: Program, m: Model) -> None:
                     gated = walker is not None and _tests_fs(walker)
                 else:
                     gated = _tests_fs(fn)
-                if r.role == "arg":
-                    m.entries.append(
-                        Entry(
-                            t, spec, gated, f.path, r.line, r.function or "", r.detail.split("#")[0]
-                        )
-                    )
-                else:
-                    m.entries.append(Entry(t, spec, gated, f.path, r.line))
+                # a callback handed to a walker: who hands it on, to which walker
+                hands = (r.function or "", r.detail.split("#")[0]) if r.role == "arg" else ("", "")
+                m.entries.append(Entry(t, spec, gated, f.path, r.line, *hands))
 
 
 def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
