@@ -154,16 +154,8 @@ def _commit(repo: Path, path: str, text: str, message: str) -> str:
     return _git(repo, "rev-parse", "HEAD")
 
 
-def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Config
-) -> None:
-    """The series logic on a small repository, make replaced by a fake that
-    fails while fs/x/b.c says BROKEN: the broken patch is dropped, the one
-    that edits its line no longer applies and is dropped, the rest is
-    cherry-picked onto the last good patch and built at each step."""
-    from nofsbot.tools import kbuild
-    from nofsbot.verify import VerifyOptions, verify, workspace
-
+def _small_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A repository with fs/x/a.c and fs/x/b.c (obj-$(CONFIG_X)); its base."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     repo = tmp_path / "repo"
     (repo / "fs" / "x").mkdir(parents=True)
@@ -175,11 +167,14 @@ def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
     _git(repo, "init", "-q", "-b", "master")
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "base")
-    base = _git(repo, "rev-parse", "HEAD")
-    good1 = _commit(repo, "fs/x/a.c", "int a1;\n", "x: good one")
-    bad = _commit(repo, "fs/x/b.c", "BROKEN\n", "x: broken")
-    needs_bad = _commit(repo, "fs/x/b.c", "BROKEN again\n", "x: builds on the broken one")
-    good2 = _commit(repo, "fs/x/a.c", "int a2;\n", "x: good two")
+    return repo, _git(repo, "rev-parse", "HEAD")
+
+
+def _fake_make(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, ...]]]:
+    """make replaced by a fake that fails while fs/x/b.c says BROKEN and
+    compiles every object it is given; the (subject, objects) of each build."""
+    from nofsbot.tools import kbuild
+    from nofsbot.verify import workspace
 
     builds: list[tuple[str, tuple[str, ...]]] = []
 
@@ -198,6 +193,24 @@ def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
 
     monkeypatch.setattr(kbuild, "build_objects", fake_build)
     monkeypatch.setattr(workspace, "configure", fake_configure)
+    return builds
+
+
+def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Config
+) -> None:
+    """The series logic on a small repository, make replaced by a fake that
+    fails while fs/x/b.c says BROKEN: the broken patch is dropped, the one
+    that edits its line no longer applies and is dropped, the rest is
+    cherry-picked onto the last good patch and built at each step."""
+    from nofsbot.verify import VerifyOptions, verify
+
+    repo, base = _small_repo(tmp_path, monkeypatch)
+    good1 = _commit(repo, "fs/x/a.c", "int a1;\n", "x: good one")
+    bad = _commit(repo, "fs/x/b.c", "BROKEN\n", "x: broken")
+    needs_bad = _commit(repo, "fs/x/b.c", "BROKEN again\n", "x: builds on the broken one")
+    good2 = _commit(repo, "fs/x/a.c", "int a2;\n", "x: good two")
+    builds = _fake_make(monkeypatch)
     opts = VerifyOptions(repo, base, (good1, bad, needs_bad, good2), "series", checkpatch=False)
     r = verify(opts, cfg)
 
@@ -212,15 +225,84 @@ def test_a_failing_patch_is_dropped_and_one_that_needs_it_too(
     assert _git(repo, "log", "-1", "--format=%s", r.kept[1]) == "x: good two"
     assert _git(repo, "rev-parse", "refs/nofsbot/verified/series") == r.kept[1]
     assert [v.ok for v in r.verdicts] == [True, False, True]
-    # the base, then each patch with the objects touched so far
+    # the base; the first two patches touch two files, built together at
+    # the second, which fails; then each patch of them alone with the
+    # objects touched so far
     assert builds == [
         ("base", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: broken", ("fs/x/a.o", "fs/x/b.o")),
         ("x: good one", ("fs/x/a.o",)),
         ("x: broken", ("fs/x/a.o", "fs/x/b.o")),
         ("x: good two", ("fs/x/a.o",)),
     ]
     # the user's checkout is where it was
     assert _git(repo, "rev-parse", "HEAD") == good2
+
+
+def test_patches_on_separate_files_are_built_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Config
+) -> None:
+    """Two patches on different files are built in one make at the second;
+    the third touches a.c again, so it is built after them, at its own
+    commit; each verdict lists the objects of its own patch."""
+    from nofsbot.verify import VerifyOptions, verify
+
+    repo, base = _small_repo(tmp_path, monkeypatch)
+    one = _commit(repo, "fs/x/a.c", "int a1;\n", "x: one")
+    two = _commit(repo, "fs/x/b.c", "int b1;\n", "x: two")
+    three = _commit(repo, "fs/x/a.c", "int a2;\n", "x: three")
+    builds = _fake_make(monkeypatch)
+    r = verify(VerifyOptions(repo, base, (one, two, three), "series", checkpatch=False), cfg)
+    assert r.kept == (one, two, three) and r.dropped == ()
+    assert builds == [
+        ("base", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: two", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: three", ("fs/x/a.o", "fs/x/b.o")),
+    ]
+    assert [(v.commit, v.built, v.ok) for v in r.verdicts] == [
+        (one, ("fs/x/a.o",), True),
+        (two, ("fs/x/b.o",), True),
+        (three, ("fs/x/a.o", "fs/x/b.o"), True),
+    ]
+
+
+def test_a_round_ends_before_the_patch_checkpatch_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cfg: Config
+) -> None:
+    """checkpatch (a fake) fails the second patch: the first is built
+    alone as its round, the second is verified alone and dropped, the
+    third is re-picked and built."""
+    from nofsbot.tools import checkpatch
+    from nofsbot.verify import VerifyOptions, verify
+
+    repo, base = _small_repo(tmp_path, monkeypatch)
+    one = _commit(repo, "fs/x/a.c", "int a1;\n", "x: one")
+    two = _commit(repo, "fs/x/b.c", "int b1; /* LONG */\n", "x: two")
+    three = _commit(repo, "fs/x/a.c", "int a2;\n", "x: three")
+    builds = _fake_make(monkeypatch)
+    checked: list[str] = []
+
+    def fake_check(tree: Path, patch: str, **_: object) -> list[Finding]:
+        checked.append(patch.split("Subject: [PATCH] ")[1].split("\n")[0])
+        if "LONG" not in patch:
+            return []
+        return [Finding("WARNING", "LONG_LINE", "too long", "fs/x/b.c", 1, "int b1; /* LONG */")]
+
+    monkeypatch.setattr(checkpatch, "check_patch", fake_check)
+    monkeypatch.setattr(checkpatch, "check_files", lambda *a, **k: [])
+    r = verify(VerifyOptions(repo, base, (one, two, three), "series", codespell=False), cfg)
+    assert [d.subject for d in r.dropped] == ["x: two"]
+    assert "WARNING:LONG_LINE" in r.dropped[0].reason
+    assert len(r.kept) == 2 and r.kept[0] == one
+    # the round's two at once, then the second alone, then the third
+    assert sorted(checked[:2]) == ["x: one", "x: two"]
+    assert checked[2:] == ["x: two", "x: three"]
+    assert builds == [
+        ("base", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: one", ("fs/x/a.o",)),
+        ("x: two", ("fs/x/a.o", "fs/x/b.o")),
+        ("x: three", ("fs/x/a.o",)),
+    ]
 
 
 def test_a_verify_that_waits_for_another_says_so(

@@ -17,6 +17,7 @@ from nofsbot.tools.proc import require, run
 
 SCRIPT = "scripts/checkpatch.pl"
 TIMEOUT = 600
+TYPO = "TYPO_SPELLING"  # the type of the findings --codespell adds
 
 _HEAD = re.compile(r"^(?P<sev>ERROR|WARNING|CHECK):(?P<type>[A-Z0-9_]+):\s*(?P<msg>.*)$")
 _WHERE = re.compile(r"^#\d+: FILE: (?P<path>.+?):(?P<line>\d+):\s*$")

@@ -14,6 +14,18 @@ applies is dropped too) and verification goes on from there, so every prefix
 of the series that is kept has been built. The kept commits get the ref
 refs/nofsbot/verified/<name>.
 
+Consecutive patches that touch only .c files, none touched twice among
+them, are built together in one make at the last of them (a round): each
+object's source is there what it is at its own patch, and every other input
+(headers, Makefiles, the other sources) what it is at the round's start, so
+the one build compiles each prefix's objects as the prefix has them, with
+make's parallelism across the objects. Checkpatch looks at each patch with
+the worktree at the round's start, which holds each touched file as the
+patch's parent has it. A round ends before a patch checkpatch fails, which
+is then verified alone. A round whose build fails (an error or a new
+warning) is verified again patch by patch until one is dropped; the
+patches after it form rounds again.
+
 Builds happen in a full worktree of nofsbot's own and a cached build
 directory (see workspace.py); the user's work tree is never touched.
 """
@@ -24,6 +36,8 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,7 +238,22 @@ class _Run:
         verdicts: list[Verdict] = []
         dropped: list[Dropped] = []
         todo = list(patches)
+        alone = 0  # patches to verify one by one: a round of them failed
         while todo:
+            run = [] if alone else _round(todo)
+            if len(run) > 1:
+                n = len(verdicts)
+                self.step(f"patches {n + 1}-{n + len(run)}/{n + len(todo)} in one build")
+                together = self._check_round(run, kept)
+                if together is not None:
+                    verdicts += together
+                    kept += run[: len(together)]
+                    del todo[: len(together)]
+                    # the patch checkpatch fails goes alone, to be dropped
+                    alone = int(len(together) < len(run))
+                    continue
+                alone = len(run)
+            alone = max(0, alone - 1)
             p = todo.pop(0)
             self.step(f"patch {len(verdicts) + 1}/{len(verdicts) + 1 + len(todo)}: {p.subject}")
             v = self._check(p, kept)
@@ -234,6 +263,7 @@ class _Run:
                 continue
             dropped.append(Dropped(p.original, p.subject, v.reason))
             todo = self._repick(kept[-1].commit if kept else self.opts.base, todo, dropped)
+            alone = 0  # what failed the round is found: rounds again
         return [p.commit for p in kept], verdicts, dropped
 
     def _repick(self, onto: str, rest: list[_Patch], dropped: list[Dropped]) -> list[_Patch]:
@@ -252,6 +282,47 @@ class _Run:
             picked.append(_Patch(new, p.original, p.subject, p.files, p.objects, p.headers))
         self.clock.add("worktree", started)
         return picked
+
+    def _check_round(self, run: list[_Patch], kept: list[_Patch]) -> list[Verdict] | None:
+        """The verdicts of RUN's patches (see _round) before the first that
+        checkpatch fails, built at the last of them; None when that build
+        fails, to be told patch by patch."""
+        started = time.monotonic()
+        gitcli.checkout_detached(self.src, kept[-1].commit if kept else self.opts.base)
+        self.clock.add("worktree", started)
+        findings: dict[str, list[Finding]] = {}
+        started = time.monotonic()
+        with ThreadPoolExecutor(max(1, self.opts.jobs)) as pool:
+            # one checkpatch per core: each is a perl process
+            every = list(pool.map(self._findings, run)) if self.opts.checkpatch else []
+        self.clock.add("checkpatch", started)
+        for i, (p, found) in enumerate(zip(run, every or [[] for _ in run], strict=True)):
+            if checks.blamed(found, messages=self.opts.messages):
+                run = run[:i]
+                break
+            findings[p.commit] = found
+        if not run:
+            return []
+        started = time.monotonic()
+        gitcli.checkout_detached(self.src, run[-1].commit)
+        self.clock.add("worktree", started)
+        wanted = sorted({o for q in [*kept, *run] for o in q.objects} - set(self.unbuildable))
+        started = time.monotonic()
+        res = kbuild.build_objects(
+            self.src, self.build, wanted, jobs=self.opts.jobs, sparse=self.opts.sparse
+        )
+        self.clock.add("builds", started)
+        if res.returncode != 0 or checks.errors(res.diagnostics):
+            return None
+        if checks.new_warnings(res.diagnostics, self.baseline):
+            return None
+        # an object compiled again that no patch of the run touches (its
+        # last build failed) counts for the first patch, as it would alone
+        owner = {o: p.commit for p in reversed(run) for o in p.objects}
+        built: dict[str, list[str]] = {p.commit: [] for p in run}
+        for o in res.compiled:
+            built[owner.get(o, run[0].commit)].append(o)
+        return [self._verdict(p, built[p.commit], [], [], findings[p.commit], []) for p in run]
 
     def _check(self, p: _Patch, kept: list[_Patch]) -> Verdict:
         parent = kept[-1].commit if kept else self.opts.base
@@ -282,6 +353,17 @@ class _Run:
             reasons.append(f"new warning: {warnings[0]}")
         if fatal:
             reasons.append(f"checkpatch: {checks.describe(fatal[0])}")
+        return self._verdict(p, res.compiled, warnings, errors, findings, reasons)
+
+    def _verdict(
+        self,
+        p: _Patch,
+        built: Sequence[str],
+        warnings: list[str],
+        errors: list[str],
+        findings: list[Finding],
+        reasons: list[str],
+    ) -> Verdict:
         return Verdict(
             p.commit,
             p.original,
@@ -289,7 +371,7 @@ class _Run:
             p.files,
             p.objects,
             p.headers,
-            res.compiled,
+            tuple(built),
             tuple((o, self.unbuildable[o]) for o in p.objects if o in self.unbuildable),
             tuple(warnings),
             tuple(errors),
@@ -299,17 +381,38 @@ class _Run:
         )
 
     def _checkpatch(self, p: _Patch) -> list[Finding]:
+        started = time.monotonic()
+        found = self._findings(p)
+        self.clock.add("checkpatch", started)
+        return found
+
+    def _findings(self, p: _Patch) -> list[Finding]:
         """New findings on P; the worktree holds P's parent. The pre-image is
         checked (whole files, slow on big ones) only for files with findings."""
-        started = time.monotonic()
         text = gitcli.format_one(self.src, p.commit)
         found = checkpatch.check_patch(
             self.src, text, codespell=self.opts.codespell, signoff=self.opts.messages
         )
         paths = sorted({f.path for f in found if f.path and (self.src / f.path).is_file()})
-        pre = checkpatch.check_files(self.src, paths, codespell=self.opts.codespell)
-        self.clock.add("checkpatch", started)
+        # the pre-image is asked only about the findings' types: codespell,
+        # seconds on a big file, only when one of them is a misspelling
+        typos = any(f.type == checkpatch.TYPO for f in found if f.path)
+        pre = checkpatch.check_files(self.src, paths, codespell=self.opts.codespell and typos)
         return checks.new_findings(found, pre)
+
+
+def _round(todo: list[_Patch]) -> list[_Patch]:
+    """The longest prefix of TODO that can be built in one make: patches
+    that touch only .c files, each its own object, none of them twice."""
+    run: list[_Patch] = []
+    seen: set[str] = set()
+    for p in todo:
+        only_sources = all(f.endswith(".c") for f in p.files) and len(p.objects) == len(p.files)
+        if not p.files or not only_sources or seen & set(p.files):
+            break
+        seen.update(p.files)
+        run.append(p)
+    return run
 
 
 def _refname(name: str) -> str:
