@@ -582,6 +582,7 @@ class Extractor:
             lock_roots=lock_roots,
             uses=uses,
             returns_made=ret_made,
+            journal=fnfacts.journal_info(body),
         )
 
     # -- references --------------------------------------------------------

@@ -186,6 +186,26 @@ def lock_conds(
     return tuple(out)
 
 
+# `current->journal_info`: written (`= x`, not `==`), or read
+_JOURNAL = re.compile(rb"\bcurrent\s*->\s*journal_info\b(\s*=(?!=))?")
+
+
+def journal_info(body: Node | None) -> tuple[int, int]:
+    """The first line of BODY that sets `current->journal_info` to something
+    other than NULL, and the first that reads it; 0 for none."""
+    if body is None or b"journal_info" not in (body.text or b""):
+        return (0, 0)
+    text = body.text or b""
+    sets = reads = 0
+    for m in _JOURNAL.finditer(text):
+        line = body.start_point[0] + 1 + text.count(b"\n", 0, m.start())
+        if not m.group(1):
+            reads = reads or line
+        elif not re.match(rb"\s*(?:NULL|0)\s*;", text[m.end() :]):
+            sets = sets or line
+    return (sets, reads)
+
+
 def unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[int, ...]:
     """The gfp parameters BODY never names (nor a macro of the file)."""
     if body is None or not params:

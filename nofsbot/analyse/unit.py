@@ -356,7 +356,9 @@ def _reclaim(
             ev += witnesses.held_down(fn, chain, cls)
             made, entered, in_thread = taken[cls]
             if cls != WRITEBACK:
-                ev += reclaim.reclaim_path(prog, model, cls, made=made, direct=in_thread)
+                path = reclaim.reclaim_path(prog, model, cls, made=made, direct=in_thread)
+                witnesses.joined(prog, owner, ci, cls, path, in_thread)
+                ev += path
         if boundary is not None or n > 0:
             continue
         releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)

@@ -160,3 +160,64 @@ def entered_outside(
     if ir.ENTRY not in owner.state_at(ci) or OUT not in entry:
         return [], in_thread
     return chain, in_thread
+
+
+def joined(prog: Program, owner: Fn, ci: int, cls: str, path: list[Evidence], thread: bool) -> None:
+    """Where OWNER's call CI takes CLS with `current->journal_info` set
+    just before (nilfs_transaction_lock() sets it, then takes
+    ns_segctor_sem), and the function on reclaim's PATH that takes CLS
+    reads journal_info first (nilfs_transaction_begin() joins a running
+    transaction and takes nothing): that take is another task's, not this
+    one's, and PATH's first step says so. THREAD: the holder is a kernel
+    thread, which kswapd never throttles."""
+    if not path or not path[0].note.startswith(f"reclaim takes {cls} here"):
+        return
+    setter = _sets_journal(prog, owner, ci, cls)
+    take = path[0]
+    r = prog.function_at(take.path, take.function, take.line)
+    if setter is None or r is None or not _reads_journal(prog, r, take.line):
+        return
+    g, line = setter
+    at = f"line {line}" if g.path == take.path else f"{g.path.rsplit('/', 1)[-1]}:{line}"
+    who = (
+        "in another task. In this kernel thread, which kswapd never throttles, it would not:"
+        if thread
+        else "in another task, such as kswapd, which this allocation may wait for. "
+        "In this task it would not:"
+    )
+    path[0] = Evidence(
+        take.path,
+        take.line,
+        take.function,
+        f"reclaim takes {cls} here {who} {g.name}() set current->journal_info ({at}), "
+        f"which {take.function}() reads first, and reclaim joins that transaction "
+        "instead, re-entering the filesystem inside it",
+    )
+
+
+def _sets_journal(prog: Program, owner: Fn, ci: int, cls: str) -> tuple[Fn, int] | None:
+    """The function and line that set `current->journal_info` before call
+    CI of OWNER takes CLS: OWNER itself, or the helper it calls there."""
+    at = owner.facts.calls[ci][1]
+    if any(c == ci for c, _, _ in owner.facts.locks):
+        s = owner.facts.journal[0]
+        return (owner, s) if s and s <= at else None
+    for t in owner.callees[ci] if ci < len(owner.callees) else ():
+        g = prog.fns[t]
+        s = g.facts.journal[0]
+        takes = [g.facts.calls[c][1] for c, _, k in g.facts.locks if k == cls]
+        if s and takes and s < min(takes):
+            return g, s
+    return None
+
+
+def _reads_journal(prog: Program, fn: Fn, line: int) -> bool:
+    """FN reads `current->journal_info` before LINE, itself or in a call."""
+    if 0 < fn.facts.journal[1] < line:
+        return True
+    return any(
+        prog.fns[t].facts.journal[1]
+        for ci, (_, at) in enumerate(fn.facts.calls)
+        if at < line and ci < len(fn.callees)
+        for t in fn.callees[ci]
+    )

@@ -415,3 +415,22 @@ def test_eviction_meeting_folios_says_it_is_an_unlinked_inode(fixture_tree) -> N
         "calls ep_invalidate_folio() (only in an unlinked inode's eviction: the inode "
         "shrinker evicts an inode only once its mapping is empty, and reclaim meets one where"
     )
+
+
+def test_a_take_this_task_would_join_as_a_transaction_says_whose_it_is(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # jj_clean() holds segctor_sem through jj_lock(), which set
+    # current->journal_info first; reclaim's jj_begin() reads it and joins
+    # the transaction: the take is another task's. jj_trim() holds the
+    # semaphore with no transaction: the take is its own reclaim's
+    a = fixture_tree("scan/journal_joined.c")
+    takes = {}
+    for f in plan(a.placed):
+        (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
+        takes[f.site.function] = take
+    joined, own = takes["jj_copy"], takes["jj_discard"]
+    assert joined.line == own.line == line_of("journal_joined.c", "down_read(&fs->segctor_sem);")
+    assert joined.note.startswith("reclaim takes jj_fs.segctor_sem here in another task")
+    set_at = line_of("journal_joined.c", "current->journal_info = ti;", 2)
+    assert f"jj_lock() set current->journal_info (line {set_at})" in joined.note
+    assert "jj_begin() reads first, and reclaim joins that transaction" in joined.note
+    assert own.note == "reclaim takes jj_fs.segctor_sem here"

@@ -246,6 +246,30 @@ def test_eviction_of_an_unlinked_inode_says_how_reclaim_meets_one(scan: dict[str
     assert "such as ecryptfs" in evict
 
 
+def test_a_take_the_holder_would_join_as_its_transaction_is_another_tasks(
+    scan: dict[str, object],
+) -> None:
+    # nilfs_clean_segments() takes ns_segctor_sem through
+    # nilfs_transaction_lock(), which sets current->journal_info to its ti
+    # first (segment.c:351, then down_write at :357). Eviction's
+    # nilfs_transaction_begin() calls nilfs_prepare_segment_lock(), which
+    # finds that ti and only counts a nested transaction (segment.c:144-148):
+    # in this task reclaim joins the segment construction, it does not take
+    # the semaphore; kswapd's reclaim does, and a user task's allocation may
+    # wait for kswapd (throttle_direct_reclaim()). The claim stays; the step
+    # says whose take it is. nilfs_ioctl_trim_fs() holds the semaphore with
+    # down_read (ioctl.c:1057) and no transaction: its own reclaim takes it.
+    s = site(scan, "fs/nilfs2/page.c", 345)
+    assert s["class"] == "needs-scope"
+    take = next(n for n in notes(s) if "reclaim takes the_nilfs.ns_segctor_sem" in n)
+    assert take.startswith("nilfs_transaction_begin: reclaim takes the_nilfs.ns_segctor_sem")
+    assert "here in another task, such as kswapd" in take
+    assert "nilfs_transaction_lock() set current->journal_info (line 351)" in take
+    trim = site(scan, "fs/nilfs2/sufile.c", 1185)
+    assert trim["class"] == "needs-scope"
+    assert "nilfs_transaction_begin: reclaim takes the_nilfs.ns_segctor_sem here" in notes(trim)
+
+
 def test_a_zeroed_scrub_context_never_reaches_the_sort_buffer(scan: dict[str, object]) -> None:
     # xchk_xattr() memsets its xchk_xattr (scrub/attr.c:492), sets five
     # fields of sx.context but not bufsize, and hands &sx.context to
