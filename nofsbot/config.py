@@ -130,6 +130,8 @@ class Roots:
     wake: dict[str, int] = field(default_factory=dict)
     # the calls of `work` whose function runs in a kernel thread
     threads: tuple[str, ...] = ()
+    # of those, the calls whose function is a thread's own (kthread_run())
+    own_threads: tuple[str, ...] = ()
     # calls with which a kthread sleeps until its task is woken
     task_sleep: tuple[str, ...] = ()
     drained: Drained = field(default_factory=lambda: Drained())
@@ -336,6 +338,7 @@ def load(directory: Path | None = None) -> Config:
         },
     )
     wait = take(ro.get("wait", {}), files["roots"], "wait", {"names": tuple})
+    threads = take(ro.get("threads", {}), files["roots"], "threads", {"names": tuple, "own": tuple})
     ignore = take(ro.get("ignore", {}), files["roots"], "ignore", {"callee_pattern": str})
     try:
         re.compile(ignore.get("callee_pattern", "$^"))
@@ -356,9 +359,8 @@ def load(directory: Path | None = None) -> Config:
         ),
         sleep=int_table(ro.get("sleep", {}), files["roots"], "sleep"),
         wake=int_table(ro.get("wake", {}), files["roots"], "wake"),
-        threads=take(ro.get("threads", {}), files["roots"], "threads", {"names": tuple}).get(
-            "names", ()
-        ),
+        threads=threads.get("names", ()),
+        own_threads=threads.get("own", ()),
         task_sleep=take(
             ro.get("task_sleep", {}), files["roots"], "task_sleep", {"names": tuple}
         ).get("names", ()),

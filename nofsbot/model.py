@@ -101,6 +101,7 @@ class Boundary:
     # its end, where its last statement starts (line, column)
     top: bool = False
     tail: tuple[int, int] | None = None
+    thread: bool = False  # a TOP scope over a kernel thread's function, not work
 
 
 @dataclass(frozen=True)

@@ -148,13 +148,15 @@ def test_a_stored_mask_is_described_by_its_later_uses() -> None:
 
 
 @pytest.mark.parametrize(
-    "queued, kind, what",
+    "queued, thread, kind, what",
     [
-        ("started by kthread_run()", "a kernel thread", "the thread"),
-        ("queued by INIT_WORK()", "work", "the work"),
+        ("started by kthread_run()", True, "a kernel thread", "the thread"),
+        ("queued by INIT_WORK()", False, "work", "the work"),
     ],
 )
-def test_a_worker_scope_shows_the_wait_and_what_ends_it(queued: str, kind: str, what: str) -> None:
+def test_a_worker_scope_shows_the_wait_and_what_ends_it(
+    queued: str, thread: bool, kind: str, what: str
+) -> None:
     # o2dlm's recovery thread: eviction waits in dlm_wait_for_recovery() for
     # dlm_end_recovery(), which the thread calls; the path to the site itself
     # is the flag commit's to show
@@ -169,7 +171,7 @@ def test_a_worker_scope_shows_the_wait_and_what_ends_it(queued: str, kind: str, 
         ev("thread", 277, "runs as work: it starts with no scope"),
     )
     f = finding(Class.NEEDS_SCOPE, "GFP_NOFS", "kzalloc", "GFP_NOFS", chain)
-    b = Boundary(PATH, "thread", 277, "work reclaim waits for", (302,), top=True)
+    b = Boundary(PATH, "thread", 277, "work reclaim waits for", (302,), top=True, thread=thread)
     subject, body = messages.scope_message(b, [f])
     assert subject == "xfs: run thread() in a NOFS scope"
     flat = body.replace("\n", " ")

@@ -52,6 +52,8 @@ class Fn:
     # the tasks it is entered in from outside the call graph: KTHREAD (a
     # work item, a kthread) or TASK (any, a system call's too) (roots.py)
     runs_in: set[str] = field(default_factory=set)
+    # started as a thread of its own (kthread_run(fn, ..)), not as work
+    thread: bool = False
     # guards whose calls (`if (xfs_bmap_needs_btree(ip, whichfork))`) were
     # turned into conditions on this function's parameters (Program)
     call_guards: dict[int, tuple[guards.Guard, ...]] = field(default_factory=dict)

@@ -72,6 +72,7 @@ def contexts(prog: Program) -> None:
             elif role == "ops" and _ops_root(prog, fn, path, r):
                 pass
             elif role == "work" and call in cfg.roots.threads:
+                fn.thread |= call in cfg.roots.own_threads
                 _root(
                     fn,
                     OUT,

@@ -22,7 +22,7 @@ from nofsbot.analyse.facts import INDIRECT, TASK_SLEEP, shown
 from nofsbot.analyse.held import MAYBE, Node
 from nofsbot.analyse.locks import resolve_class
 from nofsbot.analyse.placed import WokenLater, WorkWait
-from nofsbot.analyse.program import IN, KTHREAD, Fn, Program
+from nofsbot.analyse.program import IN, Fn, Program
 from nofsbot.model import Boundary, Evidence, Hazard
 
 
@@ -289,8 +289,7 @@ def work_wait(prog: Program, rwaited: dict[int, Waited], fn: Fn, event: int) -> 
             "reclaim takes outside a scope"
         )
         evidence += (Evidence(g.path, g.facts.calls[ci][1], g.name, note),)
-    thread = KTHREAD in prog.fns[w.worker].runs_in
-    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation, thread)
+    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation, w.boundary.thread)
 
 
 def _outside_work(
@@ -388,7 +387,8 @@ def mark(
     how, calls, through = found
     if w.facts.ir is None:
         return
-    if operation is None and KTHREAD in w.runs_in:
+    thread = operation is None and w.thread
+    if thread:
         note = "runs as a kernel thread: it starts with no scope"
         why = "a kernel thread reclaim waits for"
     elif operation is None:
@@ -397,7 +397,7 @@ def mark(
         note = f"an operation of {operation[0]}: it starts with no scope"
         why = f"an operation {operation[1]}() waits for"
     top = Evidence(w.path, w.facts.line, w.name, note)
-    boundary = whole(w, f"{why} ({how[0].note})")
+    boundary = whole(w, f"{why} ({how[0].note})", thread)
     waited = Waited(w.id, boundary, (*how, top), calls, through, operation)
     todo = deque([w.id])
     seen = {w.id}
@@ -415,9 +415,10 @@ def mark(
                     todo.append(t)
 
 
-def whole(w: Fn, why: str) -> Boundary:
+def whole(w: Fn, why: str, thread: bool = False) -> Boundary:
     """A scope over all of W: from its top to each return, and after its
-    last statement unless that returns."""
+    last statement unless that returns. THREAD: W is a kernel thread's
+    function, not work."""
     assert w.facts.ir is not None
     walk = ir.Walk(lambda _ci, s: s)
     walk.run(w.facts.ir)
@@ -429,6 +430,7 @@ def whole(w: Fn, why: str) -> Boundary:
         tuple(sorted(walk.returns)),
         top=True,
         tail=w.facts.last_statement,
+        thread=thread,
     )
 
 

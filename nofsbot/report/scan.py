@@ -72,6 +72,7 @@ def finding_json(f: Finding) -> dict[str, object]:
             "exits": list(f.boundary.exits),
             "top": f.boundary.top,
             "tail": list(f.boundary.tail) if f.boundary.tail else None,
+            "thread": f.boundary.thread,
         },
         "choke": None
         if f.choke is None

@@ -129,8 +129,7 @@ def _work_scope_message(b: Boundary, covered: list[Finding]) -> tuple[str, str]:
     woke = next((i for i in range(start, len(ev)) if ev[i].note.startswith("wakes")), len(ev))
     wait = ev[start:woke][:12]
     wake = [e for e in ev[woke:] if e.note.startswith(("wakes", "calls"))][:6]
-    kthread = any(e.note.startswith("started by kthread") for e in ev)
-    what, kind = ("the thread", "a kernel thread") if kthread else ("the work", "work")
+    what, kind = ("the thread", "a kernel thread") if b.thread else ("the work", "work")
     paras = [
         wrap(f"{b.function}() runs as {kind}, and memory reclaim waits for it to make progress:"),
         steps(wait),

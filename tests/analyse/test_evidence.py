@@ -434,3 +434,19 @@ def test_a_take_this_task_would_join_as_a_transaction_says_whose_it_is(fixture_t
     assert f"jj_lock() set current->journal_info (line {set_at})" in joined.note
     assert "jj_begin() reads first, and reclaim joins that transaction" in joined.note
     assert own.note == "reclaim takes jj_fs.segctor_sem here"
+
+
+def test_a_top_scope_says_whether_it_is_a_threads_or_works(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # kthread_run() starts kt_recover() as a thread of its own; INIT_WORK()
+    # makes kt_flush_work() work a kworker runs: both are PF_KTHREAD tasks,
+    # but the boundary, the reason and the commit message tell them apart
+    a = fixture_tree("scan/kthread_waited.c")
+    got = {f.site.function: f for f in plan(a.placed)}
+    thread, work = got["kt_recover"], got["kt_flush_work"]
+    assert thread.boundary is not None and work.boundary is not None
+    assert thread.boundary.top and thread.boundary.thread
+    assert work.boundary.top and not work.boundary.thread
+    assert thread.boundary.lock.startswith("a kernel thread reclaim waits for")
+    assert work.boundary.lock.startswith("work reclaim waits for")
+    assert "kt_recover(), a kernel thread whose progress" in thread.reason
+    assert "kt_flush_work(), work whose progress" in work.reason
