@@ -110,6 +110,7 @@ def contexts(prog: Program) -> None:
                     line,
                     f"passed to {call}(): may be called back from unknown context",
                 )
+        _other_tables(prog, fn, uses)
         if not fn.callers and not fn.entry:
             if fn.path.endswith(".h") and fn.facts.static and fn.id not in referenced:
                 # an inline of a header this code never calls: of the kernel's
@@ -134,6 +135,33 @@ def contexts(prog: Program) -> None:
 
     # propagate along the calls that can run
     flow.contexts(prog, scoped_fns)
+
+
+def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]]) -> None:
+    """Where FN's entry witness is a table's field that other tables of
+    the same struct hold it in too (dlm's device_write() in device_fops and
+    ctl_device_fops), the note names them all: which table a file uses
+    can decide what the function does (a lockspace is made only through
+    the control device)."""
+    w = fn.why.get(OUT)
+    if not isinstance(w, RootWitness) or not w.note.startswith("stored in "):
+        return
+    slot = w.note[len("stored in ") :].partition(":")[0]
+    tables = [(p, r) for p, r in uses if r.role == "ops" and r.obj and r.detail == slot]
+    first = next((r for p, r in tables if (p, r.line) == (w.path, w.line)), None)
+    others = [(p, r) for p, r in tables if r.obj != (first.obj if first else "")]
+    if first is None or not others:
+        return
+    shown = [
+        f"{r.obj} (line {r.line})" if p == w.path else f"{r.obj} ({p}:{r.line})"
+        for p, r in others[:2]
+    ]
+    more = len(others) - len(shown)
+    where = ", ".join(shown) + (f" and {more} more" if more else "")
+    rest = w.note.partition(":")[2]
+    fn.why[OUT] = RootWitness(
+        w.path, w.line, f"stored in {slot} of {first.obj} here, and of {where}:{rest}"
+    )
 
 
 def _ops_root(prog: Program, fn: Fn, path: str, r: Ref) -> bool:

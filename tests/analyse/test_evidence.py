@@ -205,6 +205,17 @@ def test_of_two_ops_tables_the_one_beside_the_function_is_cited(fixture_tree) ->
     assert cited == {("fs/fixture/b_file.c", line)}
     f = next(f for f in plan(a.placed) if f.site.function == "my_file_open")
     assert f.klass.value == "unneeded"
+    # and it names the other table, which may decide what the call does
+    dir_line = next(
+        n
+        for n, t in enumerate((DATA / "two_tables" / "a_dir.c").read_text().splitlines(), 1)
+        if ".open" in t
+    )
+    (note,) = {e.note for e in p.evidence if "file_operations.open" in e.note}
+    assert note.startswith(
+        "stored in file_operations.open of my_file_operations here, and of "
+        f"my_dir_operations (fs/fixture/a_dir.c:{dir_line}): "
+    )
 
 
 def test_a_needs_scope_site_shows_one_path_from_the_entry_through_the_lock(fixture_tree) -> None:  # type: ignore[no-untyped-def]

@@ -282,3 +282,16 @@ def test_a_zeroed_scrub_context_never_reaches_the_sort_buffer(scan: dict[str, ob
     s = site(scan, "fs/xfs/xfs_attr_list.c", 113)
     assert s["class"] == "unneeded"
     assert "xfs_vn_listxattr: calls xfs_attr_list() outside any scope" in notes(s)
+
+
+def test_a_function_two_tables_hold_names_both(scan: dict[str, object]) -> None:
+    # device_write() is the write of both device_fops (user.c:976, a
+    # lockspace's device) and ctl_device_fops (user.c:986, dlm-control),
+    # and only the control device creates a lockspace (user.c:613-617):
+    # the entry of dlm_device_register()'s chain names both tables
+    s = site(scan, "fs/dlm/user.c", 367)
+    assert s["class"] == "unneeded"
+    assert (
+        "device_write: stored in file_operations.write of device_fops here, and of "
+        "ctl_device_fops (line 986): the VFS calls file operations" in " ".join(notes(s))
+    )
