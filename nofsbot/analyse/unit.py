@@ -358,6 +358,7 @@ def _reclaim(
             if cls != WRITEBACK:
                 path = reclaim.reclaim_path(prog, model, cls, made=made, direct=in_thread)
                 witnesses.joined(prog, owner, ci, cls, path, in_thread)
+                witnesses.read_behind_writer(prog, model, owner, ci, cls, path)
                 ev += path
         if boundary is not None or n > 0:
             continue

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nofsbot.analyse import evidence, flow, ir, reclaim, sections
+from nofsbot.analyse import blocking, evidence, flow, ir, reclaim, sections
 from nofsbot.analyse.fn import KTHREAD
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import dropped
+from nofsbot.analyse.locks import ACQUIRE
 from nofsbot.analyse.program import OUT, Fn, Program
 from nofsbot.model import Evidence
 
@@ -221,3 +222,62 @@ def _reads_journal(prog: Program, fn: Fn, line: int) -> bool:
         if at < line and ci < len(fn.callees)
         for t in fn.callees[ci]
     )
+
+
+def read_behind_writer(
+    prog: Program, m: reclaim.Model, owner: Fn, ci: int, cls: str, path: list[Evidence]
+) -> None:
+    """Where OWNER's call CI takes CLS shared and reclaim's take on PATH
+    is shared too (down_read() on both sides), the two do not stop each
+    other by themselves: reclaim blocks behind a writer that queues on the
+    rwsem meanwhile and waits for this task. PATH's first step names such
+    a writer (nilfs_transaction_lock()'s down_write() of ns_segctor_sem
+    behind nilfs_ioctl_trim_fs()'s down_read())."""
+    if not path or path[0].note != f"reclaim takes {cls} here":
+        return
+    take = path[0]
+    r = prog.function_at(take.path, take.function, take.line)
+    if r is None:
+        return
+    at_take = [c for c, _, k in m.classes.get(r.id, ()) if k == cls]
+    rci = next((c for c in at_take if r.facts.calls[c][1] == take.line), None)
+    if rci is None:
+        return
+    if not (_shared(prog, m, owner, ci, cls) and _shared(prog, m, r, rci, cls)):
+        return
+    writers = sorted(
+        (g.path != take.path, g.path, g.facts.calls[c][1], g.name)
+        for g in prog.fns
+        for c, op, k in m.classes.get(g.id, ())
+        if k == cls and op == ACQUIRE and blocking.exclusive(prog, m, g, c, cls)
+    )
+    if not writers:
+        return
+    _, wpath, wline, wname = writers[0]
+    at = f"line {wline}" if wpath == take.path else f"{wpath}:{wline}"
+    path[0] = Evidence(
+        take.path,
+        take.line,
+        take.function,
+        f"reclaim takes {cls} here shared, as this task holds it: it blocks behind a "
+        f"writer that queues meanwhile ({wname}() takes it exclusively, {at}), which "
+        "waits for this task",
+    )
+
+
+def _shared(prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str, depth: int = 0) -> bool:
+    """Call CI of FN takes CLS shared only: a lock call listed as shared
+    (down_read()), or a helper every take of CLS in which is so."""
+    name = fn.facts.calls[ci][0]
+    locks = prog.cfg.reclaim
+    if name in locks.acquire or name in locks.trylock:
+        return name in locks.shared
+    if depth > 2 or ci >= len(fn.callees):
+        return False
+    takes = [
+        (prog.fns[t], c)
+        for t in fn.callees[ci]
+        for c, op, k in m.classes.get(t, ())
+        if op == ACQUIRE and k == cls
+    ]
+    return bool(takes) and all(_shared(prog, m, g, c, cls, depth + 1) for g, c in takes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nofsbot.analyse import Analysis, Placed
+from nofsbot.model import Evidence
 from nofsbot.plan import plan
 
 DATA = Path(__file__).parent.parent / "data" / "scan"
@@ -31,6 +32,15 @@ def site(a: Analysis, line: int) -> Placed:
 
 def lines(p: Placed) -> set[int]:
     return {e.line for e in p.evidence}
+
+
+def reclaim_takes(a: Analysis) -> dict[str | None, Evidence]:
+    """Per site function, the evidence step where reclaim takes the lock."""
+    out = {}
+    for f in plan(a.placed):
+        (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
+        out[f.site.function] = take
+    return out
 
 
 def test_redundant_through_caller_names_the_call_and_the_transaction(fixture_tree) -> None:  # type: ignore[no-untyped-def]
@@ -252,10 +262,7 @@ def test_a_path_from_a_work_item_shows_a_reclaim_path_it_can_meet(fixture_tree) 
     # throttles: the take shown is eviction's (kp_remove()), not kswapd's
     # ->writepage; kp_sync(), from a system call, shows kswapd's
     a = fixture_tree("scan/kthread_paths.c")
-    shown = {}
-    for f in plan(a.placed):
-        (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
-        shown[f.site.function] = take.function
+    shown = {name: take.function for name, take in reclaim_takes(a).items()}
     assert shown == {"kp_commit": "kp_remove", "kp_sync": "kp_writepage"}
 
 
@@ -434,17 +441,30 @@ def test_a_take_this_task_would_join_as_a_transaction_says_whose_it_is(fixture_t
     # the transaction: the take is another task's. jj_trim() holds the
     # semaphore with no transaction: the take is its own reclaim's
     a = fixture_tree("scan/journal_joined.c")
-    takes = {}
-    for f in plan(a.placed):
-        (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
-        takes[f.site.function] = take
+    takes = reclaim_takes(a)
     joined, own = takes["jj_copy"], takes["jj_discard"]
     assert joined.line == own.line == line_of("journal_joined.c", "down_read(&fs->segctor_sem);")
     assert joined.note.startswith("reclaim takes jj_fs.segctor_sem here in another task")
     set_at = line_of("journal_joined.c", "current->journal_info = ti;", 2)
     assert f"jj_lock() set current->journal_info (line {set_at})" in joined.note
     assert "jj_begin() reads first, and reclaim joins that transaction" in joined.note
-    assert own.note == "reclaim takes jj_fs.segctor_sem here"
+    assert own.note.startswith("reclaim takes jj_fs.segctor_sem here shared")
+
+
+def test_a_shared_take_on_both_sides_names_the_writer_reclaim_waits_behind(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # jj_trim() holds segctor_sem shared and reclaim's jj_begin() takes it
+    # shared: two readers do not stop each other, but reclaim waits behind
+    # jj_lock()'s down_write() queued meanwhile. jj_clean() holds it
+    # exclusively: no writer need be named (its take's note is another's)
+    a = fixture_tree("scan/journal_joined.c")
+    takes = {name: take.note for name, take in reclaim_takes(a).items()}
+    writer = line_of("journal_joined.c", "down_write(&fs->segctor_sem);")
+    assert takes["jj_discard"] == (
+        "reclaim takes jj_fs.segctor_sem here shared, as this task holds it: it blocks "
+        f"behind a writer that queues meanwhile (jj_lock() takes it exclusively, line {writer}), "
+        "which waits for this task"
+    )
+    assert "writer that queues" not in takes["jj_copy"]
 
 
 def test_a_top_scope_says_whether_it_is_a_threads_or_works(fixture_tree) -> None:  # type: ignore[no-untyped-def]

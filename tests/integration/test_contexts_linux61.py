@@ -258,7 +258,9 @@ def test_a_take_the_holder_would_join_as_its_transaction_is_another_tasks(
     # the semaphore; kswapd's reclaim does, and a user task's allocation may
     # wait for kswapd (throttle_direct_reclaim()). The claim stays; the step
     # says whose take it is. nilfs_ioctl_trim_fs() holds the semaphore with
-    # down_read (ioctl.c:1057) and no transaction: its own reclaim takes it.
+    # down_read (ioctl.c:1057) and no transaction: its own reclaim takes it,
+    # shared too, and blocks behind a writer queued meanwhile
+    # (nilfs_relax_pressure_in_lock()'s down_write(), segment.c:326).
     s = site(scan, "fs/nilfs2/page.c", 345)
     assert s["class"] == "needs-scope"
     take = next(n for n in notes(s) if "reclaim takes the_nilfs.ns_segctor_sem" in n)
@@ -267,7 +269,12 @@ def test_a_take_the_holder_would_join_as_its_transaction_is_another_tasks(
     assert "nilfs_transaction_lock() set current->journal_info (line 351)" in take
     trim = site(scan, "fs/nilfs2/sufile.c", 1185)
     assert trim["class"] == "needs-scope"
-    assert "nilfs_transaction_begin: reclaim takes the_nilfs.ns_segctor_sem here" in notes(trim)
+    (take,) = [n for n in notes(trim) if "reclaim takes the_nilfs.ns_segctor_sem" in n]
+    assert take.startswith(
+        "nilfs_transaction_begin: reclaim takes the_nilfs.ns_segctor_sem here shared, as this "
+        "task holds it: it blocks behind a writer that queues meanwhile "
+        "(nilfs_relax_pressure_in_lock() takes it exclusively, line 326)"
+    )
 
 
 def test_a_zeroed_scrub_context_never_reaches_the_sort_buffer(scan: dict[str, object]) -> None:
