@@ -181,6 +181,11 @@ def classify(p: Placed) -> Finding:
                 f"reclaim may wait on it: open a scope after it is set ({b.function}() "
                 f"line {b.line}) and restore it where it ends"
                 if b.lock == WRITEBACK
+                else f"{b.lock} may be held here, taken inside the transaction "
+                f"{r.joins}() set in current->journal_info, which reclaim in this task "
+                "would join, re-entering the filesystem inside it: open a scope after it is "
+                f"taken ({b.function}() line {b.line}) and restore it where it is released"
+                if r.joins
                 else f"{b.lock} may be held here and reclaim takes it too: open a scope "
                 f"after it is taken ({b.function}() line {b.line}) and restore it where "
                 "it is released"

@@ -38,6 +38,10 @@ class Reclaim:
     # outside any scope (its chain of callers up to an entry point), the
     # path the needs-scope claim runs on together with the held chain
     owner_context: tuple[Evidence, ...] = ()
+    # the function that set current->journal_info before the boundary's
+    # lock was taken, where reclaim's take reads it first: this task's
+    # reclaim joins that transaction (witnesses.joined())
+    joins: str = ""
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,7 @@ def _reclaim(
     # the lock whose critical section has a shape no scope fits: the one
     # the keep names, the others held only maybe and not shown
     section_lock = ""
+    joins = ""  # witnesses.joined(): the transaction this task's reclaim would join
     for cls in shared:
         chain: list[tuple[Fn, int]] = []
         acq = sections.acquire_site(prog, model, fn.id, event, line, cls, chain, allow)
@@ -357,7 +358,7 @@ def _reclaim(
             made, entered, in_thread = taken[cls]
             if cls != WRITEBACK:
                 path = reclaim.reclaim_path(prog, model, cls, made=made, direct=in_thread)
-                witnesses.joined(prog, owner, ci, cls, path, in_thread)
+                joins = witnesses.joined(prog, owner, ci, cls, path, in_thread)
                 witnesses.read_behind_writer(prog, model, owner, ci, cls, path)
                 ev += path
         if boundary is not None or n > 0:
@@ -437,6 +438,7 @@ def _reclaim(
         tuple(fresh_locks),
         section_lock,
         tuple(owner_context),
+        joins if boundary is not None else "",
     )
 
 

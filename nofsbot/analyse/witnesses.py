@@ -163,37 +163,40 @@ def entered_outside(
     return chain, in_thread
 
 
-def joined(prog: Program, owner: Fn, ci: int, cls: str, path: list[Evidence], thread: bool) -> None:
+def joined(prog: Program, owner: Fn, ci: int, cls: str, path: list[Evidence], thread: bool) -> str:
     """Where OWNER's call CI takes CLS with `current->journal_info` set
     just before (nilfs_transaction_lock() sets it, then takes
     ns_segctor_sem), and the function on reclaim's PATH that takes CLS
     reads journal_info first (nilfs_transaction_begin() joins a running
-    transaction and takes nothing): that take is another task's, not this
-    one's, and PATH's first step says so. THREAD: the holder is a kernel
-    thread, which kswapd never throttles."""
+    transaction and takes nothing): reclaim in this task joins that
+    transaction, re-entering the filesystem inside it, and the take is
+    other tasks'. PATH's first step says so; the function that set
+    journal_info, or "". THREAD: the holder is a kernel thread, which
+    kswapd never throttles."""
     if not path or not path[0].note.startswith(f"reclaim takes {cls} here"):
-        return
+        return ""
     setter = _sets_journal(prog, owner, ci, cls)
     take = path[0]
     r = prog.function_at(take.path, take.function, take.line)
     if setter is None or r is None or not _reads_journal(prog, r, take.line):
-        return
+        return ""
     g, line = setter
     at = f"line {line}" if g.path == take.path else f"{g.path.rsplit('/', 1)[-1]}:{line}"
-    who = (
-        "in another task. In this kernel thread, which kswapd never throttles, it would not:"
+    others = (
+        "other tasks' reclaim takes it here"
         if thread
-        else "in another task, such as kswapd, which this allocation may wait for. "
-        "In this task it would not:"
+        else "other tasks' reclaim takes it here, kswapd's among them, which this "
+        "allocation may wait for (throttle_direct_reclaim(), mm/vmscan.c)"
     )
     path[0] = Evidence(
         take.path,
         take.line,
         take.function,
-        f"reclaim takes {cls} here {who} {g.name}() set current->journal_info ({at}), "
-        f"which {take.function}() reads first, and reclaim joins that transaction "
-        "instead, re-entering the filesystem inside it",
+        f"reclaim in this task does not take {cls} here but joins the transaction "
+        f"{g.name}() set in current->journal_info ({at}), which {take.function}() reads "
+        f"first, re-entering the filesystem inside it; {others}",
     )
+    return g.name
 
 
 def _sets_journal(prog: Program, owner: Fn, ci: int, cls: str) -> tuple[Fn, int] | None:
@@ -253,8 +256,13 @@ def read_behind_writer(
     )
     if not writers:
         return
-    _, wpath, wline, wname = writers[0]
-    at = f"line {wline}" if wpath == take.path else f"{wpath}:{wline}"
+    _, wpath, _, wname = writers[0]
+    # each exclusive take of that function: one may run only before the
+    # lock can be held (dlm_recoverd() at its start), another later
+    wlines = [str(w[2]) for w in writers if (w[1], w[3]) == (wpath, wname)]
+    many = "lines " + ", ".join(wlines[:-1]) + " and " + wlines[-1] if len(wlines) > 1 else ""
+    at = many or f"line {wlines[0]}"
+    at = at if wpath == take.path else f"{wpath}, {at}"
     path[0] = Evidence(
         take.path,
         take.line,

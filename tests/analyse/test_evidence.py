@@ -34,11 +34,16 @@ def lines(p: Placed) -> set[int]:
     return {e.line for e in p.evidence}
 
 
+# how a step where reclaim takes the lock starts, or says that in this task
+# it joins a transaction instead
+TAKES = ("reclaim takes", "reclaim in this task does not take")
+
+
 def reclaim_takes(a: Analysis) -> dict[str | None, Evidence]:
     """Per site function, the evidence step where reclaim takes the lock."""
     out = {}
     for f in plan(a.placed):
-        (take,) = [e for e in f.evidence if e.note.startswith("reclaim takes")]
+        (take,) = [e for e in f.evidence if e.note.startswith(TAKES)]
         out[f.site.function] = take
     return out
 
@@ -444,10 +449,19 @@ def test_a_take_this_task_would_join_as_a_transaction_says_whose_it_is(fixture_t
     takes = reclaim_takes(a)
     joined, own = takes["jj_copy"], takes["jj_discard"]
     assert joined.line == own.line == line_of("journal_joined.c", "down_read(&fs->segctor_sem);")
-    assert joined.note.startswith("reclaim takes jj_fs.segctor_sem here in another task")
     set_at = line_of("journal_joined.c", "current->journal_info = ti;", 2)
-    assert f"jj_lock() set current->journal_info (line {set_at})" in joined.note
-    assert "jj_begin() reads first, and reclaim joins that transaction" in joined.note
+    assert joined.note == (
+        "reclaim in this task does not take jj_fs.segctor_sem here but joins the "
+        f"transaction jj_lock() set in current->journal_info (line {set_at}), which "
+        "jj_begin() reads first, re-entering the filesystem inside it; other tasks' "
+        "reclaim takes it here, kswapd's among them, which this allocation may wait for "
+        "(throttle_direct_reclaim(), mm/vmscan.c)"
+    )
+    copy = next(f for f in plan(a.placed) if f.site.function == "jj_copy")
+    assert copy.reason.startswith(
+        "jj_fs.segctor_sem may be held here, taken inside the transaction jj_lock() set "
+        "in current->journal_info, which reclaim in this task would join"
+    )
     assert own.note.startswith("reclaim takes jj_fs.segctor_sem here shared")
 
 

@@ -256,17 +256,21 @@ def test_a_take_the_holder_would_join_as_its_transaction_is_another_tasks(
     # finds that ti and only counts a nested transaction (segment.c:144-148):
     # in this task reclaim joins the segment construction, it does not take
     # the semaphore; kswapd's reclaim does, and a user task's allocation may
-    # wait for kswapd (throttle_direct_reclaim()). The claim stays; the step
-    # says whose take it is. nilfs_ioctl_trim_fs() holds the semaphore with
+    # wait for kswapd (throttle_direct_reclaim()). The reason and the step
+    # say so. nilfs_ioctl_trim_fs() holds the semaphore with
     # down_read (ioctl.c:1057) and no transaction: its own reclaim takes it,
     # shared too, and blocks behind a writer queued meanwhile
     # (nilfs_relax_pressure_in_lock()'s down_write(), segment.c:326).
     s = site(scan, "fs/nilfs2/page.c", 345)
     assert s["class"] == "needs-scope"
-    take = next(n for n in notes(s) if "reclaim takes the_nilfs.ns_segctor_sem" in n)
-    assert take.startswith("nilfs_transaction_begin: reclaim takes the_nilfs.ns_segctor_sem")
-    assert "here in another task, such as kswapd" in take
-    assert "nilfs_transaction_lock() set current->journal_info (line 351)" in take
+    assert "taken inside the transaction nilfs_transaction_lock() set" in str(s["reason"])
+    take = next(n for n in notes(s) if n.startswith("nilfs_transaction_begin: reclaim"))
+    assert take.startswith(
+        "nilfs_transaction_begin: reclaim in this task does not take "
+        "the_nilfs.ns_segctor_sem here but joins the transaction nilfs_transaction_lock() "
+        "set in current->journal_info (line 351)"
+    )
+    assert "other tasks' reclaim takes it here, kswapd's among them" in take
     trim = site(scan, "fs/nilfs2/sufile.c", 1185)
     assert trim["class"] == "needs-scope"
     (take,) = [n for n in notes(trim) if "reclaim takes the_nilfs.ns_segctor_sem" in n]
