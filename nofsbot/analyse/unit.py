@@ -11,7 +11,6 @@ same answer as scanning each subsystem on its own.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ from nofsbot.analyse import (
     blocking,
     drained,
     evidence,
-    fnptrs,
+    fits,
     fresh,
     hazards,
     reclaim,
@@ -33,10 +32,10 @@ from nofsbot.analyse import (
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import MAYBE
-from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, WRITEBACK
+from nofsbot.analyse.locks import PAGE_LOCK, WRITEBACK
 from nofsbot.analyse.mapping import choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
-from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots, RootWitness
+from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots
 from nofsbot.config import Config
 from nofsbot.model import Boundary, Evidence, FileProblem, Hazard
 
@@ -189,13 +188,6 @@ def analyse_unit(
     )
 
 
-# A scope boundary is proposed only from a lock taken at most this many calls
-# above the site: every step of a longer path is one more place where a
-# condition nofsbot does not evaluate (a transaction type, a path flag) may
-# rule the path out, and a series with one wrong claim is dropped whole.
-MAX_HELD_CALLS = 6
-
-
 def _reclaim(
     prog: Program,
     model: reclaim.Model,
@@ -307,7 +299,7 @@ def _reclaim(
     always = {
         f[1]: blocking.exclusive(prog, model, f[2][0], f[2][1], f[1])
         for f in found
-        if f[1] in everywhere or _on_every_path(prog, fn, f[3])
+        if f[1] in everywhere or fits.on_every_path(prog, fn, f[3])
     }
 
     # per lock: the call that made its object (fresh.made_by()), how its
@@ -365,12 +357,12 @@ def _reclaim(
             continue
         releases, held_at_return, retaken = sections.exits(model, owner, ci, cls)
         by_type = blocking.by_type_on_path(prog, model, cls, made=made, direct=in_thread)
-        stray = _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
+        stray = fits.other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
         if by_type:
             unproven = (
                 f"reclaim reaches {cls} only through {by_type}: which one runs is not followed"
             )
-        elif len(chain) > MAX_HELD_CALLS:
+        elif len(chain) > fits.MAX_HELD_CALLS:
             unproven = (
                 f"{owner.name}() takes {cls} {len(chain)} calls away from this site: "
                 "too long a path to propose a scope from it"
@@ -397,12 +389,12 @@ def _reclaim(
                 f"{cls} taken by {owner.name}() is still held when it returns on some "
                 "path: the critical section does not end in that function"
             )
-        elif why := _partial(model, owner, ci, _toward(owner, chain, event), cls):
+        elif why := fits.partial(model, owner, ci, fits.toward(owner, chain, event), cls):
             unproven = why
         elif (
             event < 0
             and not chain
-            and _only_call_between(owner, aline, releases, site_calls, locking)
+            and fits.only_call_between(owner, aline, releases, site_calls, locking)
         ):
             # a site, not a later use of a stored mask: a scope around
             # radix_tree_insert() replaces the mask INIT_RADIX_TREE() stored
@@ -440,77 +432,6 @@ def _reclaim(
         tuple(owner_context),
         joins if boundary is not None else "",
     )
-
-
-def _toward(owner: Fn, chain: list[tuple[Fn, int]], event: int) -> list[int]:
-    """The events of OWNER that lead to the site: the site itself, or every
-    call of OWNER to the next function of CHAIN (hpfs_trim_fs() calls
-    do_trim() under each of its two critical sections)."""
-    if not chain:
-        return [event]
-    first = set(owner.callees[chain[-1][1]])
-    return [cj for cj, targets in enumerate(owner.callees) if first & set(targets)]
-
-
-def _partial(model: reclaim.Model, owner: Fn, ci: int, events: list[int], cls: str) -> str | None:
-    """Why a scope after call CI in OWNER, which takes CLS, would not cover
-    every path to EVENTS: some path gets there without the lock (f2fs
-    move_data_block() takes io_order_lock only in LFS mode), or with it
-    taken by another call (both arms of an if in device_list_add(), a loop
-    that drops and retakes it in fat_trim_fs())."""
-    ops: dict[int, list[str]] = {}
-    for cj, op, c in model.classes.get(owner.id, ()):
-        if c == cls and op in (ACQUIRE, RELEASE):
-            ops.setdefault(cj, []).append(op)
-    w = sections.sections(owner, ops)
-    if w is None:
-        return None
-    at: frozenset[int] = frozenset().union(*(w.at.get(e, frozenset()) for e in events))
-    line = owner.facts.calls[ci][1]
-    if sections.NOT_HELD in at:
-        return (
-            f"{owner.name}() takes {cls} (line {line}) only on some paths to this site: "
-            "a scope after it would not cover the others"
-        )
-    other = sorted(at - {ci})
-    if other:
-        return (
-            f"{owner.name}() takes {cls} at line {line} and also at line "
-            f"{owner.facts.calls[other[0]][1]}: a scope after one would not cover the "
-            "paths through the other"
-        )
-    return None
-
-
-def _on_every_path(prog: Program, fn: Fn, chain: list[tuple[Fn, int]]) -> bool:
-    """Whether the lock taken at the top of CHAIN (sections.acquire_site())
-    is held on every path to FN: no caller on the way is reached without
-    it, and the way is short enough to have been followed."""
-    if len(chain) > MAX_HELD_CALLS:
-        return False
-    return not _other_caller(prog, [fn, *(g for g, _ in chain)], [c for _, c in chain])
-
-
-def _other_caller(prog: Program, path: list[Fn], calls: list[int]) -> str | None:
-    """PATH runs from the site's function up to the one that takes the lock,
-    each calling the one before at CALLS. A scope there covers the site only
-    if nothing else calls into the path outside a scope: say what does, if
-    something does. A caller that passes another function to the parameter
-    the path goes on through (fnptrs.py) does not lead to the site."""
-    for j, (callee, expected) in enumerate(itertools.pairwise(path)):
-        for elem, why in sorted(callee.why.items()):
-            if elem != IN and isinstance(why, RootWitness):
-                return f"{callee.name}() is also {why.note}"
-        k = callee.param_call.get(calls[j - 1]) if j else None
-        for cid, ci in callee.callers:
-            caller = prog.fns[cid]
-            if cid == expected.id or prog.elems(caller, caller.state_at(ci)) == {IN}:
-                continue
-            if k is not None and fnptrs.passes_other(caller, ci, k, path[j - 1].name):
-                continue
-            line = caller.facts.calls[ci][1]
-            return f"{callee.name}() is also called by {caller.name}() ({caller.path}:{line})"
-    return None
 
 
 def _waited_work(prog: Program) -> dict[int, Boundary]:
@@ -553,17 +474,3 @@ def _later(prog: Program, model: reclaim.Model, uses: list[tuple[Fn, int]]) -> L
             boundary = rec.boundary
             evidence += rec.evidence
     return Later(tuple(evidence), all_scoped, boundary)
-
-
-def _only_call_between(
-    fn: Fn, start: int, ends: tuple[int, ...], site: list[int], locking: frozenset[str]
-) -> bool:
-    """The only calls FN makes after the lock on line START and before the
-    last of its releases ENDS are the site's (SITE: call indices, and what
-    their arguments call on the same lines) and lock calls (LOCKING): a
-    scope around them is one around a single allocation (domain.md section
-    1; `nofsbot review`'s single-allocation-scope)."""
-    last = max(ends)
-    lines = {fn.facts.calls[ci][1] for ci in site}
-    between = [at for name, at in fn.facts.calls if start < at < last and name not in locking]
-    return bool(site) and all(at in lines for at in between)
