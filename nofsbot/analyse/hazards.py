@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import evidence, held, ir, reclaim, sections, waits, workitems
+from nofsbot.analyse import evidence, ir, lockwalk, reclaim, sections, waits, workitems
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
@@ -213,7 +213,7 @@ def _unbalanced(prog: Program, fn: Fn) -> list[Hazard]:
     for ci, (c, _) in enumerate(calls):
         if c in restores:
             ops[ci] = [(RELEASE, SCOPE)]
-    w = held.lock_walk(ops)
+    w = lockwalk.lock_walk(ops)
     w.run(fn.facts.ir)
     leaked = sorted(line for line, facts in w.returns.items() if any(f[0] == SCOPE for f in facts))
     save_line = calls[saves[0]][1]

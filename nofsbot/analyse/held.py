@@ -10,9 +10,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from nofsbot.analyse import callresult, fnptrs, ir
+from nofsbot.analyse import fnptrs, ir
 from nofsbot.analyse.guards import EMPTY, MAX_BINDINGS, Binding, widened
-from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, TRYLOCK, WRITEBACK
+from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE, RETURNED, WRITEBACK
+from nofsbot.analyse.lockwalk import AT_ENTRY, ends, walk
 from nofsbot.analyse.program import IN, Fn, Program
 
 if TYPE_CHECKING:
@@ -20,13 +21,8 @@ if TYPE_CHECKING:
 
 # a class a call may have returned holding (_maybe_returned): "may:CLASS"
 MAYBE = "may:"
-# the condition of a lock a call returned holding only if it succeeded
-SUCCEEDED = "\x00succeeded\x00"
 # the witness of a lock held at entry because code outside took it
 OUTSIDE = (-1, -1)
-# the mark of a class held at a function's entry, which a release of the
-# class ends (lock_walk(at_entry=True))
-_AT_ENTRY = "/\x00entry"
 # a function with the constant arguments it was called with (guards.py)
 Node = tuple[int, Binding]
 
@@ -143,7 +139,7 @@ def _local(prog: Program, m: Model, classes: dict[int, list[tuple[int, str, str]
         # releasing a lock also ends its maybe-held twin
         full += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(full) if op == RELEASE]
         ok = _if_succeeded(fn, full, succeeds)
-        w = _walk(fn, full, frozenset(), ok)
+        w = walk(fn, full, frozenset(), ok)
         if full:
             m.classes[fn.id] = full
         if any(op == RELEASE for _, op, _ in full):
@@ -219,14 +215,14 @@ def _release_walk(
     mine = {c for _, op, c in ops if op == ACQUIRE}
     released = {c for _, op, c in ops if op == RELEASE}
     freed = released - mine
-    w = _walk(fn, ops, frozenset((c, None) for c in freed))
+    w = walk(fn, ops, frozenset((c, None) for c in freed))
     gone = freed - {c for c, _ in w.exits}
     # a class it also takes: released for the caller where the caller's
     # lock, not its own, is what every path ends
     if both := released & mine:
-        marks = frozenset((c + _AT_ENTRY, None) for c in both)
-        left = {c for c, _ in _walk(fn, ops, marks, at_entry=True).exits}
-        gone |= {c for c in both if c + _AT_ENTRY not in left}
+        marks = frozenset((c + AT_ENTRY, None) for c in both)
+        left = {c for c, _ in walk(fn, ops, marks, at_entry=True).exits}
+        gone |= {c for c in both if c + AT_ENTRY not in left}
     return w, mine, freed, frozenset(gone)
 
 
@@ -362,14 +358,14 @@ def _maybe_returned(
         released = {c for _, op, c in ops + after if op == RELEASE}
         # a class this function never releases reaches its exits: no walk,
         # unless it may say where it returns holding it (`return 0;`)
-        walks = {c for c in fresh if _ends(c, released) or tagged[c] or fn.facts.ok_returns}
+        walks = {c for c in fresh if ends(c, released) or tagged[c] or fn.facts.ok_returns}
         at_exit = fresh - walks
         walked = [g for g in gens if g[2].removeprefix(MAYBE) in walks]
         only_ok: set[str] = set()
         if walked:
             ops += [(ci, RELEASE, MAYBE + c) for ci, op, c in list(ops) if op == RELEASE]
             after += [(ci, RELEASE, MAYBE + c) for ci, _, c in list(after)]
-            w = _walk(fn, ops + walked + after, frozenset(), ok)
+            w = walk(fn, ops + walked + after, frozenset(), ok)
             left = {c.removeprefix(MAYBE) for c, _ in w.exits if c.startswith(MAYBE)}
             for v in w.returns.values():
                 left |= {c.removeprefix(MAYBE) for c, _ in v if c.startswith(MAYBE)}
@@ -407,36 +403,13 @@ def dropped(m: Model, fid: int, event: int) -> frozenset[str]:
         if fid in m.releasing:
             fn, full, ok = m.releasing[fid]
             released = {c for _, op, c in full if op == RELEASE}
-            marks = frozenset((c + _AT_ENTRY, None) for c in released)
-            w = _walk(fn, full, marks, ok, at_entry=True)
+            marks = frozenset((c + AT_ENTRY, None) for c in released)
+            w = walk(fn, full, marks, ok, at_entry=True)
             for ev, facts in w.at.items():
-                kept = {c[: -len(_AT_ENTRY)] for c, _ in facts if c.endswith(_AT_ENTRY)}
+                kept = {c[: -len(AT_ENTRY)] for c, _ in facts if c.endswith(AT_ENTRY)}
                 if released - kept:
                     got[ev] = frozenset(released - kept)
     return got.get(event, frozenset())
-
-
-def _ends(cls: str, released: set[str]) -> bool:
-    """A release of one of RELEASED ends CLS: an unlock ends every subclass
-    of its class."""
-    return cls in released or any(cls.startswith(r + "/") for r in released)
-
-
-def _walk(
-    fn: Fn,
-    locks: list[tuple[int, str, str]],
-    start: frozenset[Any],
-    ok: dict[int, frozenset[str]] | None = None,
-    at_entry: bool = False,
-) -> ir.Walk:
-    ops: dict[int, list[tuple[str, str]]] = {}
-    for ci, op, cls in locks:
-        ops.setdefault(ci, []).append((op, cls))
-    conds = {ci: (k, h) for ci, k, h in fn.facts.lock_conds}
-    w = lock_walk(ops, start, conds, ok, at_entry)
-    assert fn.facts.ir is not None
-    w.run(fn.facts.ir)
-    return w
 
 
 def _across(prog: Program, m: Model) -> None:
@@ -507,58 +480,3 @@ def _across(prog: Program, m: Model) -> None:
             for t in targets:
                 if flows:
                     reach(t, b, flows, (gid, ci, binding))
-
-
-def lock_walk(
-    ops: dict[int, list[tuple[str, str]]],
-    start: frozenset[Any] = frozenset(),
-    when: dict[int, tuple[str, bool]] | None = None,
-    ok: dict[int, frozenset[str]] | None = None,
-    at_entry: bool = False,
-) -> ir.Walk:
-    """A may-held walk whose facts are (lock class, condition it was taken under).
-
-    `if (c) down(l); ... if (c) up(l);` is common; a lock taken under c is
-    not held on a branch where c is false, so the second `if` does not leak it.
-    WHEN gives a call's own condition (call index -> condition key):
-    a lock followed by `locked = true;` is taken under `locked`, whatever
-    branch it is on, so `if (locked) up(l);` releases it; `if
-    (!trylock(l)) goto out;` does not hold l at out. OK gives the classes a
-    call returns holding only when it succeeds: they are not held on the
-    branch of a test of its result taken when it failed (`error =
-    xfs_qm_dqget_inode(..); if (error) return error;`).
-    AT_ENTRY: START holds marks of locks held at the function's entry
-    (class + _AT_ENTRY); a release ends the function's own take of the
-    class if it may hold one, and the mark only if not, so a helper that
-    locks and unlocks a lock of its own class is not taken to release its
-    caller's (udf_expand_file_adinicb() drops its caller's i_data_sem,
-    then takes and releases one of its own).
-    """
-    Fact = tuple[str, tuple[str, bool] | None]
-    when = when or {}
-    ok = ok or {}
-
-    def transfer(ci: int, state: frozenset[Fact]) -> frozenset[Fact]:
-        for op, cls in ops.get(ci, ()):
-            if op == ACQUIRE and cls in ok.get(ci, ()):
-                state = state | {(cls, (f"{SUCCEEDED}{ci}", True))}
-            elif op in (ACQUIRE, TRYLOCK) and ci in when:
-                state = state | {(cls, when[ci])}
-            elif op in (ACQUIRE, TRYLOCK):
-                state = state | {(cls, w.conds[-1] if w.conds else None)}
-            elif op == RELEASE:  # an unlock ends the lock whatever subclass took it
-                sub = cls + "/"
-                hit = {f for f in state if f[0] == cls or f[0].startswith(sub)}
-                own = {f for f in hit if not f[0].endswith(_AT_ENTRY)}
-                state = state - (own if at_entry and own else hit)
-        return state
-
-    def branch(state: frozenset[Fact], key: tuple[str, bool]) -> frozenset[Fact]:
-        cond, holds = key
-        gone = {(cond, not holds)}
-        if (ci := callresult.failed_call(key)) is not None:
-            gone.add((f"{SUCCEEDED}{ci}", True))
-        return frozenset(f for f in state if f[1] not in gone)
-
-    w = ir.Walk(transfer, start, branch)
-    return w
