@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import islice
 
-from nofsbot.analyse import reclaim
+from nofsbot.analyse import reclaim, reclaimpath
 from nofsbot.analyse.facts import shown
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import ACQUIRE
@@ -49,10 +49,10 @@ def held_before(
     direct: bool = False,
 ) -> str | None:
     """Of HELD (class -> whether the task holds it exclusively), the one
-    reclaim's shown path to CLS (reclaim.reclaim_path()) takes first and
+    reclaim's shown path to CLS (reclaimpath.reclaim_path()) takes first and
     still holds where it goes on, where one of the two takes is
     exclusive: a task holding it stops reclaim there, before CLS."""
-    got = reclaim.shown_take(prog, m, cls, False, made, direct)
+    got = reclaimpath.shown_take(prog, m, cls, False, made, direct)
     if got is None:
         return None
     node, ci, reach = got
@@ -90,7 +90,7 @@ def by_type_on_path(
     """The call on reclaim's shown path to CLS through a struct field the
     most functions are stored in, if several are (which one runs depends
     on the object, which is not followed), described; "" if none."""
-    got = reclaim.shown_take(prog, m, cls, False, made, direct)
+    got = reclaimpath.shown_take(prog, m, cls, False, made, direct)
     if got is None:
         return ""
     node, ci, reach = got

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from nofsbot.analyse import reclaim, via, waits, workitems
+from nofsbot.analyse import reclaim, reclaimpath, via, waits, workitems
 from nofsbot.analyse.facts import Ref
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.locks import resolve_class
@@ -53,7 +53,7 @@ def reclaim_drained(prog: Program, m: reclaim.Model) -> dict[int, waits.Waited]:
         node, ci, cls = hit or removals[0]
         call = prog.fns[node[0]].facts.calls[ci][0]
         note = f"reclaim calls {call}(), which waits for the operations running on {cls}"
-        path = reclaim.path_to(prog, m, node, ci, note)
+        path = reclaimpath.path_to(prog, m, node, ci, note)
         through = ""
         if reg.within:
             through = (

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from nofsbot.analyse import evidence, ir, lockwalk, reclaim, sections, waits, workitems
+from nofsbot.analyse import evidence, ir, lockwalk, reclaim, reclaimpath, sections, waits, workitems
 from nofsbot.analyse.facts import FLAGS_CLEAR, FLAGS_SET, FileFacts
 from nofsbot.analyse.locks import ACQUIRE, PAGE_LOCK, RELEASE
 from nofsbot.analyse.program import IN, Fn, Program
@@ -99,7 +99,7 @@ def _fs_alloc(
         if acq is not None:
             owner, aci, aline = acq
             ev.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
-        ev += reclaim.reclaim_path(prog, model, cls, ungated=ungated)
+        ev += reclaimpath.reclaim_path(prog, model, cls, ungated=ungated)
         if ungated:
             kind = "fs-reclaim-under-lock"
             message = (
@@ -147,7 +147,7 @@ def _stored(
                             fn.name,
                             f"{callee}() allocates with it while holding {cls}",
                         ),
-                        *reclaim.reclaim_path(prog, model, cls, ungated=True),
+                        *reclaimpath.reclaim_path(prog, model, cls, ungated=True),
                     )
                     out.append(
                         Hazard(

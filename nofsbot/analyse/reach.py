@@ -155,3 +155,9 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
         if got:
             out[fn.id] = got
     return out
+
+
+def cost(reach: Reach, rare: dict[int, frozenset[int]], node: Node, ci: int) -> int:
+    """How far reclaim goes to call CI of NODE: the calls to it, and
+    RARE_COST more where the call itself runs only rarely."""
+    return reach.cost.get(node, 0) + RARE_COST * (ci in rare.get(node[0], ()))

@@ -23,6 +23,7 @@ from nofsbot.analyse import (
     fresh,
     hazards,
     reclaim,
+    reclaimpath,
     roots,
     sections,
     stored,
@@ -241,7 +242,7 @@ def _reclaim(
     fresh_locks: list[str] = []
     for cls in shared:
         if got := fresh.unreachable(prog, model, fn, cls, line, allow, ctors):
-            path = reclaim.reclaim_path(prog, model, cls)
+            path = reclaimpath.reclaim_path(prog, model, cls)
             if path:  # the other side: where reclaim takes the class
                 e = path[0]
                 note = f"reclaim takes {cls} here, on objects it can reach"
@@ -349,7 +350,7 @@ def _reclaim(
             ev += witnesses.held_down(fn, chain, cls)
             made, entered, in_thread = taken[cls]
             if cls != WRITEBACK:
-                path = reclaim.reclaim_path(prog, model, cls, made=made, direct=in_thread)
+                path = reclaimpath.reclaim_path(prog, model, cls, made=made, direct=in_thread)
                 joins = witnesses.joined(prog, owner, ci, cls, path, in_thread)
                 witnesses.read_behind_writer(prog, model, owner, ci, cls, path)
                 ev += path

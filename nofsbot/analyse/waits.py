@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nofsbot.analyse import ir, reclaim, workitems
+from nofsbot.analyse import ir, reclaim, reclaimpath, workitems
 from nofsbot.analyse.facts import INDIRECT, TASK_SLEEP, shown
 from nofsbot.analyse.held import MAYBE, Node
 from nofsbot.analyse.locks import resolve_class
@@ -112,7 +112,7 @@ def _flushed(
             node, ci = flushes[hit]
             call = prog.fns[node[0]].facts.calls[ci][0]
             note = f"reclaim waits in {call}() for the work {w.name}() runs in"
-            path = reclaim.path_to(prog, m, node, ci, note)
+            path = reclaimpath.path_to(prog, m, node, ci, note)
             return path, len(path) - 2, ""
     return None
 
@@ -168,7 +168,7 @@ def _wake_path(
                 ev.append(Evidence(g.path, line, g.name, f"calls {prog.fns[cur].name}()"))
                 cur = up[0]
             note = f"reclaim sleeps in {sleeper.facts.calls[sci][0]}() on {hit}"
-            path = reclaim.path_to(prog, m, node, sci, note)
+            path = reclaimpath.path_to(prog, m, node, sci, note)
             both = [e.function for e in ev if any(e.function == r.function for r in path)]
             if both and not through:
                 if not ambiguous:
@@ -235,7 +235,7 @@ def woken_later(prog: Program, m: reclaim.Model, depth: int = 4) -> dict[int, Wo
                     k.name,
                     f"sleeps in {k.facts.calls[kci][0]}() with {lock} held, until it is woken",
                 ),
-                *reclaim.reclaim_path(prog, m, lock),
+                *reclaimpath.reclaim_path(prog, m, lock),
             )
             _before(prog, fn, line, WokenLater(line, k.name, lock, ev), out, depth)
     return out
@@ -455,7 +455,7 @@ def unrescued(prog: Program, m: reclaim.Model) -> list[Hazard]:
         seen.add((fn.id, ci))
         for queue, how in _queues_of(prog, cls, queues, made):
             note = f"reclaim waits in {call}() for work on {queue}"
-            path = reclaim.path_to(prog, m, node, ci, note)
+            path = reclaimpath.path_to(prog, m, node, ci, note)
             out.append(
                 Hazard(
                     "reclaim-flushes-unrescued-work",

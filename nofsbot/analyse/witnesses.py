@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nofsbot.analyse import blocking, evidence, flow, ir, reclaim, sections
+from nofsbot.analyse import blocking, evidence, flow, ir, reclaim, reclaimpath, sections
 from nofsbot.analyse.fn import KTHREAD
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import dropped
@@ -102,7 +102,7 @@ def unresolved_evidence(
         owner, aci, aline = acq
         out.append(Evidence(owner.path, aline, owner.name, evidence.takes(owner, aci, cls)))
         out += held_down(fn, chain, cls)
-    return out + reclaim.unknown_path(prog, model, cls)
+    return out + reclaimpath.unknown_path(prog, model, cls)
 
 
 def instance_evidence(
@@ -116,7 +116,7 @@ def instance_evidence(
         owner, aci, aline = acq
         note = f"{evidence.takes(owner, aci, cls)} on an object it holds"
         out.append(Evidence(owner.path, aline, owner.name, note))
-    path = reclaim.reclaim_path(prog, model, cls)
+    path = reclaimpath.reclaim_path(prog, model, cls)
     if path:
         first = path[0]
         path[0] = Evidence(
