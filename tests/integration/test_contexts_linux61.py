@@ -21,7 +21,7 @@ pytestmark = pytest.mark.kernel
 @pytest.fixture(scope="module")
 def scan(linux61: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     dest = tmp_path_factory.mktemp("scan") / "scan.json"
-    paths = ["afs", "dlm", "f2fs", "gfs2", "nilfs2", "ubifs", "jfs", "udf", "xfs"]
+    paths = ["afs", "dlm", "f2fs", "gfs2", "nilfs2", "ocfs2", "ubifs", "jfs", "udf", "xfs"]
     paths = [f"fs/{p}" for p in paths]
     assert main(["scan", "--tree", str(linux61), *paths, "--json", "-o", str(dest)]) == 0
     return json.loads(dest.read_text())  # type: ignore[no-any-return]
@@ -306,3 +306,22 @@ def test_a_function_two_tables_hold_names_both(scan: dict[str, object]) -> None:
         "device_write: stored in file_operations.write of device_fops here, and of "
         "ctl_device_fops (line 986): the VFS calls file operations" in " ".join(notes(s))
     )
+
+
+def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
+    scan: dict[str, object],
+) -> None:
+    # xlog_cil_push_work() is the work of INIT_WORK(&ctx->push_work, ..)
+    # (xfs_log_cil.c:109), which xlog_cil_push_now()'s flush_workqueue() waits
+    # for; __ocfs2_recovery_thread() is started by kthread_run()
+    # (journal.c:1602). Both run in PF_KTHREAD tasks; only the second is a
+    # thread of its own, and the boundary, its text and the reason say so.
+    work = site(scan, "fs/xfs/xfs_log_cil.c", 104)
+    thread = site(scan, "fs/ocfs2/journal.c", 1458)
+    for s, is_thread in ((work, False), (thread, True)):
+        b = s["boundary"]
+        assert s["class"] == "needs-scope" and b["top"] and b["thread"] is is_thread  # type: ignore[index]
+    assert work["boundary"]["lock"].startswith("work reclaim waits for")  # type: ignore[index]
+    assert "xlog_cil_push_work(), work whose progress" in str(work["reason"])
+    assert thread["boundary"]["lock"].startswith("a kernel thread reclaim waits for")  # type: ignore[index]
+    assert "__ocfs2_recovery_thread(), a kernel thread whose progress" in str(thread["reason"])
