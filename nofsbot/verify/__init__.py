@@ -283,35 +283,44 @@ class _Run:
         self.clock.add("worktree", started)
         return picked
 
+    def _checkout(self, commit: str) -> None:
+        started = time.monotonic()
+        gitcli.checkout_detached(self.src, commit)
+        self.clock.add("worktree", started)
+
+    def _build(self, patches: list[_Patch]) -> kbuild.Build:
+        """The objects PATCHES touch, those that can be built, at the
+        worktree's commit."""
+        wanted = sorted({o for q in patches for o in q.objects} - set(self.unbuildable))
+        started = time.monotonic()
+        res = kbuild.build_objects(
+            self.src, self.build, wanted, jobs=self.opts.jobs, sparse=self.opts.sparse
+        )
+        self.clock.add("builds", started)
+        return res
+
     def _check_round(self, run: list[_Patch], kept: list[_Patch]) -> list[Verdict] | None:
         """The verdicts of RUN's patches (see _round) before the first that
         checkpatch fails, built at the last of them; None when that build
         fails, to be told patch by patch."""
-        started = time.monotonic()
-        gitcli.checkout_detached(self.src, kept[-1].commit if kept else self.opts.base)
-        self.clock.add("worktree", started)
+        self._checkout(kept[-1].commit if kept else self.opts.base)
         findings: dict[str, list[Finding]] = {}
-        started = time.monotonic()
-        with ThreadPoolExecutor(max(1, self.opts.jobs)) as pool:
-            # one checkpatch per core: each is a perl process
-            every = list(pool.map(self._findings, run)) if self.opts.checkpatch else []
-        self.clock.add("checkpatch", started)
-        for i, (p, found) in enumerate(zip(run, every or [[] for _ in run], strict=True)):
+        every: list[list[Finding]] = [[] for _ in run]
+        if self.opts.checkpatch:
+            started = time.monotonic()
+            with ThreadPoolExecutor(max(1, self.opts.jobs)) as pool:
+                # one checkpatch per core: each is a perl process
+                every = list(pool.map(self._findings, run))
+            self.clock.add("checkpatch", started)
+        for i, (p, found) in enumerate(zip(run, every, strict=True)):
             if checks.blamed(found, messages=self.opts.messages):
                 run = run[:i]
                 break
             findings[p.commit] = found
         if not run:
             return []
-        started = time.monotonic()
-        gitcli.checkout_detached(self.src, run[-1].commit)
-        self.clock.add("worktree", started)
-        wanted = sorted({o for q in [*kept, *run] for o in q.objects} - set(self.unbuildable))
-        started = time.monotonic()
-        res = kbuild.build_objects(
-            self.src, self.build, wanted, jobs=self.opts.jobs, sparse=self.opts.sparse
-        )
-        self.clock.add("builds", started)
+        self._checkout(run[-1].commit)
+        res = self._build([*kept, *run])
         if res.returncode != 0 or checks.errors(res.diagnostics):
             return None
         if checks.new_warnings(res.diagnostics, self.baseline):
@@ -325,22 +334,12 @@ class _Run:
         return [self._verdict(p, built[p.commit], [], [], findings[p.commit], []) for p in run]
 
     def _check(self, p: _Patch, kept: list[_Patch]) -> Verdict:
-        parent = kept[-1].commit if kept else self.opts.base
-        started = time.monotonic()
-        gitcli.checkout_detached(self.src, parent)
-        self.clock.add("worktree", started)
+        self._checkout(kept[-1].commit if kept else self.opts.base)
         findings: list[Finding] = []
         if self.opts.checkpatch:
             findings = self._checkpatch(p)
-        started = time.monotonic()
-        gitcli.checkout_detached(self.src, p.commit)
-        self.clock.add("worktree", started)
-        wanted = sorted({o for q in [*kept, p] for o in q.objects} - set(self.unbuildable))
-        started = time.monotonic()
-        res = kbuild.build_objects(
-            self.src, self.build, wanted, jobs=self.opts.jobs, sparse=self.opts.sparse
-        )
-        self.clock.add("builds", started)
+        self._checkout(p.commit)
+        res = self._build([*kept, p])
         warnings = checks.new_warnings(res.diagnostics, self.baseline)
         errors = checks.errors(res.diagnostics)
         if res.returncode != 0 and not errors:
