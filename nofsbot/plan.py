@@ -280,7 +280,7 @@ def classify(p: Placed) -> Finding:
             )
         kind, what, starts = (
             ("a kernel thread", "the thread", "a kernel thread starts with no scope")
-            if p.work_wait.thread
+            if b.thread
             else ("work", "the work", "work does not inherit a scope")
         )
         why = (

@@ -68,7 +68,6 @@ class WorkWait:
     # for an operation whose removal reclaim waits for (drained.py): the
     # object it belongs to and the removal (`format1_fops`, debugfs_remove)
     operation: tuple[str, str] | None = None
-    thread: bool = False  # the worker is a kernel thread, not work
 
 
 @dataclass(frozen=True)

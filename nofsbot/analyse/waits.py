@@ -289,7 +289,7 @@ def work_wait(prog: Program, rwaited: dict[int, Waited], fn: Fn, event: int) -> 
             "reclaim takes outside a scope"
         )
         evidence += (Evidence(g.path, g.facts.calls[ci][1], g.name, note),)
-    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation, w.boundary.thread)
+    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation)
 
 
 def _outside_work(
