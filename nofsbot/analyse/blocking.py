@@ -12,7 +12,7 @@ named lock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import islice
 
 from nofsbot.analyse import reclaim, reclaimpath
@@ -22,21 +22,42 @@ from nofsbot.analyse.locks import ACQUIRE
 from nofsbot.analyse.program import IN, Fn, Program, RootWitness
 
 
-def exclusive(prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str, depth: int = 0) -> bool:
-    """Whether call CI of FN takes CLS exclusively: a lock call not listed
-    as shared (down_read()), or a helper that takes it so. A lock wrapper
-    whose flags choose the mode (xfs_ilock()) counts as not exclusive."""
+def lock_calls(
+    prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str, depth: int = 0
+) -> Iterator[str | None]:
+    """The lock calls by which call CI of FN takes CLS: itself, or those of
+    the helpers it calls, three deep; None for a helper that takes CLS by
+    none it can show (deeper, or through calls of its own)."""
     name = fn.facts.calls[ci][0]
     locks = prog.cfg.reclaim
     if name in locks.acquire or name in locks.trylock:
-        return name not in locks.shared
-    if depth > 2:
-        return False
-    return any(
-        op == ACQUIRE and c == cls and exclusive(prog, m, prog.fns[t], ci2, cls, depth + 1)
-        for t in fn.callees[ci]
+        yield name
+        return
+    takes = [
+        (prog.fns[t], ci2)
+        for t in (fn.callees[ci] if depth <= 2 and ci < len(fn.callees) else ())
         for ci2, op, c in m.classes.get(t, ())
-    )
+        if op == ACQUIRE and c == cls
+    ]
+    if not takes:
+        yield None
+    for g, ci2 in takes:
+        yield from lock_calls(prog, m, g, ci2, cls, depth + 1)
+
+
+def exclusive(prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str) -> bool:
+    """Whether call CI of FN takes CLS exclusively: a lock call not listed
+    as shared (down_read()), or a helper that takes it so. A lock wrapper
+    whose flags choose the mode (xfs_ilock()) counts as not exclusive."""
+    shared = prog.cfg.reclaim.shared
+    return any(n is not None and n not in shared for n in lock_calls(prog, m, fn, ci, cls))
+
+
+def shared_only(prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str) -> bool:
+    """Whether call CI of FN takes CLS shared only: a lock call listed as
+    shared (down_read()), or a helper every take of CLS in which is so."""
+    shared = prog.cfg.reclaim.shared
+    return all(n is not None and n in shared for n in lock_calls(prog, m, fn, ci, cls))
 
 
 def held_before(

@@ -246,7 +246,9 @@ def read_behind_writer(
     rci = next((c for c in at_take if r.facts.calls[c][1] == take.line), None)
     if rci is None:
         return
-    if not (_shared(prog, m, owner, ci, cls) and _shared(prog, m, r, rci, cls)):
+    if not (
+        blocking.shared_only(prog, m, owner, ci, cls) and blocking.shared_only(prog, m, r, rci, cls)
+    ):
         return
     writers = sorted(
         (g.path != take.path, g.path, g.facts.calls[c][1], g.name)
@@ -271,21 +273,3 @@ def read_behind_writer(
         f"writer that queues meanwhile ({wname}() takes it exclusively, {at}), which "
         "waits for this task",
     )
-
-
-def _shared(prog: Program, m: reclaim.Model, fn: Fn, ci: int, cls: str, depth: int = 0) -> bool:
-    """Call CI of FN takes CLS shared only: a lock call listed as shared
-    (down_read()), or a helper every take of CLS in which is so."""
-    name = fn.facts.calls[ci][0]
-    locks = prog.cfg.reclaim
-    if name in locks.acquire or name in locks.trylock:
-        return name in locks.shared
-    if depth > 2 or ci >= len(fn.callees):
-        return False
-    takes = [
-        (prog.fns[t], c)
-        for t in fn.callees[ci]
-        for c, op, k in m.classes.get(t, ())
-        if op == ACQUIRE and k == cls
-    ]
-    return bool(takes) and all(_shared(prog, m, g, c, cls, depth + 1) for g, c in takes)
