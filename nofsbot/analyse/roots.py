@@ -144,13 +144,20 @@ def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]]) -> None:
     can decide what the function does (a lockspace is made only through
     the control device)."""
     w = fn.why.get(OUT)
-    if not isinstance(w, RootWitness) or not w.note.startswith("stored in "):
+    if not isinstance(w, RootWitness):
         return
-    slot = w.note[len("stored in ") :].partition(":")[0]
-    tables = [(p, r) for p, r in uses if r.role == "ops" and r.obj and r.detail == slot]
-    first = next((r for p, r in tables if (p, r.line) == (w.path, w.line)), None)
-    others = [(p, r) for p, r in tables if r.obj != (first.obj if first else "")]
-    if first is None or not others:
+    ops = [(p, r, sf) for p, r in uses if r.role == "ops" and r.obj and (sf := prog.slot_of(r))]
+    first = next(((r, sf) for p, r, sf in ops if (p, r.line) == (w.path, w.line)), None)
+    if first is None:
+        return
+    r0, (st, fld) = first
+    spec = prog.cfg.entries.ops_for(st, fld)
+    if spec is None:
+        return
+    if w.note != f"stored in {st}.{fld}: {spec.note}":
+        return  # the witness is not this table's (_ops_root())
+    others = [(p, r) for p, r, sf in ops if sf == (st, fld) and r.obj != r0.obj]
+    if not others:
         return
     shown = [
         f"{r.obj} (line {r.line})" if p == w.path else f"{r.obj} ({p}:{r.line})"
@@ -158,9 +165,8 @@ def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]]) -> None:
     ]
     more = len(others) - len(shown)
     where = ", ".join(shown) + (f" and {more} more" if more else "")
-    rest = w.note.partition(":")[2]
     fn.why[OUT] = RootWitness(
-        w.path, w.line, f"stored in {slot} of {first.obj} here, and of {where}:{rest}"
+        w.path, w.line, f"stored in {st}.{fld} of {r0.obj} here, and of {where}: {spec.note}"
     )
 
 
