@@ -97,5 +97,5 @@ class Placed:
     work_wait: WorkWait | None = None  # runs in work whose progress reclaim waits for
     ignored: str | None = None  # the callee never reads the mask passed to it
     # runs before its task wakes a kthread that may sleep holding a lock
-    # reclaim takes (waits.woken_later())
+    # reclaim takes (woken.woken_later())
     woken: WokenLater | None = None

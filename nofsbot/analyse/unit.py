@@ -29,6 +29,7 @@ from nofsbot.analyse import (
     stored,
     waits,
     witnesses,
+    woken,
 )
 from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.guards import Binding
@@ -93,7 +94,7 @@ def analyse_unit(
         **drained.reclaim_drained(prog, in_thread),
         **waits.reclaim_waited(prog, in_thread),
     }
-    woken = waits.woken_later(prog, model)
+    woken_by = woken.woken_later(prog, model)
     ctors = fresh.constructors(prog)
     placed: list[Placed] = []
     problems: list[FileProblem] = []
@@ -171,7 +172,7 @@ def analyse_unit(
                     prog.ignores_gfp(f.path, site.callee, site.arg_index)
                     if site.callee and site.arg_index is not None
                     else None,
-                    waits.woken_at(woken, fn, site.line),
+                    woken.woken_at(woken_by, fn, site.line),
                 )
             )
     nfunctions = sum(len(f.functions) for f in facts if not f.path.startswith("include/"))
