@@ -72,13 +72,17 @@ def contexts(prog: Program) -> None:
             elif role == "ops" and _ops_root(prog, fn, path, r):
                 pass
             elif role == "work" and call in cfg.roots.threads:
-                fn.thread |= call in cfg.roots.own_threads
+                own = call in cfg.roots.own_threads
+                fn.thread |= own
                 _root(
                     fn,
                     OUT,
                     path,
                     line,
-                    f"started by {call}(): a kernel thread, running with no scope",
+                    f"started by {call}(): a kernel thread of its own, running with no scope"
+                    if own
+                    else f"set up by {call}(): a worker thread (a kernel thread) runs it, "
+                    "with no scope",
                     KTHREAD,
                 )
             elif role == "work":

@@ -92,8 +92,9 @@ def test_a_tested_link_count_is_carried_into_the_journal(scan: dict[str, object]
     assert not any("ubifs_add_dirt" in n for n in chain)
     assert "ubifs_jnl_delete_inode: reclaim takes ubifs_info.commit_sem here" in chain
     assert "ubifs_bg_thread: calls run_bg_commit() outside any scope" in chain
-    assert "ubifs_bg_thread: started by kthread_run(): a kernel thread, running with no scope" in (
-        chain
+    assert (
+        "ubifs_bg_thread: started by kthread_run(): a kernel thread of its own, "
+        "running with no scope" in chain
     )
     assert any(
         n.startswith("ubifs_evict_inode: calls ubifs_jnl_delete_inode() (only where i_nlink is 0: ")
@@ -325,3 +326,11 @@ def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     assert "xlog_cil_push_work(), work whose progress" in str(work["reason"])
     assert thread["boundary"]["lock"].startswith("a kernel thread reclaim waits for")  # type: ignore[index]
     assert "__ocfs2_recovery_thread(), a kernel thread whose progress" in str(thread["reason"])
+    # and so does the entry each chain starts at
+    assert (
+        "xlog_cil_push_work: set up by INIT_WORK(): a worker thread (a kernel thread) runs it"
+        in " ".join(notes(work))
+    )
+    assert "__ocfs2_recovery_thread: started by kthread_run(): a kernel thread of its own" in (
+        " ".join(notes(thread))
+    )
