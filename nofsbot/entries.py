@@ -31,6 +31,9 @@ class OpsEntry:
     # via helper -> the argument that must not be NULL for it to call back
     # (`d_add(dentry, NULL)` runs no security hook)
     nonnull: tuple[tuple[str, int], ...] = ()
+    # STRUCT.FIELD slots one of which must hold the table itself (the
+    # file_operations of a `struct miscdevice`'s .fops); () for any table
+    within: tuple[str, ...] = ()
     note: str = ""
 
 
@@ -54,18 +57,28 @@ class Entries:
     callbacks: tuple[CallbackEntry, ...] = ()
     inits: tuple[CallbackEntry, ...] = ()
 
-    def ops_for(self, struct: str, field: str) -> OpsEntry | None:
-        """The entry for a function stored in STRUCT.FIELD: one naming the
-        field before one for every field of the struct."""
-        star = None
+    def ops_for(
+        self, struct: str, field: str, held_in: frozenset[str] = frozenset()
+    ) -> OpsEntry | None:
+        """The entry for a function stored in STRUCT.FIELD of a table that
+        is itself held in the slots HELD_IN ("miscdevice.fops"): one whose
+        `within` names such a slot first, then one naming the field, then
+        one for every field of the struct."""
+        named = star = None
         for e in self.ops:
-            if e.struct != struct:
+            if e.struct != struct or (e.within and not held_in.intersection(e.within)):
                 continue
-            if field in e.fields:
+            if e.within and (field in e.fields or "*" in e.fields):
                 return e
+            if field in e.fields and named is None:
+                named = e
             if "*" in e.fields and star is None:
                 star = e
-        return star
+        return named or star
+
+    def within_slots(self) -> frozenset[str]:
+        """The slots any entry's `within` names."""
+        return frozenset(w for e in self.ops for w in e.within)
 
     def via_calls(self) -> dict[str, list[OpsEntry]]:
         """Helper name -> the ops entries it calls back."""
@@ -131,6 +144,7 @@ def load(path: Path, data: dict[str, Any]) -> Entries:
         "holds": tuple,
         "via": tuple,
         "nonnull": dict,
+        "within": tuple,
         "note": str,
     }
     cb_keys = {"name": str, "calls": dict, "holds": tuple, "note": str, "args": dict}

@@ -136,11 +136,16 @@ def references(
         ikey = (name, role, f"{struct}.{fld}", obj)
         if ikey not in seen:
             seen[ikey] = Ref(name, n.start_point[0] + 1, role, f"{struct}.{fld}", fname(n), obj=obj)
-    for n in caps.get("assign", []):
+    # `x->f = fn`, and `x->f = &table` (a table stored in another object:
+    # `ls->ls_device.fops = &device_fops`, container_slots())
+    for n in caps.get("assign", []) + caps.get("assign_addr", []):
         name = (n.text or b"").decode()
-        if not name or name.isupper() or n.parent is None:
+        up = n.parent
+        if up is not None and up.type == "pointer_expression":
+            up = up.parent
+        if not name or name.isupper() or up is None:
             continue
-        left = n.parent.child_by_field_name("left")
+        left = up.child_by_field_name("left")
         if left is None or left.type != "field_expression":
             continue
         target = syntax.fold(left.text)

@@ -33,6 +33,7 @@ def contexts(prog: Program) -> None:
                     continue  # a function naming itself, e.g. recursion by pointer
                 referenced.setdefault(t, []).append((f.path, r))
 
+    held_in = _tables_held(prog)
     # names macros call (xfs_alert() -> xfs_printk_index_wrap() ->
     # xfs_printk_level()): a call through nested macros is not resolved
     in_macros = {c for f in prog.files.values() for cs in f.macro_calls.values() for c in cs}
@@ -69,7 +70,7 @@ def contexts(prog: Program) -> None:
                 continue  # an edge of the call graph (_callbacks, _via)
             if role == "init":
                 _root(fn, OUT, path, line, f"passed to {call}(): runs with no scope")
-            elif role == "ops" and _ops_root(prog, fn, path, r):
+            elif role == "ops" and _ops_root(prog, fn, path, r, held_in):
                 pass
             elif role == "work" and call in cfg.roots.threads:
                 own = call in cfg.roots.own_threads
@@ -114,7 +115,7 @@ def contexts(prog: Program) -> None:
                     line,
                     f"passed to {call}(): may be called back from unknown context",
                 )
-        _other_tables(prog, fn, uses)
+        _other_tables(prog, fn, uses, held_in)
         if not fn.callers and not fn.entry:
             if fn.path.endswith(".h") and fn.facts.static and fn.id not in referenced:
                 # an inline of a header this code never calls: of the kernel's
@@ -141,7 +142,39 @@ def contexts(prog: Program) -> None:
     flow.contexts(prog, scoped_fns)
 
 
-def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]]) -> None:
+# a table's name, and the file it is named in -> the slots holding it
+HeldIn = dict[tuple[str, str], frozenset[str]]
+
+
+def _tables_held(prog: Program) -> HeldIn:
+    """Where tables are themselves stored, for the slots config/entries.toml
+    `within` names: `.fops = &ctl_device_fops` in a `struct miscdevice`
+    initialiser, `ls->ls_device.fops = &device_fops`. Keyed by the file
+    naming the table and, under "", by the name alone."""
+    wanted = prog.cfg.entries.within_slots()
+    out: dict[tuple[str, str], set[str]] = {}
+    if not wanted:
+        return {}
+    for f in prog.files.values():
+        for r in f.refs:
+            if r.role != "ops" or (sf := prog.slot_of(r)) is None:
+                continue
+            slot = f"{sf[0]}.{sf[1]}"
+            if slot in wanted:
+                out.setdefault((f.path, r.name), set()).add(slot)
+                out.setdefault(("", r.name), set()).add(slot)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _held(held_in: HeldIn, path: str, table: str) -> frozenset[str]:
+    """The slots holding TABLE, a table defined in PATH: those PATH stores
+    it in, else those any file does."""
+    if not table:
+        return frozenset()
+    return held_in.get((path, table)) or held_in.get(("", table), frozenset())
+
+
+def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]], held_in: HeldIn) -> None:
     """Where FN's entry witness is a table's field that other tables of
     the same struct hold it in too (dlm's device_write() in device_fops and
     ctl_device_fops), the note names them all: which table a file uses
@@ -155,7 +188,7 @@ def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]]) -> None:
     if first is None:
         return
     r0, (st, fld) = first
-    spec = prog.cfg.entries.ops_for(st, fld)
+    spec = prog.cfg.entries.ops_for(st, fld, _held(held_in, w.path, r0.obj))
     if spec is None:
         return
     if w.note != f"stored in {st}.{fld}: {spec.note}":
@@ -174,7 +207,7 @@ def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]]) -> None:
     )
 
 
-def _ops_root(prog: Program, fn: Fn, path: str, r: Ref) -> bool:
+def _ops_root(prog: Program, fn: Fn, path: str, r: Ref, held_in: HeldIn) -> bool:
     """The entry context of a function stored in STRUCT.FIELD, if it is
     known: configured (the VFS calls ->lookup with no scope and the
     parent's i_rwsem held), or every call through the field is in the
@@ -183,7 +216,7 @@ def _ops_root(prog: Program, fn: Fn, path: str, r: Ref) -> bool:
     if sf is None:
         return False
     st, fld = sf
-    spec = prog.cfg.entries.ops_for(st, fld)
+    spec = prog.cfg.entries.ops_for(st, fld, _held(held_in, path, r.obj))
     if spec is not None:
         if spec.outside:
             note = f"stored in {st}.{fld}: {spec.note}"

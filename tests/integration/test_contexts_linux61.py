@@ -309,6 +309,21 @@ def test_a_function_two_tables_hold_names_both(scan: dict[str, object]) -> None:
     )
 
 
+def test_a_misc_device_open_runs_under_misc_mtx(scan: dict[str, object]) -> None:
+    # dlm_device_register() stores &device_fops in ls->ls_device.fops
+    # (user.c:373), a struct miscdevice it registers (:376): misc_open()
+    # calls ->open with misc_mtx held (drivers/char/misc.c:107, 145), so
+    # device_open()'s allocation at user.c:660 runs under it. No analysed
+    # reclaim path takes misc_mtx (misc_deregister() is outside fs/): the
+    # class stays unneeded, and the entry says what is held.
+    s = site(scan, "fs/dlm/user.c", 660)
+    assert s["class"] == "unneeded"
+    assert "misc_mtx" in s["locks_held"]  # type: ignore[operator]
+    assert "device_open: stored in file_operations.open: misc_open() (drivers/char/misc.c) " in (
+        " ".join(notes(s))
+    )
+
+
 def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     scan: dict[str, object],
 ) -> None:
