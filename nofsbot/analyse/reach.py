@@ -28,6 +28,9 @@ class Entry:
     # function that hands it on at LINE, and the walker
     registrar: str = ""
     walker: str = ""
+    # the function LINE is in, where that is not FN: the caller in another
+    # subsystem of a function its reclaim calls by name (reclaim.outcalls())
+    at: str = ""
 
 
 @dataclass

@@ -137,6 +137,7 @@ class Incoming:
     line: int
     note: str  # how that reclaim gets there
     kswapd: bool = False  # only kswapd's entry points get there
+    caller: str = ""  # the function making that call
 
 
 def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
@@ -147,7 +148,7 @@ def build(prog: Program, incoming: dict[str, Incoming] | None = None) -> Model:
     for name, inc in sorted((incoming or {}).items()):
         spec = ReclaimEntry(LINKED, "", (), "kswapd" if inc.kswapd else "always", inc.note)
         for fid in prog.globals.get(name, ()):
-            m.entries.append(Entry(fid, spec, inc.gated, inc.path, inc.line))
+            m.entries.append(Entry(fid, spec, inc.gated, inc.path, inc.line, at=inc.caller))
     # the ops that free what they are given (->evict_inode's inode) free it
     # however reclaim comes to call them: from the shrinker, or from an
     # iput() on a path reclaim is already on
@@ -346,6 +347,7 @@ def outcalls(prog: Program, m: Model) -> dict[str, Incoming]:
                 line,
                 f"{how}, which calls {callee}()",
                 kswapd,
+                fn.name,
             )
     return out
 

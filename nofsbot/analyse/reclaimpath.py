@@ -123,7 +123,7 @@ def path_to(
                 note = f"{e.spec.name}: {e.spec.note}"
             else:
                 note = f"{e.spec.name}: reclaim calls it ({gate})"
-            where = prog.fns[entry].name
+            where = e.at or prog.fns[entry].name
             if e.registrar:
                 # the line is the walker's call, in the function making it
                 note = (

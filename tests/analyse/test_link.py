@@ -33,6 +33,10 @@ def test_reclaim_of_another_subsystem_takes_an_exported_functions_lock(tmp_path:
     site = next(p for p in a.placed if p.site.path == "fs/lockmgr/lib.c")
     notes = " ".join(e.note for e in site.reclaim.evidence)
     assert "userfs_evict_inode()" in notes and "lm_release()" in notes
+    # the step at the other subsystem's call is the caller's, not lm_release()'s
+    step = next(e for e in site.reclaim.evidence if "which calls lm_release()" in e.note)
+    assert step.path == "fs/userfs/user.c" and step.function != "lm_release"
+    assert f"reaches {step.function}()" in step.note
 
 
 def test_twin_without_the_caller_is_unneeded(tmp_path: Path) -> None:

@@ -324,6 +324,21 @@ def test_a_misc_device_open_runs_under_misc_mtx(scan: dict[str, object]) -> None
     )
 
 
+def test_a_step_into_another_subsystem_names_the_function_it_is_in(
+    scan: dict[str, object],
+) -> None:
+    # gfs2's eviction reaches dlm_release_lockspace() (lockspace.c:926 takes
+    # ls_lock) from gdlm_unmount(), at lock_dlm.c:1397: the step at that
+    # line is gdlm_unmount()'s, as its note says, not the callee's
+    s = site(scan, "fs/dlm/lockspace.c", 475)
+    step = next(e for e in s["evidence"] if e["path"] == "fs/gfs2/lock_dlm.c")  # type: ignore[attr-defined]
+    assert (step["line"], step["function"]) == (1397, "gdlm_unmount")
+    assert "reaches gdlm_unmount() through" in step["note"]
+    assert step["note"].endswith(
+        "which calls dlm_release_lockspace() (gated: stops when __GFP_FS is clear)"
+    )
+
+
 def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     scan: dict[str, object],
 ) -> None:
