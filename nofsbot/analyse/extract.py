@@ -9,12 +9,20 @@ from collections.abc import Callable
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
-from nofsbot.analyse import callresult, fnfacts, fresh, ir, scopes, syntax, workitems
+from nofsbot.analyse import (
+    callresult,
+    fnfacts,
+    fresh,
+    ir,
+    pseudocalls,
+    scopes,
+    syntax,
+    workitems,
+)
 from nofsbot.analyse.branches import carried, conditions
 from nofsbot.analyse.facts import (
     FLAGS_CLEAR,
     FLAGS_SET,
-    INDIRECT,
     TASK_SLEEP,
     Alloc,
     FileFacts,
@@ -167,7 +175,7 @@ class Extractor:
                     name = FLAGS_SET if name in self.flags_save else FLAGS_CLEAR
             fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
 
-        self._indirect(caps.get("fcallee", []), types_of, func_of, fcalls, root)
+        pseudocalls.indirect(self.locks, caps.get("fcallee", []), types_of, func_of, fcalls, root)
         # per function: where each name is written, the names stored into a
         # struct field, and its `x = f(..);` statements
         fwrites, fstores, fassigns = fnfacts.by_function(
@@ -214,7 +222,7 @@ class Extractor:
                     alloc_offsets.append((start, end))
                 continue
             if token.startswith("PF_MEMALLOC"):
-                self._flag_write(node, fi, fcalls)
+                pseudocalls.flag_write(node, fi, fcalls)
                 continue
             if token == "__GFP_FS" and not syntax.under_complement(node):
                 if fi >= 0:
@@ -256,7 +264,7 @@ class Extractor:
         )
 
         def work_of(call: Node) -> str:
-            return self._object(call, 0, types_of(func_of(call.start_byte)))
+            return pseudocalls.call_object(self.locks, call, 0, types_of(func_of(call.start_byte)))
 
         def typed(node: Node) -> str:
             return self.locks.chain(node, types_of(func_of(node.start_byte)))
@@ -307,67 +315,6 @@ class Extractor:
             stores=self.sites.stores(sites, allocs, site_offsets, alloc_offsets, root),
             lookups=self.sites.lookups(sites, site_offsets, root),
         )
-
-    def _indirect(
-        self,
-        fields: list[Node],
-        types_of: Callable[[int], dict[str, str]],
-        func_of: Callable[[int], int],
-        fcalls: list[list[tuple[int, int, str, int, Node]]],
-        root: Node,
-    ) -> None:
-        """Calls through a struct field, `e->ops->fn(..)`, as the pseudo-callee
-        `*TYPE.ops.fn EXPR`: the type chain is resolved to the struct that
-        holds the field once every file's struct definitions are known. E
-        is a local, a parameter or a variable of the file
-        (`active_stack->sp_ops->dlm_lock(..)` in ocfs2's stackglue.c)."""
-        types: dict[int, dict[str, str]] = {}
-        globals_: dict[str, str] | None = None
-        for f in fields:
-            call = f.parent
-            assert call is not None
-            fi = func_of(call.start_byte)
-            if fi < 0:
-                continue
-            if fi not in types:
-                if globals_ is None:
-                    globals_ = {}
-                    for d in root.named_children:
-                        if d.type == "declaration":
-                            globals_.update(self.locks.var_types(d))
-                types[fi] = {**globals_, **types_of(fi)}
-            chain = self.locks.chain(f, types[fi])
-            name = f"{INDIRECT}{chain} {syntax.fold(f.text)}"
-            fcalls[fi].append((call.start_byte, call.end_byte, name, call.start_point[0] + 1, call))
-
-    def _flag_write(
-        self, node: Node, fi: int, fcalls: list[list[tuple[int, int, str, int, Node]]]
-    ) -> None:
-        """current->flags |= PF_MEMALLOC_NOFS (or &= ~...) as a pseudo-call."""
-        if fi < 0:
-            return
-        p = node.parent
-        while p is not None and p.type in syntax.EXPR_PARENTS:
-            p = p.parent
-        if p is None or p.type != "assignment_expression":
-            return
-        left = p.child_by_field_name("left")
-        op = p.child_by_field_name("operator")
-        if left is None or op is None or b"flags" not in (left.text or b""):
-            return
-        if op.type == "|=":
-            name = FLAGS_SET
-        elif op.type == "&=":
-            name = FLAGS_CLEAR
-        else:
-            return
-        fcalls[fi].append((p.start_byte, p.end_byte, name, p.start_point[0] + 1, p))
-
-    def _object(self, call: Node, index: int, types: dict[str, str]) -> str:
-        """The object argument INDEX of CALL acts on, classed like a lock
-        (`&ctx->push_work` -> xfs_cil_ctx.push_work, `system_wq`), or ""."""
-        arg = syntax.nth_arg(call, index) if index >= 0 else None
-        return self.locks.chain(arg, types) if arg is not None else ""
 
     # -- functions ---------------------------------------------------------
 
@@ -474,15 +421,15 @@ class Extractor:
                 locks += [(ci, op, cls) for cls in found]
             elif callee in self.wait_names:
                 types = var_types()
-                waits.append((ci, self._object(cnode, 0, types)))
+                waits.append((ci, pseudocalls.call_object(self.locks, cnode, 0, types)))
             elif callee in self.queue_calls or callee in self.wq.schedule:
                 types = var_types()
                 if callee in self.queue_calls:
                     at = self.queue_calls[callee]
-                    wq = self._object(cnode, at - 1, types)
+                    wq = pseudocalls.call_object(self.locks, cnode, at - 1, types)
                 else:  # schedule_work() and the like: on system_wq
                     at, wq = self.wq.schedule[callee], self.wq.system[0]
-                queues.append((ci, wq, self._object(cnode, at, types)))
+                queues.append((ci, wq, pseudocalls.call_object(self.locks, cnode, at, types)))
             elif callee in self.wq.alloc or callee in self.wq.rescued:
                 types = var_types()
                 made = callresult.assigned(cnode)
