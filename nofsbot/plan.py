@@ -364,16 +364,16 @@ def _mapping(p: Placed, verdict: MappingVerdict) -> Finding:
     if c is None:
         return _keep(p, f"mapping-wide mask: {verdict.reason}")
     where = ", ".join(str(line) for line in c.calls)
-    ev = (
-        *p.evidence,
-        Evidence(
-            c.path,
-            c.calls[0],
-            c.function,
-            f"the only page-cache allocation on {c.mapping} (line {where})"
-            + (", inside a NOFS scope" if c.scoped else ""),
-        ),
+    choke = Evidence(
+        c.path,
+        c.calls[0],
+        c.function,
+        f"the only page-cache allocation on {c.mapping} (line {where})"
+        + (", inside a NOFS scope" if c.scoped else ""),
     )
+    # what the mask decides is what its allocation there may hold: where a
+    # lock reclaim takes is shown held, that chain, not how the mask is set
+    ev = (choke, *verdict.evidence) if verdict.evidence else (*p.evidence, choke)
     suggestion = suggest(p.site.expression, p.site.token, "GFP_KERNEL")
     if c.scoped:
         return Finding(
@@ -386,12 +386,17 @@ def _mapping(p: Placed, verdict: MappingVerdict) -> Finding:
             suggestion=suggestion,
             choke=c,
         )
+    held = (
+        f"; {', '.join(verdict.shared)} may be held there, which reclaim takes"
+        if verdict.shared
+        else ""
+    )
     return Finding(
         p.site,
         p.context,
         Class.NEEDS_SCOPE,
         f"mapping-wide mask: {c.function}() is the only page-cache allocation on the "
-        "mapping: a scope around it there says the same for that mapping alone",
+        f"mapping: a scope around it there says the same for that mapping alone{held}",
         ev,
         suggestion=suggestion,
         choke=c,

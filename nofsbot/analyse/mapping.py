@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from nofsbot.analyse.program import IN, Program
-from nofsbot.model import ChokePoint
+from nofsbot.model import ChokePoint, Evidence
 
 
 @dataclass(frozen=True, order=True)
@@ -31,6 +31,10 @@ class PageCacheCall:
 class MappingVerdict:
     reason: str
     choke: ChokePoint | None  # set when the mask can be localised
+    # at the choke point, outside any scope: the reclaim-shared locks that
+    # may be held there, and the chain that shows one (unit._at_choke())
+    shared: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
 
 
 def pagecache_calls(prog: Program) -> list[PageCacheCall]:

@@ -11,6 +11,7 @@ same answer as scanning each subsystem on its own.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ from nofsbot.analyse.facts import FileFacts
 from nofsbot.analyse.guards import Binding
 from nofsbot.analyse.held import MAYBE
 from nofsbot.analyse.locks import PAGE_LOCK, WRITEBACK
-from nofsbot.analyse.mapping import choke_point, pagecache_calls
+from nofsbot.analyse.mapping import MappingVerdict, choke_point, pagecache_calls
 from nofsbot.analyse.placed import Later, Placed, Reclaim
 from nofsbot.analyse.program import IN, OUT, Fn, Program, Roots
 from nofsbot.config import Config
@@ -138,6 +139,8 @@ def analyse_unit(
                 ),
                 None,
             )
+            if mapping is not None and mapping.choke is not None and not mapping.choke.scoped:
+                mapping = _at_choke(prog, model, in_thread, threads, mapping, ctors)
             later = next(
                 (
                     _later(prog, model, uses.get(obj, []) + uses.get(stored.UNKNOWN, []))
@@ -188,6 +191,31 @@ def analyse_unit(
             if any(not prog.fns[i].path.startswith("include/") for i in ids)
         ),
     )
+
+
+def _at_choke(
+    prog: Program,
+    model: reclaim.Model,
+    in_thread: reclaim.Model,
+    threads: frozenset[int],
+    verdict: MappingVerdict,
+    ctors: frozenset[str],
+) -> MappingVerdict:
+    """VERDICT with what reclaim shares with the first page-cache
+    allocation at its choke point: the mask's __GFP_FS matters there."""
+    c = verdict.choke
+    assert c is not None
+    fn = prog.function_at(c.path, c.function, c.calls[0])
+    if fn is None:
+        return verdict
+    cis = [ci for ci, _, _ in fn.facts.pagecache if fn.facts.calls[ci][1] == c.calls[0]]
+    if not cis:
+        return verdict
+    m = in_thread if fn.id in threads else model
+    rec = _reclaim(prog, m, fn, cis[0], c.calls[0], None, cis[:1], ctors)
+    if not rec.shared:
+        return verdict
+    return dataclasses.replace(verdict, shared=rec.shared, evidence=rec.evidence)
 
 
 def _reclaim(

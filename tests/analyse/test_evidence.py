@@ -495,3 +495,21 @@ def test_a_top_scope_says_whether_it_is_a_threads_or_works(fixture_tree) -> None
     assert work.boundary.lock.startswith("work reclaim waits for")
     assert "kt_recover(), a kernel thread whose progress" in thread.reason
     assert "kt_flush_work(), work whose progress" in work.reason
+
+
+def test_a_mapping_mask_shows_what_its_choke_point_holds(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # the mask is what get_meta()'s read_mapping_page() allocates with: the
+    # evidence is that call, then log_append() holding log_mutex across it
+    # and eviction taking it; the twin mapping's allocation holds nothing,
+    # and its evidence stays how its mask is set
+    a = fixture_tree("scan/mapping_choke_held.c")
+    found = {f.site.line: f for f in plan(a.placed)}
+    meta = found[line_of("mapping_choke_held.c", "mapping_set_gfp_mask(meta")]
+    other = found[line_of("mapping_choke_held.c", "mapping_set_gfp_mask(other")]
+    assert meta.reason.endswith("; sb_info.log_mutex may be held there, which reclaim takes")
+    notes = [f"{e.function}: {e.note}" for e in meta.evidence]
+    assert notes[0].startswith("get_meta: the only page-cache allocation on meta->i_mapping")
+    assert "log_append: calls get_meta() with sb_info.log_mutex held" in notes
+    assert any(n.startswith("my_evict_inode: ") for n in notes)
+    assert "may be held there" not in other.reason
+    assert [e.function for e in other.evidence][-1] == "get_other"

@@ -339,6 +339,26 @@ def test_a_step_into_another_subsystem_names_the_function_it_is_in(
     )
 
 
+def test_a_mapping_mask_shows_what_its_choke_point_holds(scan: dict[str, object]) -> None:
+    # glock.c:1255 sets GFP_NOFS on a glock's address space, whose only
+    # page-cache allocation is gfs2_getbuf()'s (meta_io.c:133).
+    # sweep_bh_for_rgrps() can return holding the inode's i_rw_mutex
+    # (bmap.c:1529, released at :1594 only when it loops), and punch_hole()
+    # then reads ahead through gfs2_metapath_ra() -> gfs2_getbuf()
+    # (bmap.c:1923, :306); kswapd's jdata writepage takes i_rw_mutex in
+    # __gfs2_iomap_get() (bmap.c:862). That chain is what the mask
+    # decides; do_flock()'s call of gfs2_glock_get() (file.c:1503) passes
+    # flock glops with no address space and never reaches line 1255.
+    s = site(scan, "fs/gfs2/glock.c", 1255)
+    assert s["class"] == "needs-scope"
+    assert "gfs2_inode.i_rw_mutex" in str(s["reason"])
+    chain = notes(s)
+    assert chain[0].startswith("gfs2_getbuf: the only page-cache allocation on")
+    assert "gfs2_metapath_ra: calls gfs2_getbuf() with gfs2_inode.i_rw_mutex held" in chain
+    assert "__gfs2_iomap_get: reclaim takes gfs2_inode.i_rw_mutex here" in chain
+    assert not any(n.startswith("do_flock:") for n in chain)
+
+
 def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     scan: dict[str, object],
 ) -> None:
