@@ -59,9 +59,10 @@ def call_sites(
         }
         if cur is not fn and any(shared.values()):
             return tuple(out)  # a lock the wrapper drops before the call
-        if cur is fn:
-            gone = dropped(model, fn.id, event)
-            live = [x for x in live if set(shared[x]) <= gone]
+        # at FN's own call sites, a lock reclaim takes that FN does not
+        # release before the site is held only with arguments that rule
+        # the site out (it holds nothing there): the call is shown, saying so
+        gone = dropped(model, fn.id, event) if cur is fn else frozenset()
         for c, ci in live[:MAX_CALL_SITES]:
             g = prog.fns[c]
             note = f"calls {evidence.called(g, ci, cur.name)} holding no lock reclaim takes"
@@ -70,12 +71,20 @@ def call_sites(
             if tried:
                 # ubifs's umount_mutex, which its shrinker only trylocks
                 note += f" ({', '.join(tried)}: reclaim only trylocks it, and never waits)"
-            if shared[(c, ci)]:
+            kept = [k for k in shared[(c, ci)] if k not in gone]
+            if shared[(c, ci)] and not kept:
                 # udf_expand_file_adinicb() drops its caller's i_data_sem
                 # before it allocates
                 note = (
                     f"calls {evidence.called(g, ci, cur.name)} holding "
                     f"{', '.join(shared[(c, ci)])}, which {fn.name}() releases before the site"
+                )
+            elif kept:
+                # udf_setsize() holds s_alloc_mutex only when udf_new_inode()'s
+                # failed iput() evicts, with newsize 0: no allocation then
+                note = (
+                    f"calls {evidence.called(g, ci, cur.name)}; {', '.join(kept)} may be "
+                    "held here only on paths whose arguments rule the site out"
                 )
             out.append(Evidence(g.path, g.facts.calls[ci][1], g.name, note))
         if len(live) > MAX_CALL_SITES:

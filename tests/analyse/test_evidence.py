@@ -513,3 +513,17 @@ def test_a_mapping_mask_shows_what_its_choke_point_holds(fixture_tree) -> None: 
     assert any(n.startswith("my_evict_inode: ") for n in notes)
     assert "may be held there" not in other.reason
     assert [e.function for e in other.evidence][-1] == "get_other"
+
+
+def test_a_call_site_holding_a_lock_only_with_ruled_out_arguments_is_shown(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # grow() holds alloc_mutex only when eviction calls it with 0, which
+    # never reaches expand(): its call is one of the site's, shown saying so
+    a = fixture_tree("scan/ruled_out_holder.c")
+    line = line_of("ruled_out_holder.c", "kmalloc")
+    f = next(f for f in plan(a.placed) if f.site.line == line)
+    assert str(f.klass) == "unneeded"
+    notes = [f"{e.function}: {e.note}" for e in f.evidence]
+    assert (
+        "grow: calls expand(); sb_info.alloc_mutex may be held here only on paths whose "
+        "arguments rule the site out" in notes
+    )

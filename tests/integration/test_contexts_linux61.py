@@ -359,6 +359,26 @@ def test_a_mapping_mask_shows_what_its_choke_point_holds(scan: dict[str, object]
     assert not any(n.startswith("do_flock:") for n in chain)
 
 
+def test_a_caller_holding_a_lock_only_with_ruled_out_arguments_is_shown(
+    scan: dict[str, object],
+) -> None:
+    # udf_expand_file_adinicb() allocates at inode.c:281 after dropping
+    # i_data_sem. Its callers: udf_file_write_iter() (file.c:155) and
+    # udf_setsize() (inode.c:1138, under `newsize > inode->i_size`).
+    # udf_setsize() may hold s_alloc_mutex there only when
+    # udf_new_inode()'s failed iput() evicts (ialloc.c:99, then
+    # udf_evict_inode() -> udf_setsize(inode, 0), inode.c:145), which
+    # never passes that test: both call sites are shown.
+    s = site(scan, "fs/udf/inode.c", 281)
+    assert s["class"] == "unneeded"
+    assert (
+        "udf_setsize: calls udf_expand_file_adinicb(); udf_sb_info.s_alloc_mutex may be held "
+        "here only on paths whose arguments rule the site out" in notes(s)
+    )
+    write_iter = "udf_file_write_iter: calls udf_expand_file_adinicb()"
+    assert any(n.startswith(write_iter) for n in notes(s))
+
+
 def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     scan: dict[str, object],
 ) -> None:
