@@ -82,7 +82,7 @@ def contexts(prog: Program) -> None:
                     line,
                     f"started by {call}(): a kernel thread of its own, running with no scope"
                     if own
-                    else f"set up by {call}(): a worker thread (a kernel thread) runs it, "
+                    else f"handed to {call}(): a worker thread (a kernel thread) runs it, "
                     "with no scope",
                     KTHREAD,
                 )

@@ -495,6 +495,13 @@ def test_a_top_scope_says_whether_it_is_a_threads_or_works(fixture_tree) -> None
     assert work.boundary.lock.startswith("work reclaim waits for")
     assert "kt_recover(), a kernel thread whose progress" in thread.reason
     assert "kt_flush_work(), work whose progress" in work.reason
+    # and so do the entries their chains start at
+    assert thread.evidence[0].note == (
+        "started by kthread_run(): a kernel thread of its own, running with no scope"
+    )
+    assert work.evidence[0].note == (
+        "handed to INIT_WORK(): a worker thread (a kernel thread) runs it, with no scope"
+    )
 
 
 def test_a_mapping_mask_shows_what_its_choke_point_holds(fixture_tree) -> None:  # type: ignore[no-untyped-def]

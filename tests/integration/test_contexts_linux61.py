@@ -398,7 +398,7 @@ def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     assert "__ocfs2_recovery_thread(), a kernel thread whose progress" in str(thread["reason"])
     # and so does the entry each chain starts at
     assert (
-        "xlog_cil_push_work: set up by INIT_WORK(): a worker thread (a kernel thread) runs it"
+        "xlog_cil_push_work: handed to INIT_WORK(): a worker thread (a kernel thread) runs it"
         in " ".join(notes(work))
     )
     assert "__ocfs2_recovery_thread: started by kthread_run(): a kernel thread of its own" in (
