@@ -153,6 +153,9 @@ def load(path: Path, data: dict[str, Any]) -> Entries:
         t = _table(item, path, "ops", ops_keys)
         if "struct" not in t or "fields" not in t:
             raise ConfigError(str(path), "ops", f"{t['name']}: struct and fields are required")
+        for w in t.get("within", ()):
+            if len(w.split(".")) != 2 or not all(p.isidentifier() for p in w.split(".")):
+                raise ConfigError(str(path), "ops.within", f"{w!r}: expected STRUCT.FIELD")
         if "nonnull" in t:
             t["nonnull"] = tuple(sorted(int_table(t["nonnull"], path, "ops.nonnull").items()))
         ops.append(OpsEntry(**t))

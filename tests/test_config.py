@@ -92,6 +92,13 @@ def test_a_via_helpers_nonnull_argument_is_an_index(tmp_path: Path) -> None:
     assert "ops.nonnull" in err and "argument index" in err
 
 
+def test_an_ops_entry_within_names_struct_fields(tmp_path: Path) -> None:
+    (misc,) = [e for e in config.load().entries.ops if e.within]
+    assert misc.within == ("miscdevice.fops",) and misc.holds == ("misc_mtx",)
+    err = broken(tmp_path, "entries.toml", '["miscdevice.fops"]', '["miscdevice"]')
+    assert "ops.within" in err and "STRUCT.FIELD" in err
+
+
 def broken(tmp_path: Path, name: str, old: str, new: str) -> str:
     """The error loading the shipped config with OLD replaced by NEW in NAME."""
     d = copy(tmp_path)

@@ -54,7 +54,8 @@ _QUERIES = """
 (initializer_pair value: (pointer_expression argument: (identifier) @init))
 (assignment_expression right: (identifier) @assign)
 (assignment_expression
-  left: (field_expression) right: (pointer_expression argument: (identifier) @assign_addr))
+  left: (field_expression)
+  right: (pointer_expression operator: "&" argument: (identifier) @assign_addr))
 (assignment_expression left: (identifier) @write)
 (update_expression argument: (identifier) @write)
 (pointer_expression argument: (identifier) @address)

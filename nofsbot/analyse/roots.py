@@ -150,7 +150,9 @@ def _tables_held(prog: Program) -> HeldIn:
     """Where tables are themselves stored, for the slots config/entries.toml
     `within` names: `.fops = &ctl_device_fops` in a `struct miscdevice`
     initialiser, `ls->ls_device.fops = &device_fops`. Keyed by the file
-    naming the table and, under "", by the name alone."""
+    naming the table and the table's name: a table stored in another file
+    than its own is not seen (two files may each have a static table of
+    one name)."""
     wanted = prog.cfg.entries.within_slots()
     out: dict[tuple[str, str], set[str]] = {}
     if not wanted:
@@ -162,16 +164,12 @@ def _tables_held(prog: Program) -> HeldIn:
             slot = f"{sf[0]}.{sf[1]}"
             if slot in wanted:
                 out.setdefault((f.path, r.name), set()).add(slot)
-                out.setdefault(("", r.name), set()).add(slot)
     return {k: frozenset(v) for k, v in out.items()}
 
 
 def _held(held_in: HeldIn, path: str, table: str) -> frozenset[str]:
-    """The slots holding TABLE, a table defined in PATH: those PATH stores
-    it in, else those any file does."""
-    if not table:
-        return frozenset()
-    return held_in.get((path, table)) or held_in.get(("", table), frozenset())
+    """The slots PATH stores TABLE, a table it defines, in."""
+    return held_in.get((path, table), frozenset())
 
 
 def _other_tables(prog: Program, fn: Fn, uses: list[tuple[str, Ref]], held_in: HeldIn) -> None:

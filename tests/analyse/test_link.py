@@ -35,7 +35,7 @@ def test_reclaim_of_another_subsystem_takes_an_exported_functions_lock(tmp_path:
     assert "userfs_evict_inode()" in notes and "lm_release()" in notes
     # the step at the other subsystem's call is the caller's, not lm_release()'s
     step = next(e for e in site.reclaim.evidence if "which calls lm_release()" in e.note)
-    assert step.path == "fs/userfs/user.c" and step.function != "lm_release"
+    assert (step.path, step.function) == ("fs/userfs/user.c", "userfs_evict_inode")
     assert f"reaches {step.function}()" in step.note
 
 
@@ -45,3 +45,33 @@ def test_twin_without_the_caller_is_unneeded(tmp_path: Path) -> None:
     # neither the work nor the recovery kthread meets a reclaim path
     for line in expectations(DATA / "lib.c"):
         assert got[("fs/lockmgr/lib.c", line)] is Class.UNNEEDED
+
+
+def test_a_table_of_the_same_name_in_another_file_is_not_a_misc_devices(
+    tmp_path: Path,
+) -> None:
+    # two files, each with a static dev_fops: only misc.c's is stored in a
+    # struct miscdevice, so only its ->open runs under misc_mtx
+    misc = (Path(__file__).parent.parent / "data" / "scan" / "misc_open.c").read_text()
+    other = """
+static int b_open(struct inode *inode, struct file *file)
+{
+	p = kmalloc(8, GFP_NOFS);
+	return 0;
+}
+
+static const struct file_operations dev_fops = { .open = b_open };
+
+int b_setup(struct cdev *c)
+{
+	cdev_init(c, &dev_fops);
+	return 0;
+}
+"""
+    tree = make_tree(tmp_path / "tree", {"fs/miscfs/misc.c": misc, "fs/miscfs/other.c": other})
+    got = _classes(tree, ["fs"])
+    assert got[("fs/miscfs/other.c", 4)] is Class.UNNEEDED
+    for line, want in expectations(
+        Path(__file__).parent.parent / "data" / "scan" / "misc_open.c"
+    ).items():
+        assert str(got[("fs/miscfs/misc.c", line)]) == want["class"], line
