@@ -201,21 +201,29 @@ def _at_choke(
     verdict: MappingVerdict,
     ctors: frozenset[str],
 ) -> MappingVerdict:
-    """VERDICT with what reclaim shares with the first page-cache
-    allocation at its choke point: the mask's __GFP_FS matters there."""
+    """VERDICT with what reclaim shares with the page-cache allocations
+    at its choke point, where the mask's __GFP_FS matters: the locks
+    reclaim takes that may be held at any of them, and the chain of the
+    first that holds one. A lock a call before may return holding
+    (Reclaim.maybe) is not counted."""
     c = verdict.choke
     assert c is not None
     fn = prog.function_at(c.path, c.function, c.calls[0])
     if fn is None:
         return verdict
-    cis = [ci for ci, _, _ in fn.facts.pagecache if fn.facts.calls[ci][1] == c.calls[0]]
-    if not cis:
-        return verdict
     m = in_thread if fn.id in threads else model
-    rec = _reclaim(prog, m, fn, cis[0], c.calls[0], None, cis[:1], ctors)
-    if not rec.shared:
+    shared: set[str] = set()
+    shown: tuple[Evidence, ...] = ()
+    for ci, _, _ in fn.facts.pagecache:
+        line = fn.facts.calls[ci][1]
+        if line not in c.calls:
+            continue
+        rec = _reclaim(prog, m, fn, ci, line, None, [ci], ctors)
+        shared.update(rec.shared)
+        shown = shown or (rec.evidence if rec.shared else ())
+    if not shared:
         return verdict
-    return dataclasses.replace(verdict, shared=rec.shared, evidence=rec.evidence)
+    return dataclasses.replace(verdict, shared=tuple(sorted(shared)), evidence=shown)
 
 
 def _reclaim(
