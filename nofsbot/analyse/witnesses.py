@@ -10,7 +10,7 @@ from collections.abc import Callable
 from nofsbot.analyse import blocking, evidence, flow, ir, reclaim, reclaimpath, sections
 from nofsbot.analyse.fn import KTHREAD
 from nofsbot.analyse.guards import Binding
-from nofsbot.analyse.held import dropped
+from nofsbot.analyse.held import MAYBE, dropped
 from nofsbot.analyse.locks import ACQUIRE
 from nofsbot.analyse.program import OUT, Fn, Program
 from nofsbot.model import Evidence
@@ -31,9 +31,10 @@ def call_sites(
     one the context's witness follows. Where all of them are in one
     function (v9fs_get_acl() calls __v9fs_get_acl() twice), that
     function's call sites too, if none holds a lock reclaim takes. A call
-    whose constants rule the site out (ALLOW: Fn.reaching()) is not one,
-    nor one holding a lock reclaim takes that FN does not release on every
-    path to the site (EVENT): that lock comes with bindings that cannot
+    whose constants rule the site out (ALLOW: Fn.reaching()) is not one.
+    One holding a lock reclaim takes that FN does not release on every
+    path to the site (EVENT) is shown saying so, but not walked up from:
+    the site holds nothing, so that lock comes with paths that do not
     reach it."""
     out: list[Evidence] = []
     cur, seen = fn, {fn.id}
@@ -63,39 +64,68 @@ def call_sites(
         # release before the site is held only with arguments that rule
         # the site out (it holds nothing there): the call is shown, saying so
         gone = dropped(model, fn.id, event) if cur is fn else frozenset()
+        kept = {x: [k for k in shared[x] if k not in gone] for x in live}
         for c, ci in live[:MAX_CALL_SITES]:
             g = prog.fns[c]
-            note = f"calls {evidence.called(g, ci, cur.name)} holding no lock reclaim takes"
-            held = model.held(c, ci)
-            tried = sorted(k for k in held if k in model.tried and k not in model.shared)
-            if tried:
-                # ubifs's umount_mutex, which its shrinker only trylocks
-                note += f" ({', '.join(tried)}: reclaim only trylocks it, and never waits)"
-            kept = [k for k in shared[(c, ci)] if k not in gone]
-            if shared[(c, ci)] and not kept:
-                # udf_expand_file_adinicb() drops its caller's i_data_sem
-                # before it allocates
-                note = (
-                    f"calls {evidence.called(g, ci, cur.name)} holding "
-                    f"{', '.join(shared[(c, ci)])}, which {fn.name}() releases before the site"
+            out.append(
+                Evidence(
+                    g.path,
+                    g.facts.calls[ci][1],
+                    g.name,
+                    _call_note(model, fn, g, ci, cur.name, shared[(c, ci)], kept[(c, ci)]),
                 )
-            elif kept:
-                # udf_setsize() holds s_alloc_mutex only when udf_new_inode()'s
-                # failed iput() evicts, with newsize 0: no allocation then
-                note = (
-                    f"calls {evidence.called(g, ci, cur.name)}; {', '.join(kept)} may be "
-                    "held here only on paths whose arguments rule the site out"
-                )
-            out.append(Evidence(g.path, g.facts.calls[ci][1], g.name, note))
+            )
         if len(live) > MAX_CALL_SITES:
             note = f"... and {len(live) - MAX_CALL_SITES} more call sites"
             out.append(Evidence(cur.path, cur.facts.line, cur.name, note))
+        # a call holding such a lock is no path up to a site holding nothing
+        live = [x for x in live if not kept[x]]
         up = {c for c, _ in live}
         if len(up) != 1 or (nxt := up.pop()) in seen:
             return tuple(out)
         below = ((live[0][1], cur), *below) if below is not None and len(live) == 1 else None
         cur = prog.fns[nxt]
         seen.add(nxt)
+
+
+def _call_note(
+    model: reclaim.Model,
+    fn: Fn,
+    g: Fn,
+    ci: int,
+    target: str,
+    shared: list[str],
+    kept: list[str],
+) -> str:
+    """What call CI of G into TARGET, on the way to FN's site, holds: no
+    lock reclaim takes; SHARED ones, which FN releases before the site;
+    or KEPT ones it does not, held there only with arguments under which
+    G never makes the call, where that is so."""
+    called = evidence.called(g, ci, target)
+    tried = sorted(k for k in model.held(g.id, ci) if k in model.tried and k not in model.shared)
+    # ubifs's umount_mutex, which its shrinker only trylocks
+    trylocked = f" ({', '.join(tried)}: reclaim only trylocks it, and never waits)" if tried else ""
+    released = [k for k in shared if k not in kept]
+    if not shared:
+        return f"calls {called} holding no lock reclaim takes{trylocked}"
+    # udf_expand_file_adinicb() drops its caller's i_data_sem before it
+    # allocates
+    note = (
+        f"calls {called} holding {', '.join(released)}, which {fn.name}() releases before the site"
+        if released
+        else f"calls {called}"
+    )
+    if kept:
+        # udf_setsize() holds s_alloc_mutex only when udf_new_inode()'s
+        # failed iput() evicts, with newsize 0: no allocation then
+        calling = model.held(g.id, ci, lambda b: g.step(ci, b) is not None)
+        why = (
+            f"only with arguments under which {g.name}() does not make this call"
+            if not any(k in calling or MAYBE + k in calling for k in kept)
+            else "but not on any path nofsbot follows to the site"
+        )
+        note += f"; {', '.join(kept)} may be held here, {why}"
+    return note + trylocked
 
 
 def unresolved_evidence(

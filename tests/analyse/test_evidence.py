@@ -531,6 +531,6 @@ def test_a_call_site_holding_a_lock_only_with_ruled_out_arguments_is_shown(fixtu
     assert str(f.klass) == "unneeded"
     notes = [f"{e.function}: {e.note}" for e in f.evidence]
     assert (
-        "grow: calls expand(); sb_info.alloc_mutex may be held here only on paths whose "
-        "arguments rule the site out" in notes
+        "grow: calls expand(); sb_info.alloc_mutex may be held here, only with arguments "
+        "under which grow() does not make this call" in notes
     )

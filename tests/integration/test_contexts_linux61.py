@@ -372,8 +372,10 @@ def test_a_caller_holding_a_lock_only_with_ruled_out_arguments_is_shown(
     s = site(scan, "fs/udf/inode.c", 281)
     assert s["class"] == "unneeded"
     assert (
-        "udf_setsize: calls udf_expand_file_adinicb(); udf_sb_info.s_alloc_mutex may be held "
-        "here only on paths whose arguments rule the site out" in notes(s)
+        "udf_setsize: calls udf_expand_file_adinicb() holding udf_inode_info.i_data_sem, which "
+        "udf_expand_file_adinicb() releases before the site; udf_sb_info.s_alloc_mutex may be "
+        "held here, only with arguments under which udf_setsize() does not make this call"
+        in notes(s)
     )
     write_iter = "udf_file_write_iter: calls udf_expand_file_adinicb()"
     assert any(n.startswith(write_iter) for n in notes(s))
