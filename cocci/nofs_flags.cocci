@@ -5,7 +5,8 @@
 /// kmem_alloc/kmem_zalloc(.., KM_NOFS) become kmalloc/kzalloc with the
 /// semantics of kmem_alloc(): without KM_MAYFAIL its retry loop never
 /// fails (__GFP_NOFAIL; a NULL check right after the call is removed), with
-/// it one try with __GFP_RETRY_MAYFAIL.
+/// it one try with __GFP_RETRY_MAYFAIL, still silent on failure
+/// (__GFP_NOWARN, which kmem_flags_convert() adds).
 ///
 /// Only the positions listed in the JSON file named by $NOFSBOT_SITES are
 /// touched ([{"path", "line", "column", "class"}], column 1-based); the
@@ -82,25 +83,25 @@ expression E, S;
 + kmalloc(S, GFP_KERNEL | __GFP_NOFAIL)
 |
 - kmem_alloc(S, KM_NOFS@pk | KM_MAYFAIL)
-+ kmalloc(S, GFP_KERNEL | __GFP_RETRY_MAYFAIL)
++ kmalloc(S, GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 |
 - kmem_zalloc(S, KM_NOFS@pk)
 + kzalloc(S, GFP_KERNEL | __GFP_NOFAIL)
 |
 - kmem_zalloc(S, KM_NOFS@pk | KM_MAYFAIL)
-+ kzalloc(S, GFP_KERNEL | __GFP_RETRY_MAYFAIL)
++ kzalloc(S, GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 |
 - kmem_alloc(S, KM_NOFS@pm)
 + kmalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL)
 |
 - kmem_alloc(S, KM_NOFS@pm | KM_MAYFAIL)
-+ kmalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_RETRY_MAYFAIL)
++ kmalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 |
 - kmem_zalloc(S, KM_NOFS@pm)
 + kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOFAIL)
 |
 - kmem_zalloc(S, KM_NOFS@pm | KM_MAYFAIL)
-+ kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_RETRY_MAYFAIL)
++ kzalloc(S, GFP_KERNEL | __GFP_NOLOCKDEP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 )
 
 @nofail depends on patch@

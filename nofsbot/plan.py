@@ -70,8 +70,9 @@ _KMEM_TO = {"kmem_alloc": "kmalloc", "kmem_zalloc": "kzalloc"}
 
 def suggest_kmem(s: Site, extra: str = "") -> str:
     """XFS 6.1: kmem_zalloc(.., KM_NOFS [| KM_MAYFAIL]) as kzalloc with the flags
-    kmem_flags_convert() gives: never failing without KM_MAYFAIL."""
-    fail = "__GFP_RETRY_MAYFAIL" if "KM_MAYFAIL" in s.expression else "__GFP_NOFAIL"
+    kmem_flags_convert() gives: never failing without KM_MAYFAIL; with it,
+    one try that fails silently (__GFP_NOWARN)."""
+    fail = "__GFP_NOWARN | __GFP_RETRY_MAYFAIL" if "KM_MAYFAIL" in s.expression else "__GFP_NOFAIL"
     callee = _KMEM_TO.get(s.callee or "", s.callee or "kmalloc")
     return f"{callee}(.., GFP_KERNEL{extra} | {fail})"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nofsbot import edits
+from nofsbot import edits, plan
 from nofsbot.cli import main
 from nofsbot.model import Boundary, Class, Context, Evidence, Finding, Kind, Site
 from nofsbot.rewrite import messages
@@ -113,12 +113,18 @@ def test_kmem_subjects_name_the_new_call(klass: Class, subject: str) -> None:
     assert "flags kmem_flags_convert() gives" not in text
 
 
-def test_kmem_mayfail_says_the_warning_changes() -> None:
+def test_kmem_mayfail_keeps_the_allocation_silent() -> None:
+    # a KM_MAYFAIL caller handles the failure: kmem_flags_convert()'s
+    # __GFP_NOWARN stays, as upstream's scrub flags keep it (6.12
+    # XCHK_GFP_FLAGS); only a __GFP_NOFAIL allocation drops it
     f = finding(Class.REDUNDANT, "KM_NOFS", "kmem_alloc", "KM_NOFS | KM_MAYFAIL")
     _, body = messages.message(PATH, [f])
     text = " ".join(body.split())
-    assert "a failed KM_MAYFAIL allocation is now reported by the allocator" in text
+    assert "the same flags, __GFP_NOWARN included" in text
+    assert "is not kept" not in text
     assert "__GFP_NOFAIL" not in text
+    want = "kmalloc(.., GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)"
+    assert plan.suggest_kmem(f.site) == want
 
 
 @pytest.mark.spatch

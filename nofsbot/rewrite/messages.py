@@ -256,17 +256,15 @@ def kmem_paragraph(kmem: list[Finding]) -> str:
     if True in mayfail:
         paras.append(
             "With KM_MAYFAIL kmem_alloc() returns the result of one kmalloc() with "
-            "__GFP_RETRY_MAYFAIL; the new call is that kmalloc() with the same flag."
+            "__GFP_RETRY_MAYFAIL; the new call is that kmalloc() with the same flags, "
+            "__GFP_NOWARN included: the caller handles the failure, silently as before."
         )
-    paras.append(
-        "__GFP_NOWARN, which kmem_flags_convert() adds to every kmem allocation, is "
-        "not kept: "
-        + (
-            "a failed KM_MAYFAIL allocation is now reported by the allocator."
-            if True in mayfail
-            else "it silences failure warnings, and a __GFP_NOFAIL allocation does not fail."
+    if False in mayfail:
+        paras.append(
+            "__GFP_NOWARN, which kmem_flags_convert() adds to every kmem allocation, is "
+            "not kept where __GFP_NOFAIL is: it silences failure warnings, and such an "
+            "allocation does not fail."
         )
-    )
     return "\n\n".join(wrap(p) for p in paras)
 
 

@@ -9,7 +9,7 @@ int op(struct xfs_mount *mp, size_t len)
 	if (error)
 		return error;
 	a = kzalloc(sizeof(*a), GFP_KERNEL | __GFP_NOFAIL);
-	b = kmalloc(len, GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+	b = kmalloc(len, GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!b)
 		return -ENOMEM;
 	c = kmem_alloc(len, 0);
