@@ -171,6 +171,20 @@ def classify(p: Placed) -> Finding:
             suggestion=_suggestion(s),
         )
     r = p.reclaim
+    ww = p.work_wait
+    if (
+        r.shared
+        and r.boundary is not None
+        and ww is not None
+        and not (ww.through or ww.outside or ww.calls > MAX_WAIT_CALLS)
+    ):
+        # every path to the site runs in work reclaim waits for: the scope
+        # from its top covers the lock's section too, one scope, not two
+        return _work_scope(
+            p,
+            f"; {r.boundary.lock}, which reclaim also takes, may be held here too, and "
+            f"that scope covers its section ({r.boundary.function}() line {r.boundary.line})",
+        )
     if r.shared and r.boundary is not None:
         b = r.boundary
         return Finding(
@@ -279,33 +293,7 @@ def classify(p: Placed) -> Finding:
                 "to propose a scope from it",
                 (*p.evidence, *p.work_wait.evidence),
             )
-        kind, what, starts = (
-            ("a kernel thread", "the thread", "a kernel thread starts with no scope")
-            if b.thread
-            else ("work", "the work", "work does not inherit a scope")
-        )
-        why = (
-            f"runs in {b.function}(), {kind} whose progress reclaim waits for: FS reclaim "
-            f"entered here could wait for {what} itself, and {starts}, so {b.function}() "
-            "needs its own from its top"
-        )
-        if p.work_wait.operation is not None:
-            obj, removal = p.work_wait.operation
-            why = (
-                f"runs in {b.function}(), an operation of {obj}, and a reclaim path calls "
-                f"{removal}(), which waits for such operations to end: FS reclaim entered "
-                f"here could wait for the operation itself, so {b.function}() needs a "
-                "scope from its top"
-            )
-        return Finding(
-            s,
-            p.context,
-            Class.NEEDS_SCOPE,
-            why,
-            (*p.evidence, *p.work_wait.evidence),
-            suggestion=_suggestion(s),
-            boundary=b,
-        )
+        return _work_scope(p)
     if p.woken is not None:
         k = p.woken
         return Finding(
@@ -356,6 +344,41 @@ def classify(p: Placed) -> Finding:
         f"path{inst}",
         tuple(dict.fromkeys(p.evidence + r.callers + (r.evidence if inst else ()))),
         suggestion=_suggestion(s, mixed=bool(inst)),
+    )
+
+
+def _work_scope(p: Placed, also: str = "") -> Finding:
+    """The scope from the top of the work (or kthread) a reclaim path
+    waits for, which P's site runs in: needs-scope. ALSO: what else the
+    scope covers, said in the reason."""
+    s, b = p.site, p.work_wait.boundary if p.work_wait is not None else None
+    assert b is not None and p.work_wait is not None
+    kind, what, starts = (
+        ("a kernel thread", "the thread", "a kernel thread starts with no scope")
+        if b.thread
+        else ("work", "the work", "work does not inherit a scope")
+    )
+    why = (
+        f"runs in {b.function}(), {kind} whose progress reclaim waits for: FS reclaim "
+        f"entered here could wait for {what} itself, and {starts}, so {b.function}() "
+        "needs its own from its top"
+    )
+    if p.work_wait.operation is not None:
+        obj, removal = p.work_wait.operation
+        why = (
+            f"runs in {b.function}(), an operation of {obj}, and a reclaim path calls "
+            f"{removal}(), which waits for such operations to end: FS reclaim entered "
+            f"here could wait for the operation itself, so {b.function}() needs a "
+            "scope from its top"
+        )
+    return Finding(
+        s,
+        p.context,
+        Class.NEEDS_SCOPE,
+        why + also,
+        (*p.evidence, *p.work_wait.evidence),
+        suggestion=_suggestion(s),
+        boundary=b,
     )
 
 

@@ -68,6 +68,9 @@ class WorkWait:
     # for an operation whose removal reclaim waits for (drained.py): the
     # object it belongs to and the removal (`format1_fops`, debugfs_remove)
     operation: tuple[str, str] | None = None
+    # a call from outside the work reaches the site: the scope from the
+    # work's top does not cover every path to it
+    outside: bool = False
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,7 @@ def work_wait(prog: Program, rwaited: dict[int, Waited], fn: Fn, event: int) -> 
             "reclaim takes outside a scope"
         )
         evidence += (Evidence(g.path, g.facts.calls[ci][1], g.name, note),)
-    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation)
+    return WorkWait(w.boundary, evidence, w.calls, w.through, w.operation, bool(outside))
 
 
 def _outside_work(

@@ -534,3 +534,21 @@ def test_a_call_site_holding_a_lock_only_with_ruled_out_arguments_is_shown(fixtu
         "grow: calls expand(); sb_info.alloc_mutex may be held here, only with arguments "
         "under which grow() does not make this call" in notes
     )
+
+
+def test_work_reclaim_waits_for_gets_one_scope_over_its_lock(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # wl_fill() runs only in the work eviction waits for, under log_mutex,
+    # which eviction also takes: the scope from the work's top covers the
+    # lock's section; wl_fill_shared() also runs from the ioctl, so its
+    # scope stays at the lock
+    a = fixture_tree("scan/work_and_lock.c")
+    got = {f.site.function: f for f in plan(a.placed)}
+    work, shared = got["wl_fill"], got["wl_fill_shared"]
+    assert work.boundary is not None and shared.boundary is not None
+    assert work.boundary.function == "wl_log_work" and work.boundary.top
+    assert work.reason.endswith(
+        "; wl_sb.log_mutex, which reclaim also takes, may be held here too, and that scope "
+        f"covers its section (wl_fill() line {line_of('work_and_lock.c', 'mutex_lock')})"
+    )
+    assert shared.boundary.function == "wl_fill_shared" and not shared.boundary.top
+    assert shared.boundary.lock == "wl_sb.log_mutex"

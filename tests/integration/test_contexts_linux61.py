@@ -381,6 +381,22 @@ def test_a_caller_holding_a_lock_only_with_ruled_out_arguments_is_shown(
     assert any(n.startswith(write_iter) for n in notes(s))
 
 
+def test_work_reclaim_waits_for_gets_one_scope_over_its_lock(scan: dict[str, object]) -> None:
+    # accept_from_sock() allocates at lowcomms.c:981 under sock_mutex
+    # (taken at :976), in process_listen_recv_socket(), the work
+    # dlm_lowcomms_shutdown() cancels with cancel_work_sync() (:1563) before
+    # close_connection() takes sock_mutex (:764). The site at :967 gets the
+    # scope from the work's top; so does :981, which that scope covers,
+    # rather than a second scope at the lock inside it.
+    for line in (967, 981):
+        b = site(scan, "fs/dlm/lowcomms.c", line)["boundary"]
+        assert (b["function"], b["top"]) == ("process_listen_recv_socket", True)  # type: ignore[index]
+    assert str(site(scan, "fs/dlm/lowcomms.c", 981)["reason"]).endswith(
+        "; connection.sock_mutex, which reclaim also takes, may be held here too, and that "
+        "scope covers its section (accept_from_sock() line 976)"
+    )
+
+
 def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     scan: dict[str, object],
 ) -> None:
