@@ -21,6 +21,7 @@ import re
 from nofsbot.analyse import Placed
 from nofsbot.analyse.locks import WRITEBACK
 from nofsbot.analyse.mapping import MappingVerdict
+from nofsbot.analyse.placed import WorkWait
 from nofsbot.model import Class, Context, Evidence, Finding, Kind, Site
 
 # A scope at the top of work is proposed only for a wait at most this many
@@ -182,6 +183,7 @@ def classify(p: Placed) -> Finding:
         # from its top covers the lock's section too, one scope, not two
         return _work_scope(
             p,
+            ww,
             f"; {r.boundary.lock}, which reclaim also takes, may be held here too, and "
             f"that scope covers its section ({r.boundary.function}() line {r.boundary.line})",
         )
@@ -293,7 +295,7 @@ def classify(p: Placed) -> Finding:
                 "to propose a scope from it",
                 (*p.evidence, *p.work_wait.evidence),
             )
-        return _work_scope(p)
+        return _work_scope(p, p.work_wait)
     if p.woken is not None:
         k = p.woken
         return Finding(
@@ -347,12 +349,11 @@ def classify(p: Placed) -> Finding:
     )
 
 
-def _work_scope(p: Placed, also: str = "") -> Finding:
-    """The scope from the top of the work (or kthread) a reclaim path
+def _work_scope(p: Placed, w: WorkWait, also: str = "") -> Finding:
+    """The scope from the top of W, the work (or kthread) a reclaim path
     waits for, which P's site runs in: needs-scope. ALSO: what else the
     scope covers, said in the reason."""
-    s, b = p.site, p.work_wait.boundary if p.work_wait is not None else None
-    assert b is not None and p.work_wait is not None
+    s, b = p.site, w.boundary
     kind, what, starts = (
         ("a kernel thread", "the thread", "a kernel thread starts with no scope")
         if b.thread
@@ -363,8 +364,8 @@ def _work_scope(p: Placed, also: str = "") -> Finding:
         f"entered here could wait for {what} itself, and {starts}, so {b.function}() "
         "needs its own from its top"
     )
-    if p.work_wait.operation is not None:
-        obj, removal = p.work_wait.operation
+    if w.operation is not None:
+        obj, removal = w.operation
         why = (
             f"runs in {b.function}(), an operation of {obj}, and a reclaim path calls "
             f"{removal}(), which waits for such operations to end: FS reclaim entered "
@@ -376,7 +377,7 @@ def _work_scope(p: Placed, also: str = "") -> Finding:
         p.context,
         Class.NEEDS_SCOPE,
         why + also,
-        (*p.evidence, *p.work_wait.evidence),
+        (*p.evidence, *w.evidence),
         suggestion=_suggestion(s),
         boundary=b,
     )

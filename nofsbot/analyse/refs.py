@@ -137,7 +137,7 @@ def references(
         if ikey not in seen:
             seen[ikey] = Ref(name, n.start_point[0] + 1, role, f"{struct}.{fld}", fname(n), obj=obj)
     # `x->f = fn`, and `x->f = &table` (a table stored in another object:
-    # `ls->ls_device.fops = &device_fops`, container_slots())
+    # `ls->ls_device.fops = &device_fops`, roots._tables_held())
     for n in caps.get("assign", []) + caps.get("assign_addr", []):
         name = (n.text or b"").decode()
         up = n.parent
