@@ -420,6 +420,25 @@ class Walk:
         raise ValueError(f"unknown skeleton node {op}")
 
 
+def unconditional(skel: IRNode | None) -> frozenset[int]:
+    """The calls of a function's skeleton that sit in its body's own
+    statement list, under no if, loop or switch (a label's statement
+    too): each runs whenever the body gets that far."""
+    out: set[int] = set()
+    todo = [skel] if skel is not None else []
+    while todo:
+        n = todo.pop()
+        if n[0] == SEQ:
+            todo.extend(n[1])
+        elif n[0] == LABEL:
+            todo.append(n[2])
+        elif n[0] == EV:
+            out.update(i for i in n[1] if i >= 0)
+        elif n[0] == RET:
+            todo.append(n[1])
+    return frozenset(out)
+
+
 def begin(state: State, conditional: bool = False) -> State:
     opened = frozenset(min(MAXDEPTH, max(s, 0) + 1) for s in state)
     return opened | state if conditional else opened

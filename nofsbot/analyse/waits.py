@@ -146,7 +146,11 @@ def _wake_path(
     while todo:
         fid = todo.popleft()
         fn = prog.fns[fid]
-        for ci, cls in fn.facts.wakes:
+        # of its wakes of one object, one it makes on every path first: a
+        # recovery thread's last wake, not one that answers a request on
+        # the way
+        top = ir.unconditional(fn.facts.ir)
+        for ci, cls in sorted(fn.facts.wakes, key=lambda w: w[0] not in top):
             c = resolve_class(cls, prog.structs)
             hit = next((s for s in sorted(sleeps) if workitems.same(s, c)), None)
             if hit is None:

@@ -552,3 +552,12 @@ def test_work_reclaim_waits_for_gets_one_scope_over_its_lock(fixture_tree) -> No
     )
     assert shared.boundary.function == "wl_fill_shared" and not shared.boundary.top
     assert shared.boundary.lock == "wl_sb.log_mutex"
+
+
+def test_a_threads_wake_is_the_one_it_makes_on_every_path(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # lw_recover() wakes recovery_event first only when sb->state asks for
+    # it, then at its end: the evidence cites the second wake
+    a = fixture_tree("scan/thread_last_wake.c")
+    (f,) = plan(a.placed)
+    wakes = [e.line for e in f.evidence if e.note.startswith("wakes ")]
+    assert wakes == [line_of("thread_last_wake.c", "wake_up(", 2)]

@@ -422,3 +422,14 @@ def test_a_scope_over_a_worker_says_whether_it_is_work_or_a_thread(
     assert "__ocfs2_recovery_thread: started by kthread_run(): a kernel thread of its own" in (
         " ".join(notes(thread))
     )
+
+
+def test_a_recovery_threads_cited_wake_is_its_last(scan: dict[str, object]) -> None:
+    # ocfs2_wait_for_recovery() (journal.c:1210) sleeps until recovery is
+    # complete. __ocfs2_recovery_thread() wakes recovery_event at 1470 only
+    # when a quota shutdown asked for it (recovery_state is
+    # OCFS2_REC_QUOTA_WANT_DISABLE; its waiter is at 214), and at 1576 on
+    # every path to its end: the evidence cites 1576
+    thread = site(scan, "fs/ocfs2/journal.c", 1458)
+    wakes = [e["line"] for e in thread["evidence"] if e["note"].startswith("wakes ")]  # type: ignore[index, union-attr]
+    assert wakes == [1576]
