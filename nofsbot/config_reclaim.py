@@ -89,6 +89,10 @@ class Reclaim:
     # inode (truncate_inode_pages_final()): the inode shrinker evicts only
     # inodes whose mapping is empty; a rare path, like an i_nlink of 0
     evicting: frozenset[str] = frozenset()
+    # calls that reach what they are given only for what is rarely there
+    # (block_write_full_page() calls get_block() only for a dirty buffer
+    # with no block): real paths, shown only where there is no other
+    rare: frozenset[str] = frozenset()
     # of acquire and trylock, the calls that take a lock shared (down_read())
     shared: frozenset[str] = frozenset()
 
@@ -217,6 +221,7 @@ def load(path: Path) -> Reclaim:
             "carried": dict,
             "debug": tuple,
             "evicting": tuple,
+            "rare": tuple,
         },
     )
     return Reclaim(
@@ -246,4 +251,5 @@ def load(path: Path) -> Reclaim:
         carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
         debug=frozenset(ctx.get("debug", ())),
         evicting=frozenset(ctx.get("evicting", ())),
+        rare=frozenset(ctx.get("rare", ())),
     )

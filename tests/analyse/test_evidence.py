@@ -561,3 +561,15 @@ def test_a_threads_wake_is_the_one_it_makes_on_every_path(fixture_tree) -> None:
     (f,) = plan(a.placed)
     wakes = [e.line for e in f.evidence if e.note.startswith("wakes ")]
     assert wakes == [line_of("thread_last_wake.c", "wake_up(", 2)]
+
+
+def test_writepages_get_block_is_shown_only_where_there_is_no_other_path(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # block_write_full_page() calls my_get_block() only for a dirty buffer
+    # with no block: eviction's truncation is the path shown, although the
+    # writepage one is a call shorter
+    a = fixture_tree("scan/rare_get_block.c")
+    (f,) = plan(a.placed)
+    shown = {e.line for e in f.evidence}
+    takes = [line_of("rare_get_block.c", "mutex_lock(&sbi->alloc_lock);", n) for n in (1, 2)]
+    assert takes[1] in shown and takes[0] not in shown
+    assert line_of("rare_get_block.c", "my_free_eofblocks(inode);") in shown
