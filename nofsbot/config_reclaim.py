@@ -93,6 +93,10 @@ class Reclaim:
     # (block_write_full_page() calls get_block() only for a dirty buffer
     # with no block): real paths, shown only where there is no other
     rare: frozenset[str] = frozenset()
+    # transaction starts that return the handle `current->journal_info`
+    # holds, a reference more, where the task has one (btrfs's
+    # start_transaction()): a task's reclaim joins its own transaction
+    nests: frozenset[str] = frozenset()
     # of acquire and trylock, the calls that take a lock shared (down_read())
     shared: frozenset[str] = frozenset()
 
@@ -222,6 +226,7 @@ def load(path: Path) -> Reclaim:
             "debug": tuple,
             "evicting": tuple,
             "rare": tuple,
+            "nests": tuple,
         },
     )
     return Reclaim(
@@ -252,4 +257,5 @@ def load(path: Path) -> Reclaim:
         debug=frozenset(ctx.get("debug", ())),
         evicting=frozenset(ctx.get("evicting", ())),
         rare=frozenset(ctx.get("rare", ())),
+        nests=frozenset(ctx.get("nests", ())),
     )

@@ -190,20 +190,23 @@ def lock_conds(
 _JOURNAL = re.compile(rb"\bcurrent\s*->\s*journal_info\b(\s*=(?!=))?")
 
 
-def journal_info(body: Node | None) -> tuple[int, int]:
+def journal_info(body: Node | None) -> tuple[int, int, int]:
     """The first line of BODY that sets `current->journal_info` to something
-    other than NULL, and the first that reads it; 0 for none."""
+    other than NULL, the first that reads it, and the last that sets it to
+    NULL; 0 for none."""
     if body is None or b"journal_info" not in (body.text or b""):
-        return (0, 0)
+        return (0, 0, 0)
     text = body.text or b""
-    sets = reads = 0
+    sets = reads = clears = 0
     for m in _JOURNAL.finditer(text):
         line = body.start_point[0] + 1 + text.count(b"\n", 0, m.start())
         if not m.group(1):
             reads = reads or line
-        elif not re.match(rb"\s*(?:NULL|0)\s*;", text[m.end() :]):
+        elif re.match(rb"\s*(?:NULL|0)\s*;", text[m.end() :]):
+            clears = line
+        else:
             sets = sets or line
-    return (sets, reads)
+    return (sets, reads, clears)
 
 
 def unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[int, ...]:

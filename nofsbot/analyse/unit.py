@@ -23,6 +23,7 @@ from nofsbot.analyse import (
     fits,
     fresh,
     hazards,
+    nesting,
     reclaim,
     reclaimpath,
     roots,
@@ -388,7 +389,9 @@ def _reclaim(
             made, entered, in_thread = taken[cls]
             if cls != WRITEBACK:
                 path = reclaimpath.reclaim_path(prog, model, cls, made=made, direct=in_thread)
-                joins = witnesses.joined(prog, owner, ci, cls, path, in_thread)
+                joins = witnesses.joined(prog, owner, ci, cls, path, in_thread) or nesting.nested(
+                    prog, owner, ci, cls, path, in_thread, entered
+                )
                 witnesses.read_behind_writer(prog, model, owner, ci, cls, path)
                 ev += path
         if boundary is not None or n > 0:

@@ -573,3 +573,33 @@ def test_writepages_get_block_is_shown_only_where_there_is_no_other_path(fixture
     takes = [line_of("rare_get_block.c", "mutex_lock(&sbi->alloc_lock);", n) for n in (1, 2)]
     assert takes[1] in shown and takes[0] not in shown
     assert line_of("rare_get_block.c", "my_free_eofblocks(inode);") in shown
+
+
+def test_a_take_inside_a_transaction_the_holders_reclaim_nests_in_is_anothers(fixture_tree) -> None:  # type: ignore[no-untyped-def]
+    # nt_ioctl() attaches to a transaction (start_transaction() sets
+    # current->journal_info), then its commit takes dev_mutex; eviction
+    # reaches start_transaction() again, which hands that handle back, before
+    # nt_end() takes dev_mutex: in this task reclaim joins, and the take is
+    # other tasks'. nt_trim() holds dev_mutex with no transaction, and
+    # nt_flush() only after nt_end() cleared current->journal_info
+    a = fixture_tree("scan/nested_trans.c")
+    takes = reclaim_takes(a)
+    joined, own = takes["nt_write_supers"], takes["nt_trim"]
+    assert joined.line == own.line == line_of("nested_trans.c", "mutex_lock(&fs->dev_mutex);")
+    attach = line_of("nested_trans.c", "h = nt_attach(fs);", 2)
+    again = line_of("nested_trans.c", "h = nt_attach(fs);", 1)
+    assert joined.note == (
+        "reclaim takes nt_fs.dev_mutex here in other tasks, kswapd's among them, which this "
+        "allocation may wait for (throttle_direct_reclaim(), mm/vmscan.c); in this task "
+        "reclaim joins the transaction nt_attach() began "
+        f"(nested_trans.c:{attach}, in nt_ioctl()), which current->journal_info holds: "
+        f"nt_evict_inode() (line {again}, through nt_attach()) "
+        "reaches start_transaction() first, which hands that handle back instead of "
+        "starting another"
+    )
+    assert own.note == takes["nt_locked_alloc"].note == "reclaim takes nt_fs.dev_mutex here"
+    supers = next(f for f in plan(a.placed) if f.site.function == "nt_write_supers")
+    assert supers.reason.startswith(
+        "nt_fs.dev_mutex may be held here, taken inside the transaction nt_attach() set "
+        "in current->journal_info, which reclaim in this task would join"
+    )
