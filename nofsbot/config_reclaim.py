@@ -89,10 +89,6 @@ class Reclaim:
     # inode (truncate_inode_pages_final()): the inode shrinker evicts only
     # inodes whose mapping is empty; a rare path, like an i_nlink of 0
     evicting: frozenset[str] = frozenset()
-    # calls that reach what they are given only for what is rarely there
-    # (block_write_full_page() calls get_block() only for a dirty buffer
-    # with no block): real paths, shown only where there is no other
-    rare: frozenset[str] = frozenset()
     # transaction starts that return the handle `current->journal_info`
     # holds, a reference more, where the task has one (btrfs's
     # start_transaction()): a task's reclaim joins its own transaction
@@ -225,7 +221,6 @@ def load(path: Path) -> Reclaim:
             "carried": dict,
             "debug": tuple,
             "evicting": tuple,
-            "rare": tuple,
             "nests": tuple,
         },
     )
@@ -256,6 +251,5 @@ def load(path: Path) -> Reclaim:
         carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
         debug=frozenset(ctx.get("debug", ())),
         evicting=frozenset(ctx.get("evicting", ())),
-        rare=frozenset(ctx.get("rare", ())),
         nests=frozenset(ctx.get("nests", ())),
     )

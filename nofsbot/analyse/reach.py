@@ -138,7 +138,7 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
     several functions are stored in, each a path only for some objects:
     a path without them is the one shown where there is one."""
     carried, debug = prog.cfg.reclaim.carried, prog.cfg.reclaim.debug
-    evicting, rare = prog.cfg.reclaim.evicting, prog.cfg.reclaim.rare
+    evicting = prog.cfg.reclaim.evicting
     out: dict[int, frozenset[int]] = {}
     for fn in prog.fns:
         got = frozenset(
@@ -155,8 +155,6 @@ def rare_calls(prog: Program) -> dict[int, frozenset[int]]:
         got |= frozenset(ci for ci in range(len(fn.callees)) if fn.by_type(ci) > 1)
         # a truncation that meets folios in reclaim only for an unlinked inode
         got |= frozenset(ci for ci, (c, _) in enumerate(fn.facts.calls) if c in evicting)
-        # calls that reach what they are given only for what is rarely there
-        got |= frozenset(ci for ci, (c, _) in enumerate(fn.facts.calls) if c in rare)
         if got:
             out[fn.id] = got
     return out

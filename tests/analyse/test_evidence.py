@@ -563,18 +563,6 @@ def test_a_threads_wake_is_the_one_it_makes_on_every_path(fixture_tree) -> None:
     assert wakes == [line_of("thread_last_wake.c", "wake_up(", 2)]
 
 
-def test_writepages_get_block_is_shown_only_where_there_is_no_other_path(fixture_tree) -> None:  # type: ignore[no-untyped-def]
-    # block_write_full_page() calls my_get_block() only for a dirty buffer
-    # with no block: eviction's truncation is the path shown, although the
-    # writepage one is a call shorter
-    a = fixture_tree("scan/rare_get_block.c")
-    (f,) = plan(a.placed)
-    shown = {e.line for e in f.evidence}
-    takes = [line_of("rare_get_block.c", "mutex_lock(&sbi->alloc_lock);", n) for n in (1, 2)]
-    assert takes[1] in shown and takes[0] not in shown
-    assert line_of("rare_get_block.c", "my_free_eofblocks(inode);") in shown
-
-
 def test_a_take_inside_a_transaction_the_holders_reclaim_nests_in_is_anothers(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     # nt_ioctl() attaches to a transaction (start_transaction() sets
     # current->journal_info), then its commit takes dev_mutex; eviction

@@ -433,16 +433,3 @@ def test_a_recovery_threads_cited_wake_is_its_last(scan: dict[str, object]) -> N
     thread = site(scan, "fs/ocfs2/journal.c", 1458)
     wakes = [e["line"] for e in thread["evidence"] if e["note"].startswith("wakes ")]  # type: ignore[index, union-attr]
     assert wakes == [1576]
-
-
-def test_writepages_get_block_is_not_the_path_shown_where_eviction_takes_the_lock(
-    scan: dict[str, object],
-) -> None:
-    # jfs_writepage() (inode.c:275) hands jfs_get_block() to
-    # block_write_full_page(), which calls it only for a dirty buffer with
-    # no block mapped, which jfs's ->write_begin never leaves: eviction's
-    # diFree() (inode.c:162, imap.c:1232) is the reclaim path shown
-    s = site(scan, "fs/jfs/jfs_discard.c", 37)
-    shown = notes(s)
-    assert not any(n.startswith("jfs_writepage: ") for n in shown)
-    assert any(n.startswith("jfs_evict_inode: calls diFree()") for n in shown)
