@@ -90,9 +90,10 @@ class Reclaim:
     # inodes whose mapping is empty; a rare path, like an i_nlink of 0
     evicting: frozenset[str] = frozenset()
     # transaction starts that return the handle `current->journal_info`
-    # holds, a reference more, where the task has one (btrfs's
-    # start_transaction()): a task's reclaim joins its own transaction
-    nests: frozenset[str] = frozenset()
+    # holds, a reference more, where the task has one, each with the end
+    # that returns at once for such a nested handle (btrfs's
+    # start_transaction() and __btrfs_end_transaction())
+    nests: dict[str, str] = field(default_factory=dict)
     # of acquire and trylock, the calls that take a lock shared (down_read())
     shared: frozenset[str] = frozenset()
 
@@ -221,7 +222,7 @@ def load(path: Path) -> Reclaim:
             "carried": dict,
             "debug": tuple,
             "evicting": tuple,
-            "nests": tuple,
+            "nests": dict,
         },
     )
     return Reclaim(
@@ -251,5 +252,5 @@ def load(path: Path) -> Reclaim:
         carried={k: tuple(v) for k, v in ctx.get("carried", {}).items()},
         debug=frozenset(ctx.get("debug", ())),
         evicting=frozenset(ctx.get("evicting", ())),
-        nests=frozenset(ctx.get("nests", ())),
+        nests={str(k): str(v) for k, v in ctx.get("nests", {}).items()},
     )

@@ -482,6 +482,7 @@ class Extractor:
             assigns,
             self.same_object,
         )
+        journal, journal_clears = fnfacts.journal_info(body)
         return FuncFacts(
             name=name,
             static=static,
@@ -532,7 +533,8 @@ class Extractor:
             lock_roots=lock_roots,
             uses=uses,
             returns_made=ret_made,
-            journal=fnfacts.journal_info(body),
+            journal=journal,
+            journal_clears=journal_clears,
         )
 
     # -- references --------------------------------------------------------

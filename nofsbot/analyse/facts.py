@@ -151,9 +151,10 @@ class FuncFacts:
     uses: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
     returns_made: str = ""
     # the first lines that set `current->journal_info` (not to NULL) and
-    # read it, and the last that sets it to NULL; 0 for none (a transaction
-    # a task's own reclaim would join)
-    journal: tuple[int, int, int] = (0, 0, 0)
+    # read it; 0 for none (a transaction a task's own reclaim would join);
+    # and the lines that set it to NULL
+    journal: tuple[int, int] = (0, 0)
+    journal_clears: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

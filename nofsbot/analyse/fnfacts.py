@@ -190,23 +190,24 @@ def lock_conds(
 _JOURNAL = re.compile(rb"\bcurrent\s*->\s*journal_info\b(\s*=(?!=))?")
 
 
-def journal_info(body: Node | None) -> tuple[int, int, int]:
+def journal_info(body: Node | None) -> tuple[tuple[int, int], tuple[int, ...]]:
     """The first line of BODY that sets `current->journal_info` to something
-    other than NULL, the first that reads it, and the last that sets it to
-    NULL; 0 for none."""
+    other than NULL and the first that reads it (0 for none), and every
+    line that sets it to NULL."""
     if body is None or b"journal_info" not in (body.text or b""):
-        return (0, 0, 0)
+        return (0, 0), ()
     text = body.text or b""
-    sets = reads = clears = 0
+    sets = reads = 0
+    clears: list[int] = []
     for m in _JOURNAL.finditer(text):
         line = body.start_point[0] + 1 + text.count(b"\n", 0, m.start())
         if not m.group(1):
             reads = reads or line
         elif re.match(rb"\s*(?:NULL|0)\s*;", text[m.end() :]):
-            clears = line
+            clears.append(line)
         else:
             sets = sets or line
-    return (sets, reads, clears)
+    return (sets, reads), tuple(clears)
 
 
 def unread(params: tuple[str, ...], body: Node | None, macros: bytes) -> tuple[int, ...]:

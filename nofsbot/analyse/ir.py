@@ -19,8 +19,6 @@ from typing import Any
 
 from tree_sitter import Node
 
-from nofsbot.analyse.callresult import failed_call
-
 SEQ, EV, IF, LOOP, DO, SWITCH, RET, GOTO, LABEL, BREAK, CONT = range(11)
 
 OUT, ENTRY, MAXDEPTH = -1, 0, 2
@@ -420,106 +418,6 @@ class Walk:
                 conts[-1].update(state)
             return frozenset()
         raise ValueError(f"unknown skeleton node {op}")
-
-
-def unconditional(skel: IRNode | None) -> frozenset[int]:
-    """The calls of a function's skeleton that sit in its body's own
-    statement list, under no if, loop or switch (a label's statement
-    too): each runs whenever the body gets that far."""
-    out: set[int] = set()
-    todo = [skel] if skel is not None else []
-    while todo:
-        n = todo.pop()
-        if n[0] == SEQ:
-            todo.extend(n[1])
-        elif n[0] == LABEL:
-            todo.append(n[2])
-        elif n[0] == EV:
-            out.update(i for i in n[1] if i >= 0)
-        elif n[0] == RET:
-            todo.append(n[1])
-    return frozenset(out)
-
-
-def before_on_every_path(skel: IRNode | None, target: int) -> frozenset[int]:
-    """The calls every path through a function's skeleton makes before its
-    call TARGET: those of each statement list on the way down to it that
-    come before the statement holding it, where no label lies between
-    (a goto could enter past them), and those before it in its own
-    expression. Empty where TARGET is not found."""
-
-    def down(n: IRNode, got: frozenset[int]) -> frozenset[int] | None:
-        op = n[0]
-        if op == EV:
-            if target in n[1]:
-                return got | frozenset(i for i in n[1][: n[1].index(target)] if i >= 0)
-            return None
-        if op == SEQ:
-            mine = set(got)
-            for item in n[1]:
-                found = down(item, frozenset(mine))
-                if found is not None:
-                    return found
-                if item[0] == LABEL:
-                    mine = set(got)
-                elif item[0] == EV:
-                    mine.update(i for i in item[1] if i >= 0)
-            return None
-        kids: list[IRNode] = []
-        if op == IF:
-            kids = [n[1], n[2]] + ([n[3]] if n[3] is not None else [])
-        elif op == LOOP:
-            kids = [n[1], n[2], n[3]]
-        elif op == DO:
-            kids = [n[1], n[2]]
-        elif op == SWITCH:
-            kids = [n[1], *n[2]]
-        elif op == RET:
-            kids = [n[1]]
-        elif op == LABEL:
-            kids = [n[2]]
-        for k in kids:
-            found = down(k, got)
-            if found is not None:
-                return found
-        return None
-
-    if skel is None:
-        return frozenset()
-    return down(skel, frozenset()) or frozenset()
-
-
-def leaves_on_failure(skel: IRNode | None, ci: int) -> bool:
-    """Call CI's statement is followed by a test of its failure
-    (callresult.failed_call(): `if (IS_ERR(trans))`) whose body ends in a
-    return or a goto: past it, the call succeeded."""
-
-    def exits(n: IRNode) -> bool:
-        while n[0] == SEQ and n[1]:
-            n = n[1][-1]
-        return n[0] in (RET, GOTO)
-
-    todo = [skel] if skel is not None else []
-    while todo:
-        n = todo.pop()
-        if n[0] == SEQ:
-            items = n[1]
-            for i, item in enumerate(items):
-                if item[0] == EV and ci in item[1] and i + 1 < len(items):
-                    nxt = items[i + 1]
-                    return nxt[0] == IF and failed_call(nxt[4]) == ci and exits(nxt[2])
-            todo.extend(items)
-        elif n[0] == IF:
-            todo.extend(k for k in (n[2], n[3]) if k is not None)
-        elif n[0] == LOOP:
-            todo.append(n[2])
-        elif n[0] == DO:
-            todo.append(n[1])
-        elif n[0] == SWITCH:
-            todo.extend(n[2])
-        elif n[0] == LABEL:
-            todo.append(n[2])
-    return False
 
 
 def begin(state: State, conditional: bool = False) -> State:

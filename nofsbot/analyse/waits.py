@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from nofsbot.analyse import ir, reclaim, reclaimpath, workitems
+from nofsbot.analyse import ir, reclaim, reclaimpath, skeleton, workitems
 from nofsbot.analyse.facts import INDIRECT, TASK_SLEEP, shown
 from nofsbot.analyse.held import Node
 from nofsbot.analyse.locks import resolve_class
@@ -149,7 +149,7 @@ def _wake_path(
         # of its wakes of one object, one it makes on every path first: a
         # recovery thread's last wake, not one that answers a request on
         # the way
-        top = ir.unconditional(fn.facts.ir)
+        top = skeleton.unconditional(fn.facts.ir)
         for ci, cls in sorted(fn.facts.wakes, key=lambda w: w[0] not in top):
             c = resolve_class(cls, prog.structs)
             hit = next((s for s in sorted(sleeps) if workitems.same(s, c)), None)

@@ -1,14 +1,11 @@
-/* start_transaction() hands back the handle current->journal_info holds
- * (btrfs's, config/reclaim.toml [context] nests). nt_ioctl() attaches to
- * a transaction and commits it, and its commit writes the supers under
- * dev_mutex (btrfs_commit_transaction() -> write_all_supers()); eviction
- * takes dev_mutex when it ends the transaction it joined
- * (__btrfs_end_transaction() -> btrfs_create_pending_block_groups()).
- * Reclaim in nt_ioctl()'s task joins its transaction: the take's step
- * says the take is other tasks'. nt_trim() holds dev_mutex with no
- * transaction, and nt_flush() only after it ended the one it attached to
- * (nt_end() clears current->journal_info): their steps stay as they
- * are. */
+/* start_transaction() hands back the handle current->journal_info holds,
+ * and __btrfs_end_transaction() returns at once for such a nested handle
+ * (btrfs's; config/reclaim.toml [context] nests). Eviction takes
+ * dev_mutex past that return. nt_ioctl() holds dev_mutex inside a
+ * transaction it attached to: its own reclaim joins it and returns before
+ * the take, which is other tasks'. nt_trim() holds dev_mutex with no
+ * transaction. The twins that must not get the note: tests/data/scan/
+ * nested_trans_twins.c. */
 struct nt_handle {
 	int use_count;
 };
@@ -27,8 +24,7 @@ static struct nt_handle *start_transaction(struct nt_fs *fs)
 		return h;
 	}
 	h = nt_new_handle(fs);
-	if (!current->journal_info)
-		current->journal_info = h;
+	current->journal_info = h;
 	return h;
 }
 
@@ -37,21 +33,15 @@ static struct nt_handle *nt_attach(struct nt_fs *fs)
 	return start_transaction(fs);
 }
 
-static void nt_create_pending(struct nt_fs *fs)
-{
-	mutex_lock(&fs->dev_mutex);
-	mutex_unlock(&fs->dev_mutex);
-}
-
-static void nt_end(struct nt_handle *h, struct nt_fs *fs)
+static void __btrfs_end_transaction(struct nt_handle *h, struct nt_fs *fs)
 {
 	if (h->use_count > 1) {
 		h->use_count--;
 		return;
 	}
-	nt_create_pending(fs);
-	if (current->journal_info == h)
-		current->journal_info = NULL;
+	mutex_lock(&fs->dev_mutex);
+	mutex_unlock(&fs->dev_mutex);
+	current->journal_info = NULL;
 }
 
 static void nt_evict_inode(struct inode *inode)
@@ -62,7 +52,7 @@ static void nt_evict_inode(struct inode *inode)
 	h = nt_attach(fs);
 	if (IS_ERR(h))
 		return;
-	nt_end(h, fs);
+	__btrfs_end_transaction(h, fs);
 	clear_inode(inode);
 }
 
@@ -78,13 +68,6 @@ static void nt_write_supers(struct nt_fs *fs)
 	mutex_unlock(&fs->dev_mutex);
 }
 
-static void nt_commit(struct nt_handle *h, struct nt_fs *fs)
-{
-	nt_write_supers(fs);
-	if (current->journal_info == h)
-		current->journal_info = NULL;
-}
-
 static long nt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct nt_fs *fs = file_inode(file)->i_sb->s_fs_info;
@@ -93,7 +76,8 @@ static long nt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	h = nt_attach(fs);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
-	nt_commit(h, fs);
+	nt_write_supers(fs);
+	__btrfs_end_transaction(h, fs);
 	return 0;
 }
 
@@ -108,29 +92,7 @@ static long nt_trim(struct file *file, unsigned int cmd, unsigned long arg)
 	return 0;
 }
 
-static void nt_locked_alloc(struct nt_fs *fs)
-{
-	mutex_lock(&fs->dev_mutex);
-	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
-	section_work();				/* not one allocation alone */
-	mutex_unlock(&fs->dev_mutex);
-}
-
-static int nt_flush(struct file *file, fl_owner_t id)
-{
-	struct nt_fs *fs = file_inode(file)->i_sb->s_fs_info;
-	struct nt_handle *h;
-
-	h = nt_attach(fs);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	nt_end(h, fs);
-	nt_locked_alloc(fs);
-	return 0;
-}
-
 static const struct file_operations nt_fops = {
 	.unlocked_ioctl = nt_ioctl,
 	.compat_ioctl = nt_trim,
-	.flush = nt_flush,
 };

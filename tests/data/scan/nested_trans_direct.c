@@ -1,0 +1,84 @@
+/* Eviction that takes dev_mutex inside the transaction it got, not
+ * behind __btrfs_end_transaction()'s return for a nested handle: in
+ * nt_ioctl()'s task, reclaim joins its transaction and then takes
+ * dev_mutex itself. The take's step stays as it is. */
+struct nt_handle {
+	int use_count;
+};
+
+struct nt_fs {
+	struct mutex dev_mutex;
+};
+
+static struct nt_handle *start_transaction(struct nt_fs *fs)
+{
+	struct nt_handle *h;
+
+	if (current->journal_info) {
+		h = current->journal_info;
+		h->use_count++;
+		return h;
+	}
+	h = nt_new_handle(fs);
+	current->journal_info = h;
+	return h;
+}
+
+static struct nt_handle *nt_attach(struct nt_fs *fs)
+{
+	return start_transaction(fs);
+}
+
+static void __btrfs_end_transaction(struct nt_handle *h, struct nt_fs *fs)
+{
+	if (h->use_count > 1) {
+		h->use_count--;
+		return;
+	}
+	mutex_lock(&fs->dev_mutex);
+	mutex_unlock(&fs->dev_mutex);
+	current->journal_info = NULL;
+}
+
+static void nt_take(struct nt_fs *fs)
+{
+	mutex_lock(&fs->dev_mutex);
+	mutex_unlock(&fs->dev_mutex);
+}
+
+static void nt_evict_inode(struct inode *inode)
+{
+	struct nt_fs *fs = inode->i_sb->s_fs_info;
+	struct nt_handle *h;
+
+	h = nt_attach(fs);
+	if (IS_ERR(h))
+		return;
+	nt_take(fs);
+	__btrfs_end_transaction(h, fs);
+	clear_inode(inode);
+}
+
+static const struct super_operations nt_sops = {
+	.evict_inode = nt_evict_inode,
+};
+
+static long nt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct nt_fs *fs = file_inode(file)->i_sb->s_fs_info;
+	struct nt_handle *h;
+
+	h = nt_attach(fs);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	mutex_lock(&fs->dev_mutex);
+	p = kmalloc(8, GFP_NOFS);			/* expect: needs-scope never */
+	section_work();				/* not one allocation alone */
+	mutex_unlock(&fs->dev_mutex);
+	__btrfs_end_transaction(h, fs);
+	return 0;
+}
+
+static const struct file_operations nt_fops = {
+	.unlocked_ioctl = nt_ioctl,
+};
