@@ -157,22 +157,20 @@ def _calls(n: IRNode) -> set[int]:
 
 def _returns(seq: IRNode) -> bool:
     """SEQ, a statement list, ends in a return."""
-    n = seq
+    return bool(_last(seq)[0] == RET)
+
+
+def _last(n: IRNode) -> IRNode:
+    """The statement N ends with: itself, or a list's last, all the way in."""
     while n[0] == SEQ and n[1]:
         n = n[1][-1]
-    return bool(n[0] == RET)
+    return n
 
 
 def leaves_on_failure(skel: IRNode | None, ci: int) -> bool:
     """Call CI's statement is followed by a test of its failure
     (callresult.failed_call(): `if (IS_ERR(trans))`) whose body ends in a
     return or a goto: past it, the call succeeded."""
-
-    def exits(n: IRNode) -> bool:
-        while n[0] == SEQ and n[1]:
-            n = n[1][-1]
-        return bool(n[0] in (RET, GOTO))
-
     todo = [skel] if skel is not None else []
     while todo:
         n = todo.pop()
@@ -181,16 +179,10 @@ def leaves_on_failure(skel: IRNode | None, ci: int) -> bool:
             for i, item in enumerate(items):
                 if item[0] == EV and ci in item[1] and i + 1 < len(items):
                     nxt = items[i + 1]
-                    return nxt[0] == IF and failed_call(nxt[4]) == ci and exits(nxt[2])
-            todo.extend(items)
-        elif n[0] == IF:
-            todo.extend(k for k in (n[2], n[3]) if k is not None)
-        elif n[0] == LOOP:
-            todo.append(n[2])
-        elif n[0] == DO:
-            todo.append(n[1])
-        elif n[0] == SWITCH:
-            todo.extend(n[2])
-        elif n[0] == LABEL:
-            todo.append(n[2])
+                    return (
+                        nxt[0] == IF
+                        and failed_call(nxt[4]) == ci
+                        and _last(nxt[2])[0] in (RET, GOTO)
+                    )
+        todo.extend(n[1] if n[0] == SEQ else _kids(n))
     return False
