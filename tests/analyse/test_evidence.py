@@ -563,6 +563,17 @@ def test_a_threads_wake_is_the_one_it_makes_on_every_path(fixture_tree) -> None:
     assert wakes == [line_of("thread_last_wake.c", "wake_up(", 2)]
 
 
+def nested_trans(fixture_tree, *files: str) -> Analysis:  # type: ignore[no-untyped-def]
+    """The scan/nested_trans fixture: api.c with FILES. Every site there is
+    needs-scope, in no caller's scope, as a marker would say (the files
+    are a tree of their own, which test_fixtures.py does not read)."""
+    a = fixture_tree(*(f"scan/nested_trans/{n}" for n in ("api.c", *files)))
+    found = plan(a.placed)
+    assert found and not a.unaccounted
+    assert {(str(f.klass), str(f.context)) for f in found} == {("needs-scope", "never")}
+    return a  # type: ignore[no-any-return]
+
+
 def test_a_take_inside_a_transaction_the_holders_reclaim_nests_in_is_anothers(fixture_tree) -> None:  # type: ignore[no-untyped-def]
     # nt_ioctl() attaches to a transaction (start_transaction() sets
     # current->journal_info), then takes dev_mutex; eviction reaches
@@ -570,18 +581,19 @@ def test_a_take_inside_a_transaction_the_holders_reclaim_nests_in_is_anothers(fi
     # __btrfs_end_transaction() returns before the take: in this task
     # reclaim joins, and the take is other tasks'. nt_trim() holds
     # dev_mutex with no transaction
-    a = fixture_tree("scan/nested_trans.c")
+    a = nested_trans(fixture_tree, "main.c")
     takes = reclaim_takes(a)
     joined, own = takes["nt_write_supers"], takes["nt_trim"]
-    assert joined.line == own.line == line_of("nested_trans.c", "mutex_lock(&fs->dev_mutex);")
-    attach = line_of("nested_trans.c", "h = nt_attach(fs);", 2)
-    again = line_of("nested_trans.c", "h = nt_attach(fs);", 1)
+    take = line_of("nested_trans/api.c", "mutex_lock(&fs->dev_mutex);")
+    assert joined.line == own.line == take
+    attach = line_of("nested_trans/main.c", "h = nt_attach(fs);", 2)
+    again = line_of("nested_trans/main.c", "h = nt_attach(fs);", 1)
     assert joined.note.startswith(
         "reclaim takes nt_fs.dev_mutex here in other tasks, kswapd's among them"
     )
     assert (
         f"In this task reclaim joins the handle nt_attach() set in current->journal_info "
-        f"(nested_trans.c:{attach}, in nt_ioctl()): nt_evict_inode() (line {again}, "
+        f"(main.c:{attach}, in nt_ioctl()): nt_evict_inode() (line {again}, "
         "through nt_attach()) reaches start_transaction() first" in joined.note
     )
     assert own.note == "reclaim takes nt_fs.dev_mutex here"
@@ -596,14 +608,13 @@ def test_a_take_the_holders_reclaim_may_reach_is_not_called_anothers(fixture_tre
     # take past its start, nt_flush() ended its transaction first: their
     # own reclaim may take dev_mutex. nt_recover(), a kernel thread, is
     # inside its transaction, and kswapd cannot hold it up
-    a = fixture_tree("scan/nested_trans_twins.c")
-    takes = reclaim_takes(a)
+    takes = reclaim_takes(nested_trans(fixture_tree, "main.c", "twins.c"))
     for holder in ("nt_blind", "nt_skip", "nt_flush"):
         assert takes[holder].note == "reclaim takes nt_fs.dev_mutex here", holder
     assert takes["nt_recover"].note.startswith(
         "reclaim takes nt_fs.dev_mutex here in other tasks; this task is a kernel thread"
     )
-    # eviction in nested_trans_direct.c takes dev_mutex inside the
-    # transaction it joined, not behind the nested end's return
-    direct = reclaim_takes(fixture_tree("scan/nested_trans_direct.c"))
+    # eviction in direct.c takes dev_mutex inside the transaction it
+    # joined, not behind the nested end's return
+    direct = reclaim_takes(nested_trans(fixture_tree, "direct.c"))
     assert direct["nt_ioctl"].note == "reclaim takes nt_fs.dev_mutex here"
